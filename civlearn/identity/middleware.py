@@ -1,0 +1,25 @@
+"""Send a person whose password is older than the allowed age to the forced change (manual step 八: 180 days)."""
+
+from __future__ import annotations
+
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from civlearn.identity.passwords import password_expired
+
+
+class PasswordExpiryMiddleware:
+    # Paths a person with an expired password may still reach.
+    ALLOWED_PREFIXES = ("/static/", "/media/", "/i18n/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and password_expired(user):
+            target = reverse("identity:password_expired")
+            allowed = (target, reverse("identity:signout"), *self.ALLOWED_PREFIXES)
+            if not request.path.startswith(allowed):
+                return redirect(target)
+        return self.get_response(request)

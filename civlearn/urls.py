@@ -1,0 +1,21 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+
+from civlearn.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("ecpa/", include("civlearn.identity.urls")),
+    path("registry/", include("civlearn.registry.urls")),
+    path("lifelong/", include("civlearn.hours.urls")),
+    path("elearn/", include("civlearn.learning.urls")),
+    path("api/v1/", include("civlearn.api_urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]

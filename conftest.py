@@ -1,0 +1,211 @@
+"""Fixtures shared by every app's tests: personas, a real local SMTP server, Chromium through Playwright."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import os
+import shutil
+import threading
+from dataclasses import dataclass, field
+
+import pytest
+
+os.environ.setdefault("CIVLEARN_TESTING", "1")
+# Playwright's sync API runs an event loop in the test thread; the ORM calls made by the test itself are
+# still plain synchronous calls, so Django's async-safety guard is a false alarm here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(autouse=True)
+def _reset_clock_and_cache():
+    from django.core.cache import cache
+
+    from civlearn.core import clock
+
+    clock.reset()
+    cache.clear()
+    yield
+    clock.reset()
+
+
+@pytest.fixture
+def media_root(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+# ---- personas ---------------------------------------------------------------------------------------------
+
+PASSWORD = "Civ!learn2026"
+
+
+@pytest.fixture
+def agency(db):
+    from civlearn.registry.models import Agency
+
+    return Agency.objects.create(code="A09600000Q", name="國立臺中科技大學")
+
+
+@pytest.fixture
+def sub_agency(db, agency):
+    from civlearn.registry.models import Agency
+
+    return Agency.objects.create(code="A09600001Q", name="國立臺中科技大學附設進修部", parent=agency)
+
+
+@pytest.fixture
+def other_agency(db):
+    from civlearn.registry.models import Agency
+
+    return Agency.objects.create(code="379000000A", name="臺北市政府")
+
+
+def make_person(agency, national_id, name, **extra):
+    from civlearn.registry.models import Person
+
+    defaults = {
+        "birthday": dt.date(1972, 1, 1),
+        "post_start_date": dt.date(2015, 8, 1),
+        "personnel_category": "11-一般人員",
+        "identity_type": "公務人員",
+    }
+    defaults.update(extra)
+    return Person.objects.create(agency=agency, national_id=national_id, name=name, **defaults)
+
+
+def make_account(person, *, password=PASSWORD, **extra):
+    from civlearn.core import clock
+    from civlearn.identity.models import User
+
+    user = User.objects.create_user(None, None, person=person, email=extra.pop("email", person.email), **extra)
+    user.set_password(password)
+    # A password set long enough ago that the 2-hour minimum age does not get in a test's way.
+    user.password_changed_at = clock.now() - dt.timedelta(days=1)
+    user.save()
+    return user
+
+
+@pytest.fixture
+def learner_person(agency):
+    return make_person(agency, "A123456789", "王小明", email="xiaoming@example.tw")
+
+
+@pytest.fixture
+def learner(learner_person):
+    return make_account(learner_person)
+
+
+@pytest.fixture
+def hr_officer(agency):
+    from civlearn.identity.models import AgencyRole
+
+    user = make_account(make_person(agency, "B220000005", "林人事", email="hr@example.tw"))
+    AgencyRole.objects.create(user=user, agency=agency, role=AgencyRole.HR_OFFICER)
+    return user
+
+
+@pytest.fixture
+def other_hr_officer(other_agency):
+    from civlearn.identity.models import AgencyRole
+
+    user = make_account(make_person(other_agency, "F131104093", "陳他機", email="hr2@example.tw"))
+    AgencyRole.objects.create(user=user, agency=other_agency, role=AgencyRole.HR_OFFICER)
+    return user
+
+
+@pytest.fixture
+def operator(db):
+    from civlearn.identity.models import User
+
+    return User.objects.create_superuser("operator", PASSWORD, email="ops@example.tw")
+
+
+# ---- a real SMTP server on localhost ------------------------------------------------------------------------
+
+
+@dataclass
+class SmtpServer:
+    host: str
+    port: int
+    messages: list[email.message.EmailMessage] = field(default_factory=list)
+    _arrived: threading.Condition = field(default_factory=threading.Condition)
+
+    def wait_for(self, count: int = 1, timeout: float = 10.0) -> list[email.message.EmailMessage]:
+        with self._arrived:
+            self._arrived.wait_for(lambda: len(self.messages) >= count, timeout=timeout)
+        assert len(self.messages) >= count, f"expected {count} message(s), got {len(self.messages)}"
+        return self.messages
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """An aiosmtpd server on a free port; Django's SMTP backend sends to it for real."""
+    from aiosmtpd.controller import Controller
+
+    server = SmtpServer(host="127.0.0.1", port=0)
+
+    class Handler:
+        async def handle_DATA(self, _server, _session, envelope):
+            message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+            with server._arrived:
+                server.messages.append(message)
+                server._arrived.notify_all()
+            return "250 OK"
+
+    controller = Controller(Handler(), hostname="127.0.0.1", port=0)
+    controller.start()
+    server.port = controller.server.sockets[0].getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = server.host
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_USE_TLS = False
+    try:
+        yield server
+    finally:
+        controller.stop()
+
+
+def message_text(message: email.message.EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain", "html"))
+    return part.get_content() if part else ""
+
+
+# ---- Chromium through Playwright ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        pytest.skip("Chromium is not installed (./test installs Debian's chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(locale="zh-TW", base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    yield tab
+    artifacts = os.environ.get("TEST_ARTIFACTS")
+    if artifacts:
+        os.makedirs(artifacts, exist_ok=True)
+        tab.screenshot(path=os.path.join(artifacts, f"last-{os.getpid()}.png"), full_page=True)
+    context.close()
