@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "civlearn.identity",
     "civlearn.hours",
     "civlearn.learning",
+    "civlearn.demo",
 ]
 
 MIDDLEWARE = [
