@@ -236,6 +236,12 @@ FIRST_SIGNIN_CODE_TTL_MINUTES = env_int("FIRST_SIGNIN_CODE_TTL_MINUTES", 30)
 SIGNIN_MAX_FAILURES = env_int("SIGNIN_MAX_FAILURES", 5)
 SIGNIN_LOCK_MINUTES = env_int("SIGNIN_LOCK_MINUTES", 15)
 SIGNIN_MAX_PER_ADDRESS = env_int("SIGNIN_MAX_PER_ADDRESS", 30)
+# First sign-in / forgotten-password requests per national ID and per address within an hour; wrong codes per link.
+FIRST_SIGNIN_MAX_PER_ID = env_int("FIRST_SIGNIN_MAX_PER_ID", 5)
+FIRST_SIGNIN_MAX_PER_ADDRESS = env_int("FIRST_SIGNIN_MAX_PER_ADDRESS", 20)
+FIRST_SIGNIN_MAX_CODE_ATTEMPTS = env_int("FIRST_SIGNIN_MAX_CODE_ATTEMPTS", 5)
+# The eCPA password policy (manual step 八), also applied by the admin and `changepassword`.
+AUTH_PASSWORD_VALIDATORS = [{"NAME": "civlearn.identity.passwords.EcpaPasswordValidator"}]
 
 LOGGING = {
     "version": 1,
