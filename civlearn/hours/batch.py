@@ -1,0 +1,573 @@
+"""The 25-column CSV that learning institutions (學習機關(構)) upload, and the same format as an export.
+
+Pure functions: nothing here reads or writes the database. `parse_upload` turns bytes into clean rows and a
+report of every problem (row, column, value, reason, all in zh-Hant); the caller passes in what it knows about
+the world (category codes in force, persons in the registry) so the rules can be tested without a database.
+
+Format (domain/README.md, the format exporters written for the portal produce): UTF-8 or Big5, header names with or
+without the leading `*` that marks a required column, ROC dates `YYY-MM-DD`, times `HH:MM:SS`,
+訓練總數 = 數位時數 + 實體時數. County codes (上課縣市) come from `data/counties.csv`, a copy of the project's domain
+list.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+from collections.abc import Callable, Container, Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+from civlearn.core import national_id as nid
+from civlearn.core import rocdate
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    key: str  # the English key the JSON API uses for the same field
+    required: bool
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("身分證字號", "national_id", True),
+    Column("課程名稱", "course_name", True),
+    Column("開課起始日期", "course_start_date", True),
+    Column("開課起始時間", "course_start_time", True),
+    Column("開課結束日期", "course_end_date", True),
+    Column("開課結束時間", "course_end_time", True),
+    Column("姓名", "name", True),
+    Column("學位學分", "degree_credit", True),
+    Column("課程類別代碼", "category_code", True),
+    Column("上課縣市", "county_code", True),
+    Column("期別", "period", False),
+    Column("訓練總數", "certified_hours", True),
+    Column("訓練總數單位", "hours_unit", True),
+    Column("訓練成績", "score", False),
+    Column("證件字號", "certificate_no", False),
+    Column("出勤上課狀況", "attendance_note", False),
+    Column("生日", "birthday", False),
+    Column("學習性質", "mode", True),
+    Column("數位時數", "digital_hours", True),
+    Column("實體時數", "physical_hours", True),
+    Column("課程代碼", "course_code", False),
+    Column("實際上課起始日期", "actual_start_date", True),
+    Column("實際上課起始時間", "actual_start_time", True),
+    Column("實際上課結束日期", "actual_end_date", True),
+    Column("實際上課結束時間", "actual_end_time", True),
+)
+BY_HEADER = {c.header: c for c in COLUMNS}
+BY_KEY = {c.key: c for c in COLUMNS}
+HEADER_OF = {c.key: c.header for c in COLUMNS}
+
+# 學習性質: 1 數位, 2 實體, 3 混成, 4 遠距. The 遠距 code is not public (domain/README.md), so the table is a setting.
+DEFAULT_MODES = {1: "數位", 2: "實體", 3: "混成", 4: "遠距"}
+# 訓練總數單位: only 1 (hours) is observed; another unit would be summed as hours by mistake, so it is refused.
+HOURS_UNITS = {"1"}
+MAX_HOURS = Decimal("999.9")
+# Decimal places accepted for hours: the portal shows hours such as 1.5 and 0.5.
+_HOURS_RE = re.compile(r"^\d{1,4}(\.\d{1,2})?$")
+_TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_DIGITS_RE = re.compile(r"^\d{1,3}$")
+_FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+
+
+def modes() -> dict[int, str]:
+    return getattr(settings, "HOURS_MODES", None) or DEFAULT_MODES
+
+
+@cache
+def counties() -> dict[str, str]:
+    path = Path(__file__).resolve().parent / "data" / "counties.csv"
+    with path.open(encoding="utf-8") as handle:
+        return {row["code"]: row["name"] for row in csv.DictReader(handle)}
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+# ---- the report ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem: `row` is the line number in the file (the header is line 1); 0 means the whole file."""
+
+    row: int
+    column: str
+    value: str
+    message: str
+
+    @property
+    def text(self) -> str:
+        where = f"第 {self.row} 列" if self.row else "檔案"
+        if self.column:
+            where += f"「{self.column}」"
+        if self.value:
+            where += f"值「{self.value}」"
+        return f"{where}：{self.message}"
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "value": self.value, "message": self.message}
+
+
+@dataclass
+class UploadRow:
+    """A row that passed every check, ready to become a ledger entry."""
+
+    line: int
+    national_id: str
+    name: str
+    course_name: str
+    course_code: str
+    period: str
+    category_code: str
+    county_code: str
+    degree_credit: str
+    certified_hours: Decimal
+    hours_unit: str
+    score: str
+    certificate_no: str
+    attendance_note: str
+    birthday: dt.date | None
+    mode: int
+    digital_hours: Decimal
+    physical_hours: Decimal
+    course_start: dt.datetime
+    course_end: dt.datetime
+    actual_start: dt.datetime
+    actual_end: dt.datetime
+    source_reference: str = ""
+    person_id: int | None = None
+
+
+@dataclass
+class ParseResult:
+    encoding: str = ""
+    rows: list[UploadRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    total_rows: int = 0
+    # Lines with at least one error: the rows "commit the valid rows" leaves out.
+    bad_lines: set[int] = field(default_factory=set)
+
+    @property
+    def valid_count(self) -> int:
+        return len(self.rows)
+
+    @property
+    def invalid_count(self) -> int:
+        return len(self.bad_lines)
+
+
+# ---- reading ------------------------------------------------------------------------------------------------
+
+
+class UnreadableFile(ValueError):
+    """The bytes are not a CSV file in an accepted encoding; the message is fit to show."""
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Return (text, encoding name). UTF-8 (with or without BOM) first: Big5 bytes are almost never valid UTF-8."""
+    if not data.strip():
+        raise UnreadableFile("檔案是空的")
+    try:
+        return data.decode("utf-8-sig"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    # cp950 is Big5 as Windows writes it (what Excel saves in Taiwan); big5hkscs covers the rarer extra characters.
+    for codec, label in (("cp950", "Big5"), ("big5hkscs", "Big5-HKSCS")):
+        try:
+            return data.decode(codec), label
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableFile("檔案編碼無法辨識，請以 UTF-8 或 Big5 編碼儲存 CSV 檔")
+
+
+def clean_header(text: str) -> str:
+    return text.replace("\ufeff", "").strip().lstrip("*＊").strip()
+
+
+def _clean(text: str) -> str:
+    return text.strip()
+
+
+def parse_roc_date(text: str) -> dt.date:
+    return rocdate.parse(text)
+
+
+def parse_time(text: str) -> dt.time:
+    match = _TIME_RE.match(text.translate(_FULLWIDTH))
+    if not match:
+        raise ValueError("時間格式不正確，應為 HH:MM:SS，例如 09:00:00")
+    hour, minute, second = int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        raise ValueError("時間不存在，時應為 00–23，分與秒應為 00–59")
+    return dt.time(hour, minute, second)
+
+
+def parse_hours(text: str) -> Decimal:
+    value = text.translate(_FULLWIDTH)
+    if not _HOURS_RE.match(value):
+        raise ValueError("應為不小於 0 的數字（最多 2 位小數），例如 2 或 1.5")
+    try:
+        number = Decimal(value)
+    except InvalidOperation as exc:  # pragma: no cover - the pattern already rules this out
+        raise ValueError("應為數字") from exc
+    if number > MAX_HOURS:
+        raise ValueError(f"時數不可超過 {MAX_HOURS}")
+    return number
+
+
+def source_reference(
+    *,
+    institution_code: str,
+    national_id: str,
+    course_code: str,
+    course_name: str,
+    period: str,
+    actual_start: dt.datetime,
+    actual_end: dt.datetime,
+) -> str:
+    """A stable key for one person's attendance of one course run: re-uploading the same row finds the same key.
+
+    The course code identifies the course when the institution gives one; otherwise its name does.
+    Times are taken in local time so the key does not depend on the server's time zone.
+    """
+    zone = local_zone()
+    parts = [
+        institution_code.upper(),
+        national_id.upper(),
+        course_code.strip() or "name:" + course_name.strip(),
+        period.strip(),
+        actual_start.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S"),
+        actual_end.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S"),
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def validate_record(
+    values: Mapping[str, str],
+    *,
+    line: int,
+    institution_code: str,
+    category_codes_for: Callable[[dt.date], Container[str]],
+    label: Callable[[str], str] = lambda key: HEADER_OF[key],
+    today: dt.date | None = None,
+) -> tuple[UploadRow | None, list[RowError]]:
+    """Check one record given as {key: text}. Used by the CSV upload (labels = Chinese headers) and the JSON API
+    (labels = English keys). The registry check is left to the caller, who looks all IDs up in one query."""
+    errors: list[RowError] = []
+
+    def err(key: str, value: str, message: str) -> None:
+        shown = nid.mask(value) if key == "national_id" else value
+        errors.append(RowError(line, label(key), shown, message))
+
+    v = {c.key: _clean(str(values.get(c.key) or "")) for c in COLUMNS}
+    for column in COLUMNS:
+        if column.required and not v[column.key]:
+            err(column.key, "", "必填欄位未填寫")
+
+    national = ""
+    if v["national_id"]:
+        try:
+            national = nid.validate(v["national_id"], today=today)
+        except nid.InvalidNationalId as exc:
+            err("national_id", v["national_id"], str(exc))
+
+    dates: dict[str, dt.date] = {}
+    for key in ("course_start_date", "course_end_date", "actual_start_date", "actual_end_date", "birthday"):
+        if v[key]:
+            try:
+                dates[key] = parse_roc_date(v[key])
+            except rocdate.InvalidRocDate as exc:
+                err(key, v[key], f"{exc}（應為民國年月日 YYY-MM-DD，例如 113-03-21）")
+    times: dict[str, dt.time] = {}
+    for key in ("course_start_time", "course_end_time", "actual_start_time", "actual_end_time"):
+        if v[key]:
+            try:
+                times[key] = parse_time(v[key])
+            except ValueError as exc:
+                err(key, v[key], str(exc))
+
+    zone = local_zone()
+
+    def moment(prefix: str) -> dt.datetime | None:
+        day, time = dates.get(prefix + "_date"), times.get(prefix + "_time")
+        if day is None or time is None:
+            return None
+        return dt.datetime.combine(day, time, tzinfo=zone)
+
+    course_start, course_end = moment("course_start"), moment("course_end")
+    actual_start, actual_end = moment("actual_start"), moment("actual_end")
+    if course_start and course_end and course_end < course_start:
+        err("course_end_date", v["course_end_date"], "開課結束時間早於開課起始時間")
+    if actual_start and actual_end and actual_end < actual_start:
+        err("actual_end_date", v["actual_end_date"], "實際上課結束時間早於實際上課起始時間")
+    birthday = dates.get("birthday")
+    if birthday and birthday > (today or dt.date.today()):
+        err("birthday", v["birthday"], "生日不可晚於今天")
+
+    hours: dict[str, Decimal] = {}
+    for key in ("certified_hours", "digital_hours", "physical_hours"):
+        if v[key]:
+            try:
+                hours[key] = parse_hours(v[key])
+            except ValueError as exc:
+                err(key, v[key], str(exc))
+    if len(hours) == 3 and hours["certified_hours"] != hours["digital_hours"] + hours["physical_hours"]:
+        err(
+            "certified_hours",
+            v["certified_hours"],
+            f"{label('certified_hours')}應等於{label('digital_hours')}加{label('physical_hours')}"
+            f"（{hours['digital_hours']} + {hours['physical_hours']} = "
+            f"{hours['digital_hours'] + hours['physical_hours']}）",
+        )
+    if v["hours_unit"] and v["hours_unit"] not in HOURS_UNITS:
+        err("hours_unit", v["hours_unit"], "訓練總數單位應為 1（小時）")
+    if v["degree_credit"] and not _DIGITS_RE.match(v["degree_credit"]):
+        err("degree_credit", v["degree_credit"], "學位學分應為代碼數字，非學位學分為 6")
+
+    mode = None
+    if v["mode"]:
+        known = modes()
+        if v["mode"].isdigit() and int(v["mode"]) in known:
+            mode = int(v["mode"])
+        else:
+            listed = "、".join(f"{code} {name}" for code, name in sorted(known.items()))
+            err("mode", v["mode"], f"學習性質代碼不正確，應為 {listed}")
+    if v["county_code"] and v["county_code"] not in counties():
+        err("county_code", v["county_code"], "不是已知的上課縣市代碼")
+    if (
+        v["category_code"]
+        and actual_end is not None
+        and v["category_code"] not in category_codes_for(actual_end.date())
+    ):
+        err(
+            "category_code",
+            v["category_code"],
+            f"不是 {actual_end.date():%Y-%m-%d} 適用之課程類別代碼表中的代碼",
+        )
+    for key, limit in (("course_name", 200), ("course_code", 50), ("period", 50), ("name", 100)):
+        if len(v[key]) > limit:
+            err(key, v[key][:20] + "…", f"長度超過 {limit} 字")
+
+    if errors:
+        return None, errors
+    assert course_start and course_end and actual_start and actual_end and mode is not None
+    row = UploadRow(
+        line=line,
+        national_id=national,
+        name=v["name"],
+        course_name=v["course_name"],
+        course_code=v["course_code"],
+        period=v["period"],
+        category_code=v["category_code"],
+        county_code=v["county_code"],
+        degree_credit=v["degree_credit"],
+        certified_hours=hours["certified_hours"],
+        hours_unit=v["hours_unit"],
+        score=v["score"],
+        certificate_no=v["certificate_no"],
+        attendance_note=v["attendance_note"],
+        birthday=birthday,
+        mode=mode,
+        digital_hours=hours["digital_hours"],
+        physical_hours=hours["physical_hours"],
+        course_start=course_start,
+        course_end=course_end,
+        actual_start=actual_start,
+        actual_end=actual_end,
+    )
+    row.source_reference = source_reference(
+        institution_code=institution_code,
+        national_id=national,
+        course_code=row.course_code,
+        course_name=row.course_name,
+        period=row.period,
+        actual_start=actual_start,
+        actual_end=actual_end,
+    )
+    return row, []
+
+
+def parse_upload(
+    data: bytes,
+    *,
+    institution_code: str,
+    category_codes_for: Callable[[dt.date], Container[str]],
+    people_for: Callable[[Iterable[str]], Mapping[str, int]],
+    today: dt.date | None = None,
+    max_rows: int | None = None,
+) -> ParseResult:
+    """Parse and check a whole file. `people_for(ids)` returns {national_id: person_id} for those in the registry."""
+    result = ParseResult()
+    try:
+        text, result.encoding = decode(data)
+    except UnreadableFile as exc:
+        result.errors.append(RowError(0, "", "", str(exc)))
+        return result
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error):
+        result.errors.append(RowError(0, "", "", "檔案沒有標題列"))
+        return result
+
+    positions: dict[str, int] = {}
+    for index, raw in enumerate(header):
+        name = clean_header(raw)
+        if not name:
+            continue
+        if name not in BY_HEADER:
+            result.errors.append(RowError(1, name, "", "無法辨識的欄位名稱，請使用 25 欄標準格式的欄位名稱"))
+        elif BY_HEADER[name].key in positions:
+            result.errors.append(RowError(1, name, "", "欄位名稱重複"))
+        else:
+            positions[BY_HEADER[name].key] = index
+    for column in COLUMNS:
+        if column.required and column.key not in positions:
+            result.errors.append(RowError(1, column.header, "", "缺少必要欄位"))
+    if result.errors:
+        return result
+
+    limit = max_rows or getattr(settings, "HOURS_UPLOAD_MAX_ROWS", 500_000)
+    seen: dict[str, int] = {}
+    width = len(header)
+    try:
+        for line_index, fields in enumerate(reader, start=2):
+            if not any(part.strip() for part in fields):
+                continue
+            result.total_rows += 1
+            if result.total_rows > limit:
+                result.errors.append(RowError(line_index, "", "", f"檔案超過 {limit} 列上限，請分批上傳"))
+                result.bad_lines.add(line_index)
+                break
+            if len(fields) != width:
+                result.errors.append(RowError(line_index, "", "", f"欄位數為 {len(fields)}，與標題列的 {width} 欄不符"))
+                result.bad_lines.add(line_index)
+                continue
+            values = {key: fields[index] for key, index in positions.items()}
+            row, errors = validate_record(
+                values,
+                line=line_index,
+                institution_code=institution_code,
+                category_codes_for=category_codes_for,
+                today=today,
+            )
+            if errors:
+                result.errors.extend(errors)
+                result.bad_lines.add(line_index)
+                continue
+            assert row is not None
+            first = seen.get(row.source_reference)
+            if first is not None:
+                result.errors.append(
+                    RowError(
+                        line_index,
+                        "",
+                        "",
+                        f"與第 {first} 列重複（同一人員、課程、期別與實際上課起訖時間）",
+                    )
+                )
+                result.bad_lines.add(line_index)
+                continue
+            seen[row.source_reference] = line_index
+            result.rows.append(row)
+    except csv.Error as exc:
+        result.errors.append(RowError(reader.line_num, "", "", f"CSV 格式錯誤：{exc}"))
+        result.bad_lines.add(reader.line_num)
+
+    people = people_for({row.national_id for row in result.rows})
+    kept: list[UploadRow] = []
+    for row in result.rows:
+        person_id = people.get(row.national_id)
+        if person_id is None:
+            result.errors.append(
+                RowError(row.line, HEADER_OF["national_id"], nid.mask(row.national_id), "人事資料庫查無此人員")
+            )
+            result.bad_lines.add(row.line)
+            continue
+        row.person_id = person_id
+        kept.append(row)
+    result.rows = kept
+    result.errors.sort(key=lambda e: e.row)
+    return result
+
+
+# ---- writing ------------------------------------------------------------------------------------------------
+
+
+def header_row() -> list[str]:
+    return [("*" if c.required else "") + c.header for c in COLUMNS]
+
+
+def _hours_text(value: Decimal) -> str:
+    # normalize() turns 2.00 into 2 and 1.50 into 1.5; format "f" keeps 20 from becoming 2E+1.
+    return format(value.normalize(), "f")
+
+
+def row_values(record: Mapping[str, object]) -> list[str]:
+    """One CSV row from {key: value}: dates/datetimes become ROC `YYY-MM-DD` + `HH:MM:SS`."""
+    zone = local_zone()
+    out: dict[str, str] = {}
+    for prefix in ("course_start", "course_end", "actual_start", "actual_end"):
+        moment = record.get(prefix)
+        if isinstance(moment, dt.datetime):
+            local = moment.astimezone(zone)
+            out[prefix + "_date"] = rocdate.format_dashed(local.date())
+            out[prefix + "_time"] = local.strftime("%H:%M:%S")
+    for column in COLUMNS:
+        if column.key in out:
+            continue
+        value = record.get(column.key, "")
+        if isinstance(value, Decimal):
+            out[column.key] = _hours_text(value)
+        elif isinstance(value, dt.date):
+            out[column.key] = rocdate.format_dashed(value)
+        else:
+            out[column.key] = "" if value is None else str(value)
+    return [out.get(c.key, "") for c in COLUMNS]
+
+
+def write_csv(records: Iterable[Mapping[str, object]], *, encoding: str = "utf-8") -> Iterable[bytes]:
+    """Yield the file in chunks (for a streaming response). encoding: "utf-8" (with BOM, so Excel reads it) or
+    "big5" (cp950; a character Big5 cannot hold becomes "?")."""
+    codec = "cp950" if encoding.lower() in {"big5", "cp950"} else "utf-8"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header_row())
+    first = True
+    for count, record in enumerate(records, start=1):
+        writer.writerow(row_values(record))
+        if count % 2000 == 0:
+            chunk = buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            yield _encode(chunk, codec, bom=first)
+            first = False
+    yield _encode(buffer.getvalue(), codec, bom=first)
+
+
+def _encode(text: str, codec: str, *, bom: bool) -> bytes:
+    if codec == "utf-8":
+        return (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
+    return text.encode(codec, errors="replace")
+
+
+def error_report_csv(errors: Iterable[Mapping[str, object]]) -> bytes:
+    """The validation report as a CSV a person opens in Excel (UTF-8 with BOM)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["列", "欄位", "值", "錯誤說明"])
+    for error in errors:
+        writer.writerow([error.get("row") or "", error.get("column", ""), error.get("value", ""), error["message"]])
+    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
