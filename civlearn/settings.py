@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    "oauth2_provider",
     "civlearn.core",
     "civlearn.registry",
     "civlearn.identity",
@@ -221,6 +222,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
+# OAuth 2 (django-oauth-toolkit): learning institutions take client-credentials tokens at /o/token/ for the hours
+# API. The client secret is hashed once per token request, never per API call (calls carry the bearer token).
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("OAUTH2_ACCESS_TOKEN_EXPIRE_SECONDS", 3600),
+}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "civlearn API",
     "DESCRIPTION": "JSON APIs of civlearn (identity, learning, hours).",

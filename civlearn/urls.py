@@ -15,6 +15,7 @@ urlpatterns = [
     path("lifelong/", include("civlearn.hours.urls")),
     path("elearn/", include("civlearn.learning.urls")),
     path("api/v1/", include("civlearn.api_urls")),
+    path("o/", include("oauth2_provider.urls", namespace="oauth2_provider")),
 ]
 
 if settings.DEBUG:
