@@ -19,7 +19,8 @@ def find_account(login: str) -> User | None:
         found = query.filter(person__national_id=normalized).first()
         if found:
             return found
-    return query.filter(username=text).first()
+    # 自訂帳號 is unique whatever the case (a constraint on Lower(username)), so case does not matter here either.
+    return query.filter(username__iexact=text).first()
 
 
 class AccountBackend(ModelBackend):

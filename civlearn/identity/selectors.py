@@ -1,0 +1,69 @@
+"""Reads other apps rely on: who manages which agencies, and what a person's 登入資訊 shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from civlearn.identity.models import AgencyRole, SigninRecord, User
+from civlearn.registry.models import Agency
+
+
+def _descendant_ids(root_ids: set[int]) -> set[int]:
+    """The agencies under these, any depth: one query per level of the tree (agency trees are shallow)."""
+    found = set(root_ids)
+    frontier = set(root_ids)
+    while frontier:
+        frontier = set(Agency.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - found
+        found |= frontier
+    return found
+
+
+def agencies_managed_by(user: User, role: str) -> QuerySet[Agency]:
+    """The agencies where `user` holds `role` ("hr" or "provider"), with all sub-agencies where the role says so."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Agency.objects.none()
+    roles = list(AgencyRole.objects.filter(user=user, role=role).values_list("agency_id", "include_subagencies"))
+    ids = {agency_id for agency_id, _ in roles}
+    ids |= _descendant_ids({agency_id for agency_id, with_sub in roles if with_sub})
+    return Agency.objects.filter(pk__in=ids)
+
+
+def user_has_role(user: User, agency: Agency, role: str) -> bool:
+    """Whether `user` holds `role` for `agency`, directly or through a parent agency's role with sub-agencies."""
+    if user is None or not user.is_authenticated or not user.is_active or agency is None:
+        return False
+    roles = dict(AgencyRole.objects.filter(user=user, role=role).values_list("agency_id", "include_subagencies"))
+    if agency.pk in roles:
+        return True
+    # Walk up from the agency: a parent's role counts when it includes sub-agencies.
+    seen: set[int] = set()
+    current = agency.parent_id
+    while current is not None and current not in seen:
+        if roles.get(current):
+            return True
+        seen.add(current)
+        current = Agency.objects.filter(pk=current).values_list("parent_id", flat=True).first()
+    return False
+
+
+@dataclass(frozen=True)
+class SigninInfo:
+    """登入資訊: how many sign-ins, and when and from where the one before this session came."""
+
+    count: int
+    previous_at: dt.datetime | None
+    previous_ip: str | None
+
+
+def signin_info(user: User) -> SigninInfo:
+    successes = SigninRecord.objects.filter(user=user, success=True).values_list("at", "ip_address")[:2]
+    successes = list(successes)
+    previous = successes[1] if len(successes) > 1 else (successes[0] if successes else (None, None))
+    return SigninInfo(count=user.signin_count, previous_at=previous[0], previous_ip=previous[1])
+
+
+def recent_signins(user: User, *, limit: int = 10) -> list[SigninRecord]:
+    return list(SigninRecord.objects.filter(user=user)[:limit])
