@@ -16,49 +16,73 @@ LETTER_VALUES = {
 }  # fmt: skip
 _WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 1)
 
-NATIONAL_ID_RE = re.compile(r"^[A-Z][12]\d{8}$")
-RESIDENT_NEW_RE = re.compile(r"^[A-Z][89]\d{8}$")
-RESIDENT_OLD_RE = re.compile(r"^[A-Z][A-D]\d{8}$")
-# The old resident format stays valid until this date (exclusive).
+# [0-9], not \d: \d also matches other scripts' digits (e.g. Arabic-Indic), which int() would quietly accept.
+NATIONAL_ID_RE = re.compile(r"^[A-Z][12][0-9]{8}$")
+RESIDENT_NEW_RE = re.compile(r"^[A-Z][89][0-9]{8}$")
+RESIDENT_OLD_RE = re.compile(r"^[A-Z][A-D][0-9]{8}$")
+# The old resident format stays valid until this date (exclusive): the last valid day is 2030-12-31.
 RESIDENT_OLD_VALID_UNTIL = dt.date(2031, 1, 1)
+
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 
 
 class InvalidNationalId(ValueError):
-    """Raised with a message fit to show the person who typed the number."""
+    """Raised with a message fit to show the person who typed the number (never containing the number)."""
 
 
 def normalize(value: str) -> str:
     """Strip white space and upper-case; full-width letters and digits become half-width."""
-    text = (value or "").strip().upper()
-    return text.translate({code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}).upper()
+    return (value or "").strip().translate(_FULL_WIDTH).upper()
 
 
-def _checksum_ok(letter: str, second_value: int, digits: str) -> bool:
-    first = LETTER_VALUES[letter]
-    total = (first // 10) + (first % 10) * 9 + second_value * _WEIGHTS[0]
-    total += sum(int(d) * w for d, w in zip(digits[:7], _WEIGHTS[1:], strict=True))
-    total += int(digits[7])
-    return total % 10 == 0
+def _second_value(second: str) -> int:
+    """The value the second character contributes: a digit as itself, an old-format letter as its value mod 10."""
+    return LETTER_VALUES[second] % 10 if second.isalpha() else int(second)
+
+
+def _checksum(text: str) -> int:
+    """Weighted sum of a 10-character number; valid numbers give a multiple of 10."""
+    first = LETTER_VALUES[text[0]]
+    total = (first // 10) + (first % 10) * 9 + _second_value(text[1]) * _WEIGHTS[0]
+    total += sum(int(d) * w for d, w in zip(text[2:9], _WEIGHTS[1:], strict=True))
+    return total + int(text[9])
+
+
+def check_digit(prefix: str) -> str:
+    """The one last digit that makes a valid number of the 9-character `prefix` (e.g. `A12345678` → `9`)."""
+    text = normalize(prefix)
+    if len(text) != 9:
+        raise ValueError("prefix must be 9 characters")
+    return str(-_checksum(text + "0") % 10)
 
 
 def kind_of(value: str, *, today: dt.date | None = None) -> str:
-    """Return "national", "resident" or "resident_old" for a valid number; raise InvalidNationalId otherwise."""
+    """Return "national", "resident" or "resident_old" for a valid number; raise InvalidNationalId otherwise.
+
+    `today` decides whether the old resident format is still accepted; it defaults to `clock.today()`.
+    """
     text = normalize(value)
+    if not text:
+        raise InvalidNationalId("請輸入身分證字號")
     if len(text) != 10:
         raise InvalidNationalId("身分證字號應為 10 碼（1 個英文字母加 9 個數字）")
     if text[0] not in LETTER_VALUES:
         raise InvalidNationalId("身分證字號第 1 碼應為英文字母")
     if NATIONAL_ID_RE.match(text):
-        kind, second = "national", int(text[1])
+        kind = "national"
     elif RESIDENT_NEW_RE.match(text):
-        kind, second = "resident", int(text[1])
+        kind = "resident"
     elif RESIDENT_OLD_RE.match(text):
-        if (today or dt.date.today()) >= RESIDENT_OLD_VALID_UNTIL:
-            raise InvalidNationalId("舊式居留證號已於 2031-01-01 停用")
-        kind, second = "resident_old", LETTER_VALUES[text[1]] % 10
+        if today is None:
+            from civlearn.core import clock  # Django-aware; imported late so plain validation needs no settings.
+
+            today = clock.today()
+        if today >= RESIDENT_OLD_VALID_UNTIL:
+            raise InvalidNationalId("舊式居留證號已於民國 120 年 1 月 1 日停用，請使用新式統一證號")
+        kind = "resident_old"
     else:
         raise InvalidNationalId("身分證字號格式不正確（第 2 碼應為 1、2、8、9 或 A–D，其後為 8 個數字）")
-    if not _checksum_ok(text[0], second, text[2:]):
+    if _checksum(text) % 10:
         raise InvalidNationalId("身分證字號檢查碼不正確")
     return kind
 
@@ -87,9 +111,19 @@ def mask(value: str | None) -> str:
     return text[:-4] + "****"
 
 
-ANY_ID_RE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z][12ABCD89])(\d{4})(\d{4})(?![0-9])")
+# An ID-shaped token in free text, in either case and in half- or full-width characters. No word boundaries:
+# an ID glued to other letters or digits ("idA123456789", "A1234567890") is still masked, since masking
+# a little too much in a log line costs nothing and missing one leaks personal data.
+_L = "A-Za-zＡ-Ｚａ-ｚ"
+_D = "0-9０-９"
+# National and new resident numbers are masked first, so that in "xA123456789" the letters "xA" are not read as
+# an old resident number's two letters (which would leave a different four digits showing).
+_DIGIT_SECOND_RE = re.compile(rf"([{_L}][1289１２８９][{_D}]{{4}})([{_D}]{{4}})")
+_LETTER_SECOND_RE = re.compile(rf"([{_L}][ABCDabcdＡ-Ｄａ-ｄ][{_D}]{{4}})([{_D}]{{4}})")
 
 
 def mask_in_text(text: str) -> str:
     """Mask every ID-shaped token in free text (log lines, error messages)."""
-    return ANY_ID_RE.sub(lambda m: m.group(1) + m.group(2) + "****", text)
+    for pattern in (_DIGIT_SECOND_RE, _LETTER_SECOND_RE):
+        text = pattern.sub(lambda m: m.group(1) + "****", text)
+    return text
