@@ -1,0 +1,242 @@
+"""The hours ledger and the data its reports are computed from.
+
+- `CategoryTable` / `Category`: versioned course-category code tables (課程類別代碼表), loaded from CSV.
+- `LedgerEntry`: one append-only row per certified learning; corrections are reversing rows.
+- `ReportingCategory`: the rows of the manual's summary table (通過總學習時數 …), as data.
+- `RequirementRule`: yearly requirements (每年必須完成之課程 10 小時 and its components), national or per agency.
+
+Code sets (`codes`) are JSON objects keyed by code-table name, e.g. `{"2024": ["337", "510"]}`: the same topic has
+different codes in different tables, and a code counts with its whole subtree. The arithmetic is in `rules.py`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+# 學習性質. 遠距 was added in 2022 and its code is not public: 4 is an assumption, overridable in settings.
+DEFAULT_MODES = {1: "數位", 2: "實體", 3: "混成", 4: "遠距"}
+
+
+def mode_labels() -> dict[int, str]:
+    return dict(getattr(settings, "HOURS_MODES", DEFAULT_MODES))
+
+
+def validate_code_sets(value) -> None:
+    """`{"<table name>": ["code", …]}`: table names and codes are strings."""
+    if not isinstance(value, dict) or not all(
+        isinstance(name, str) and isinstance(codes, list) and all(isinstance(code, str) for code in codes)
+        for name, codes in value.items()
+    ):
+        raise ValidationError('代碼集合格式應為 {"代碼表名稱": ["代碼", …]}')
+
+
+class CategoryTable(models.Model):
+    """One version of the course-category code table, in force from `effective_from` until the next one."""
+
+    name = models.CharField("代碼表名稱", max_length=50, unique=True)
+    effective_from = models.DateField("生效日期", unique=True)
+    source_note = models.TextField("來源說明", blank=True)
+    created_at = models.DateTimeField("匯入時間", auto_now_add=True)
+
+    class Meta:
+        ordering = ["effective_from"]
+        verbose_name = "課程類別代碼表"
+        verbose_name_plural = "課程類別代碼表"
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.effective_from:%Y-%m-%d} 起）"
+
+
+class Category(models.Model):
+    table = models.ForeignKey(CategoryTable, verbose_name="代碼表", on_delete=models.CASCADE, related_name="categories")
+    code = models.CharField("課程類別代碼", max_length=20)
+    parent_code = models.CharField("上層代碼", max_length=20, blank=True)
+    name = models.CharField("類別名稱", max_length=200)
+    level = models.PositiveSmallIntegerField("層級", default=1)
+
+    class Meta:
+        ordering = ["table", "code"]
+        constraints = [models.UniqueConstraint(fields=["table", "code"], name="hours_category_unique_code")]
+        verbose_name = "課程類別"
+        verbose_name_plural = "課程類別"
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class LedgerEntry(models.Model):
+    """One certified learning, or the reversal of one. Never updated, never deleted."""
+
+    SOURCE_UPLOAD = "upload"
+    SOURCE_API = "api"
+    SOURCE_ELEARN = "elearn"
+    SOURCE_MANUAL = "manual"
+    SOURCE_REVERSAL = "reversal"
+    SOURCE_CHOICES = [
+        (SOURCE_UPLOAD, "批次上傳"),
+        (SOURCE_API, "API"),
+        (SOURCE_ELEARN, "e等公務園+"),
+        (SOURCE_MANUAL, "人事登錄"),
+        (SOURCE_REVERSAL, "沖銷"),
+    ]
+
+    person = models.ForeignKey(
+        "registry.Person", verbose_name="人員", on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    # The Gregorian year of the actual end date in Asia/Taipei: the year the hours count in.
+    year = models.PositiveSmallIntegerField("年度")
+    course_name = models.CharField("課程名稱", max_length=300)
+    course_code = models.CharField("課程代碼", max_length=50, blank=True)
+    period = models.CharField("期別", max_length=50, blank=True)
+    institution_code = models.CharField("學習機關(構)代碼", max_length=10)
+    category_table = models.ForeignKey(
+        CategoryTable, verbose_name="代碼表", on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    category_code = models.CharField("課程類別代碼", max_length=20)
+    mode = models.PositiveSmallIntegerField("學習性質")
+    digital_hours = models.DecimalField("數位時數", max_digits=6, decimal_places=1)
+    physical_hours = models.DecimalField("實體時數", max_digits=6, decimal_places=1)
+    certified_hours = models.DecimalField("訓練總數", max_digits=6, decimal_places=1)
+    hours_unit = models.CharField("訓練總數單位", max_length=4, default="1")
+    course_start = models.DateTimeField("開課起始", null=True, blank=True)
+    course_end = models.DateTimeField("開課結束", null=True, blank=True)
+    actual_start = models.DateTimeField("實際上課起始")
+    actual_end = models.DateTimeField("實際上課結束")
+    score = models.CharField("訓練成績", max_length=20, blank=True)
+    certificate_no = models.CharField("證件字號", max_length=100, blank=True)
+    attendance_note = models.CharField("出勤上課狀況", max_length=200, blank=True)
+    job_related = models.BooleanField("與業務相關", default=False)
+    self_applied_leave = models.BooleanField("自行申請公假", default=False)
+    county_code = models.CharField("上課縣市", max_length=4, blank=True)
+    degree_credit = models.CharField("學位學分", max_length=4, default="6")
+    source_kind = models.CharField("來源", max_length=16, choices=SOURCE_CHOICES)
+    source_reference = models.CharField("來源參考", max_length=200)
+    reverses = models.OneToOneField(
+        "self",
+        verbose_name="沖銷之紀錄",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversed_by",
+    )
+    reason = models.TextField("沖銷原因", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="建立者",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("建立時間")
+
+    class Meta:
+        ordering = ["actual_end", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source_kind", "source_reference"], name="hours_ledger_unique_source"),
+        ]
+        indexes = [
+            models.Index(fields=["person", "year"], name="hours_ledger_person_year"),
+            models.Index(fields=["institution_code"], name="hours_ledger_institution"),
+        ]
+        verbose_name = "學習時數紀錄"
+        verbose_name_plural = "學習時數紀錄"
+
+    def __str__(self) -> str:
+        return f"{self.course_name}（{self.certified_hours} 小時）"
+
+    @property
+    def mode_label(self) -> str:
+        return mode_labels().get(self.mode, str(self.mode))
+
+
+class ReportingCategory(models.Model):
+    """One row of the summary table. `measure` says what it adds up; rows are independent, not a hierarchy."""
+
+    MEASURE_ALL = "all"
+    MEASURE_MODE = "mode"
+    MEASURE_JOB_RELATED = "job_related"
+    MEASURE_SELF_LEAVE = "self_leave"
+    MEASURE_CODES = "codes"
+    MEASURE_CHOICES = [
+        (MEASURE_ALL, "全部時數"),
+        (MEASURE_MODE, "依學習性質"),
+        (MEASURE_JOB_RELATED, "與業務相關"),
+        (MEASURE_SELF_LEAVE, "自行申請公假"),
+        (MEASURE_CODES, "依課程類別代碼"),
+    ]
+
+    key = models.SlugField("識別碼", max_length=50, unique=True)
+    label = models.CharField("顯示名稱", max_length=200)
+    order = models.PositiveSmallIntegerField("排序", default=0)
+    measure = models.CharField("計算方式", max_length=16, choices=MEASURE_CHOICES, default=MEASURE_CODES)
+    mode = models.PositiveSmallIntegerField("學習性質", null=True, blank=True)
+    codes = models.JSONField("課程類別代碼（依代碼表）", default=dict, blank=True, validators=[validate_code_sets])
+
+    class Meta:
+        ordering = ["order", "key"]
+        verbose_name = "統計類別"
+        verbose_name_plural = "統計類別"
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class RequirementRule(models.Model):
+    """A yearly minimum: national (`agency` empty) or an agency's own, seen by its staff and sub-agencies' staff.
+
+    What counts (`scope`): every entry, the entries whose code is in `codes` (with subtrees), or the union of its
+    components' code sets. `mode`, when set, further keeps only entries of that 學習性質 (e.g. 10 hours digital).
+    """
+
+    SCOPE_ALL = "all"
+    SCOPE_CODES = "codes"
+    SCOPE_COMPONENTS = "components"
+    SCOPE_CHOICES = [
+        (SCOPE_ALL, "全部課程"),
+        (SCOPE_CODES, "指定課程類別代碼"),
+        (SCOPE_COMPONENTS, "各子項課程類別之聯集"),
+    ]
+
+    key = models.SlugField("識別碼", max_length=50)
+    label = models.CharField("顯示名稱", max_length=200)
+    order = models.PositiveSmallIntegerField("排序", default=0)
+    year_from = models.PositiveSmallIntegerField("適用起始年度（西元）")
+    year_to = models.PositiveSmallIntegerField("適用結束年度（西元）", null=True, blank=True)
+    agency = models.ForeignKey(
+        "registry.Agency",
+        verbose_name="機關（空白為全國）",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="hours_rules",
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name="上層規定", null=True, blank=True, on_delete=models.CASCADE, related_name="components"
+    )
+    minimum_hours = models.DecimalField("最低時數", max_digits=6, decimal_places=1)
+    scope = models.CharField("計算範圍", max_length=16, choices=SCOPE_CHOICES, default=SCOPE_CODES)
+    mode = models.PositiveSmallIntegerField("限學習性質", null=True, blank=True)
+    codes = models.JSONField("課程類別代碼（依代碼表）", default=dict, blank=True, validators=[validate_code_sets])
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "year_from"], condition=models.Q(agency__isnull=True), name="hours_rule_national_key"
+            ),
+            models.UniqueConstraint(fields=["agency", "key", "year_from"], name="hours_rule_agency_key"),
+        ]
+        verbose_name = "時數規定"
+        verbose_name_plural = "時數規定"
+
+    def __str__(self) -> str:
+        return self.label
+
+    def clean(self) -> None:
+        if self.year_to is not None and self.year_to < self.year_from:
+            raise ValidationError({"year_to": "適用結束年度不可早於起始年度"})
+        if self.parent_id and self.parent.agency_id != self.agency_id:
+            raise ValidationError({"parent": "上層規定須屬於同一機關"})

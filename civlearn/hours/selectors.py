@@ -1,0 +1,77 @@
+"""Reads of the hours ledger: a person's yearly summary, their records, the years they have hours in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from civlearn.hours import rules
+from civlearn.hours.models import LedgerEntry
+from civlearn.hours.rules import EntryFacts, Summary
+from civlearn.registry.models import Person
+
+_FACT_FIELDS = (
+    "person_id",
+    "category_table_id",
+    "category_code",
+    "mode",
+    "certified_hours",
+    "job_related",
+    "self_applied_leave",
+)
+
+
+def year_summary(*, person: Person, year: int) -> Summary:
+    """The manual's summary table and each requirement's status for `person` in `year` (Gregorian).
+
+    One indexed query over the person's entries of the year (reversals included: their negated hours net out);
+    the rest is arithmetic over the cached rule book.
+    """
+    facts = [
+        EntryFacts(table_id, code, mode, hours, job, leave)
+        for _, table_id, code, mode, hours, job, leave in LedgerEntry.objects.filter(
+            person_id=person.pk, year=year
+        ).values_list(*_FACT_FIELDS)
+    ]
+    return rules.summarize(facts=facts, year=year, agency_id=person.agency_id, person_id=person.pk)
+
+
+def year_summaries(*, persons: Iterable[Person], year: int) -> dict[int, Summary]:
+    """`year_summary` for many persons with one query over their entries (for agency reports)."""
+    persons = list(persons)
+    by_person: dict[int, list[EntryFacts]] = {person.pk: [] for person in persons}
+    if persons:
+        rows = LedgerEntry.objects.filter(person_id__in=list(by_person), year=year).values_list(*_FACT_FIELDS)
+        for person_id, table_id, code, mode, hours, job, leave in rows.iterator(chunk_size=5000):
+            by_person[person_id].append(EntryFacts(table_id, code, mode, hours, job, leave))
+    book = rules.book()
+    return {
+        person.pk: rules.summarize(
+            facts=by_person[person.pk], year=year, agency_id=person.agency_id, person_id=person.pk, rulebook=book
+        )
+        for person in persons
+    }
+
+
+def entries_for_year(*, person: Person, year: int, course_name: str = "", period: str = "") -> QuerySet[LedgerEntry]:
+    """The person's standing records of the year, oldest first: reversed entries and reversals left out."""
+    reversed_ = LedgerEntry.objects.filter(reverses_id=OuterRef("pk"))
+    queryset = (
+        LedgerEntry.objects.filter(person_id=person.pk, year=year, reverses__isnull=True)
+        .exclude(source_kind=LedgerEntry.SOURCE_REVERSAL)
+        .exclude(Exists(reversed_))
+        .order_by("actual_end", "id")
+    )
+    if course_name:
+        queryset = queryset.filter(course_name__icontains=course_name)
+    if period:
+        queryset = queryset.filter(period__icontains=period)
+    return queryset
+
+
+def years_with_hours(*, person: Person) -> list[int]:
+    """Years (Gregorian, newest first) in which the person has any record."""
+    return list(
+        LedgerEntry.objects.filter(person_id=person.pk).order_by("-year").values_list("year", flat=True).distinct()
+    )

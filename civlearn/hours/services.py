@@ -1,0 +1,288 @@
+"""Writes to the hours ledger. Every write is audited in its own transaction; the ledger is append-only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from civlearn.core import clock
+from civlearn.core.services import audit_record
+from civlearn.hours import rules
+from civlearn.hours.models import LedgerEntry, mode_labels
+from civlearn.identity.models import AgencyRole, User
+from civlearn.registry.models import Person
+
+SOURCE_KINDS = {
+    LedgerEntry.SOURCE_UPLOAD,
+    LedgerEntry.SOURCE_API,
+    LedgerEntry.SOURCE_ELEARN,
+    LedgerEntry.SOURCE_MANUAL,
+}
+MAX_HOURS = Decimal("9999.9")
+
+
+def local_year(moment: dt.datetime) -> int:
+    """The year a record counts in: its actual end date's year in Asia/Taipei (TIME_ZONE)."""
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return timezone.localtime(moment).year
+
+
+def _hours(value, field: str, label: str, errors: dict[str, list[str]]) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        errors.setdefault(field, []).append(f"{label}應為數字")
+        return Decimal("0")
+    if not amount.is_finite() or amount < 0 or amount > MAX_HOURS:
+        errors.setdefault(field, []).append(f"{label}應介於 0 與 {MAX_HOURS} 之間")
+        return Decimal("0")
+    if amount != amount.quantize(Decimal("0.1")):
+        errors.setdefault(field, []).append(f"{label}最多一位小數")
+    return amount.quantize(Decimal("0.1"))
+
+
+def can_manage_person(user: User | None, person: Person) -> bool:
+    """Operators, and HR officers of the person's agency or of a parent agency that includes its sub-agencies."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    chain = rules.book().agency_chain(person.agency_id)
+    for agency_id, include_sub in AgencyRole.objects.filter(
+        user=user, role=AgencyRole.HR_OFFICER, agency_id__in=chain
+    ).values_list("agency_id", "include_subagencies"):
+        if agency_id == person.agency_id or include_sub:
+            return True
+    return False
+
+
+def ledger_entry_record(
+    *,
+    person: Person,
+    source_kind: str,
+    source_reference: str,
+    course_name: str,
+    category_code: str,
+    mode: int,
+    certified_hours: Decimal,
+    digital_hours: Decimal,
+    physical_hours: Decimal,
+    actual_start: dt.datetime,
+    actual_end: dt.datetime,
+    institution_code: str,
+    course_code: str = "",
+    period: str = "",
+    course_start: dt.datetime | None = None,
+    course_end: dt.datetime | None = None,
+    hours_unit: str = "1",
+    score: str = "",
+    certificate_no: str = "",
+    attendance_note: str = "",
+    job_related: bool = False,
+    self_applied_leave: bool = False,
+    county_code: str = "",
+    degree_credit: str = "6",
+    actor: User | None = None,
+) -> tuple[LedgerEntry, bool]:
+    """Record one certified learning; idempotent on (source_kind, source_reference): (existing, False) on repeat.
+
+    A repeat returns the stored entry as it is, even if the new call carries different values: a correction is a
+    reversal plus a new record under a new reference. Raises ValidationError ({field: [zh-Hant message]}) on bad
+    input and PermissionDenied when an HR entry ("manual") comes from someone who may not manage the person.
+    """
+    source_reference = (source_reference or "").strip()
+    errors: dict[str, list[str]] = {}
+    if source_kind not in SOURCE_KINDS:
+        errors["source_kind"] = [f"來源種類 {source_kind} 不正確"]
+    if not source_reference:
+        errors.setdefault("source_reference", []).append("來源參考不可空白")
+    elif len(source_reference) > 200:
+        errors.setdefault("source_reference", []).append("來源參考最多 200 字")
+    if errors:
+        raise ValidationError(errors)
+
+    existing = LedgerEntry.objects.filter(source_kind=source_kind, source_reference=source_reference).first()
+    if existing is not None:
+        return existing, False
+
+    if source_kind == LedgerEntry.SOURCE_MANUAL and not can_manage_person(actor, person):
+        raise PermissionDenied("您沒有登錄此人員學習時數的權限")
+
+    course_name = (course_name or "").strip()
+    category_code = (category_code or "").strip()
+    institution_code = (institution_code or "").strip().upper()
+    if not course_name:
+        errors.setdefault("course_name", []).append("課程名稱不可空白")
+    elif len(course_name) > 300:
+        errors.setdefault("course_name", []).append("課程名稱最多 300 字")
+    if not institution_code:
+        errors.setdefault("institution_code", []).append("學習機關(構)代碼不可空白")
+    elif len(institution_code) > 10:
+        errors.setdefault("institution_code", []).append("學習機關(構)代碼最多 10 碼")
+    if mode not in mode_labels():
+        allowed = "、".join(f"{code} {label}" for code, label in mode_labels().items())
+        errors.setdefault("mode", []).append(f"學習性質 {mode} 不正確（可用：{allowed}）")
+    certified = _hours(certified_hours, "certified_hours", "訓練總數", errors)
+    digital = _hours(digital_hours, "digital_hours", "數位時數", errors)
+    physical = _hours(physical_hours, "physical_hours", "實體時數", errors)
+    hours_ok = not {"certified_hours", "digital_hours", "physical_hours"} & errors.keys()
+    if hours_ok and certified != digital + physical:
+        errors.setdefault("certified_hours", []).append(
+            f"訓練總數 {certified} 不等於數位時數 {digital} + 實體時數 {physical}"
+        )
+    for field, value, label in (
+        ("actual_start", actual_start, "實際上課起始"),
+        ("actual_end", actual_end, "實際上課結束"),
+    ):
+        if not isinstance(value, dt.datetime):
+            errors.setdefault(field, []).append(f"{label}日期時間不可空白")
+    if not {"actual_start", "actual_end"} & errors.keys() and actual_end < actual_start:
+        errors.setdefault("actual_end", []).append("實際上課結束不可早於實際上課起始")
+    if course_start and course_end and course_end < course_start:
+        errors.setdefault("course_end", []).append("開課結束不可早於開課起始")
+
+    table = None
+    if "actual_end" not in errors:
+        end_day = timezone.localtime(
+            actual_end if timezone.is_aware(actual_end) else timezone.make_aware(actual_end)
+        ).date()
+        book = rules.book()
+        table = book.table_for(end_day)
+        if not category_code:
+            errors.setdefault("category_code", []).append("課程類別代碼不可空白")
+        elif table is None:
+            errors.setdefault("category_code", []).append(f"{end_day:%Y-%m-%d} 沒有適用的課程類別代碼表")
+        elif not book.has_code(table[0], category_code):
+            errors.setdefault("category_code", []).append(
+                f"課程類別代碼 {category_code} 不在 {table[1]} 代碼表中（依實際上課結束日期 {end_day:%Y-%m-%d}）"
+            )
+    if errors:
+        raise ValidationError(errors)
+
+    entry = LedgerEntry(
+        person=person,
+        year=local_year(actual_end),
+        course_name=course_name,
+        course_code=(course_code or "").strip(),
+        period=(period or "").strip(),
+        institution_code=institution_code,
+        category_table_id=table[0],
+        category_code=category_code,
+        mode=mode,
+        digital_hours=digital,
+        physical_hours=physical,
+        certified_hours=certified,
+        hours_unit=hours_unit or "1",
+        course_start=course_start,
+        course_end=course_end,
+        actual_start=actual_start,
+        actual_end=actual_end,
+        score=score or "",
+        certificate_no=certificate_no or "",
+        attendance_note=attendance_note or "",
+        job_related=bool(job_related),
+        self_applied_leave=bool(self_applied_leave),
+        county_code=county_code or "",
+        degree_credit=degree_credit or "6",
+        source_kind=source_kind,
+        source_reference=source_reference,
+        created_by=actor if getattr(actor, "pk", None) else None,
+        created_at=clock.now(),
+    )
+    try:
+        with transaction.atomic():
+            entry.save(force_insert=True)
+            audit_record(
+                actor=actor,
+                action="hours.ledger_entry_record",
+                subject=entry,
+                changes={
+                    "person": [None, person.pk],
+                    "source": [None, f"{source_kind}:{source_reference}"],
+                    "course_name": [None, course_name],
+                    "category_code": [None, category_code],
+                    "certified_hours": [None, str(certified)],
+                    "year": [None, entry.year],
+                },
+            )
+    except IntegrityError:
+        # Another request recorded the same source reference first: that one is the record.
+        existing = LedgerEntry.objects.filter(source_kind=source_kind, source_reference=source_reference).first()
+        if existing is None:
+            raise
+        return existing, False
+    return entry, True
+
+
+def ledger_entry_reverse(*, entry: LedgerEntry, reason: str, actor: User) -> LedgerEntry:
+    """Cancel an entry with a reversing entry (negated hours, same year and category), audited.
+
+    Only an operator or an HR officer of the person's agency may reverse; a reason is required; an entry can be
+    reversed once, and a reversal cannot itself be reversed (record the learning again instead).
+    """
+    reason = (reason or "").strip()
+    if not can_manage_person(actor, entry.person):
+        raise PermissionDenied("您沒有沖銷此人員學習時數的權限")
+    if not reason:
+        raise ValidationError({"reason": ["請輸入沖銷原因"]})
+    if len(reason) > 1000:
+        raise ValidationError({"reason": ["沖銷原因最多 1000 字"]})
+    with transaction.atomic():
+        original = LedgerEntry.objects.select_for_update().get(pk=entry.pk)
+        if original.source_kind == LedgerEntry.SOURCE_REVERSAL:
+            raise ValidationError({"entry": ["沖銷紀錄不可再沖銷"]})
+        if LedgerEntry.objects.filter(reverses=original).exists():
+            raise ValidationError({"entry": ["此紀錄已沖銷"]})
+        reversal = LedgerEntry(
+            person_id=original.person_id,
+            year=original.year,
+            course_name=original.course_name,
+            course_code=original.course_code,
+            period=original.period,
+            institution_code=original.institution_code,
+            category_table_id=original.category_table_id,
+            category_code=original.category_code,
+            mode=original.mode,
+            digital_hours=-original.digital_hours,
+            physical_hours=-original.physical_hours,
+            certified_hours=-original.certified_hours,
+            hours_unit=original.hours_unit,
+            course_start=original.course_start,
+            course_end=original.course_end,
+            actual_start=original.actual_start,
+            actual_end=original.actual_end,
+            score=original.score,
+            certificate_no=original.certificate_no,
+            attendance_note=original.attendance_note,
+            job_related=original.job_related,
+            self_applied_leave=original.self_applied_leave,
+            county_code=original.county_code,
+            degree_credit=original.degree_credit,
+            source_kind=LedgerEntry.SOURCE_REVERSAL,
+            source_reference=f"{original.pk}",
+            reverses=original,
+            reason=reason,
+            created_by=actor,
+            created_at=clock.now(),
+        )
+        try:
+            with transaction.atomic():
+                reversal.save(force_insert=True)
+        except IntegrityError as exc:
+            raise ValidationError({"entry": ["此紀錄已沖銷"]}) from exc
+        audit_record(
+            actor=actor,
+            action="hours.ledger_entry_reverse",
+            subject=original,
+            changes={
+                "reversed_by": [None, reversal.pk],
+                "certified_hours": [str(original.certified_hours), "0.0"],
+                "reason": [None, reason],
+            },
+        )
+    return reversal
