@@ -227,6 +227,8 @@ REST_FRAMEWORK = {
 OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("OAUTH2_ACCESS_TOKEN_EXPIRE_SECONDS", 3600),
 }
+# Named explicitly because the hours app's InstitutionClient points at it: migrations resolve it through settings.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "civlearn API",
