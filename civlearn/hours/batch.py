@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -67,14 +67,15 @@ COLUMNS: tuple[Column, ...] = (
 BY_HEADER = {c.header: c for c in COLUMNS}
 BY_KEY = {c.key: c for c in COLUMNS}
 HEADER_OF = {c.key: c.header for c in COLUMNS}
+KEYS = tuple(c.key for c in COLUMNS)
 
 # 學習性質: 1 數位, 2 實體, 3 混成, 4 遠距. The 遠距 code is not public (domain/README.md), so the table is a setting.
 DEFAULT_MODES = {1: "數位", 2: "實體", 3: "混成", 4: "遠距"}
 # 訓練總數單位: only 1 (hours) is observed; another unit would be summed as hours by mistake, so it is refused.
 HOURS_UNITS = {"1"}
 MAX_HOURS = Decimal("999.9")
-# Decimal places accepted for hours: the portal shows hours such as 1.5 and 0.5.
-_HOURS_RE = re.compile(r"^\d{1,4}(\.\d{1,2})?$")
+# One decimal place, as the ledger stores hours (the portal shows hours such as 1.5 and 0.5).
+_HOURS_RE = re.compile(r"^\d{1,4}(\.\d)?$")
 _TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _DIGITS_RE = re.compile(r"^\d{1,3}$")
 _FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
@@ -92,7 +93,12 @@ def counties() -> dict[str, str]:
 
 
 def local_zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
+    return _zone(settings.TIME_ZONE)
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 # ---- the report ---------------------------------------------------------------------------------------------
@@ -196,14 +202,13 @@ def clean_header(text: str) -> str:
     return text.replace("\ufeff", "").strip().lstrip("*＊").strip()
 
 
-def _clean(text: str) -> str:
-    return text.strip()
-
-
+# Files repeat the same few dates and times on every row of a course: caching the parse is most of the speed.
+@lru_cache(maxsize=8192)
 def parse_roc_date(text: str) -> dt.date:
     return rocdate.parse(text)
 
 
+@lru_cache(maxsize=8192)
 def parse_time(text: str) -> dt.time:
     match = _TIME_RE.match(text.translate(_FULLWIDTH))
     if not match:
@@ -217,7 +222,7 @@ def parse_time(text: str) -> dt.time:
 def parse_hours(text: str) -> Decimal:
     value = text.translate(_FULLWIDTH)
     if not _HOURS_RE.match(value):
-        raise ValueError("應為不小於 0 的數字（最多 2 位小數），例如 2 或 1.5")
+        raise ValueError("應為不小於 0 的數字（最多 1 位小數），例如 2 或 1.5")
     try:
         number = Decimal(value)
     except InvalidOperation as exc:  # pragma: no cover - the pattern already rules this out
@@ -248,8 +253,8 @@ def source_reference(
         national_id.upper(),
         course_code.strip() or "name:" + course_name.strip(),
         period.strip(),
-        actual_start.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S"),
-        actual_end.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S"),
+        actual_start.astimezone(zone).isoformat(timespec="seconds")[:19],
+        actual_end.astimezone(zone).isoformat(timespec="seconds")[:19],
     ]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
@@ -260,8 +265,10 @@ def validate_record(
     line: int,
     institution_code: str,
     category_codes_for: Callable[[dt.date], Container[str]],
-    label: Callable[[str], str] = lambda key: HEADER_OF[key],
+    label: Callable[[str], str] = HEADER_OF.__getitem__,
     today: dt.date | None = None,
+    known_modes: Mapping[int, str] | None = None,
+    zone: ZoneInfo | None = None,
 ) -> tuple[UploadRow | None, list[RowError]]:
     """Check one record given as {key: text}. Used by the CSV upload (labels = Chinese headers) and the JSON API
     (labels = English keys). The registry check is left to the caller, who looks all IDs up in one query."""
@@ -271,7 +278,7 @@ def validate_record(
         shown = nid.mask(value) if key == "national_id" else value
         errors.append(RowError(line, label(key), shown, message))
 
-    v = {c.key: _clean(str(values.get(c.key) or "")) for c in COLUMNS}
+    v = {key: (values.get(key) or "").strip() for key in KEYS}
     for column in COLUMNS:
         if column.required and not v[column.key]:
             err(column.key, "", "必填欄位未填寫")
@@ -298,7 +305,7 @@ def validate_record(
             except ValueError as exc:
                 err(key, v[key], str(exc))
 
-    zone = local_zone()
+    zone = zone or local_zone()
 
     def moment(prefix: str) -> dt.datetime | None:
         day, time = dates.get(prefix + "_date"), times.get(prefix + "_time")
@@ -338,7 +345,7 @@ def validate_record(
 
     mode = None
     if v["mode"]:
-        known = modes()
+        known = known_modes or modes()
         if v["mode"].isdigit() and int(v["mode"]) in known:
             mode = int(v["mode"])
         else:
@@ -442,6 +449,7 @@ def parse_upload(
     limit = max_rows or getattr(settings, "HOURS_UPLOAD_MAX_ROWS", 500_000)
     seen: dict[str, int] = {}
     width = len(header)
+    known_modes, zone = modes(), local_zone()
     try:
         for line_index, fields in enumerate(reader, start=2):
             if not any(part.strip() for part in fields):
@@ -462,6 +470,8 @@ def parse_upload(
                 institution_code=institution_code,
                 category_codes_for=category_codes_for,
                 today=today,
+                known_modes=known_modes,
+                zone=zone,
             )
             if errors:
                 result.errors.extend(errors)

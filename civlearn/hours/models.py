@@ -240,3 +240,6 @@ class RequirementRule(models.Model):
             raise ValidationError({"year_to": "適用結束年度不可早於起始年度"})
         if self.parent_id and self.parent.agency_id != self.agency_id:
             raise ValidationError({"parent": "上層規定須屬於同一機關"})
+
+
+from civlearn.hours.models_b import Announcement, ImportJob, InstitutionClient, ReminderRecord  # noqa: E402, F401
