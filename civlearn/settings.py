@@ -126,6 +126,9 @@ if DATABASE_URL:
             DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 600), conn_health_checks=True
         )
     }
+    # One test database per test process, so that two suites on one server (CI and a developer) never drop each
+    # other's database.
+    DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME") or f"test_civlearn_{os.getpid()}"}
 else:
     DATABASES = {
         "default": {
