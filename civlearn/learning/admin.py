@@ -1,0 +1,93 @@
+"""Operators author courses here until the provider UI exists: a course with its units inline, a unit with its
+questions inline, a question with its choices inline."""
+
+from django.contrib import admin
+
+from civlearn.learning.categories import category_name
+from civlearn.learning.models import (
+    Certificate,
+    Choice,
+    Course,
+    Enrolment,
+    MemberConsent,
+    Question,
+    Unit,
+    Zone,
+)
+
+
+class UnitInline(admin.StackedInline):
+    model = Unit
+    extra = 0
+    fields = ["order", "kind", "title", "body", "video_file", "video_url", "pass_mark", "max_attempts"]
+    show_change_link = True
+
+
+@admin.register(Course)
+class CourseAdmin(admin.ModelAdmin):
+    list_display = ["code", "title", "category_code", "category", "certified_hours", "mode", "is_published"]
+    list_filter = ["is_published", "mode", "zones", "production_year"]
+    search_fields = ["code", "title", "keywords"]
+    filter_horizontal = ["allowed_agencies", "zones"]
+    raw_id_fields = ["provider_agency"]
+    inlines = [UnitInline]
+
+    @admin.display(description="課程類別")
+    def category(self, course: Course) -> str:
+        return category_name(course.category_code)
+
+
+class QuestionInline(admin.StackedInline):
+    model = Question
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "kind", "course"]
+    list_filter = ["kind"]
+    search_fields = ["title", "course__title", "course__code"]
+    inlines = [QuestionInline]
+
+
+class ChoiceInline(admin.TabularInline):
+    model = Choice
+    extra = 2
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "kind", "unit"]
+    inlines = [ChoiceInline]
+
+
+@admin.register(Zone)
+class ZoneAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "parent", "order"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Enrolment)
+class EnrolmentAdmin(admin.ModelAdmin):
+    list_display = ["user", "course", "year", "reading_ms", "completed_at", "hours_status"]
+    list_filter = ["hours_status", "year"]
+    raw_id_fields = ["user", "course"]
+    readonly_fields = ["reading_ms", "last_beat_ms", "completed_at", "hours_status", "hours_posted_at"]
+
+
+@admin.register(MemberConsent)
+class MemberConsentAdmin(admin.ModelAdmin):
+    list_display = ["user", "terms_version", "share_hours", "decided_at"]
+    raw_id_fields = ["user"]
+
+    def has_change_permission(self, request, obj=None):
+        # The history of decisions is evidence; it is never edited.
+        return False
+
+
+@admin.register(Certificate)
+class CertificateAdmin(admin.ModelAdmin):
+    list_display = ["number", "learner_name", "course_title", "issued_at"]
+    search_fields = ["number", "verify_code"]
+    readonly_fields = [f.name for f in Certificate._meta.fields]

@@ -1,0 +1,82 @@
+"""The course-category code table (課程類別代碼) the catalogue filters by, as a tree.
+
+The file is the 2015 table (263 codes) from the domain notes. It is read once per process; the hours portal
+owns the versioned tables that reporting uses, the catalogue only needs names and subtrees."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+TABLE = Path(__file__).resolve().parent / "data" / "course-categories-2015.csv"
+
+
+@dataclass
+class Category:
+    code: str
+    name: str
+    level: int
+    parent: str
+    children: list[Category] = field(default_factory=list)
+
+
+@cache
+def _table() -> dict[str, Category]:
+    with TABLE.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    nodes = {row["code"]: Category(row["code"], row["name"], int(row["level"]), row["parent_code"]) for row in rows}
+    for node in nodes.values():
+        if node.parent in nodes:
+            nodes[node.parent].children.append(node)
+    return nodes
+
+
+def category_name(code: str) -> str:
+    node = _table().get(code)
+    return node.name if node else ""
+
+
+def category_subtree(code: str) -> set[str]:
+    """The code and every code below it (a filter on a category matches its whole subtree)."""
+    table = _table()
+    if code not in table:
+        return set()
+    found, stack = set(), [table[code]]
+    while stack:
+        node = stack.pop()
+        found.add(node.code)
+        stack.extend(node.children)
+    return found
+
+
+def category_path(code: str) -> list[Category]:
+    """Root first, e.g. 政策法規 › 政策宣導訓練 › 環境教育."""
+    table, path = _table(), []
+    node = table.get(code)
+    while node is not None:
+        path.append(node)
+        node = table.get(node.parent)
+    return list(reversed(path))
+
+
+def category_choices(used_codes: set[str]) -> list[tuple[str, str]]:
+    """Options for the catalogue filter: the categories courses use and their ancestors, indented as a tree."""
+    wanted: set[str] = set()
+    for code in used_codes:
+        wanted.update(node.code for node in category_path(code))
+    table = _table()
+    roots = [node for node in table.values() if node.parent not in table]
+    options: list[tuple[str, str]] = []
+
+    def walk(node: Category, depth: int) -> None:
+        if node.code not in wanted:
+            return
+        options.append((node.code, f"{'　' * depth}{node.name}（{node.code}）"))
+        for child in node.children:
+            walk(child, depth + 1)
+
+    for root in roots:
+        walk(root, 0)
+    return options

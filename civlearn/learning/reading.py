@@ -1,0 +1,128 @@
+"""Reading time (閱讀時數): heartbeats from open course pages, credited from the server's own clock.
+
+Rules (domain notes): a beat every LEARNING_HEARTBEAT_SECONDS (60 s) while the page is visible and a final one
+when it is hidden or closed; no credit across a gap of more than LEARNING_HEARTBEAT_GAP_SECONDS (180 s); a single
+stretch is capped at LEARNING_STRETCH_CAP_SECONDS (6 h); one credit stream per learner however many tabs or devices
+are open.
+
+How: every page view gets a signed token naming the enrolment, the previous beat of this page view (the stream)
+and when its stretch began. Each beat answers with a fresh token, so a stream's state travels with it and the hot
+path never reads it from the database. The learner's single LearnerClock row holds the instant up to which time has
+been credited. A beat at `now` is credited
+
+    credit = min(now, stretch_start + cap) − max(last_credited, previous_beat_of_this_stream)
+
+when positive, and only when `now − previous_beat ≤ gap`. Two short statements in one transaction:
+  1. UPDATE the clock row to the new instant, but only if it moves forward; RETURNING the old instant (the row
+     lock serialises concurrent beats of the same learner, so two tabs can never both credit the same interval);
+  2. UPDATE the enrolment's balance with `reading_ms = reading_ms + credit` (never read-modify-write).
+Client-sent times are ignored, so a skewed client clock changes nothing; a server clock stepping back credits 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.db import connection, transaction
+
+from civlearn.core import clock
+from civlearn.learning.models import Enrolment, LearnerClock
+
+TOKEN_SALT = "learning.heartbeat"  # noqa: S105 (a signing namespace, not a secret)
+# A stream's token older than this is refused outright (the gap rule would credit nothing anyway).
+TOKEN_MAX_AGE_SECONDS = 24 * 3600
+
+
+class HeartbeatRefused(Exception):
+    """The token is forged, expired or names an enrolment that no longer exists."""
+
+
+def heartbeat_seconds() -> int:
+    return int(getattr(settings, "LEARNING_HEARTBEAT_SECONDS", 60))
+
+
+def gap_ms() -> int:
+    return int(getattr(settings, "LEARNING_HEARTBEAT_GAP_SECONDS", 180)) * 1000
+
+
+def stretch_cap_ms() -> int:
+    return int(getattr(settings, "LEARNING_STRETCH_CAP_SECONDS", 6 * 3600)) * 1000
+
+
+def now_ms() -> int:
+    return int(clock.now().timestamp() * 1000)
+
+
+@dataclass(frozen=True)
+class Beat:
+    credited_ms: int
+    reading_ms: int
+    required_ms: int
+    token: str
+
+    @property
+    def threshold_crossed(self) -> bool:
+        return self.reading_ms >= self.required_ms > self.reading_ms - self.credited_ms
+
+
+def _sign(enrolment_id: int, user_id: int, previous_ms: int, stretch_ms: int, required_ms: int) -> str:
+    return signing.dumps([enrolment_id, user_id, previous_ms, stretch_ms, required_ms], salt=TOKEN_SALT)
+
+
+def reading_stream_open(*, enrolment: Enrolment) -> str:
+    """Start a stream for one page view: make sure the learner's clock row exists and sign the first token.
+
+    Called when a course page is rendered (not on the hot path)."""
+    LearnerClock.objects.get_or_create(user_id=enrolment.user_id)
+    start = now_ms()
+    return _sign(enrolment.pk, enrolment.user_id, start, start, enrolment.course.required_reading_ms)
+
+
+def heartbeat_credit(*, token: str) -> Beat:
+    """Credit the time since this stream's previous beat, once per learner. Raises HeartbeatRefused."""
+    try:
+        enrolment_id, user_id, previous_ms, stretch_ms, required_ms = signing.loads(
+            token, salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE_SECONDS
+        )
+    except (signing.BadSignature, ValueError, TypeError) as exc:
+        raise HeartbeatRefused("無效的閱讀計時憑證") from exc
+
+    now = now_ms()
+    credit_from = credit_to = 0
+    if now < previous_ms or now - previous_ms > gap_ms():
+        # A gap (or the server clock stepped back): nothing is credited and a new stretch begins now.
+        stretch_ms = now
+    else:
+        credit_from, credit_to = previous_ms, min(now, stretch_ms + stretch_cap_ms())
+
+    credited = 0
+    clock_table = LearnerClock._meta.db_table
+    enrolment_table = Enrolment._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        if credit_to > credit_from:
+            cursor.execute(
+                f"UPDATE {clock_table} SET prev_credited_ms = last_credited_ms, last_credited_ms = %s "  # noqa: S608
+                "WHERE user_id = %s AND last_credited_ms < %s RETURNING prev_credited_ms",
+                [credit_to, user_id, credit_to],
+            )
+            row = cursor.fetchone()
+            if row is not None:
+                credited = credit_to - max(row[0], credit_from)
+        cursor.execute(
+            f"UPDATE {enrolment_table} SET reading_ms = reading_ms + %s, last_beat_ms = %s "  # noqa: S608
+            "WHERE id = %s AND user_id = %s RETURNING reading_ms",
+            [credited, now, enrolment_id, user_id],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            # Rolls back the clock update too: time is never credited to nothing.
+            raise HeartbeatRefused("找不到此選課紀錄")
+    reading = row[0]
+    return Beat(
+        credited_ms=credited,
+        reading_ms=reading,
+        required_ms=required_ms,
+        token=_sign(enrolment_id, user_id, now, stretch_ms, required_ms),
+    )
