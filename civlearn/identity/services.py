@@ -95,10 +95,10 @@ def signin_attempt(*, login: str, password: str, ip_address: str | None, method:
         ok = user.check_password(password) and user.is_active
 
     if not ok:
-        _, account_lock = throttle.count(
+        _count, account_lock = throttle.count(
             "signin-account", key, limit=settings.SIGNIN_MAX_FAILURES, minutes=settings.SIGNIN_LOCK_MINUTES
         )
-        _, address_lock = throttle.count(
+        _count, address_lock = throttle.count(
             "signin-address", address, limit=settings.SIGNIN_MAX_PER_ADDRESS, minutes=settings.SIGNIN_LOCK_MINUTES
         )
         if user is not None:
@@ -401,7 +401,7 @@ def password_change(
     if until:
         raise IdentityError({"old_password": [_msg_locked(until)]}, until=until)
     if not user.check_password(old_password):
-        _, lock = throttle.count(
+        _count, lock = throttle.count(
             "password-change", str(user.pk), limit=settings.SIGNIN_MAX_FAILURES, minutes=settings.SIGNIN_LOCK_MINUTES
         )
         if lock:
