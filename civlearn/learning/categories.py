@@ -1,7 +1,8 @@
 """The course-category code table (課程類別代碼) the catalogue filters by, as a tree.
 
-The file is the 2015 table (263 codes) from the domain notes. It is read once per process; the hours portal
-owns the versioned tables that reporting uses, the catalogue only needs names and subtrees."""
+The file is a copy of the hours portal's table in force since 2024-01-01 (its presumed version; see the header
+lines of the file). It is read once per process. The hours portal owns the versioned tables that validation and
+reporting use; the catalogue only needs names and subtrees of the current one."""
 
 from __future__ import annotations
 
@@ -10,14 +11,13 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-TABLE = Path(__file__).resolve().parent / "data" / "course-categories-2015.csv"
+TABLE = Path(__file__).resolve().parent / "data" / "categories-2024.csv"
 
 
 @dataclass
 class Category:
     code: str
     name: str
-    level: int
     parent: str
     children: list[Category] = field(default_factory=list)
 
@@ -25,8 +25,8 @@ class Category:
 @cache
 def _table() -> dict[str, Category]:
     with TABLE.open(encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    nodes = {row["code"]: Category(row["code"], row["name"], int(row["level"]), row["parent_code"]) for row in rows}
+        rows = list(csv.DictReader(line for line in handle if not line.startswith("#")))
+    nodes = {row["code"]: Category(row["code"], row["name"], row["parent_code"]) for row in rows}
     for node in nodes.values():
         if node.parent in nodes:
             nodes[node.parent].children.append(node)
@@ -52,7 +52,7 @@ def category_subtree(code: str) -> set[str]:
 
 
 def category_path(code: str) -> list[Category]:
-    """Root first, e.g. 政策法規 › 政策宣導訓練 › 環境教育."""
+    """Root first, e.g. 政策能力訓練 › 政策宣導訓練 › 環境教育."""
     table, path = _table(), []
     node = table.get(code)
     while node is not None:

@@ -92,6 +92,8 @@ class Enrolment(models.Model):
 
 
 class TestAttempt(models.Model):
+    __test__ = False  # not a pytest test class, despite the name
+
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="attempts")
     unit = models.ForeignKey("learning.Unit", on_delete=models.CASCADE, related_name="attempts")
     number = models.PositiveSmallIntegerField("第幾次")
