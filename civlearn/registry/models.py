@@ -21,6 +21,7 @@ class Agency(models.Model):
 
     class Meta:
         ordering = ["code"]
+        indexes = [models.Index(fields=["name"], name="registry_agency_name")]
         verbose_name = "機關"
         verbose_name_plural = "機關"
 
@@ -42,6 +43,11 @@ class Person(models.Model):
 
     class Meta:
         ordering = ["agency__code", "name"]
+        # HR lists show an agency's staff by name; admin search looks persons up by name.
+        indexes = [
+            models.Index(fields=["agency", "name"], name="registry_person_agency_name"),
+            models.Index(fields=["name"], name="registry_person_name"),
+        ]
         verbose_name = "人員"
         verbose_name_plural = "人員"
 

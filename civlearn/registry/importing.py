@@ -1,0 +1,235 @@
+"""Reading registry import files: CSV (UTF-8 with or without BOM, Big5/CP950) and .xlsx, streamed row by row.
+
+This module knows files and columns, not the database: it turns a file into `(row number, {field: value})`
+pairs and reports what is wrong with the file itself. `services.registry_import` checks rows against the
+registry and writes them. Row numbers are what a spreadsheet shows: the header is row 1, the first data row 2.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import itertools
+import os
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+PERSONS = "persons"
+AGENCIES = "agencies"
+KINDS = {PERSONS: "人員", AGENCIES: "機關"}
+
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_SNIFF_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Column:
+    field: str
+    header: str  # the header the documentation and template files use
+    required: bool
+    aliases: tuple[str, ...] = ()
+    example: str = ""
+    hint: str = ""
+
+
+PERSON_COLUMNS = (
+    Column("national_id", "身分證字號", True, ("身分證號", "統一證號", "居留證號", "身分證/居留證號", "national_id"),
+           "A123456789", "身分證字號或居留證統一證號（新舊式皆可），含檢查碼"),
+    Column("name", "姓名", True, ("name",), "王小明"),
+    Column("birthday", "生日", True, ("出生日期", "birthday"), "0610101",
+           "民國年 7 碼（0610101）、061-01-01 或西元 1972-01-01"),
+    Column("agency_code", "機關代碼", True, ("服務機關代碼", "agency_code"), "A09600000Q", "10 碼，須為已匯入的機關"),
+    Column("post_start_date", "任現職之實際到職日期", True, ("到職日期", "任現職日期", "post_start_date"), "1040801",
+           "日期格式同生日"),
+    Column("personnel_category", "人員區分", False, ("人事資料庫人員區分", "personnel_category"), "11-一般人員"),
+    Column("identity_type", "身份別", False, ("身分別", "identity_type"), "公務人員", "例如：公務人員、教師"),
+    Column("email", "電子郵件", False, ("Email", "E-mail", "電子信箱", "email"), "xiaoming@example.tw",
+           "首次登入時比對的信箱，可空白"),
+)  # fmt: skip
+
+AGENCY_COLUMNS = (
+    Column("code", "機關代碼", True, ("code",), "A09600001Q", "10 碼英數字（大寫）"),
+    Column("name", "機關名稱", True, ("name",), "國立臺中科技大學附設進修部"),
+    Column("parent_code", "上級機關代碼", False, ("上級機關", "parent_code"), "A09600000Q",
+           "空白表示無上級機關；上級機關可在同一檔案中"),
+)  # fmt: skip
+
+COLUMNS = {PERSONS: PERSON_COLUMNS, AGENCIES: AGENCY_COLUMNS}
+
+
+class ImportFileError(Exception):
+    """Something wrong with the file as a whole (or a row that cannot be read at all)."""
+
+    def __init__(self, message: str, *, row: int = 0, column: str = ""):
+        super().__init__(message)
+        self.message, self.row, self.column = message, row, column
+
+
+def clean_text(value) -> str:
+    """A cell as trimmed text: numbers without a needless ".0", dates as ISO, full-width spaces trimmed."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).replace("\u3000", " ").strip()
+
+
+def normalize_header(value) -> str:
+    # "*身分證字號" (the hours upload format marks required columns so), full-width letters, stray spaces.
+    text = clean_text(value).lstrip("\ufeff").translate(_FULL_WIDTH)
+    return text.lstrip("*").replace(" ", "").strip().lower()
+
+
+def map_headers(kind: str, headers: list) -> tuple[dict[str, int], list[str]]:
+    """{field: column index} for known headers, and the headers that matched nothing (ignored, and reported).
+
+    Raises ImportFileError naming the first missing required column or a repeated one.
+    """
+    lookup: dict[str, Column] = {}
+    for column in COLUMNS[kind]:
+        for name in (column.header, *column.aliases):
+            lookup[normalize_header(name)] = column
+    positions: dict[str, int] = {}
+    unknown: list[str] = []
+    for index, header in enumerate(headers):
+        key = normalize_header(header)
+        if not key:
+            continue
+        column = lookup.get(key)
+        if column is None:
+            unknown.append(clean_text(header))
+        elif column.field in positions:
+            raise ImportFileError(f"欄位「{column.header}」重複出現", row=1, column=column.header)
+        else:
+            positions[column.field] = index
+    missing = [column.header for column in COLUMNS[kind] if column.required and column.field not in positions]
+    if missing:
+        raise ImportFileError(f"缺少必要欄位：{'、'.join(missing)}", row=1, column=missing[0])
+    return positions, unknown
+
+
+# -- reading files --------------------------------------------------------------------------------------------------
+
+
+def _binary(file):
+    # Django's UploadedFile wraps the real file object; io needs the object that has readable()/read().
+    raw = getattr(file, "file", file)
+    if hasattr(raw, "seek"):
+        raw.seek(0)
+    return raw
+
+
+def sniff_encoding(head: bytes, *, complete: bool) -> str:
+    """utf-8-sig, utf-8 or cp950 (Big5 as Windows writes it), judged on the first bytes of the file."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise ImportFileError("不支援 UTF-16 編碼的檔案，請另存為 CSV（UTF-8）或 .xlsx")
+    try:
+        # An incremental decoder tolerates a character cut in half at the end of the sample.
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=complete)
+    except UnicodeDecodeError:
+        return "cp950"
+    return "utf-8"
+
+
+def read_rows(file, filename: str) -> Iterator[tuple[int, list]]:
+    """Yield (row number, cells) for every row of the file, header included, streaming.
+
+    The type is judged by content first (an .xlsx is a ZIP archive), then by the file name.
+    """
+    raw = _binary(file)
+    head = raw.read(_SNIFF_BYTES)
+    raw.seek(0)
+    if not head:
+        raise ImportFileError("檔案是空的")
+    extension = os.path.splitext(filename or "")[1].lower()
+    if head.startswith(b"PK\x03\x04"):
+        yield from _xlsx_rows(raw)
+    elif head.startswith(b"\xd0\xcf\x11\xe0") or extension == ".xls":
+        raise ImportFileError("不支援舊版 Excel（.xls）檔案，請另存為 .xlsx 或 CSV")
+    elif extension in (".xlsx", ".xlsm"):
+        raise ImportFileError("檔案無法以 Excel（.xlsx）格式開啟，請確認檔案未損壞")
+    else:
+        yield from _csv_rows(raw, sniff_encoding(head, complete=len(head) < _SNIFF_BYTES))
+
+
+def _decoded_lines(raw, encoding: str) -> Iterator[str]:
+    # Lines are split as bytes and decoded one by one, so a decoding error names its own row rather than
+    # somewhere in a read-ahead buffer. Splitting bytes at b"\n" is safe: neither UTF-8 nor Big5 uses 0x0A
+    # inside a multi-byte character.
+    for line in raw:
+        yield line.decode(encoding)
+
+
+def _csv_rows(raw, encoding: str) -> Iterator[tuple[int, list]]:
+    number = 0
+    try:
+        lines = _decoded_lines(raw, encoding)
+        first_line = next(lines, "")
+        # Spreadsheet programs' "text (tab-delimited)" export is accepted too.
+        delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
+        for number, cells in enumerate(csv.reader(itertools.chain([first_line], lines), delimiter=delimiter), 1):
+            yield number, cells
+    except UnicodeDecodeError:
+        label = "Big5" if encoding == "cp950" else "UTF-8"
+        raise ImportFileError(
+            f"含有無法以 {label} 解讀的字元，請將檔案另存為 UTF-8 或 Big5 編碼的 CSV", row=number + 1
+        ) from None
+    except csv.Error as exc:
+        raise ImportFileError(f"CSV 格式不正確（{exc}）", row=number + 1) from None
+
+
+def _xlsx_rows(raw) -> Iterator[tuple[int, list]]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(raw, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ImportFileError("檔案無法以 Excel（.xlsx）格式開啟，請確認檔案未損壞") from exc
+    try:
+        sheet = workbook.worksheets[0]
+        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, list(cells)
+    finally:
+        workbook.close()
+
+
+def iter_records(kind: str, file, filename: str) -> tuple[list[str], Iterator[tuple[int, dict[str, str | dt.date]]]]:
+    """(ignored headers, iterator of (row number, {field: text or date})) for the data rows; blank rows skipped.
+
+    Raises ImportFileError for an empty file or a bad header row before yielding anything.
+    """
+    rows = read_rows(file, filename)
+    header_row = None
+    for _number, cells in rows:
+        if any(clean_text(cell) for cell in cells):
+            header_row = cells
+            break
+    if header_row is None:
+        raise ImportFileError("檔案是空的")
+    positions, unknown = map_headers(kind, header_row)
+
+    def records():
+        for number, cells in rows:
+            record: dict[str, str | dt.date] = {}
+            for field, index in positions.items():
+                cell = cells[index] if index < len(cells) else None
+                # A date cell in a spreadsheet is already a date; keep it so no format guessing happens.
+                if isinstance(cell, dt.datetime):
+                    record[field] = cell.date()
+                elif isinstance(cell, dt.date):
+                    record[field] = cell
+                else:
+                    record[field] = clean_text(cell)
+            if any(value for value in record.values()):
+                yield number, record
+
+    return unknown, records()

@@ -1,0 +1,55 @@
+"""manage.py import_registry persons|agencies FILE [--dry-run] [--as USERNAME]"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.core.management.base import BaseCommand, CommandError
+
+from civlearn.registry.importing import KINDS
+from civlearn.registry.services import registry_import
+
+
+class Command(BaseCommand):
+    help = (
+        "匯入人事資料（人員或機關）：CSV（UTF-8 或 Big5）或 .xlsx；全部成功才寫入。欄位說明見 docs/registry-import.md"
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("kind", choices=sorted(KINDS), help="persons（人員）或 agencies（機關）")
+        parser.add_argument("file", help="CSV 或 .xlsx 檔案路徑")
+        parser.add_argument("--dry-run", action="store_true", help="只檢查並計數，不寫入")
+        parser.add_argument(
+            "--as",
+            dest="as_user",
+            metavar="USERNAME",
+            help="以此帳號的權限匯入（預設：伺服器端管理者，不限機關）",
+        )
+
+    def handle(self, *args, kind, file, dry_run, as_user, **options):
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"找不到檔案：{file}")
+        actor = None
+        if as_user:
+            actor = get_user_model().objects.filter(username=as_user).first()
+            if actor is None:
+                raise CommandError(f"找不到帳號：{as_user}")
+        with path.open("rb") as handle:
+            try:
+                result = registry_import(kind=kind, file=handle, filename=path.name, actor=actor, dry_run=dry_run)
+            except PermissionDenied as exc:
+                raise CommandError(str(exc)) from exc
+        if result.ignored_columns:
+            self.stdout.write(f"未使用的欄位：{'、'.join(result.ignored_columns)}")
+        if not result.ok:
+            for error in result.errors:
+                self.stderr.write(str(error))
+            raise CommandError(f"{len(result.errors)} 項錯誤，未寫入任何資料")
+        summary = f"共 {result.rows} 列：新增 {result.created}、更新 {result.updated}、未變更 {result.unchanged}"
+        if dry_run:
+            self.stdout.write(f"檢查完成（未寫入）。{summary}")
+        else:
+            self.stdout.write(self.style.SUCCESS(f"匯入完成。{summary}"))
