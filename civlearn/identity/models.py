@@ -145,7 +145,12 @@ class SigninRecord(models.Model):
     """One sign-in attempt on a known account: the 登入資訊 shown to the person and the OIDC amr source."""
 
     PASSWORD = "pwd"  # noqa: S105 (a method name, the OIDC amr value)
-    METHOD_CHOICES = [(PASSWORD, "帳號密碼登入")]
+    METHOD_CHOICES = [
+        (PASSWORD, "帳號密碼登入"),
+        ("moica", "自然人憑證登入"),
+        ("gca", "機關憑證登入"),
+        ("passkey", "通行金鑰登入"),
+    ]
 
     user = models.ForeignKey(User, verbose_name="帳號", on_delete=models.CASCADE, related_name="signin_records")
     at = models.DateTimeField("時間", default=clock.now)
@@ -161,3 +166,6 @@ class SigninRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.at:%Y-%m-%d %H:%M:%S} {self.method} {'ok' if self.success else 'failed'}"
+
+
+from civlearn.identity.models_strong import BoundCertificate, CertificateChallenge, Passkey  # noqa: E402,F401
