@@ -255,6 +255,22 @@ FIRST_SIGNIN_MAX_CODE_ATTEMPTS = env_int("FIRST_SIGNIN_MAX_CODE_ATTEMPTS", 5)
 # The eCPA password policy (manual step 八), also applied by the admin and `changepassword`.
 AUTH_PASSWORD_VALIDATORS = [{"NAME": "civlearn.identity.passwords.EcpaPasswordValidator"}]
 
+# Certificate card sign-in (docs/certificate-signin.md). Self-signed PEM files in the directory are trust anchors,
+# the others intermediates. Revocation: "require" (fail closed), "hard-fail" or "soft-fail".
+CERT_TRUST_ANCHORS_DIR = env_str("CERT_TRUST_ANCHORS_DIR", str(BASE_DIR / "var" / "trust-anchors"))
+CERT_CRL_DIR = env_str("CERT_CRL_DIR")
+CERT_FETCH_REVOCATION = env_bool("CERT_FETCH_REVOCATION", True)
+CERT_REVOCATION_MODE = env_str("CERT_REVOCATION_MODE", "require")
+if CERT_REVOCATION_MODE not in ("require", "hard-fail", "soft-fail"):
+    raise ImproperlyConfigured("CERT_REVOCATION_MODE must be require, hard-fail or soft-fail")
+CERT_CHALLENGE_TTL_SECONDS = env_int("CERT_CHALLENGE_TTL_SECONDS", 120)
+CERT_SIGNER_URL = env_str("CERT_SIGNER_URL", "http://127.0.0.1:61161").rstrip("/")
+# Passkeys: the relying-party id is the host people open the site at; origins default to the request's own.
+WEBAUTHN_RP_ID = env_str("WEBAUTHN_RP_ID", SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0])
+WEBAUTHN_RP_NAME = env_str("WEBAUTHN_RP_NAME", "人事服務網 eCPA")
+WEBAUTHN_ORIGINS = env_list("WEBAUTHN_ORIGINS")
+PASSKEY_REAUTH_MINUTES = env_int("PASSKEY_REAUTH_MINUTES", 5)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
