@@ -113,6 +113,7 @@ class _Rule:
 class RuleBook:
     tables: list[tuple[dt.date, int, str]] = field(default_factory=list)
     codes: dict[int, dict[str, str]] = field(default_factory=dict)
+    names: dict[int, dict[str, str]] = field(default_factory=dict)
     # (table id, code) → keys of the code-set reporting rows and ids of the code-set rules the code counts in.
     matches: dict[tuple[int, str], frozenset] = field(default_factory=dict)
     reporting: list[_Reporting] = field(default_factory=list)
@@ -129,6 +130,9 @@ class RuleBook:
 
     def has_code(self, table_id: int, code: str) -> bool:
         return code in self.codes.get(table_id, {})
+
+    def category_name(self, table_id: int, code: str) -> str:
+        return self.names.get(table_id, {}).get(code, "")
 
     def agency_chain(self, agency_id: int | None) -> list[int]:
         chain: list[int] = []
@@ -179,8 +183,9 @@ def build() -> RuleBook:
     book = RuleBook()
     book.tables = list(CategoryTable.objects.order_by("effective_from").values_list("effective_from", "id", "name"))
     table_names = {table_id: name for _, table_id, name in book.tables}
-    for table_id, code, parent in Category.objects.values_list("table_id", "code", "parent_code"):
+    for table_id, code, parent, name in Category.objects.values_list("table_id", "code", "parent_code", "name"):
         book.codes.setdefault(table_id, {})[code] = parent
+        book.names.setdefault(table_id, {})[code] = name
     book.reporting = [
         _Reporting(key, label, measure, mode)
         for key, label, measure, mode in ReportingCategory.objects.order_by("order", "key").values_list(

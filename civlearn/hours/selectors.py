@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
+from civlearn.core import clock
 from civlearn.hours import rules
 from civlearn.hours.models import LedgerEntry
 from civlearn.hours.rules import EntryFacts, Summary
@@ -74,4 +76,38 @@ def years_with_hours(*, person: Person) -> list[int]:
     """Years (Gregorian, newest first) in which the person has any record."""
     return list(
         LedgerEntry.objects.filter(person_id=person.pk).order_by("-year").values_list("year", flat=True).distinct()
+    )
+
+
+def year_totals(*, person: Person) -> list[tuple[int, Decimal]]:
+    """(year, certified hours) for every year the person has records in, newest first. One query."""
+    rows = (
+        LedgerEntry.objects.filter(person_id=person.pk)
+        .values("year")
+        .annotate(total=Sum("certified_hours"))
+        .order_by("-year")
+        .values_list("year", "total")
+    )
+    return [(year, total) for year, total in rows]
+
+
+def institution_names(codes: Iterable[str]) -> dict[str, str]:
+    """Agency names for learning-institution codes (codes not in the registry are left out). One query."""
+    from civlearn.registry.models import Agency
+
+    codes = {code for code in codes if code}
+    if not codes:
+        return {}
+    return dict(Agency.objects.filter(code__in=codes).values_list("code", "name"))
+
+
+def announcements_current(*, limit: int = 10) -> list:
+    """重要訊息 shown on the front page today: published, not past `show_until`, pinned first, newest first."""
+    from civlearn.hours.models import Announcement
+
+    today = clock.today()
+    return list(
+        Announcement.objects.filter(is_published=True, published_on__lte=today)
+        .filter(Q(show_until__isnull=True) | Q(show_until__gte=today))
+        .order_by("-pinned", "-published_on", "-id")[:limit]
     )

@@ -13,6 +13,7 @@ from civlearn.core import clock
 from civlearn.core.services import audit_record
 from civlearn.hours import rules
 from civlearn.hours.models import LedgerEntry, mode_labels
+from civlearn.identity import selectors as identity_selectors
 from civlearn.identity.models import AgencyRole, User
 from civlearn.registry.models import Person
 
@@ -52,13 +53,7 @@ def can_manage_person(user: User | None, person: Person) -> bool:
         return False
     if user.is_superuser:
         return True
-    chain = rules.book().agency_chain(person.agency_id)
-    for agency_id, include_sub in AgencyRole.objects.filter(
-        user=user, role=AgencyRole.HR_OFFICER, agency_id__in=chain
-    ).values_list("agency_id", "include_subagencies"):
-        if agency_id == person.agency_id or include_sub:
-            return True
-    return False
+    return identity_selectors.user_has_role(user, person.agency, AgencyRole.HR_OFFICER)
 
 
 def ledger_entry_record(

@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from civlearn.hours import views_learner
 
 app_name = "hours"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views_learner.front, name="front"),
+    path("folder/", views_learner.folder_summary, name="folder"),
+    path("folder/hours/", views_learner.folder_hours, name="hours"),
+    path("folder/hours/export.xlsx", views_learner.export_xlsx, name="export_xlsx"),
+    path("folder/hours/export.ods", views_learner.export_ods, name="export_ods"),
+    path("folder/hours/print/", views_learner.print_hours, name="print"),
+]

@@ -1,0 +1,34 @@
+"""The hours portal's header facts: `{% load hours_portal %}{% hours_signin_bar as bar %}`."""
+
+from __future__ import annotations
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+
+from civlearn.identity import selectors as identity_selectors
+from civlearn.identity.models import AgencyRole
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def hours_signin_bar(context) -> dict:
+    """登入身分 / 登入單位 and whether to offer 進入管理介面 (HR officers and operators only)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"signed_in": False}
+    person = user.person if user.person_id else None
+    manage_url = ""
+    if user.is_superuser or identity_selectors.agencies_managed_by(user, AgencyRole.HR_OFFICER).exists():
+        try:
+            # The HR pages belong to the HR view of this app; the link shows once that route exists.
+            manage_url = reverse("hours:hr")
+        except NoReverseMatch:
+            manage_url = ""
+    return {
+        "signed_in": True,
+        "name": user.display_name,
+        "agency": person.agency if person else None,
+        "manage_url": manage_url,
+    }
