@@ -169,3 +169,4 @@ class SigninRecord(models.Model):
 
 
 from civlearn.identity.models_strong import BoundCertificate, CertificateChallenge, Passkey  # noqa: E402,F401
+from civlearn.identity.models_sso import ExternalIdentity, ExternalProvider, RelyingParty, SigningKey  # noqa: E402,F401
