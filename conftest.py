@@ -165,9 +165,16 @@ def smtp_server(settings):
                 server._arrived.notify_all()
             return "250 OK"
 
-    controller = Controller(Handler(), hostname="127.0.0.1", port=0)
+    # aiosmtpd's start() connects to the configured port to check the server is up, so port 0 cannot be
+    # passed through: ask the OS for a free port first.
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free_port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=free_port)
     controller.start()
-    server.port = controller.server.sockets[0].getsockname()[1]
+    server.port = free_port
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = server.host
     settings.EMAIL_PORT = server.port
