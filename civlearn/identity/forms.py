@@ -72,7 +72,7 @@ class FirstSigninForm(forms.Form):
         widget=_text("off", inputmode="numeric"),
     )
     email = forms.EmailField(
-        label=_("Email"),
+        label="Email",  # the manual's label; Django's catalogue would turn _("Email") into 電子郵件
         help_text=_(
             "建議勿用yahoo信箱申請帳號，請盡量使用自己機關或Gmail信箱，以避免被擋信並加快收信，取得帳號密碼速度"
         ),
@@ -86,7 +86,7 @@ class PasswordForgotForm(forms.Form):
     national_id = FirstSigninForm.base_fields["national_id"]
     birthday = FirstSigninForm.base_fields["birthday"]
     email = forms.EmailField(
-        label=_("Email"),
+        label="Email",  # the manual's label; Django's catalogue would turn _("Email") into 電子郵件
         help_text=_("請輸入帳號目前登記的電子郵件"),
         max_length=254,
         error_messages={**REQUIRED, "invalid": _("電子郵件格式不正確")},
