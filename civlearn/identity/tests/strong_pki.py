@@ -252,7 +252,7 @@ class Pki:
         card.issuer.revoked.append(card.certificate.serial_number)
 
     def write(self, directory: Path) -> tuple[Path, Path]:
-        """Trust anchors (the root, and the two CAs as intermediates) and the current CRLs, as the settings read them."""
+        """Trust anchors (the root; the two CAs as intermediates) and the current CRLs, as the settings read them."""
         anchors = directory / "anchors"
         crls = directory / "crls"
         anchors.mkdir(parents=True, exist_ok=True)
