@@ -16,7 +16,7 @@ def descendant_ids(root_ids: Iterable[int]) -> set[int]:
     found = set(root_ids)
     frontier = set(found)
     while frontier:
-        frontier = set(Agency.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - found
+        frontier = set(Agency.objects.filter(parent_id__in=frontier).order_by().values_list("pk", flat=True)) - found
         found |= frontier
     return found
 
@@ -41,3 +41,11 @@ def import_scope(user) -> set[int] | None:
 def can_import(user) -> bool:
     scope = import_scope(user)
     return scope is None or bool(scope)
+
+
+def managed_roots(user) -> list[Agency]:
+    """The agencies an HR officer's roles name (not their sub-agencies), for showing who may be imported."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    ids = user.agency_roles.filter(role=HR_ROLE).values_list("agency_id", flat=True)
+    return list(Agency.objects.filter(pk__in=ids).order_by("code"))
