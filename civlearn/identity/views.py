@@ -188,7 +188,10 @@ def _my_context(request, current: str) -> dict:
         "current": current,
         "person": person,
         "masked_id": national_id.mask(person.national_id) if person else "",
-        "method_label": dict(SigninRecord.METHOD_CHOICES).get(method, ""),
+        # The manual's header says 帳號登入 for a password sign-in.
+        "method_label": _("帳號登入")
+        if method == SigninRecord.PASSWORD
+        else dict(SigninRecord.METHOD_CHOICES).get(method, ""),
         "signin_info": selectors.signin_info(user),
         "password_expires_at": passwords.expires_at(user),
     }
