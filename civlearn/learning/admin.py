@@ -91,3 +91,6 @@ class CertificateAdmin(admin.ModelAdmin):
     list_display = ["number", "learner_name", "course_title", "issued_at"]
     search_fields = ["number", "verify_code"]
     readonly_fields = [f.name for f in Certificate._meta.fields]
+
+
+from civlearn.learning.scorm import admin as scorm_admin  # noqa: E402, F401  (registers the SCORM models)

@@ -80,6 +80,13 @@ def progress_of(*, enrolment: Enrolment) -> Progress:
         met = answered >= questionnaire_units
         conditions.append(Condition("questionnaire", "問卷", met, "已填寫" if met else "尚未填寫"))
         fractions.append(1.0 if met else 0.0)
+    scorm_units = {pk for pk, kind in kinds.items() if kind == Unit.SCORM}
+    if scorm_units:
+        from civlearn.learning.scorm.tracking import scorm_units_done
+
+        met = scorm_units_done(enrolment=enrolment, unit_ids=scorm_units)
+        conditions.append(Condition("scorm", "SCORM 教材", met, "已完成" if met else "尚未完成"))
+        fractions.append(1.0 if met else 0.0)
     percent = int(100 * sum(fractions) / len(fractions))
     return Progress(conditions=conditions, percent=percent, reading_ms=reading, required_ms=required)
 

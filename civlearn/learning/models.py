@@ -114,6 +114,9 @@ class Course(models.Model):
 class Unit(models.Model):
     PAGE, VIDEO, TEST, QUESTIONNAIRE = "page", "video", "test", "questionnaire"
     KIND_CHOICES = [(PAGE, "文字頁"), (VIDEO, "影片"), (TEST, "測驗"), (QUESTIONNAIRE, "問卷")]
+    # SCORM 1.2 / 2004 packages (civlearn/learning/scorm): the unit plays its SCOs.
+    SCORM = "scorm"
+    KIND_CHOICES += [(SCORM, "SCORM 教材")]
 
     course = models.ForeignKey(Course, verbose_name="課程", on_delete=models.CASCADE, related_name="units")
     order = models.PositiveSmallIntegerField("順序", default=0)
@@ -191,6 +194,8 @@ from civlearn.learning.models_progress import (  # noqa: E402  (kept in its own 
     QuestionnaireResponse,
     TestAttempt,
 )
+
+from civlearn.learning.scorm.models import ScormAttempt, ScormPackage, Sco  # noqa: E402, F401
 
 __all__ = [
     "Certificate",

@@ -1,0 +1,283 @@
+"""Reading imsmanifest.xml (IMS Content Packaging as profiled by SCORM 1.2 and SCORM 2004 2nd–4th edition).
+
+Pure functions: bytes in, a `Manifest` out, or `ManifestError` with a zh-Hant message naming what is wrong.
+Element and attribute names are matched by local name, because authoring tools disagree on namespace URIs and
+prefixes (and SCORM 1.2 spells `adlcp:scormtype` where 2004 spells `adlcp:scormType`).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from urllib.parse import unquote, urlsplit
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+V12, V2004_2, V2004_3, V2004_4 = "1.2", "2004-2", "2004-3", "2004-4"
+VERSION_CHOICES = [
+    (V12, "SCORM 1.2"),
+    (V2004_2, "SCORM 2004 2nd Edition"),
+    (V2004_3, "SCORM 2004 3rd Edition"),
+    (V2004_4, "SCORM 2004 4th Edition"),
+]
+
+
+class ManifestError(ValueError):
+    """The manifest cannot be used; the message is shown to the provider as is."""
+
+
+@dataclass(frozen=True)
+class Item:
+    identifier: str
+    title: str
+    depth: int
+    # Path of the launch file relative to the package root, with the item's parameters; "" for an aggregation.
+    launch: str = ""
+    is_sco: bool = False
+    is_visible: bool = True
+    launch_data: str = ""
+    mastery_score: Decimal | None = None
+    scaled_passing_score: Decimal | None = None
+    completion_threshold: Decimal | None = None
+    max_time_allowed: str = ""
+    time_limit_action: str = ""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    identifier: str
+    version: str
+    title: str
+    items: list[Item]
+    # Every package path the manifest names (resource hrefs, <file> hrefs): they must exist in the archive.
+    files: set[str] = field(default_factory=set)
+
+    @property
+    def launchable(self) -> list[Item]:
+        return [item for item in self.items if item.launch]
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _children(element: Element, name: str) -> list[Element]:
+    return [child for child in element if isinstance(child.tag, str) and _local(child.tag) == name]
+
+
+def _child(element: Element, name: str) -> Element | None:
+    found = _children(element, name)
+    return found[0] if found else None
+
+
+def _descendant(element: Element, *path: str) -> Element | None:
+    current: Element | None = element
+    for name in path:
+        if current is None:
+            return None
+        current = _child(current, name)
+    return current
+
+
+def _attr(element: Element, name: str) -> str:
+    """An attribute by local name, case-insensitively (scormtype / scormType), stripped."""
+    wanted = name.lower()
+    for key, value in element.attrib.items():
+        if _local(key).lower() == wanted:
+            return value.strip()
+    return ""
+
+
+def _text(element: Element | None) -> str:
+    return (element.text or "").strip() if element is not None else ""
+
+
+def _decimal(value: str, label: str, low: Decimal, high: Decimal) -> Decimal | None:
+    if value == "":
+        return None
+    try:
+        number = Decimal(value)
+    except InvalidOperation as exc:
+        raise ManifestError(f"{label}「{value}」不是數字") from exc
+    if not number.is_finite() or not low <= number <= high:
+        raise ManifestError(f"{label}「{value}」必須介於 {low} 與 {high} 之間")
+    return number
+
+
+def _version(root: Element) -> str:
+    schema_version = _text(_descendant(root, "metadata", "schemaversion")).lower()
+    if schema_version == "1.2":
+        return V12
+    if schema_version in ("cam 1.3", "2004 2nd edition"):
+        return V2004_2
+    if schema_version == "2004 3rd edition":
+        return V2004_3
+    if schema_version == "2004 4th edition":
+        return V2004_4
+    if schema_version:
+        raise ManifestError(f"不支援的 SCORM 版本「{schema_version}」（支援 1.2 與 2004 第 2–4 版）")
+    # No <schemaversion>: tell the versions apart by the ADL namespace the manifest declares.
+    namespaces = " ".join(
+        [root.tag, *(key for element in root.iter() if isinstance(element.tag, str) for key in element.attrib)]
+    )
+    if "adlcp_v1p3" in namespaces or "imsss" in namespaces:
+        return V2004_3
+    return V12
+
+
+def safe_join(base: str, href: str) -> str:
+    """`href` resolved against `base` inside the package, or ManifestError when it escapes the package.
+
+    Returns a normalised relative path without query or fragment; `base` is "" or ends with "/"."""
+    parts = urlsplit(href)
+    if parts.scheme or parts.netloc:
+        raise ManifestError(f"「{href}」指向套件以外的網址，不支援")
+    path = unquote(parts.path).replace("\\", "/")
+    if path.startswith("/") or (len(path) > 1 and path[1] == ":"):
+        raise ManifestError(f"路徑「{href}」是絕對路徑，超出套件範圍")
+    joined = posixpath.normpath(posixpath.join(base, path)) if path else ""
+    if joined == ".." or joined.startswith("../") or "\x00" in joined:
+        raise ManifestError(f"路徑「{href}」超出套件範圍")
+    return "" if joined == "." else joined
+
+
+def _base(element: Element, inherited: str = "") -> str:
+    base = _attr(element, "base")
+    if not base:
+        return inherited
+    joined = safe_join(inherited, base)
+    return f"{joined}/" if joined else ""
+
+
+def _launch_url(path: str, query: str, parameters: str) -> str:
+    """The item's parameters appended to the resource href the way the SCORM CAM says (a leading ? or & kept)."""
+    launch = path + (f"?{query}" if query else "")
+    parameters = parameters.strip()
+    if not parameters:
+        return launch
+    if parameters.startswith(("?", "&")):
+        parameters = parameters[1:]
+    if parameters.startswith("#"):
+        return launch + parameters
+    return launch + ("&" if "?" in launch else "?") + parameters
+
+
+def manifest_parse(data: bytes) -> Manifest:
+    """Parse imsmanifest.xml. Raises ManifestError naming the first problem found."""
+    try:
+        root = fromstring(data)
+    except (ParseError, DefusedXmlException) as exc:
+        raise ManifestError(f"imsmanifest.xml 無法解析（{exc}）") from exc
+    if _local(root.tag) != "manifest":
+        raise ManifestError(f"imsmanifest.xml 的根元素應為 manifest，而非「{_local(root.tag)}」")
+    version = _version(root)
+
+    resources_element = _child(root, "resources")
+    resources_base = _base(resources_element, _base(root)) if resources_element is not None else _base(root)
+    resources: dict[str, Element] = {}
+    bases: dict[str, str] = {}
+    files: set[str] = set()
+    for resource in _children(resources_element, "resource") if resources_element is not None else []:
+        identifier = _attr(resource, "identifier")
+        if not identifier:
+            raise ManifestError("imsmanifest.xml 有一個資源（resource）沒有 identifier")
+        resources[identifier] = resource
+        bases[identifier] = _base(resource, resources_base)
+        href = _attr(resource, "href")
+        if href:
+            path = safe_join(bases[identifier], href)
+            if path:
+                files.add(path)
+        for file_element in _children(resource, "file"):
+            file_href = _attr(file_element, "href")
+            if file_href:
+                path = safe_join(bases[identifier], file_href)
+                if path:
+                    files.add(path)
+
+    organizations = _child(root, "organizations")
+    all_organizations = _children(organizations, "organization") if organizations is not None else []
+    if not all_organizations:
+        raise ManifestError("imsmanifest.xml 沒有任何組織（organization），無法得知課程架構")
+    default = _attr(organizations, "default")
+    organization = all_organizations[0]
+    if default:
+        chosen = [org for org in all_organizations if _attr(org, "identifier") == default]
+        if not chosen:
+            raise ManifestError(f"imsmanifest.xml 指定的預設組織「{default}」不存在")
+        organization = chosen[0]
+    org_title = _text(_child(organization, "title"))
+
+    items: list[Item] = []
+
+    def walk(element: Element, depth: int) -> None:
+        for item in _children(element, "item"):
+            identifier = _attr(item, "identifier")
+            if not identifier:
+                raise ManifestError("imsmanifest.xml 有一個項目（item）沒有 identifier")
+            title = _text(_child(item, "title")) or identifier
+            ref = _attr(item, "identifierref")
+            launch, is_sco = "", False
+            if ref:
+                resource = resources.get(ref)
+                if resource is None:
+                    raise ManifestError(f"項目「{title}」引用的資源「{ref}」不存在於 imsmanifest.xml")
+                href = _attr(resource, "href")
+                if not href:
+                    raise ManifestError(f"資源「{ref}」沒有啟動檔（href）")
+                path = safe_join(bases[ref], href)
+                launch = _launch_url(path, urlsplit(href).query, _attr(item, "parameters"))
+                is_sco = _attr(resource, "scormtype").lower() == "sco"
+            elif not _children(item, "item"):
+                raise ManifestError(f"項目「{title}」既沒有引用資源，也沒有子項目")
+            items.append(_item(item, identifier, title, depth, launch, is_sco))
+            walk(item, depth + 1)
+
+    walk(organization, 0)
+    if not any(item.launch for item in items):
+        raise ManifestError(f"組織「{org_title or _attr(organization, 'identifier')}」沒有任何可啟動的項目")
+    title = org_title or _text(_descendant(root, "metadata", "lom", "general", "title", "string")) or "SCORM"
+    return Manifest(identifier=_attr(root, "identifier"), version=version, title=title[:200], items=items, files=files)
+
+
+def _item(item: Element, identifier: str, title: str, depth: int, launch: str, is_sco: bool) -> Item:
+    # SCORM 1.2 puts these in adlcp: children of the item; 2004 renames some and adds sequencing.
+    mastery = _decimal(
+        _text(_child(item, "masteryscore")), f"項目「{title}」的及格分數（masteryscore）", Decimal(0), Decimal(100)
+    )
+    launch_data = _text(_child(item, "datafromlms")) or _text(_child(item, "dataFromLMS"))
+    max_time = _text(_child(item, "maxtimeallowed"))
+    time_action = _text(_child(item, "timelimitaction")) or _text(_child(item, "timeLimitAction"))
+    threshold_element = _child(item, "completionThreshold")
+    threshold = None
+    if threshold_element is not None:
+        # 2nd/3rd edition: the value is the element's text; 4th edition: the minProgressMeasure attribute.
+        raw = _attr(threshold_element, "minProgressMeasure") or _text(threshold_element)
+        threshold = _decimal(raw, f"項目「{title}」的完成門檻（completionThreshold）", Decimal(0), Decimal(1))
+    scaled = None
+    sequencing = _child(item, "sequencing")
+    if sequencing is not None:
+        primary = _descendant(sequencing, "objectives", "primaryObjective")
+        if primary is not None and _attr(primary, "satisfiedByMeasure").lower() == "true":
+            measure = _text(_child(primary, "minNormalizedMeasure")) or "1.0"
+            scaled = _decimal(measure, f"項目「{title}」的及格門檻（minNormalizedMeasure）", Decimal(-1), Decimal(1))
+        limits = _child(sequencing, "limitConditions")
+        if limits is not None and not max_time:
+            max_time = _attr(limits, "attemptAbsoluteDurationLimit")
+    return Item(
+        identifier=identifier[:200],
+        title=title[:300],
+        depth=depth,
+        launch=launch,
+        is_sco=is_sco,
+        is_visible=_attr(item, "isvisible").lower() != "false",
+        launch_data=launch_data,
+        mastery_score=mastery,
+        scaled_passing_score=scaled,
+        completion_threshold=threshold,
+        max_time_allowed=max_time[:50],
+        time_limit_action=time_action[:30],
+    )
