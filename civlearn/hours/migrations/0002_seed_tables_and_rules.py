@@ -34,7 +34,13 @@ REPORTING = [
     ("transitional-justice", "轉型正義類學習總時數", "codes", None, {"2024": ["560"]}),
     ("infosec", "資通安全類學習總時數", "codes", None, {"2024": ["520"]}),
     ("infosec-general", "資通安全(通識)類學習總時數", "codes", None, {"2024": ["522"]}),
-    ("infosec-professional", "資通安全(專業、職能)類學習總時數", "codes", None, {"2015": ["54"], "2024": ["521", "54"]}),
+    (
+        "infosec-professional",
+        "資通安全(專業、職能)類學習總時數",
+        "codes",
+        None,
+        {"2015": ["54"], "2024": ["521", "54"]},
+    ),
 ]
 
 ENVIRONMENT_CODES = ["337", "267", "268", "278"]
@@ -61,7 +67,13 @@ def seed(apps, schema_editor):
 
         table = CategoryTable.objects.create(name=name, effective_from=effective_from, source_note=note)
         Category.objects.bulk_create(
-            Category(table=table, code=row["code"], parent_code=row["parent_code"], name=row["name"], level=level(row["code"]))
+            Category(
+                table=table,
+                code=row["code"],
+                parent_code=row["parent_code"],
+                name=row["name"],
+                level=level(row["code"]),
+            )
             for row in rows
         )
 
