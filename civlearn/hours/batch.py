@@ -64,16 +64,26 @@ COLUMNS: tuple[Column, ...] = (
     Column("實際上課結束日期", "actual_end_date", True),
     Column("實際上課結束時間", "actual_end_time", True),
 )
-BY_HEADER = {c.header: c for c in COLUMNS}
-BY_KEY = {c.key: c for c in COLUMNS}
-HEADER_OF = {c.key: c.header for c in COLUMNS}
-KEYS = tuple(c.key for c in COLUMNS)
+# Not among the 25 columns, but what the summary's 與業務相關 / 自行申請公假 rows count: a file may add them
+# (是/否, Y/N, 1/0); without them both are 否.
+EXTENSION_COLUMNS: tuple[Column, ...] = (
+    Column("與業務相關", "job_related", False),
+    Column("自行申請公假", "self_applied_leave", False),
+)
+ALL_COLUMNS = COLUMNS + EXTENSION_COLUMNS
+BY_HEADER = {c.header: c for c in ALL_COLUMNS}
+BY_KEY = {c.key: c for c in ALL_COLUMNS}
+HEADER_OF = {c.key: c.header for c in ALL_COLUMNS}
+KEYS = tuple(c.key for c in ALL_COLUMNS)
+_YES = {"是", "Y", "YES", "1", "TRUE", "*"}
+_NO = {"否", "N", "NO", "0", "FALSE", ""}
 
 # 學習性質: 1 數位, 2 實體, 3 混成, 4 遠距. The 遠距 code is not public (domain/README.md), so the table is a setting.
 DEFAULT_MODES = {1: "數位", 2: "實體", 3: "混成", 4: "遠距"}
 # 訓練總數單位: only 1 (hours) is observed; another unit would be summed as hours by mistake, so it is refused.
 HOURS_UNITS = {"1"}
 MAX_HOURS = Decimal("999.9")
+PROGRESS_EVERY = 5000
 # One decimal place, as the ledger stores hours (the portal shows hours such as 1.5 and 0.5).
 _HOURS_RE = re.compile(r"^\d{1,4}(\.\d)?$")
 _TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
@@ -152,6 +162,8 @@ class UploadRow:
     course_end: dt.datetime
     actual_start: dt.datetime
     actual_end: dt.datetime
+    job_related: bool = False
+    self_applied_leave: bool = False
     source_reference: str = ""
     person_id: int | None = None
 
@@ -363,6 +375,13 @@ def validate_record(
             v["category_code"],
             f"不是 {actual_end.date():%Y-%m-%d} 適用之課程類別代碼表中的代碼",
         )
+    flags: dict[str, bool] = {}
+    for key in ("job_related", "self_applied_leave"):
+        text = v[key].upper()
+        if text in _YES or text in _NO:
+            flags[key] = text in _YES
+        else:
+            err(key, v[key], "應填「是」或「否」（或 Y / N）")
     for key, limit in (("course_name", 200), ("course_code", 50), ("period", 50), ("name", 100)):
         if len(v[key]) > limit:
             err(key, v[key][:20] + "…", f"長度超過 {limit} 字")
@@ -393,6 +412,8 @@ def validate_record(
         course_end=course_end,
         actual_start=actual_start,
         actual_end=actual_end,
+        job_related=flags["job_related"],
+        self_applied_leave=flags["self_applied_leave"],
     )
     row.source_reference = source_reference(
         institution_code=institution_code,
@@ -414,14 +435,17 @@ def parse_upload(
     people_for: Callable[[Iterable[str]], Mapping[str, int]],
     today: dt.date | None = None,
     max_rows: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ParseResult:
-    """Parse and check a whole file. `people_for(ids)` returns {national_id: person_id} for those in the registry."""
+    """Parse and check a whole file. `people_for(ids)` returns {national_id: person_id} for those in the registry.
+    `progress(rows_done, rows_expected)` is called every few thousand rows (rows_expected counts line breaks)."""
     result = ParseResult()
     try:
         text, result.encoding = decode(data)
     except UnreadableFile as exc:
         result.errors.append(RowError(0, "", "", str(exc)))
         return result
+    expected = max(text.count("\n"), 1)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -455,6 +479,8 @@ def parse_upload(
             if not any(part.strip() for part in fields):
                 continue
             result.total_rows += 1
+            if progress is not None and result.total_rows % PROGRESS_EVERY == 0:
+                progress(result.total_rows, expected)
             if result.total_rows > limit:
                 result.errors.append(RowError(line_index, "", "", f"檔案超過 {limit} 列上限，請分批上傳"))
                 result.bad_lines.add(line_index)

@@ -12,3 +12,8 @@ urlpatterns = [
     path("folder/hours/export.ods", views_learner.export_ods, name="export_ods"),
     path("folder/hours/print/", views_learner.print_hours, name="print"),
 ]
+
+# Institution uploads, the HR view and announcements (engineer B's area).
+from civlearn.hours.urls_b import urlpatterns as _b_patterns  # noqa: E402
+
+urlpatterns += _b_patterns

@@ -120,6 +120,16 @@ def test_an_optional_column_may_be_left_out():
     assert result.rows[0].certificate_no == ""
 
 
+def test_extension_columns_carry_job_related_and_self_applied_leave():
+    header = HEADER + ",與業務相關,*自行申請公假"
+    rows = [line() + ",是,N", line(national_id="B220000000") + ",,Y", line(period="2") + ",可能,否"]
+
+    result = parse("\n".join([header, *rows]) + "\n")
+
+    assert [(r.job_related, r.self_applied_leave) for r in result.rows] == [(True, False), (False, True)]
+    assert messages(result) == ["第 4 列「與業務相關」值「可能」：應填「是」或「否」（或 Y / N）"]
+
+
 def test_file_level_problems():
     assert messages(parse("")) == ["檔案：檔案是空的"]
     assert messages(batch.parse_upload(

@@ -1,0 +1,296 @@
+"""Institution uploads as jobs: create (file stored, job queued), run (parse, check, commit), commit the valid rows.
+
+A job runs in a Celery task (tasks.py) enqueued on commit; without a broker the task runs in-process through the
+same code. Running claims the job with a conditional update, so a task delivered twice does the work once.
+Rows are written in bulk with the ledger's unique (source_kind, source_reference) key absorbing repeats, and one
+audit event records the whole job (a row-per-row event would double the cost of an upload).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Sequence
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
+
+from civlearn.core import clock
+from civlearn.core.national_id import mask_in_text
+from civlearn.core.services import audit_record
+from civlearn.hours import batch, rules
+from civlearn.hours.models import ImportJob, LedgerEntry
+from civlearn.identity.models import AgencyRole, User
+from civlearn.identity.selectors import agencies_managed_by
+from civlearn.registry.models import Agency, Person
+
+logger = logging.getLogger(__name__)
+
+# The report keeps this many problems; error_count says how many there were in all.
+MAX_STORED_ERRORS = 5000
+MAX_FILE_BYTES = 50 * 1024 * 1024
+_CHUNK = 5000
+
+
+# ---- who may upload -----------------------------------------------------------------------------------------
+
+
+def upload_institutions(user: User) -> QuerySet[Agency]:
+    """The institutions `user` may upload for: operators any; otherwise agencies where they hold a provider or HR
+    role (with sub-agencies where the role says so)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Agency.objects.none()
+    if user.is_superuser:
+        return Agency.objects.all()
+    ids = set(agencies_managed_by(user, AgencyRole.PROVIDER).values_list("pk", flat=True))
+    ids |= set(agencies_managed_by(user, AgencyRole.HR_OFFICER).values_list("pk", flat=True))
+    return Agency.objects.filter(pk__in=ids)
+
+
+def may_upload_for(user: User, institution: Agency) -> bool:
+    return upload_institutions(user).filter(pk=institution.pk).exists()
+
+
+def jobs_visible_to(user: User) -> QuerySet[ImportJob]:
+    """A person's own jobs and those of the institutions they act for; operators see all."""
+    if user is None or not user.is_authenticated:
+        return ImportJob.objects.none()
+    queryset = ImportJob.objects.select_related("institution", "created_by")
+    if user.is_superuser:
+        return queryset
+    return queryset.filter(Q(created_by=user) | Q(institution__in=upload_institutions(user)))
+
+
+# ---- the operations -----------------------------------------------------------------------------------------
+
+
+def import_job_create(*, user: User, institution: Agency, upload: UploadedFile) -> ImportJob:
+    """Store the file and queue its job. Raises PermissionDenied or ValidationError ({field: [message]})."""
+    if not may_upload_for(user, institution):
+        raise PermissionDenied("您沒有以此學習機關(構)上傳時數的權限")
+    name = (upload.name or "").rsplit("/", 1)[-1]
+    if not name.lower().endswith((".csv", ".txt")):
+        raise ValidationError({"file": ["請上傳 CSV 檔（副檔名 .csv）"]})
+    if upload.size == 0:
+        raise ValidationError({"file": ["檔案是空的"]})
+    if upload.size > MAX_FILE_BYTES:
+        raise ValidationError({"file": [f"檔案超過 {MAX_FILE_BYTES // (1024 * 1024)} MB，請分批上傳"]})
+    with transaction.atomic():
+        job = ImportJob(institution=institution, created_by=user, file_name=name[:200], created_at=clock.now())
+        job.file.save(name, upload, save=False)
+        job.save()
+        audit_record(
+            actor=user,
+            action="hours.import_job_create",
+            subject=job,
+            changes={"institution": [None, institution.code], "file_name": [None, job.file_name]},
+        )
+        _enqueue(job.pk)
+    return job
+
+
+def import_job_commit_valid(*, job: ImportJob, user: User) -> ImportJob:
+    """Queue the job again to commit only its valid rows ("只匯入正確的資料列")."""
+    if not jobs_visible_to(user).filter(pk=job.pk).exists() or not may_upload_for(user, job.institution):
+        raise PermissionDenied("您沒有處理此批次上傳的權限")
+    with transaction.atomic():
+        claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.REVIEW, valid_rows__gt=0).update(
+            status=ImportJob.QUEUED, commit_valid_only=True, progress=0
+        )
+        if not claimed:
+            raise ValidationError({"job": ["此批次上傳目前沒有可匯入的正確資料列"]})
+        audit_record(
+            actor=user,
+            action="hours.import_job_commit_valid",
+            subject=job,
+            changes={"commit_valid_only": [False, True]},
+        )
+        _enqueue(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def _enqueue(job_id: int) -> None:
+    from civlearn.hours import tasks
+
+    transaction.on_commit(lambda: tasks.run_import_job.delay(job_id))
+
+
+def import_job_run(job_id: int) -> None:
+    """Do one queued job. Safe to call twice: only the call that moves it from queued to running does the work."""
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.QUEUED).update(
+        status=ImportJob.RUNNING, started_at=clock.now(), progress=0
+    )
+    if not claimed:
+        return
+    job = ImportJob.objects.select_related("institution", "created_by").get(pk=job_id)
+    try:
+        _run(job)
+    except Exception as exc:
+        logger.exception("hours import job %s failed", job_id)
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJob.FAILED,
+            finished_at=clock.now(),
+            message=mask_in_text(f"處理時發生錯誤，請稍後重試或聯絡系統管理者（{type(exc).__name__}）"),
+        )
+
+
+def _progress(job_id: int, share: float) -> None:
+    ImportJob.objects.filter(pk=job_id).update(progress=max(0, min(99, int(share * 100))))
+
+
+def _run(job: ImportJob) -> None:
+    with job.file.open("rb") as handle:
+        data = handle.read()
+    book = rules.book()
+    result = batch.parse_upload(
+        data,
+        institution_code=job.institution.code,
+        category_codes_for=codes_lookup(book),
+        people_for=people_lookup,
+        today=clock.today(),
+        # Parsing is most of the time: it takes the first 80 % of the bar.
+        progress=lambda done, expected: _progress(job.pk, 0.8 * done / expected),
+    )
+    errors = [error.as_dict() for error in result.errors[:MAX_STORED_ERRORS]]
+    counts = {
+        "encoding": result.encoding,
+        "total_rows": result.total_rows,
+        "valid_rows": result.valid_count,
+        "invalid_rows": result.invalid_count,
+        "error_count": len(result.errors),
+        "errors": errors,
+    }
+    if result.errors and not job.commit_valid_only:
+        # Nothing is committed from a file with errors until the person chooses to commit its valid rows.
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.REVIEW, progress=100, finished_at=clock.now(), **counts
+        )
+        return
+    _progress(job.pk, 0.8)
+    with transaction.atomic():
+        created, duplicates = commit_rows(result.rows, institution_code=job.institution.code, book=book)
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.DONE,
+            progress=100,
+            finished_at=clock.now(),
+            created_rows=created,
+            duplicate_rows=duplicates,
+            **counts,
+        )
+        audit_record(
+            actor=job.created_by,
+            action="hours.import_job_commit",
+            subject=job,
+            changes={
+                "status": [job.status, ImportJob.DONE],
+                "created_rows": [0, created],
+                "duplicate_rows": [0, duplicates],
+                "invalid_rows_left_out": [0, result.invalid_count],
+            },
+        )
+
+
+# ---- helpers shared with the API ----------------------------------------------------------------------------
+
+
+def codes_lookup(book: rules.RuleBook):
+    """`category_codes_for(day)`: the codes of the table in force on that day (empty when none is)."""
+    cached: dict[dt.date, object] = {}
+
+    def codes_for(day: dt.date):
+        if day not in cached:
+            table = book.table_for(day)
+            cached[day] = book.codes.get(table[0], {}) if table else {}
+        return cached[day]
+
+    return codes_for
+
+
+def people_lookup(ids: Iterable[str]) -> dict[str, int]:
+    ids = list(ids)
+    found: dict[str, int] = {}
+    for start in range(0, len(ids), _CHUNK):
+        found.update(
+            Person.objects.filter(national_id__in=ids[start : start + _CHUNK]).values_list("national_id", "pk")
+        )
+    return found
+
+
+def existing_references(source_kind: str, references: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(references), _CHUNK):
+        found.update(
+            LedgerEntry.objects.filter(
+                source_kind=source_kind, source_reference__in=references[start : start + _CHUNK]
+            ).values_list("source_reference", flat=True)
+        )
+    return found
+
+
+def commit_rows(
+    rows: Sequence[batch.UploadRow],
+    *,
+    institution_code: str,
+    book: rules.RuleBook,
+    source_kind: str = LedgerEntry.SOURCE_UPLOAD,
+    actor: User | None = None,
+) -> tuple[int, int]:
+    """Write checked rows to the ledger in bulk; return (created, already there). Call inside a transaction.
+
+    Rows are the parser's output, so they hold the same checks `ledger_entry_record` makes. A row whose reference
+    is already in the ledger is left as it is (the ledger is append-only; a correction is a reversal).
+    """
+    if not rows:
+        return 0, 0
+    present = existing_references(source_kind, [row.source_reference for row in rows])
+    fresh = [row for row in rows if row.source_reference not in present]
+    now = clock.now()
+    zone = batch.local_zone()
+    tables: dict[dt.date, int] = {}
+    entries = []
+    for row in fresh:
+        day = row.actual_end.astimezone(zone).date()
+        if day not in tables:
+            table = book.table_for(day)
+            assert table is not None, "the parser only passes codes of a table in force"
+            tables[day] = table[0]
+        entries.append(
+            LedgerEntry(
+                person_id=row.person_id,
+                year=day.year,
+                course_name=row.course_name,
+                course_code=row.course_code,
+                period=row.period,
+                institution_code=institution_code,
+                category_table_id=tables[day],
+                category_code=row.category_code,
+                mode=row.mode,
+                digital_hours=row.digital_hours,
+                physical_hours=row.physical_hours,
+                certified_hours=row.certified_hours,
+                hours_unit=row.hours_unit,
+                course_start=row.course_start,
+                course_end=row.course_end,
+                actual_start=row.actual_start,
+                actual_end=row.actual_end,
+                score=row.score[:20],
+                certificate_no=row.certificate_no[:100],
+                attendance_note=row.attendance_note[:200],
+                job_related=row.job_related,
+                self_applied_leave=row.self_applied_leave,
+                county_code=row.county_code,
+                degree_credit=row.degree_credit,
+                source_kind=source_kind,
+                source_reference=row.source_reference,
+                created_by=actor,
+                created_at=now,
+            )
+        )
+    # ignore_conflicts: a concurrent upload of the same rows may have won the race since the lookup above; the
+    # unique key keeps one copy and the counts below are then an upper bound for this job.
+    LedgerEntry.objects.bulk_create(entries, batch_size=2000 if connection.vendor == "postgresql" else 500,
+                                    ignore_conflicts=True)  # fmt: skip
+    return len(entries), len(rows) - len(entries)

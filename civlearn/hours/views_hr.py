@@ -1,0 +1,185 @@
+"""進入管理介面: an agency HR office's view of its staff's hours, downloads, reminder e-mails; announcements list."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from civlearn.core import clock, rocdate
+from civlearn.core.services import client_ip
+from civlearn.hours import exports, hr, reminders, selectors
+from civlearn.registry.models import Agency
+
+PAGE_SIZE = 100
+
+
+class ReportFilter(forms.Form):
+    year = forms.IntegerField(label="年度（民國）", min_value=1, max_value=999, required=False)
+    agency = forms.ModelChoiceField(label="機關", queryset=Agency.objects.none(), required=False, empty_label="全部")
+    name = forms.CharField(label="姓名", max_length=100, required=False)
+    short = forms.ChoiceField(label="達成情形", required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        managed = hr.managed_agencies(user).order_by("code")
+        self.fields["agency"].queryset = managed
+        self.fields["agency"].error_messages["invalid_choice"] = "您沒有查看此機關學習時數的權限"
+        if user.is_superuser:
+            self.fields["agency"].required = True
+            self.fields["agency"].empty_label = None
+        self.fields["year"].error_messages["min_value"] = "請輸入正確的民國年度"
+        self.fields["year"].error_messages["max_value"] = "請輸入正確的民國年度"
+        self.fields["year"].error_messages["invalid"] = "年度應為數字，例如 113"
+        self.fields["short"].choices = [("", "全部人員"), ("any", "任一項未達成")]
+
+    def set_requirements(self, columns: list[hr.RequirementColumn]) -> None:
+        self.fields["short"].choices += [(c.key, f"未達成：{c.label}") for c in columns]
+
+    def values(self) -> tuple[int, Agency | None, str, str]:
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        roc_year = data.get("year") or rocdate.roc_year(clock.today())
+        return roc_year + rocdate.ROC_OFFSET, data.get("agency"), data.get("name", ""), self.data.get("short", "")
+
+
+def _report(request):
+    """Parse the filters and build the report; a filter naming an agency out of reach is refused (403)."""
+    user = request.user
+    if not user.is_superuser and not hr.managed_agencies(user).exists():
+        raise PermissionDenied("您沒有機關人事管理的權限")
+    form = ReportFilter(request.GET or None, user=user)
+    if request.GET.get("agency") and form.is_bound and not form.is_valid() and "agency" in form.errors:
+        raise PermissionDenied("您沒有查看此機關學習時數的權限")
+    year, agency, name, short = form.values()
+    if user.is_superuser and agency is None:
+        # Operators pick the agency first: a national report is not one page.
+        return form, None, year, short
+    report = hr.agency_report(user=user, year=year, agency=agency, name=name, short_in="")
+    form.set_requirements(report.columns)
+    keys = {c.key for c in report.columns} | {"any", ""}
+    if short not in keys:
+        short = ""
+    if short:
+        report = _filtered(report, short)
+    return form, report, year, short
+
+
+def _filtered(report: hr.Report, short: str) -> hr.Report:
+    if short == "any":
+        rows = [row for row in report.rows if not row.all_met]
+    else:
+        wanted = [i for i, c in enumerate(report.columns) if c.key == short]
+        rows = [row for row in report.rows if any(row.cells[i].applies and not row.cells[i].met for i in wanted)]
+    return hr.Report(year=report.year, columns=report.columns, rows=rows)
+
+
+@login_required
+def report(request):
+    form, result, year, _short = _report(request)
+    page = Paginator(result.rows, PAGE_SIZE).get_page(request.GET.get("page")) if result else None
+    query = {k: v for k, v in request.GET.items() if k != "page" and v}
+    return render(
+        request,
+        "hours/hr/report.html",
+        {
+            "form": form,
+            "report": result,
+            "page": page,
+            "roc_year": rocdate.roc_year(year),
+            "short_count": sum(1 for row in result.rows if not row.all_met) if result else 0,
+            "query": urlencode(query),
+            "reminder_days": reminders.min_days(),
+        },
+    )
+
+
+def report_sheet(result: hr.Report) -> exports.Sheet:
+    headers = ["姓名", "身分證字號", "機關代碼", "機關名稱", "通過總學習時數"]
+    for column in result.columns:
+        headers += [f"{column.label}", f"{column.label} 尚缺時數"]
+    headers.append("全部達成")
+    rows: list[list[object]] = [headers]
+    for row in result.rows:
+        line: list[object] = [row.name, row.masked_id, row.agency_code, row.agency_name, row.total]
+        for cell in row.cells:
+            line += [cell.hours, cell.missing] if cell.applies else [None, None]
+        line.append("是" if row.all_met else "否")
+        rows.append(line)
+    return exports.Sheet(f"{rocdate.roc_year(result.year)}年度學習時數", rows)
+
+
+@login_required
+def download(request, fmt: str):
+    if fmt not in {"xlsx", "ods"}:
+        raise Http404("不支援的檔案格式")
+    _form, result, year, _short = _report(request)
+    if result is None:
+        raise Http404("請先選擇機關")
+    sheet = report_sheet(result)
+    if fmt == "xlsx":
+        data = exports.to_xlsx([sheet])
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        data = exports.to_ods([sheet])
+        content_type = "application/vnd.oasis.opendocument.spreadsheet"
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="hours-staff-{rocdate.roc_year(year)}.{fmt}"'
+    return response
+
+
+@login_required
+def reminders_view(request):
+    """GET: preview who gets a reminder and the message; POST: send to the checked people."""
+    user = request.user
+    form, result, year, short = _report(request)
+    if result is None:
+        raise Http404("請先選擇機關")
+    _year, agency, name, _short = form.values()
+    if request.method == "POST":
+        try:
+            ids = {int(value) for value in request.POST.getlist("person")}
+        except ValueError as exc:
+            raise PermissionDenied("名單中有您無權提醒的人員") from exc
+        if not ids:
+            messages.error(request, "請勾選要提醒的人員")
+        else:
+            outcome = reminders.reminders_send(
+                user=user, year=year, person_ids=ids, agency=agency, ip_address=client_ip(request)
+            )
+            messages.success(request, f"已寄出 {outcome.sent} 封提醒信；{outcome.skipped} 人未寄送。")
+            return redirect(reverse("hours:hr") + "?" + urlencode({k: v for k, v in request.GET.items() if v}))
+    _report_again, found = reminders.candidates(user=user, year=year, agency=agency, short_in=short or "any", name=name)
+    sample = None
+    for candidate in found:
+        if candidate.will_send:
+            sample = reminders.message_for(candidate, year=year, agency_name=(agency or _sender(user)).name)
+            break
+    return render(
+        request,
+        "hours/hr/reminders.html",
+        {
+            "form": form,
+            "candidates": found,
+            "sample": sample,
+            "roc_year": rocdate.roc_year(year),
+            "query": urlencode({k: v for k, v in request.GET.items() if v}),
+            "reminder_days": reminders.min_days(),
+        },
+    )
+
+
+def _sender(user) -> Agency:
+    if user.person_id:
+        return user.person.agency
+    return hr.managed_agencies(user).order_by("code").first()
+
+
+def announcement_list(request):
+    items = [(rocdate.format_compact(item.published_on), item) for item in selectors.announcements_current(limit=100)]
+    return render(request, "hours/announcements/list.html", {"announcements": items})

@@ -1,0 +1,178 @@
+"""學習機關(構)專區: upload the 25-column CSV, follow the job, commit the valid rows, download reports and exports."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from civlearn.core import clock, rocdate
+from civlearn.hours import batch, jobs
+from civlearn.hours.models import ImportJob, LedgerEntry
+from civlearn.registry.models import Agency
+
+
+class UploadForm(forms.Form):
+    institution = forms.ModelChoiceField(
+        label="學習機關(構)", queryset=Agency.objects.none(), empty_label=None, help_text="以此機關(構)名義上傳時數。"
+    )
+    file = forms.FileField(
+        label="時數檔案（CSV）",
+        help_text="25 欄標準格式，UTF-8 或 Big5 編碼，日期為民國年 YYY-MM-DD，時間為 HH:MM:SS。",
+    )
+
+    def __init__(self, *args, institutions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].queryset = institutions
+        self.fields["institution"].error_messages["invalid_choice"] = "請選擇您可代表的學習機關(構)"
+        self.fields["file"].error_messages["required"] = "請選擇要上傳的檔案"
+
+
+def _require_institutions(request):
+    institutions = jobs.upload_institutions(request.user)
+    if not institutions.exists():
+        raise PermissionDenied(_("您沒有學習機關(構)上傳時數的權限"))
+    return institutions
+
+
+@login_required
+def upload(request):
+    institutions = _require_institutions(request)
+    form = UploadForm(request.POST or None, request.FILES or None, institutions=institutions)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = jobs.import_job_create(
+                user=request.user, institution=form.cleaned_data["institution"], upload=form.cleaned_data["file"]
+            )
+        except ValidationError as exc:
+            for message in exc.message_dict.get("file", exc.messages):
+                form.add_error("file", message)
+        else:
+            return redirect("hours:institution_job", job_id=job.pk)
+    return render(
+        request,
+        "hours/institution/upload.html",
+        {
+            "form": form,
+            "columns": batch.COLUMNS,
+            "extension_columns": batch.EXTENSION_COLUMNS,
+            "recent": jobs.jobs_visible_to(request.user)[:5],
+            "institutions": institutions,
+            "this_year": rocdate.roc_year(clock.today()),
+        },
+    )
+
+
+@login_required
+def job_list(request):
+    _require_institutions(request)
+    page = Paginator(jobs.jobs_visible_to(request.user), 30).get_page(request.GET.get("page"))
+    return render(request, "hours/institution/jobs.html", {"page": page})
+
+
+def _job_for(request, job_id: int) -> ImportJob:
+    # Someone else's job is "not found", so job numbers reveal nothing.
+    return get_object_or_404(jobs.jobs_visible_to(request.user), pk=job_id)
+
+
+@login_required
+def job_detail(request, job_id: int):
+    job = _job_for(request, job_id)
+    page = Paginator(job.errors, 200).get_page(request.GET.get("page"))
+    return render(request, "hours/institution/job.html", {"job": job, "page": page})
+
+
+@login_required
+def job_status(request, job_id: int):
+    """The status block alone, for the page's polling while the job runs."""
+    job = _job_for(request, job_id)
+    return render(request, "hours/institution/_status.html", {"job": job})
+
+
+@login_required
+@require_POST
+def job_commit_valid(request, job_id: int):
+    job = _job_for(request, job_id)
+    try:
+        jobs.import_job_commit_valid(job=job, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except PermissionDenied as exc:
+        raise PermissionDenied(str(exc)) from exc
+    return redirect("hours:institution_job", job_id=job.pk)
+
+
+@login_required
+def job_errors_csv(request, job_id: int):
+    job = _job_for(request, job_id)
+    response = HttpResponse(batch.error_report_csv(job.errors), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+    return response
+
+
+_EXPORT_FIELDS = (
+    "course_name",
+    "course_code",
+    "period",
+    "category_code",
+    "county_code",
+    "degree_credit",
+    "certified_hours",
+    "hours_unit",
+    "score",
+    "certificate_no",
+    "attendance_note",
+    "mode",
+    "digital_hours",
+    "physical_hours",
+    "course_start",
+    "course_end",
+    "actual_start",
+    "actual_end",
+    "person__national_id",
+    "person__name",
+    "person__birthday",
+)
+
+
+def export_records(*, institution: Agency, year: int):
+    """The institution's standing uploaded records of a year as {key: value} for batch.write_csv."""
+    rows = (
+        LedgerEntry.objects.filter(
+            institution_code=institution.code,
+            year=year,
+            source_kind__in=[LedgerEntry.SOURCE_UPLOAD, LedgerEntry.SOURCE_API],
+            reversed_by__isnull=True,
+        )
+        .order_by("actual_end", "id")
+        .values(*_EXPORT_FIELDS)
+    )
+    for row in rows.iterator(chunk_size=5000):
+        row["national_id"] = row.pop("person__national_id")
+        row["name"] = row.pop("person__name")
+        row["birthday"] = row.pop("person__birthday")
+        yield row
+
+
+@login_required
+def export(request):
+    institutions = _require_institutions(request)
+    try:
+        institution = institutions.get(pk=int(request.GET.get("institution", "")))
+        roc_year = int(request.GET.get("year", ""))
+    except (ValueError, Agency.DoesNotExist) as exc:
+        raise Http404("請選擇學習機關(構)與年度") from exc
+    encoding = "big5" if request.GET.get("encoding") == "big5" else "utf-8"
+    year = roc_year + rocdate.ROC_OFFSET
+    response = StreamingHttpResponse(
+        batch.write_csv(export_records(institution=institution, year=year), encoding=encoding),
+        content_type=f"text/csv; charset={'big5' if encoding == 'big5' else 'utf-8'}",
+    )
+    response["Content-Disposition"] = f'attachment; filename="hours-{institution.code}-{roc_year}-{encoding}.csv"'
+    return response
