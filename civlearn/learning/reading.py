@@ -57,6 +57,7 @@ def now_ms() -> int:
 
 @dataclass(frozen=True)
 class Beat:
+    enrolment_id: int
     credited_ms: int
     reading_ms: int
     required_ms: int
@@ -121,6 +122,7 @@ def heartbeat_credit(*, token: str) -> Beat:
             raise HeartbeatRefused("找不到此選課紀錄")
     reading = row[0]
     return Beat(
+        enrolment_id=enrolment_id,
         credited_ms=credited,
         reading_ms=reading,
         required_ms=required_ms,

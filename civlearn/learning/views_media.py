@@ -1,0 +1,139 @@
+"""The heartbeat endpoint (hot path), video files with HTTP range requests, certificate PDF and verification."""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import re
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from civlearn.learning.certificates import certificate_pdf, normalize_code, qr_svg, verification_url
+from civlearn.learning.completion import completion_evaluate
+from civlearn.learning.models import Certificate, Enrolment, Unit
+from civlearn.learning.reading import HeartbeatRefused, heartbeat_credit
+from civlearn.learning.selectors import enrolment_current
+
+logger = logging.getLogger(__name__)
+
+
+# navigator.sendBeacon cannot send the CSRF header. The signed per-page-view token is the credential instead:
+# it names one enrolment of one learner, and the credit it can earn is bounded by the server's own clock.
+@csrf_exempt
+@require_POST
+def heartbeat_view(request):
+    token = request.POST.get("token") or request.body.decode("utf-8", "replace").strip()
+    try:
+        beat = heartbeat_credit(token=token)
+    except HeartbeatRefused as refusal:
+        return JsonResponse({"ok": False, "error": str(refusal)}, status=403)
+    completed = False
+    if beat.threshold_crossed:
+        # Rare: the beat that reaches the required reading time may complete the course.
+        enrolment = Enrolment.objects.select_related("course__provider_agency", "user__person").get(
+            pk=beat.enrolment_id
+        )
+        completed = completion_evaluate(enrolment=enrolment)
+    return JsonResponse(
+        {
+            "ok": True,
+            "token": beat.token,
+            "credited_ms": beat.credited_ms,
+            "reading_ms": beat.reading_ms,
+            "required_ms": beat.required_ms,
+            "completed": completed,
+        }
+    )
+
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+CHUNK = 64 * 1024
+
+
+def _file_chunks(handle, start: int, length: int):
+    handle.seek(start)
+    remaining = length
+    try:
+        while remaining > 0:
+            data = handle.read(min(CHUNK, remaining))
+            if not data:
+                break
+            remaining -= len(data)
+            yield data
+    finally:
+        handle.close()
+
+
+@login_required
+@require_GET
+def video_view(request, unit_id: int):
+    """An uploaded video, for enrolled learners, with `Range: bytes=a-b` support so players can seek."""
+    unit = get_object_or_404(Unit.objects.select_related("course"), pk=unit_id, kind=Unit.VIDEO)
+    if not unit.video_file or enrolment_current(user=request.user, course=unit.course) is None:
+        raise Http404
+    try:
+        size = unit.video_file.size
+        handle = unit.video_file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    content_type = mimetypes.guess_type(unit.video_file.name)[0] or "application/octet-stream"
+    match = _RANGE.match(request.headers.get("Range", "").strip())
+    if not match or not any(match.groups()):
+        response = FileResponse(handle, content_type=content_type)
+        response["Accept-Ranges"] = "bytes"
+        return response
+    first, last = match.groups()
+    if first == "":
+        start, end = max(0, size - int(last)), size - 1
+    else:
+        start, end = int(first), min(int(last), size - 1) if last else size - 1
+    if start >= size or start > end:
+        handle.close()
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        return response
+    length = end - start + 1
+    response = StreamingHttpResponse(_file_chunks(handle, start, length), status=206, content_type=content_type)
+    response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Content-Length"] = str(length)
+    response["Accept-Ranges"] = "bytes"
+    return response
+
+
+@login_required
+@require_GET
+def certificate_pdf_view(request, number: str):
+    certificate = get_object_or_404(Certificate, number=number, enrolment__user=request.user)
+    response = HttpResponse(certificate_pdf(certificate=certificate), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.number}.pdf"'
+    return response
+
+
+@require_GET
+def verify_form_view(request):
+    """Public: type the code printed on a certificate."""
+    code = normalize_code(request.GET.get("code", ""))
+    if code:
+        return redirect("learning:certificate_verify_code", code=code)
+    return render(request, "learning/verify.html", {"asked": "code" in request.GET})
+
+
+@require_GET
+def verify_view(request, code: str):
+    """Public: shows that a certificate is genuine — name, course, hours, date, number; nothing else personal."""
+    certificate = Certificate.objects.filter(verify_code=normalize_code(code)).first()
+    if certificate is None:
+        return render(request, "learning/verify.html", {"asked": True, "code": code}, status=404)
+    return render(
+        request,
+        "learning/verify.html",
+        {
+            "certificate": certificate,
+            "qr_svg": qr_svg(verification_url(certificate)),
+            "verify_url": verification_url(certificate),
+        },
+    )
