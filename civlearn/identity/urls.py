@@ -1,6 +1,6 @@
 from django.urls import path
 
-from civlearn.identity import views
+from civlearn.identity import views, views_strong
 
 app_name = "identity"
 
@@ -18,4 +18,20 @@ urlpatterns = [
     path("my", views.my_area, name="my_area"),
     path("my/password", views.password_change, name="password_change"),
     path("my/signins", views.signin_records, name="signin_records"),
+    # Strong sign-in (views_strong.py): certificate cards and passkeys.
+    path("signin/certificate/challenge", views_strong.certificate_challenge, name="certificate_challenge"),
+    path("signin/certificate", views_strong.certificate_signin, name="certificate_signin"),
+    path("signin/agency-certificate", views_strong.agency_certificate_signin, name="agency_certificate_signin"),
+    path("signin/passkey/options", views_strong.passkey_signin_options, name="passkey_signin_options"),
+    path("signin/passkey", views_strong.passkey_signin, name="passkey_signin"),
+    path("my/certificates", views_strong.my_certificates, name="my_certificates"),
+    path("my/certificates/challenge", views_strong.my_certificate_challenge, name="my_certificate_challenge"),
+    path(
+        "my/certificates/<int:certificate_id>/remove", views_strong.my_certificate_remove, name="my_certificate_remove"
+    ),
+    path("my/passkeys", views_strong.my_passkeys, name="my_passkeys"),
+    path("my/passkeys/options", views_strong.my_passkey_options, name="my_passkey_options"),
+    path("my/passkeys/register", views_strong.my_passkey_register, name="my_passkey_register"),
+    path("my/passkeys/<int:passkey_id>/rename", views_strong.my_passkey_rename, name="my_passkey_rename"),
+    path("my/passkeys/<int:passkey_id>/remove", views_strong.my_passkey_remove, name="my_passkey_remove"),
 ]
