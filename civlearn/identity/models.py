@@ -168,5 +168,5 @@ class SigninRecord(models.Model):
         return f"{self.user} {self.at:%Y-%m-%d %H:%M:%S} {self.method} {'ok' if self.success else 'failed'}"
 
 
-from civlearn.identity.models_strong import BoundCertificate, CertificateChallenge, Passkey  # noqa: E402,F401
 from civlearn.identity.models_sso import ExternalIdentity, ExternalProvider, RelyingParty, SigningKey  # noqa: E402,F401
+from civlearn.identity.models_strong import BoundCertificate, CertificateChallenge, Passkey  # noqa: E402,F401

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from civlearn.core import national_id
 from civlearn.core.services import client_ip
-from civlearn.identity import passwords, selectors, services
+from civlearn.identity import external_views, passwords, selectors, services
 from civlearn.identity.forms import (
     CodeForm,
     FirstSigninForm,
@@ -59,6 +59,7 @@ def signin(request):
             # login() rotates the session key, so a session fixed before sign-in is worthless after it.
             login(request, result.user, backend=BACKEND)
             request.session[SESSION_METHOD] = SigninRecord.PASSWORD
+            external_views.after_signin(request, result.user)
             if result.password_expired:
                 return redirect("identity:password_expired")
             return redirect(_safe_next(request) or "identity:my_area")

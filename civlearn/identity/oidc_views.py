@@ -1,0 +1,81 @@
+"""The OIDC provider's pages that people see (consent, logout confirmation), the cached JWKS, and 連結系統 in My Area.
+
+The protocol endpoints are django-oauth-toolkit's; `provider_urlpatterns` is mounted under /o/ ahead of DOT's own
+so these few views take their paths.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.views.decorators.cache import never_cache
+from oauth2_provider.settings import oauth2_settings
+from oauth2_provider.views import AuthorizationView, RPInitiatedLogoutView
+
+from civlearn.identity import oidc
+from civlearn.identity.models_sso import RelyingParty
+from civlearn.identity.views import _my_context
+
+
+class ConsentView(AuthorizationView):
+    """The consent page third-party systems get (first-party ones skip it: `skip_authorization`)."""
+
+    template_name = "identity/sso/authorize.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        scopes = context.get("scopes") or []
+        context["scope_rows"] = [(s, oidc.ALL_SCOPES.get(s, s)) for s in scopes]
+        return context
+
+
+class LogoutView(RPInitiatedLogoutView):
+    template_name = "identity/sso/logout_confirm.html"
+
+
+def jwks(request):
+    """Published keys: the signing key and retired ones whose ID tokens may still be in use."""
+    response = JsonResponse(oidc.jwks_document())
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Cache-Control"] = f"public, max-age={oauth2_settings.OIDC_JWKS_MAX_AGE_SECONDS}"
+    return response
+
+
+provider_urlpatterns = [
+    path("authorize/", ConsentView.as_view(), name="authorize"),
+    path("logout/", LogoutView.as_view(), name="logout"),
+    path(".well-known/jwks.json", jwks, name="jwks"),
+]
+
+
+def _connected_systems() -> list[tuple[str, list[RelyingParty]]]:
+    groups: dict[str, list[RelyingParty]] = {}
+    for rp in RelyingParty.objects.filter(listed=True).select_related("application").order_by("group", "order", "id"):
+        groups.setdefault(rp.group, []).append(rp)
+    return list(groups.items())
+
+
+@login_required
+@never_cache
+def connected_systems(request):
+    """我的專區 → 連結系統 (manual step 十二): the systems eCPA signs a person into."""
+    context = {"groups": _connected_systems(), **_my_context(request, "systems")}
+    return render(request, "identity/sso/connected_systems.html", context)
+
+
+@login_required
+def connected_system_enter(request, pk: int):
+    """Into one connected system. A system served by this platform shares the eCPA session; another system gets
+    an OIDC third-party-initiated login (its login-initiation address with `iss`), and the authorization request it
+    then sends finds the person signed in."""
+    rp = RelyingParty.objects.filter(pk=pk, listed=True).first()
+    if rp is None or not rp.entry_url:
+        raise Http404
+    if rp.entry_url.startswith("/") and not rp.entry_url.startswith("//"):
+        return redirect(rp.entry_url)
+    separator = "&" if "?" in rp.entry_url else "?"
+    return redirect(rp.entry_url + separator + urlencode({"iss": oidc.issuer()}))
