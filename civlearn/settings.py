@@ -230,6 +230,59 @@ REST_FRAMEWORK = {
 OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("OAUTH2_ACCESS_TOKEN_EXPIRE_SECONDS", 3600),
 }
+
+
+# eCPA as an OpenID Connect provider (civlearn/identity/oidc.py). Signing keys live in the identity.SigningKey table,
+# generated on first use and rotated with `manage.py oidc_rotate_key`; DOT reads them through these lazy values.
+def _oidc_active_key() -> str:
+    from civlearn.identity.oidc import active_private_pem
+
+    return active_private_pem()
+
+
+def _oidc_inactive_keys() -> list[str]:
+    from civlearn.identity.oidc import inactive_private_pems
+
+    return inactive_private_pems()
+
+
+from django.utils.functional import lazy  # noqa: E402
+
+OAUTH2_PROVIDER.update(
+    {
+        "OIDC_ENABLED": True,
+        # The public address relying parties see; set OIDC_ISSUER when it differs from SITE_URL + "/o".
+        "OIDC_ISS_ENDPOINT": env_str("OIDC_ISSUER", SITE_URL + "/o").rstrip("/"),
+        "OIDC_RSA_PRIVATE_KEY": lazy(_oidc_active_key, str)(),
+        "OIDC_RSA_PRIVATE_KEYS_INACTIVE": lazy(_oidc_inactive_keys, list)(),
+        "OAUTH2_VALIDATOR_CLASS": "civlearn.identity.oidc.CivlearnValidator",
+        "SCOPES_BACKEND_CLASS": "civlearn.identity.oidc.ClientScopes",
+        "SCOPES": {
+            "read": "讀取",
+            "write": "寫入",
+            "openid": "OpenID Connect",
+            "profile": "姓名",
+            "email": "電子郵件",
+            "agency": "服務機關",
+            "national_id": "身分證字號",
+        },
+        "DEFAULT_SCOPES": ["read", "write"],
+        "CLIENT_SECRET_HASHER": "client_hmac_sha256",
+        "PKCE_REQUIRED": True,
+        "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+        "ROTATE_REFRESH_TOKEN": True,
+        "REFRESH_TOKEN_REUSE_PROTECTION": True,
+        "REFRESH_TOKEN_EXPIRE_SECONDS": env_int("OIDC_REFRESH_TOKEN_EXPIRE_SECONDS", 30 * 86400),
+        "ID_TOKEN_EXPIRE_SECONDS": env_int("OIDC_ID_TOKEN_EXPIRE_SECONDS", 3600),
+        "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+        "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+        "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+        "APPLICATION_ADMIN_CLASS": "civlearn.identity.admin_sso.ApplicationAdmin",
+    }
+)
+# Client secrets are long random strings: a keyed fast hash is enough and keeps the token endpoint from paying a
+# password hash. Listed last, so no person's password is ever hashed with it.
+PASSWORD_HASHERS = [*PASSWORD_HASHERS, "civlearn.identity.oidc.ClientSecretHasher"]
 # Named explicitly because the hours app's InstitutionClient points at it: migrations resolve it through settings.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 

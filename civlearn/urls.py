@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.static import serve
 
 from civlearn.core import views as core_views
+from civlearn.identity import oidc_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -15,6 +16,8 @@ urlpatterns = [
     path("lifelong/", include("civlearn.hours.urls")),
     path("elearn/", include("civlearn.learning.urls")),
     path("api/v1/", include("civlearn.api_urls")),
+    # eCPA's own consent/logout pages and cached JWKS take their paths ahead of django-oauth-toolkit's views.
+    path("o/", include((oidc_views.provider_urlpatterns, "sso"))),
     path("o/", include("oauth2_provider.urls", namespace="oauth2_provider")),
 ]
 
