@@ -89,7 +89,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "civlearn.learning.scorm.origin.ContentOriginMiddleware",
-    "civlearn.learning.scorm.origin.ContentOriginMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -325,10 +324,6 @@ WEBAUTHN_RP_ID = env_str("WEBAUTHN_RP_ID", SITE_URL.split("://", 1)[-1].split("/
 WEBAUTHN_RP_NAME = env_str("WEBAUTHN_RP_NAME", "人事服務網 eCPA")
 WEBAUTHN_ORIGINS = env_list("WEBAUTHN_ORIGINS")
 PASSKEY_REAUTH_MINUTES = env_int("PASSKEY_REAUTH_MINUTES", 5)
-# SCORM: package content runs on its own origin (docs/scorm.md); unset on 127.0.0.1/localhost the other loopback
-# name is used. Extracted packages live under SCORM_ROOT, never under MEDIA_ROOT.
-SCORM_CONTENT_ORIGIN = env_str("SCORM_CONTENT_ORIGIN").rstrip("/")
-SCORM_ROOT = Path(env_str("SCORM_ROOT", str(VAR_DIR / "scorm")))
 # SCORM: package content runs on its own origin (docs/scorm.md); unset on 127.0.0.1/localhost the other loopback
 # name is used. Extracted packages live under SCORM_ROOT, never under MEDIA_ROOT.
 SCORM_CONTENT_ORIGIN = env_str("SCORM_CONTENT_ORIGIN").rstrip("/")
