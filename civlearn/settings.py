@@ -292,6 +292,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "JSON APIs of civlearn (identity, learning, hours).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The hours API takes OAuth 2 client-credentials tokens from /o/token/.
+    "OAUTH2_FLOWS": ["clientCredentials"],
+    "OAUTH2_TOKEN_URL": "/o/token/",
+    "OAUTH2_SCOPES": {"read": "讀取", "write": "寫入"},
 }
 
 # Identity policy (eCPA rules from the manual; operators may tighten them).
