@@ -60,11 +60,13 @@ def certificate_pdf(*, certificate: Certificate) -> bytes:
     from weasyprint import HTML
 
     url = verification_url(certificate)
+    issued = timezone.localtime(certificate.issued_at)
     html = render_to_string(
         "learning/certificate_pdf.html",
         {
             "certificate": certificate,
-            "completed": rocdate.format_display(timezone.localtime(certificate.issued_at)),
+            "completed": rocdate.format_display(issued),
+            "completed_long": f"{rocdate.roc_year(issued.date())} 年 {issued.month} 月 {issued.day} 日",
             "verify_url": url,
             "qr_svg": qr_svg(url),
         },
