@@ -1,0 +1,79 @@
+"""Helpers for the SSO tests: a relying party registered like an operator would, a browser-less person (a
+requests session that signs in through the eCPA form), and an ID-token check done with Authlib only."""
+
+from __future__ import annotations
+
+import re
+
+import requests
+from authlib.jose import JsonWebKey, JsonWebToken
+from authlib.oidc.core import CodeIDToken
+from oauth2_provider.models import get_application_model
+
+from civlearn.identity.models_sso import RelyingParty
+
+Application = get_application_model()
+RP_SECRET = "rp-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
+
+
+def register_rp(
+    *,
+    name: str,
+    redirect_uri: str,
+    post_logout_uri: str = "",
+    scopes: str = "openid profile email agency",
+    first_party: bool = False,
+    national_id_allowed: bool = False,
+    client_type: str = "confidential",
+    listed: bool = False,
+    entry_url: str = "",
+    code: str = "",
+):
+    application = Application.objects.create(
+        name=name,
+        client_type=client_type,
+        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+        client_secret=RP_SECRET,
+        redirect_uris=redirect_uri,
+        post_logout_redirect_uris=post_logout_uri,
+        algorithm=Application.RS256_ALGORITHM,
+        skip_authorization=first_party,
+    )
+    RelyingParty.objects.create(
+        application=application,
+        allowed_scopes=scopes,
+        first_party=first_party,
+        national_id_allowed=national_id_allowed,
+        listed=listed,
+        entry_url=entry_url,
+        code=code,
+    )
+    return application
+
+
+def signed_in_session(base_url: str, login: str, password: str) -> requests.Session:
+    """A person's browser, minus the browser: GET the sign-in form, POST it with its CSRF token."""
+    browser = requests.Session()
+    page = browser.get(f"{base_url}/ecpa/signin", timeout=10)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    response = browser.post(
+        f"{base_url}/ecpa/signin",
+        data={"csrfmiddlewaretoken": token, "login": login, "password": password},
+        headers={"Referer": f"{base_url}/ecpa/signin"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert response.status_code == 302, response.text[:500]
+    return browser
+
+
+def verify_id_token(id_token: str, *, jwks: dict, issuer: str, client_id: str, nonce: str | None, access_token=None):
+    claims = JsonWebToken(["RS256"]).decode(
+        id_token,
+        JsonWebKey.import_key_set(jwks),
+        claims_cls=CodeIDToken,
+        claims_options={"iss": {"essential": True, "value": issuer}, "aud": {"essential": True, "value": client_id}},
+        claims_params={"nonce": nonce, "client_id": client_id, "access_token": access_token},
+    )
+    claims.validate(leeway=5)
+    return claims
