@@ -346,7 +346,7 @@ def validate_record(
         err(
             "certified_hours",
             v["certified_hours"],
-            f"{label('certified_hours')}應等於{label('digital_hours')}加{label('physical_hours')}"
+            "訓練總數應等於數位時數加實體時數"
             f"（{hours['digital_hours']} + {hours['physical_hours']} = "
             f"{hours['digital_hours'] + hours['physical_hours']}）",
         )

@@ -171,7 +171,8 @@ def _run(job: ImportJob) -> None:
         return
     _progress(job.pk, 0.8)
     with transaction.atomic():
-        created, duplicates = commit_rows(result.rows, institution_code=job.institution.code, book=book)
+        created = len(commit_rows(result.rows, institution_code=job.institution.code, book=book))
+        duplicates = len(result.rows) - created
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportJob.DONE,
             progress=100,
@@ -219,12 +220,17 @@ def people_lookup(ids: Iterable[str]) -> dict[str, int]:
     return found
 
 
-def existing_references(source_kind: str, references: Sequence[str]) -> set[str]:
+# An institution's record is the same learning whether it came in a file or through the API: both channels use
+# the same reference, and each checks the other's rows before writing.
+INSTITUTION_KINDS = (LedgerEntry.SOURCE_UPLOAD, LedgerEntry.SOURCE_API)
+
+
+def existing_references(references: Sequence[str]) -> set[str]:
     found: set[str] = set()
     for start in range(0, len(references), _CHUNK):
         found.update(
             LedgerEntry.objects.filter(
-                source_kind=source_kind, source_reference__in=references[start : start + _CHUNK]
+                source_kind__in=INSTITUTION_KINDS, source_reference__in=references[start : start + _CHUNK]
             ).values_list("source_reference", flat=True)
         )
     return found
@@ -237,15 +243,15 @@ def commit_rows(
     book: rules.RuleBook,
     source_kind: str = LedgerEntry.SOURCE_UPLOAD,
     actor: User | None = None,
-) -> tuple[int, int]:
-    """Write checked rows to the ledger in bulk; return (created, already there). Call inside a transaction.
+) -> set[str]:
+    """Write checked rows to the ledger in bulk; return the references written. Call inside a transaction.
 
     Rows are the parser's output, so they hold the same checks `ledger_entry_record` makes. A row whose reference
     is already in the ledger is left as it is (the ledger is append-only; a correction is a reversal).
     """
     if not rows:
-        return 0, 0
-    present = existing_references(source_kind, [row.source_reference for row in rows])
+        return set()
+    present = existing_references([row.source_reference for row in rows])
     fresh = [row for row in rows if row.source_reference not in present]
     now = clock.now()
     zone = batch.local_zone()
@@ -290,7 +296,7 @@ def commit_rows(
             )
         )
     # ignore_conflicts: a concurrent upload of the same rows may have won the race since the lookup above; the
-    # unique key keeps one copy and the counts below are then an upper bound for this job.
+    # unique key keeps one copy and this job's "created" count is then one too high.
     LedgerEntry.objects.bulk_create(entries, batch_size=2000 if connection.vendor == "postgresql" else 500,
                                     ignore_conflicts=True)  # fmt: skip
-    return len(entries), len(rows) - len(entries)
+    return {entry.source_reference for entry in entries}
