@@ -3,7 +3,14 @@ requests session that signs in through the eCPA form), and an ID-token check don
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import re
+import shutil
+import socket
+import subprocess
+from pathlib import Path
 
 import requests
 from authlib.jose import JsonWebKey, JsonWebToken
@@ -77,3 +84,54 @@ def verify_id_token(id_token: str, *, jwks: dict, issuer: str, client_id: str, n
     )
     claims.validate(leeway=5)
     return claims
+
+
+# ---- an independent OIDC provider (oidc-provider 8 on Node) -------------------------------------------------------
+
+NODE_DIR = Path(__file__).resolve().parents[3] / "bench" / "oidc_node"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def node_ready() -> str:
+    """Why the Node provider cannot run here ("" when it can); installs its locked dependencies when missing."""
+    if not shutil.which("node") or not shutil.which("npm"):
+        return "node/npm are not installed: the external-provider tests need Node 20 and npm"
+    if not (NODE_DIR / "node_modules" / "oidc-provider").exists():
+        result = subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR, capture_output=True, text=True, timeout=300
+        )
+        if result.returncode != 0:
+            return f"npm ci failed in bench/oidc_node: {result.stderr[-500:]}"
+    return ""
+
+
+@contextlib.contextmanager
+def node_provider(*, clients: list[dict], accounts: dict, bench: bool = False):
+    """Start bench/oidc_node/provider.mjs on a free port; yields its issuer (http://localhost:PORT)."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "CLIENTS": json.dumps(clients),
+        "ACCOUNTS": json.dumps(accounts, ensure_ascii=False),
+        "BENCH": "1" if bench else "0",
+    }
+    process = subprocess.Popen(
+        ["node", "provider.mjs"], cwd=NODE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    try:
+        line = process.stdout.readline()
+        if not line.startswith("ready "):
+            raise RuntimeError(f"the Node OIDC provider did not start: {line!r}")
+        yield line.split()[1]
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
