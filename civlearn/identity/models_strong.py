@@ -51,6 +51,18 @@ class BoundCertificate(models.Model):
     def __str__(self) -> str:
         return f"{self.subject_name} {self.serial}"
 
+    @property
+    def issuer_display(self) -> str:
+        """The issuing CA's common name (e.g. 內政部憑證管理中心), or the whole issuer name when it has none."""
+        from cryptography import x509
+        from cryptography.x509.oid import NameOID
+
+        try:
+            names = x509.Name.from_rfc4514_string(self.issuer).get_attributes_for_oid(NameOID.COMMON_NAME)
+        except ValueError:
+            return self.issuer
+        return str(names[0].value) if names else self.issuer
+
 
 class CertificateChallenge(models.Model):
     """A one-time value the card signs. Only its hash is stored; it expires in minutes and is used once."""

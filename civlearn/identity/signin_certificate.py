@@ -69,9 +69,13 @@ def signin_complete(*, request, user: User, method: str) -> None:
 
     `login()` rotates the session key, so a session fixed before sign-in is worthless after it.
     """
+    from civlearn.identity import external_views  # a view module: imported here, where a request exists
+
     signin_record_success(user=user, method=method, ip_address=client_ip(request))
     login(request, user, backend=BACKEND)
     request.session[SESSION_METHOD] = method
+    # The same completion hook the password sign-in calls (finishes a pending external-account link).
+    external_views.after_signin(request, user)
 
 
 def _address_locked(ip_address: str | None) -> None:

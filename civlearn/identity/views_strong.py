@@ -186,6 +186,7 @@ def my_certificates(request):
     context = {
         "bind_form": form,
         "certificates": cert_signin.bound_certificates(request.user),
+        "signer_url": settings.CERT_SIGNER_URL,
         **views._my_context(request, "certificates"),
     }
     return render(request, "identity/strong/certificates.html", context, status=status)

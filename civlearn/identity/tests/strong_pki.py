@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from asn1crypto import core
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -278,3 +279,35 @@ def build_pki() -> Pki:
         rogue_root=rogue_root,
         rogue_ca=_ca("內政部憑證管理中心 測試", issuer=rogue_root),
     )
+
+
+# ---- fixtures (import them into a test module: `from civlearn.identity.tests.strong_pki import pki, trust`) ----
+
+
+@pytest.fixture(scope="session")
+def pki() -> Pki:
+    return build_pki()
+
+
+@dataclass
+class Trust:
+    anchors: Path
+    crls: Path
+    pki: Pki
+
+    def refresh_crls(self) -> None:
+        self.pki.write_crls(self.crls)
+
+
+@pytest.fixture
+def trust(pki, tmp_path, settings) -> Trust:
+    """Settings pointed at this hierarchy: its anchors, its CRLs on disk, no network fetching, fail closed."""
+    anchors, crls = pki.write(tmp_path / "pki")
+    settings.CERT_TRUST_ANCHORS_DIR = str(anchors)
+    settings.CERT_CRL_DIR = str(crls)
+    settings.CERT_FETCH_REVOCATION = False
+    settings.CERT_REVOCATION_MODE = "require"
+    yield Trust(anchors=anchors, crls=crls, pki=pki)
+    # Revocations are per test: the hierarchy is shared by the session.
+    for authority in (pki.root, pki.citizen_ca, pki.agency_ca):
+        authority.revoked.clear()
