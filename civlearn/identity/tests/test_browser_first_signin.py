@@ -19,6 +19,14 @@ def _shot(page, name):
         page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
 
 
+def _password_signin(page, login, password):
+    # The sign-in page has a section per method; the password one is 帳號密碼登入.
+    section = page.get_by_role("region", name="帳號密碼登入")
+    section.get_by_label("帳號", exact=True).fill(login)
+    section.get_by_label("密碼", exact=True).fill(password)
+    section.get_by_role("button", name="登入", exact=True).click()
+
+
 @pytest.mark.browser
 def test_first_signin_to_custom_account(transactional_db, page, live_server, smtp_server, settings, agency):
     # Given a person in the registry with no account yet
@@ -78,9 +86,7 @@ def test_first_signin_to_custom_account(transactional_db, page, live_server, smt
 
     # 九: sign in with national ID and password
     page.get_by_text("密碼設定完成，請以身分證字號（或自訂帳號）及密碼登入").wait_for()
-    page.get_by_label("帳號", exact=True).fill("A223456781")
-    page.get_by_label("密碼", exact=True).fill(GOOD_PASSWORD)
-    page.get_by_role("button", name="登入", exact=True).click()
+    _password_signin(page, "A223456781", GOOD_PASSWORD)
 
     # 十: My Area shows agency, name and the masked ID; set the custom account
     page.get_by_role("heading", name="個人資料修改").wait_for()
@@ -100,9 +106,7 @@ def test_first_signin_to_custom_account(transactional_db, page, live_server, smt
     # 十一: sign out, then sign in again with the custom account
     page.get_by_role("button", name="登出").click()
     page.get_by_text("您已登出").wait_for()
-    page.get_by_label("帳號", exact=True).fill("lixinren90")
-    page.get_by_label("密碼", exact=True).fill(GOOD_PASSWORD)
-    page.get_by_role("button", name="登入", exact=True).click()
+    _password_signin(page, "lixinren90", GOOD_PASSWORD)
     page.get_by_role("heading", name="個人資料修改").wait_for()
     assert page.locator("#signin-count").inner_text() == "這是您第2次登入"
     assert page.get_by_label("自訂帳號").input_value() == "LiXinren90"

@@ -198,9 +198,10 @@ def test_password_set_creates_the_account_with_the_verified_address(requested, n
         .order_by("id")
     )
     assert actions == ["identity.account_created", "identity.password_set"]
-    assert str(AuditEvent.objects.filter(action="identity.account_created").get().changes) == str(
-        {"email": [None, "li@example.tw"], "via": "first_signin"}
-    )
+    assert AuditEvent.objects.get(action="identity.account_created").changes == {
+        "email": [None, "li@example.tw"],
+        "via": "first_signin",
+    }
     # The link is used up
     with pytest.raises(services.IdentityError) as caught:
         services.password_set(verification_id=verification.pk, password="Other~pass9", ip_address=None)

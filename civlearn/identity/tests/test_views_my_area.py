@@ -19,7 +19,7 @@ def test_header_shows_agency_name_and_masked_id_only(client, learner):
     assert "A123456789" not in html
     assert "現在位置：" in html
     assert '<a href="/ecpa/my" aria-current="page">個人資料修改</a>' in html
-    for item in ["簽名檔設定", "通訊錄", "群組設定", "電子賀卡", "自然人憑證上傳"]:
+    for item in ["簽名檔設定", "通訊錄", "群組設定", "電子賀卡"]:
         assert f'<span aria-disabled="true">{item}</span>' in html
     assert "1. 帳號請設定半形英文字母及數字，勿使用身分證字號格式如：A123456XXXX" in html
     assert "2. 帳號請勿輸入特殊字元、空白、全形、文字" in html
