@@ -89,25 +89,37 @@ def managed_agencies(user: User) -> QuerySet[Agency]:
         return Agency.objects.none()
     if user.is_superuser:
         return Agency.objects.all()
-    return agencies_managed_by(user, AgencyRole.HR_OFFICER)
+    return Agency.objects.filter(pk__in=managed_ids(user))
+
+
+def managed_ids(user: User) -> frozenset[int]:
+    """The ids of the agencies a (non-operator) HR officer manages, kept on the user object for the request."""
+    cached = getattr(user, "_hours_managed_ids", None)
+    if cached is None:
+        cached = frozenset(agencies_managed_by(user, AgencyRole.HR_OFFICER).values_list("pk", flat=True))
+        user._hours_managed_ids = cached
+    return cached
 
 
 def scope_ids(user: User, agency: Agency | None = None) -> set[int]:
     """The agency ids a report covers; asking for an agency outside the user's reach is refused."""
-    managed = managed_agencies(user)
-    if agency is None:
-        if user.is_superuser:
+    if user is None or not user.is_authenticated or not user.is_active:
+        raise PermissionDenied("您沒有機關人事管理的權限")
+    book = rules.book()
+    if user.is_superuser:
+        if agency is None:
             raise PermissionDenied("請選擇機關")
-        ids = set(managed.values_list("pk", flat=True))
-        if not ids:
-            raise PermissionDenied("您沒有機關人事管理的權限")
+        # An operator's report of an agency covers its whole subtree.
+        return {agency_id for agency_id in book.agency_parent if agency.pk in book.agency_chain(agency_id)}
+    ids = set(managed_ids(user))
+    if not ids:
+        raise PermissionDenied("您沒有機關人事管理的權限")
+    if agency is None:
         return ids
-    if not managed.filter(pk=agency.pk).exists():
+    if agency.pk not in ids:
         raise PermissionDenied("您沒有查看此機關學習時數的權限")
     # The chosen agency with the sub-agencies the user also manages.
-    book = rules.book()
-    managed_ids = set(managed.values_list("pk", flat=True))
-    return {agency_id for agency_id in managed_ids if agency.pk in book.agency_chain(agency_id)}
+    return {agency_id for agency_id in ids if agency.pk in book.agency_chain(agency_id)}
 
 
 def agency_report(
@@ -129,10 +141,10 @@ def agency_report(
         people = people.filter(name__icontains=name.strip())
     if person_ids is not None:
         people = people.filter(pk__in=person_ids)
-    person_rows = list(
-        people.order_by("agency__code", "name", "pk").values_list(
-            "pk", "name", "national_id", "agency_id", "agency__code", "agency__name", "email"
-        )
+    # Sorted here, not by the database: collations differ between SQLite and PostgreSQL for Chinese names.
+    person_rows = sorted(
+        people.values_list("pk", "name", "national_id", "agency_id", "agency__code", "agency__name", "email"),
+        key=lambda row: (row[4], row[1], row[0]),
     )
 
     # Columns: national rules, then agency rules of any agency in scope, in the rule book's order.

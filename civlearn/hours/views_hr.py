@@ -24,7 +24,8 @@ class ReportFilter(forms.Form):
     year = forms.IntegerField(label="年度（民國）", min_value=1, max_value=999, required=False)
     agency = forms.ModelChoiceField(label="機關", queryset=Agency.objects.none(), required=False, empty_label="全部")
     name = forms.CharField(label="姓名", max_length=100, required=False)
-    short = forms.ChoiceField(label="達成情形", required=False)
+    # The requirement keys depend on the year and agency chosen, so the choice is checked against the report.
+    short = forms.CharField(label="達成情形", required=False, widget=forms.Select)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -37,13 +38,16 @@ class ReportFilter(forms.Form):
         self.fields["year"].error_messages["min_value"] = "請輸入正確的民國年度"
         self.fields["year"].error_messages["max_value"] = "請輸入正確的民國年度"
         self.fields["year"].error_messages["invalid"] = "年度應為數字，例如 113"
-        self.fields["short"].choices = [("", "全部人員"), ("any", "任一項未達成")]
+        self.fields["short"].widget.choices = [("", "全部人員"), ("any", "任一項未達成")]
 
     def set_requirements(self, columns: list[hr.RequirementColumn]) -> None:
-        self.fields["short"].choices += [(c.key, f"未達成：{c.label}") for c in columns]
+        self.fields["short"].widget.choices += [(c.key, f"未達成：{c.label}") for c in columns]
 
     def values(self) -> tuple[int, Agency | None, str, str]:
-        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        # Valid fields count even when another one is not (a bad year keeps the chosen agency).
+        data = getattr(self, "cleaned_data", {}) if self.is_bound and not self.is_valid() else {}
+        if self.is_bound and self.is_valid():
+            data = self.cleaned_data
         roc_year = data.get("year") or rocdate.roc_year(clock.today())
         return roc_year + rocdate.ROC_OFFSET, data.get("agency"), data.get("name", ""), self.data.get("short", "")
 
@@ -51,7 +55,7 @@ class ReportFilter(forms.Form):
 def _report(request):
     """Parse the filters and build the report; a filter naming an agency out of reach is refused (403)."""
     user = request.user
-    if not user.is_superuser and not hr.managed_agencies(user).exists():
+    if not user.is_superuser and not hr.managed_ids(user):
         raise PermissionDenied("您沒有機關人事管理的權限")
     form = ReportFilter(request.GET or None, user=user)
     if request.GET.get("agency") and form.is_bound and not form.is_valid() and "agency" in form.errors:
