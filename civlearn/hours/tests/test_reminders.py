@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import make_person, message_text
 from django.core.exceptions import PermissionDenied
 
 from civlearn.core import clock
@@ -13,6 +12,7 @@ from civlearn.core.models import AuditEvent
 from civlearn.hours import reminders
 from civlearn.hours.models import ReminderRecord
 from civlearn.hours.tests.factories import record
+from conftest import make_person, message_text
 
 URL = "/lifelong/manage/reminders"
 

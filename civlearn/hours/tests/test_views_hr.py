@@ -6,13 +6,13 @@ import io
 from decimal import Decimal
 
 import pytest
-from conftest import make_person
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from civlearn.hours import hr, rules, selectors
 from civlearn.hours.models import RequirementRule
 from civlearn.hours.tests.factories import record, taipei
+from conftest import make_person
 
 URL = "/lifelong/manage/"
 REQUIREMENT_KEYS = ["required-total", "policy", "environment", "values"]
