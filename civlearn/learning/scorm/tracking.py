@@ -104,18 +104,22 @@ class Launch:
     sco_id: int
     user_id: int
     enrolment_id: int | None  # None: a provider's preview, which stores nothing
+    # The platform page that frames the player: the only origin allowed to frame it and to receive its messages.
+    parent_origin: str
 
 
-def launch_token(*, sco: Sco, user, enrolment: Enrolment | None) -> str:
-    return signing.dumps([sco.pk, user.pk, enrolment.pk if enrolment else None], salt=LAUNCH_SALT)
+def launch_token(*, sco: Sco, user, enrolment: Enrolment | None, parent_origin: str) -> str:
+    return signing.dumps([sco.pk, user.pk, enrolment.pk if enrolment else None, parent_origin], salt=LAUNCH_SALT)
 
 
 def launch_read(token: str) -> Launch:
     try:
-        sco_id, user_id, enrolment_id = signing.loads(token, salt=LAUNCH_SALT, max_age=TOKEN_MAX_AGE_SECONDS)
+        sco_id, user_id, enrolment_id, parent_origin = signing.loads(
+            token, salt=LAUNCH_SALT, max_age=TOKEN_MAX_AGE_SECONDS
+        )
     except (signing.BadSignature, ValueError, TypeError) as exc:
         raise RuntimeRefused("啟動連結無效或已逾時，請回到課程頁重新進入") from exc
-    return Launch(sco_id=sco_id, user_id=user_id, enrolment_id=enrolment_id)
+    return Launch(sco_id=sco_id, user_id=user_id, enrolment_id=enrolment_id, parent_origin=parent_origin)
 
 
 def _session_read(token: str) -> tuple[int | None, int, str, int]:

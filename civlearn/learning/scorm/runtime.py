@@ -1,0 +1,174 @@
+"""Views on the content origin: the player (runtime API + content frame), package files, commits and beacons.
+
+None of these read a session or a CSRF token (the content origin has neither): the player is opened with a
+signed launch token, and commits, beacons and reading-time beats carry signed per-attempt tokens."""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+
+from django.core import signing
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from civlearn.learning.reading import (
+    TOKEN_SALT,
+    HeartbeatRefused,
+    heartbeat_credit,
+    heartbeat_seconds,
+    reading_stream_open,
+)
+from civlearn.learning.scorm.models import ScormPackage
+from civlearn.learning.scorm.origin import require_content_origin
+from civlearn.learning.scorm.package import member_path, scorm_root
+from civlearn.learning.scorm.tracking import RuntimeRefused, attempt_commit, launch_read, session_open
+
+# Package files: scripts may run, keep their own (content) origin so the player's API is reachable, open
+# forms/popups/dialogs as courses do; they may not navigate the platform's top window. No frame-ancestors here:
+# it would have to name the platform origin too, and a package file framed anywhere else finds no runtime API
+# (the player, which holds the tokens, is the page restricted to the platform origin).
+CONTENT_CSP = "sandbox allow-scripts allow-same-origin allow-forms allow-popups allow-modals allow-downloads"
+MAX_COMMIT_BYTES = 1024 * 1024
+
+
+def _frame_ancestors(parent_origin: str) -> str:
+    return f"frame-ancestors {parent_origin}" if parent_origin else "frame-ancestors 'none'"
+
+
+@never_cache
+@xframe_options_exempt
+@require_GET
+def player_view(request, launch: str):
+    """The runtime page for one SCO, framed by the learner's page on the platform origin."""
+    require_content_origin(request)
+    try:
+        parent_origin = launch_read(launch).parent_origin
+        session = session_open(launch=launch)
+    except RuntimeRefused as exc:
+        response = render(request, "learning/scorm/player_refused.html", {"message": str(exc)}, status=403)
+        response["Content-Security-Policy"] = "frame-ancestors *"
+        return response
+    package = session.package
+    reading_token = ""
+    if session.attempt is not None:
+        reading_token = reading_stream_open(enrolment=session.attempt.enrolment)
+    config = {
+        "version": package.version,
+        "cmi": session.initial,
+        "commitUrl": reverse("scorm:commit", args=[session.token]),
+        "beatUrl": reverse("scorm:beat"),
+        "beatSeconds": heartbeat_seconds(),
+        "readingToken": reading_token,
+        "parentOrigin": parent_origin,
+        "scoId": session.sco.pk,
+        "preview": session.preview,
+    }
+    content_url = reverse("scorm:content", args=[package.storage_key, session.sco.launch.split("?")[0]])
+    query = session.sco.launch.partition("?")[2]
+    response = render(
+        request,
+        "learning/scorm/player.html",
+        {
+            "sco": session.sco,
+            "package": package,
+            "config": config,
+            "content_url": content_url + (f"?{query}" if query else ""),
+            "runtime_script": static(
+                "vendor/scorm-again/scorm12.min.js" if package.is_scorm12 else "vendor/scorm-again/scorm2004.min.js"
+            ),
+        },
+    )
+    response["Content-Security-Policy"] = _frame_ancestors(parent_origin)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@xframe_options_exempt
+@require_GET
+def content_view(request, key: str, path: str):
+    """A file of an extracted package. The storage key is random; the file must lie inside the package."""
+    require_content_origin(request)
+    if not ScormPackage.objects.filter(storage_key=key).exists():
+        raise Http404("找不到這份教材")
+    try:
+        relative = member_path(path)
+    except ValueError as exc:
+        raise Http404("找不到這個檔案") from exc
+    root = (scorm_root() / key).resolve()
+    target = (root / relative).resolve()
+    if not relative or not target.is_relative_to(root) or not target.is_file():
+        raise Http404("找不到這個檔案")
+    content_type, encoding = mimetypes.guess_type(str(target))
+    response = FileResponse(open(target, "rb"), content_type=content_type or "application/octet-stream")  # noqa: SIM115 (FileResponse closes it)
+    if encoding:
+        response["Content-Encoding"] = encoding
+    response["Content-Security-Policy"] = CONTENT_CSP
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _payload(request) -> dict:
+    if len(request.body) > MAX_COMMIT_BYTES:
+        raise RuntimeRefused("學習紀錄超過 1 MB", 101)
+    try:
+        payload = json.loads(request.body.decode("utf-8") or "{}")
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RuntimeRefused("學習紀錄格式錯誤", 101) from exc
+    if not isinstance(payload, dict):
+        raise RuntimeRefused("學習紀錄格式錯誤", 101)
+    return payload
+
+
+@csrf_exempt  # no cookie authenticates this request: the signed session token in the URL does
+@require_POST
+def commit_view(request, token: str):
+    """LMSCommit / Commit and the terminate beacon. Body: {"seq": n, "data": <the runtime's CMI JSON>}.
+    Answers in the shape scorm-again expects: {"result": true|false, "errorCode": n}."""
+    require_content_origin(request)
+    try:
+        payload = _payload(request)
+        seq = payload.get("seq")
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+            raise RuntimeRefused("學習紀錄缺少序號", 101)
+        result = attempt_commit(token=token, data=payload.get("data") or {}, seq=seq)
+    except RuntimeRefused as exc:
+        return JsonResponse({"result": False, "errorCode": exc.code, "message": str(exc)}, status=400)
+    return JsonResponse(
+        {
+            "result": True,
+            "errorCode": 0,
+            "stored": result.stored,
+            "done": result.done,
+            "completion": result.completion_status,
+            "success": result.success_status,
+        }
+    )
+
+
+@csrf_exempt  # authenticated by the signed reading token in the body, like the platform's own heartbeat
+@require_POST
+def beat_view(request):
+    """Reading time while a SCO is open: the learning app's crediting rules, one clock per learner."""
+    require_content_origin(request)
+    token = request.body.decode("utf-8", errors="replace").strip()
+    try:
+        beat = heartbeat_credit(token=token)
+    except HeartbeatRefused as exc:
+        return JsonResponse({"message": str(exc)}, status=400)
+    if beat.threshold_crossed:
+        from civlearn.learning.completion import completion_evaluate
+        from civlearn.learning.models import Enrolment
+
+        enrolment_id = getattr(beat, "enrolment_id", None) or signing.loads(beat.token, salt=TOKEN_SALT)[0]
+        enrolment = Enrolment.objects.filter(pk=enrolment_id).select_related("course", "user").first()
+        if enrolment is not None:
+            completion_evaluate(enrolment=enrolment)
+    return JsonResponse({"token": beat.token, "reading_ms": beat.reading_ms, "required_ms": beat.required_ms})

@@ -1,0 +1,110 @@
+"""The learner's SCORM page on the platform origin: table of contents, previous / next, and the player frame on
+the content origin. Works without JavaScript for the table of contents and the buttons; the frame's messages
+(2004 `adl.nav.request`, the end of a session) only make the page follow the content."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+
+from civlearn.learning import selectors as learning_selectors
+from civlearn.learning.scorm.models import ScormPackage
+from civlearn.learning.scorm.origin import ContentOriginMissing, content_origin
+from civlearn.learning.scorm.selectors import launchable, package_for_unit, package_outline
+from civlearn.learning.scorm.services import may_provide
+from civlearn.learning.scorm.tracking import launch_token
+
+
+def course_url(course) -> str:
+    try:
+        return reverse("learning:course", args=[course.code])
+    except NoReverseMatch:
+        return reverse("learning:catalogue") if _has_catalogue() else "/elearn/"
+
+
+def _has_catalogue() -> bool:
+    try:
+        reverse("learning:catalogue")
+    except NoReverseMatch:
+        return False
+    return True
+
+
+def _render_player_page(request, *, package: ScormPackage, enrolment, page_url: str, preview: bool):
+    scos = launchable(package)
+    if not scos:
+        raise Http404("這份教材沒有可播放的項目")
+    outline = package_outline(package=package, enrolment=enrolment)
+    wanted = request.GET.get("sco", "")
+    current = next((sco for sco in scos if str(sco.pk) == wanted), None)
+    if current is None:
+        done = {row.sco.pk for row in outline if row.done}
+        current = next((sco for sco in scos if sco.pk not in done), scos[0])
+    outline = package_outline(package=package, enrolment=enrolment, current=current)
+    index = scos.index(current)
+    previous_sco = scos[index - 1] if index > 0 else None
+    next_sco = scos[index + 1] if index + 1 < len(scos) else None
+    ended = request.GET.get("ended") == "1"
+    context = {
+        "package": package,
+        "unit": package.unit,
+        "course": package.unit.course,
+        "course_url": course_url(package.unit.course),
+        "outline": outline,
+        "current": current,
+        "previous_sco": previous_sco,
+        "next_sco": next_sco,
+        "page_url": page_url,
+        "preview": preview,
+        "ended": ended,
+        "error": "",
+    }
+    if not ended:
+        try:
+            origin = content_origin()
+        except ContentOriginMissing as exc:
+            context["error"] = str(exc)
+        else:
+            parent = f"{request.scheme}://{request.get_host()}"
+            token = launch_token(sco=current, user=request.user, enrolment=enrolment, parent_origin=parent)
+            context["player_url"] = origin + reverse("scorm:player", args=[token])
+            context["frame_config"] = {
+                "contentOrigin": origin,
+                "pageUrl": page_url,
+                "current": current.pk,
+                "next": next_sco.pk if next_sco else None,
+                "previous": previous_sco.pk if previous_sco else None,
+                "identifiers": {sco.identifier: sco.pk for sco in scos},
+            }
+    return render(request, "learning/scorm/play.html", context)
+
+
+@login_required
+def play_view(request, unit_id: int):
+    """學習 a SCORM unit of a course the learner is enrolled in."""
+    package = package_for_unit(unit_id=unit_id)
+    if package is None or package.status != ScormPackage.PUBLISHED or not package.unit.course.is_published:
+        raise Http404("找不到這份教材")
+    course = package.unit.course
+    enrolment = learning_selectors.enrolment_current(user=request.user, course=course)
+    if enrolment is None:
+        return render(
+            request,
+            "learning/scorm/not_enrolled.html",
+            {"course": course, "course_url": course_url(course)},
+            status=403,
+        )
+    page_url = reverse("scorm:play", args=[unit_id])
+    return _render_player_page(request, package=package, enrolment=enrolment, page_url=page_url, preview=False)
+
+
+@login_required
+def preview_view(request, package_id: int):
+    """預覽: the provider plays the package as a learner would; nothing is recorded."""
+    package = ScormPackage.objects.select_related("unit__course__provider_agency").filter(pk=package_id).first()
+    if package is None or not may_provide(user=request.user, course=package.unit.course):
+        raise Http404("找不到這份教材")
+    page_url = reverse("scorm:preview", args=[package_id])
+    return _render_player_page(request, package=package, enrolment=None, page_url=page_url, preview=True)

@@ -1,0 +1,114 @@
+/* The SCORM runtime page on the content origin. The API objects come from scorm-again (static/vendor/): they
+   validate every call against the data model and answer with the standard error codes. This script only
+   loads the learner's stored data, tells the server what was committed (a sequence number lets it ignore stale
+   or repeated commits), sends reading-time beats while the page is visible, and tells the platform page that
+   frames it about navigation requests and the end of the session (postMessage to that one origin). */
+(function () {
+  "use strict";
+  var cfg = JSON.parse(document.getElementById("scorm-config").textContent);
+  var is12 = cfg.version === "1.2";
+  var seq = 0;
+  var finished = false;
+  var finishTimer = null;
+
+  function numbered(data) {
+    seq += 1;
+    return { seq: seq, data: data };
+  }
+
+  var settings = {
+    autocommit: true,
+    autocommitSeconds: 30,
+    lmsCommitUrl: cfg.commitUrl,
+    dataCommitFormat: "json",
+    logLevel: 4,
+    requestHandler: numbered,
+  };
+  var api = is12 ? new window.Scorm12API(settings) : new window.Scorm2004API(settings);
+  api.loadFromJSON(cfg.cmi);
+  if (is12) {
+    window.API = api;
+  } else {
+    window.API_1484_11 = api;
+  }
+
+  function tellParent(message) {
+    if (cfg.parentOrigin && window.parent !== window) {
+      message.sco = cfg.scoId;
+      window.parent.postMessage(message, cfg.parentOrigin);
+    }
+  }
+
+  function show(id) {
+    var element = document.getElementById(id);
+    if (element) element.hidden = false;
+  }
+
+  // The end of the session: the platform page takes the content away unless a navigation request follows
+  // (2004 fires Sequence* listeners right after Terminate).
+  api.on(is12 ? "LMSFinish" : "Terminate", function () {
+    finished = true;
+    stopBeats(true);
+    finishTimer = window.setTimeout(function () {
+      if (window.parent === window) show("ended");
+      tellParent({ type: "scorm-finished" });
+    }, 200);
+  });
+
+  if (!is12) {
+    var requests = { SequenceNext: "continue", SequencePrevious: "previous", SequenceChoice: "choice",
+                     SequenceJump: "choice", SequenceExit: "exit", SequenceExitAll: "exitAll",
+                     SequenceAbandon: "exit", SequenceAbandonAll: "exitAll" };
+    Object.keys(requests).forEach(function (event) {
+      api.on(event, function (element, target) {
+        if (finishTimer !== null) window.clearTimeout(finishTimer);
+        tellParent({ type: "scorm-nav", request: requests[event], target: typeof target === "string" ? target : "" });
+      });
+    });
+  }
+
+  // Reading time: the learning app's rules (server clock, gaps not credited, one clock per learner).
+  var readingToken = cfg.readingToken;
+  var beatTimer = null;
+
+  function beat() {
+    if (!readingToken) return;
+    fetch(cfg.beatUrl, { method: "POST", body: readingToken, credentials: "omit", keepalive: true })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (reply) { if (reply && reply.token) readingToken = reply.token; })
+      .catch(function () { /* offline: the next beat tries again; the gap rule decides what counts */ });
+  }
+
+  function startBeats() {
+    if (beatTimer === null && readingToken && !finished) {
+      beatTimer = window.setInterval(beat, Math.max(1, cfg.beatSeconds) * 1000);
+    }
+  }
+
+  function stopBeats(final) {
+    if (beatTimer !== null) {
+      window.clearInterval(beatTimer);
+      beatTimer = null;
+      if (final && readingToken && navigator.sendBeacon) navigator.sendBeacon(cfg.beatUrl, readingToken);
+    }
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") {
+      startBeats();
+    } else {
+      stopBeats(true);
+    }
+  });
+  if (document.visibilityState === "visible") startBeats();
+
+  // Leaving without Finish/Terminate (tab closed, the learner picked another item): one last commit as a
+  // beacon, which needs no CSRF header; its token names this attempt and this session only.
+  window.addEventListener("pagehide", function () {
+    stopBeats(true);
+    if (!finished && api.isInitialized() && navigator.sendBeacon) {
+      var body = JSON.stringify(numbered(api.getCommitObject(false)));
+      navigator.sendBeacon(cfg.commitUrl, new Blob([body], { type: "text/plain;charset=UTF-8" }));
+    }
+  });
+})();
