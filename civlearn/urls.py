@@ -14,6 +14,7 @@ urlpatterns = [
     path("ecpa/", include("civlearn.identity.urls")),
     path("registry/", include("civlearn.registry.urls")),
     path("lifelong/", include("civlearn.hours.urls")),
+    path("elearn/", include("civlearn.learning.scorm.urls")),
     path("elearn/", include("civlearn.learning.urls")),
     path("api/v1/", include("civlearn.api_urls")),
     # eCPA's own consent/logout pages and cached JWKS take their paths ahead of django-oauth-toolkit's views.
