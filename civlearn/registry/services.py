@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from civlearn.core import clock, national_id, rocdate
 from civlearn.core.services import audit_record
@@ -285,8 +285,25 @@ def _write_persons(rows: list[_PersonRow], result: ImportResult, scope: set[int]
     # Updating in place keeps the primary key, so the account linked to the person (User.person) stays.
     Person.objects.bulk_create(to_create, batch_size=BATCH)
     if to_update:
-        Person.objects.bulk_update(to_update, [*sorted(changed_fields), "updated_at"], batch_size=BATCH)
+        _update_rows(Person, to_update, [*sorted(changed_fields), "updated_at"])
     result.created, result.updated = len(to_create), len(to_update)
+
+
+def _update_rows(model, objects: list, field_names: list[str]) -> None:
+    """UPDATE each row by primary key with one prepared statement run many times.
+
+    bulk_update() builds CASE WHEN expressions whose cost grows with the batch (measured here: 10,000 persons
+    took several times longer than this); a plain parameterised UPDATE per row, sent with executemany, does not.
+    """
+    fields = [model._meta.get_field(name) for name in field_names]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    # Only model metadata (quoted) goes into the text; every value is a parameter.
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s"  # noqa: S608
+    params = [[f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] + [obj.pk] for obj in objects]
+    with connection.cursor() as cursor:
+        for start in range(0, len(params), BATCH):
+            cursor.executemany(sql, params[start : start + BATCH])
 
 
 def _write_agencies(rows: list[_AgencyRow], result: ImportResult, scope: set[int] | None) -> None:
@@ -344,7 +361,7 @@ def _write_agencies(rows: list[_AgencyRow], result: ImportResult, scope: set[int
         result.updated += 1
         to_update.append(Agency(pk=pk, code=row.code, name=row.name, parent_id=parent_id))
     if to_update:
-        Agency.objects.bulk_update(to_update, ["name", "parent"], batch_size=BATCH)
+        _update_rows(Agency, to_update, ["name", "parent"])
 
 
 def _check_agency_scope(rows, current, parent_of, scope: set[int], errors: list[RowError]) -> None:
