@@ -1,0 +1,203 @@
+"""Heartbeat throughput on the production server: granian WSGI, 2 workers, PostgreSQL, persistent connections.
+
+Run from the repository root:
+
+    .venv/bin/python bench/heartbeat.py [--learners 5000] [--duration 10] [--connections 32]
+
+It creates (or reuses) the database `civlearn_bench` on the local PostgreSQL, migrates it, creates the learners
+with one enrolment each, signs one reading token per learner, starts granian, and runs wrk three times against it:
+a warm-up, a plain "hello" Django view, and heartbeats spread at random over all learners. It prints requests/s,
+p99 latency, how many heartbeats were credited (the server answered credited_ms > 0), and the heartbeat / hello
+ratio. Nothing here is asserted; the figures go to docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DB = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/civlearn_bench")
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+
+LUA = r"""
+local tokens = {}
+local threads = {}
+local counter = 0
+
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  for line in io.lines("%(tokens)s") do tokens[#tokens + 1] = "token=" .. line end
+  math.randomseed(os.time() + id * 7919)
+  credited = 0
+  uncredited = 0
+  failed = 0
+end
+
+function request()
+  return wrk.format("POST", "/elearn/heartbeat",
+    {["Content-Type"] = "application/x-www-form-urlencoded"}, tokens[math.random(#tokens)])
+end
+
+function response(status, headers, body)
+  if status ~= 200 then
+    failed = failed + 1
+  elseif string.find(body, '"credited_ms": 0,', 1, true) then
+    uncredited = uncredited + 1
+  else
+    credited = credited + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local c, u, f = 0, 0, 0
+  for _, t in ipairs(threads) do
+    c = c + t:get("credited"); u = u + t:get("uncredited"); f = f + t:get("failed")
+  end
+  io.write(string.format("BEATS credited=%%d uncredited=%%d failed=%%d\n", c, u, f))
+end
+"""
+
+
+def env() -> dict[str, str]:
+    values = dict(os.environ)
+    values.update(
+        DATABASE_URL=BENCH_DB,
+        DJANGO_SETTINGS_MODULE="bench.heartbeat_settings",
+        CIVLEARN_DEMO="1",
+        PYTHONPATH=str(ROOT),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        LOG_LEVEL="WARNING",
+    )
+    values.pop("CIVLEARN_TESTING", None)
+    return values
+
+
+def ensure_database() -> None:
+    import psycopg
+
+    name = BENCH_DB.rsplit("/", 1)[1]
+    with psycopg.connect(BENCH_DB.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def prepare(learners: int, token_file: Path) -> None:
+    """Create learners and enrolments (once) and write one fresh reading token per learner."""
+    os.environ.update(env())
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from decimal import Decimal
+
+    from civlearn.identity.models import User
+    from civlearn.learning.models import Course, Enrolment, LearnerClock
+    from civlearn.learning.reading import reading_stream_open
+    from civlearn.registry.models import Agency
+
+    agency, _ = Agency.objects.get_or_create(code="BENCH0000A", defaults={"name": "效能測試機關"})
+    course, _ = Course.objects.get_or_create(
+        code="BENCH-HB",
+        defaults={
+            "title": "效能測試課程",
+            "category_code": "339",
+            "certified_hours": Decimal("1"),
+            "provider_agency": agency,
+            "production_year": 2025,
+            "required_reading_minutes": 6000,
+        },
+    )
+    existing = User.objects.filter(username__startswith="bench").count()
+    if existing < learners:
+        users = User.objects.bulk_create(
+            [User(username=f"bench{i:06d}", password="!") for i in range(existing, learners)], batch_size=2000
+        )
+        LearnerClock.objects.bulk_create([LearnerClock(user=u) for u in users], batch_size=2000)
+        Enrolment.objects.bulk_create([Enrolment(user=u, course=course, year=2026) for u in users], batch_size=2000)
+    enrolments = Enrolment.objects.filter(course=course, user__username__startswith="bench").select_related("course")
+    tokens = [reading_stream_open(enrolment=e) for e in enrolments.order_by("pk")[:learners]]
+    token_file.write_text("\n".join(tokens) + "\n")
+
+
+def wrk(args: list[str]) -> str:
+    result = subprocess.run(["wrk", *args], capture_output=True, text=True, check=True)
+    return result.stdout
+
+
+def parse(output: str) -> dict[str, float]:
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", output)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+    figures = {"rate": rate, "p99_ms": float(p99.group(1)) * scale}
+    beats = re.search(r"BEATS credited=(\d+) uncredited=(\d+) failed=(\d+)", output)
+    if beats:
+        figures.update(credited=int(beats.group(1)), uncredited=int(beats.group(2)), failed=int(beats.group(3)))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    figures["non2xx"] = int(non2xx.group(1)) if non2xx else 0
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--learners", type=int, default=5000)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    options = parser.parse_args()
+
+    ensure_database()
+    subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env(), check=True)
+    workdir = Path(tempfile.mkdtemp(prefix="heartbeat-bench-"))
+    tokens = workdir / "tokens.txt"
+    script = workdir / "heartbeat.lua"
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/granian"), "--interface", "wsgi", "civlearn.wsgi:application",
+         "--host", "127.0.0.1", "--port", str(PORT), "--workers", str(options.workers),
+         "--blocking-threads", "1", "--no-ws", "--log-level", "warning"],
+        cwd=ROOT, env=env(), start_new_session=True,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{PORT}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/bench/hello", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        common = [f"-t2", f"-c{options.connections}", f"-d{options.duration}s", "--latency"]
+        wrk(["-t2", "-c16", "-d3s", base + "/bench/hello"])  # warm-up: workers, connections
+        hello = parse(wrk([*common, base + "/bench/hello"]))
+        # Tokens are signed just before the run: a stream older than 3 minutes earns nothing (the gap rule).
+        prepare(options.learners, tokens)
+        script.write_text(LUA % {"tokens": tokens})
+        beat = parse(wrk([*common, "-s", str(script), base]))
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=10)
+
+    print(f"learners: {options.learners}, wrk -t2 -c{options.connections} -d{options.duration}s, "
+          f"granian WSGI {options.workers} workers, PostgreSQL (CONN_MAX_AGE on)")  # fmt: skip
+    print(f"hello      : {hello['rate']:8.0f} req/s  p99 {hello['p99_ms']:6.2f} ms")
+    print(f"heartbeat  : {beat['rate']:8.0f} req/s  p99 {beat['p99_ms']:6.2f} ms  "
+          f"credited {beat['credited']} / uncredited {beat['uncredited']} / failed {beat['failed']}")  # fmt: skip
+    credited_rate = beat["credited"] / options.duration
+    print(f"credited heartbeats/s: {credited_rate:.0f}")
+    print(f"heartbeat / hello ratio: {beat['rate'] / hello['rate']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
