@@ -178,7 +178,7 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.2)
-        common = [f"-t2", f"-c{options.connections}", f"-d{options.duration}s", "--latency"]
+        common = ["-t2", f"-c{options.connections}", f"-d{options.duration}s", "--latency"]
         wrk(["-t2", "-c16", "-d3s", base + "/bench/hello"])  # warm-up: workers, connections
         hello = parse(wrk([*common, base + "/bench/hello"]))
         # Tokens are signed just before the run: a stream older than 3 minutes earns nothing (the gap rule).
