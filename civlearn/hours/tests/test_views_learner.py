@@ -196,3 +196,11 @@ def test_front_page_lists_current_announcements(client, operator, in_2024):
 
     assert "» [1121228] 113年1月1日起課程類別代碼表 » [1110101] 「學習性質」欄位新增「遠距學習」" in page
     assert "已下架" not in page and "未公開" not in page
+
+
+def test_manage_link_only_for_hr_officers(client, learner, hr_officer):
+    client.force_login(learner)
+    assert "進入管理介面" not in client.get("/lifelong/folder/").content.decode()
+
+    client.force_login(hr_officer)
+    assert '<a href="/lifelong/manage/">進入管理介面</a>' in client.get("/lifelong/folder/").content.decode()

@@ -33,6 +33,10 @@ def test_learner_filters_by_keyboard_and_prints(page, live_server, learner):
     assert page.get_by_role("row", name="通過總學習時數 4小時").is_visible()
     assert page.get_by_role("cell", name="去年的環境教育").is_visible()
 
+    page.goto("/lifelong/folder/")
+    assert page.get_by_role("heading", name="113年度摘要").is_visible()
+    shoot(page, "hours-summary.png")
+
     page.goto("/lifelong/folder/hours/print/?year=113")
     page.emulate_media(media="print")
     assert not page.get_by_role("button", name="列印").is_visible()
