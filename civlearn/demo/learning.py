@@ -2,8 +2,8 @@
 rights, administrative neutrality, cybersecurity), each with pages, a test and a questionnaire, in the zones of
 公務人員10小時課程專區. Idempotent: running it again updates the same courses by code.
 
-Category codes are from the table in force since 2024 (see civlearn/learning/data/categories-2024.csv);
-provider agency codes here are demo values, not real 機關代碼."""
+Category codes are from the table in force since 2024 (see civlearn/learning/data/categories-2024.csv).
+Providers are agencies of the registry demo (created here too if that seeder has not run)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from civlearn.learning.models import Choice, Course, Question, Unit, Zone
 from civlearn.registry.models import Agency
 
 PROVIDERS = {
-    "DEMOACAD0A": "國家文官學院（示範）",
-    "DEMOENV00A": "環境部環境教育及訓練所（示範）",
-    "DEMODIGI0A": "數位發展部資通安全署（示範）",
+    "A15000000C": "行政院人事行政總處",
+    "A01000000E": "教育部",
+    "379000000A": "臺北市政府",
 }
 
 ZONES = [
@@ -42,7 +42,7 @@ COURSES = [
         "title": "當前政府重大政策：淨零轉型與韌性臺灣",
         "category_code": "510",
         "hours": "1",
-        "provider": "DEMOACAD0A",
+        "provider": "A15000000C",
         "zones": ["policy"],
         "keywords": "淨零 碳排 能源轉型 政策",
         "summary": "說明 2050 淨零排放路徑的政策架構、關鍵戰略與公務機關的角色。\n適合所有公務人員。",
@@ -64,7 +64,7 @@ COURSES = [
         "title": "環境教育：氣候變遷與調適",
         "category_code": "339",
         "hours": "2",
-        "provider": "DEMOENV00A",
+        "provider": "A01000000E",
         "zones": ["environment"],
         "keywords": "環境 氣候 調適 減緩",
         "summary": "認識氣候變遷的成因、衝擊，以及減緩與調適策略。符合環境教育法每年 4 小時之環境教育時數。",
@@ -91,7 +91,7 @@ COURSES = [
         "title": "環境教育：自然保育與生物多樣性",
         "category_code": "341",
         "hours": "2",
-        "provider": "DEMOENV00A",
+        "provider": "A01000000E",
         "zones": ["environment"],
         "keywords": "環境 保育 生態 生物多樣性",
         "summary": "從臺灣的生態系出發，認識生物多樣性的價值與保育行動。",
@@ -113,7 +113,7 @@ COURSES = [
         "title": "性別平等：CEDAW 與性別主流化入門",
         "category_code": "346",
         "hours": "2",
-        "provider": "DEMOACAD0A",
+        "provider": "A15000000C",
         "zones": ["gender"],
         "keywords": "性別 性平 CEDAW 性別主流化",
         "summary": "介紹消除對婦女一切形式歧視公約（CEDAW）的精神，以及性別主流化在政策中的應用。",
@@ -135,7 +135,7 @@ COURSES = [
         "title": "人權教育：兩公約與公務執行",
         "category_code": "550",
         "hours": "1",
-        "provider": "DEMOACAD0A",
+        "provider": "A15000000C",
         "zones": ["human-rights"],
         "keywords": "人權 兩公約 公政公約 經社文公約",
         "summary": "以案例說明公民與政治權利國際公約、經濟社會文化權利國際公約在日常公務中的意義。",
@@ -153,7 +153,7 @@ COURSES = [
         "title": "行政中立：公務人員的政治活動界線",
         "category_code": "7",
         "hours": "1",
-        "provider": "DEMOACAD0A",
+        "provider": "A15000000C",
         "zones": ["neutrality"],
         "keywords": "行政中立 選舉 政治活動",
         "summary": "依公務人員行政中立法，說明選舉期間的行為分際。",
@@ -170,7 +170,7 @@ COURSES = [
         "title": "資通安全(通識)：社交工程與密碼安全",
         "category_code": "522",
         "hours": "3",
-        "provider": "DEMODIGI0A",
+        "provider": "379000000A",
         "zones": ["cybersecurity"],
         "keywords": "資安 資通安全 社交工程 釣魚郵件 密碼",
         "summary": "辨識釣魚郵件與社交工程手法，建立安全的密碼與多因素驗證習慣。",

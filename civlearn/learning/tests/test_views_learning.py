@@ -84,7 +84,7 @@ def test_catalogue_filters_by_category_subtree_zone_mode_and_hours(client, membe
     assert len(titles(client.get("/elearn/", {"zone": "ten-hours"}))) == 6
     assert titles(client.get("/elearn/", {"zone": "cybersecurity"})) == ["資通安全(通識)：社交工程與密碼安全"]
     assert len(titles(client.get("/elearn/", {"hours_min": "2", "hours_max": "2"}))) == 3
-    assert len(titles(client.get("/elearn/", {"provider": "DEMOENV00A"}))) == 2
+    assert len(titles(client.get("/elearn/", {"provider": "A01000000E"}))) == 2
     assert titles(client.get("/elearn/", {"mode": "2"})) == []
 
 
