@@ -7,6 +7,7 @@ save_model/delete_model commits or rolls back with the change.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models
 
 from civlearn.core import rocdate
 from civlearn.core.services import audit_record, client_ip
@@ -50,6 +51,7 @@ class AnnouncementAdmin(_Audited):
     date_hierarchy = "published_on"
     fields = ("title", "published_on", "body", "link", "is_published", "pinned", "show_until")
     audit_fields = ("title", "published_on", "link", "is_published", "pinned", "show_until")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description="公告日期（民國）", ordering="published_on")
     def roc_date(self, obj):
