@@ -43,9 +43,9 @@ def can_import(user) -> bool:
     return scope is None or bool(scope)
 
 
-def managed_roots(user) -> list[Agency]:
-    """The agencies an HR officer's roles name (not their sub-agencies), for showing who may be imported."""
+def managed_roots(user) -> list[tuple[Agency, bool]]:
+    """The agencies an HR officer's roles name, each with whether the role reaches its sub-agencies."""
     if user is None or not getattr(user, "is_authenticated", False):
         return []
-    ids = user.agency_roles.filter(role=HR_ROLE).values_list("agency_id", flat=True)
-    return list(Agency.objects.filter(pk__in=ids).order_by("code"))
+    roles = user.agency_roles.filter(role=HR_ROLE).select_related("agency").order_by("agency__code")
+    return [(role.agency, role.include_subagencies) for role in roles]

@@ -89,7 +89,10 @@ def registry_import(*, kind: str, file, filename: str, actor, dry_run: bool = Fa
         return result
     if result.rows == 0 and not result.errors:
         result.errors.append(RowError(0, "", "檔案沒有資料列"))
-    if result.errors:
+    # Person rows are independent, so the rows that parsed are still checked against the registry and every
+    # problem is reported in one go. Agency rows refer to each other: a row dropped for a bad cell would show
+    # up as a false "unknown parent", so agency files stop at the cell checks.
+    if result.errors and (kind == AGENCIES or not parsed):
         return result
     try:
         with transaction.atomic():
@@ -116,6 +119,7 @@ def registry_import(*, kind: str, file, filename: str, actor, dry_run: bool = Fa
         result.errors.append(RowError(0, "", "資料已被其他作業同時變更，請重新匯入"))
     if result.errors:
         result.created = result.updated = result.unchanged = 0
+        result.errors.sort(key=lambda error: error.row)  # stable: a row's columns keep their order
     return result
 
 

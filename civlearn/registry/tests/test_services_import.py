@@ -365,6 +365,19 @@ def test_hr_role_without_sub_agencies_does_not_reach_them(hr_officer, agency, su
     assert errors_of(result) == [(2, "機關代碼", "機關代碼「A09600001Q」不在您管理的機關範圍內")]
 
 
+def test_cell_errors_and_registry_errors_are_reported_together_in_row_order(hr_officer, agency, other_agency):
+    rows = [ROWS[0], person_row(身分證字號="F131104093", 機關代碼="379000000A"), person_row(生日="0611301")]
+    before = snapshot()
+
+    result = import_persons(csv_file(rows), actor=hr_officer)
+
+    assert errors_of(result) == [
+        (2, "機關代碼", "機關代碼「379000000A」不在您管理的機關範圍內"),
+        (3, "生日", "「0611301」日期不存在，請檢查月份與日期"),
+    ]
+    assert snapshot() == before
+
+
 def test_a_user_without_an_hr_role_is_refused_before_reading(learner, agency):
     before = snapshot()
 

@@ -60,8 +60,7 @@ def test_hr_officer_sees_the_form_the_columns_and_the_templates(client, hr_offic
 
     body = response.content.decode()
     assert response.status_code == 200
-    assert "您可匯入以下機關（含所屬機關）的人事資料：" in body
-    assert "國立臺中科技大學（A09600000Q）" in body
+    assert "您可匯入以下機關的人事資料：\n    國立臺中科技大學（A09600000Q）及其所屬機關" in body
     for header in (
         "身分證字號",
         "姓名",
