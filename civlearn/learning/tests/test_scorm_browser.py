@@ -12,7 +12,15 @@ from playwright.sync_api import expect
 from civlearn.learning.models import Enrolment
 from civlearn.learning.scorm import testing
 from civlearn.learning.scorm.models import ScormAttempt
-from civlearn.learning.scorm.testing import enrolled, provider, scorm_course, scorm_dir, upload  # noqa: F401
+from civlearn.learning.scorm.testing import upload
+
+# Shared SCORM fixtures (learning/tests/conftest.py belongs to the learning app's own tests).
+scorm_dir, provider, scorm_course, enrolled = (
+    testing.scorm_dir,
+    testing.provider,
+    testing.scorm_course,
+    testing.enrolled,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -79,3 +87,151 @@ def test_scorm12_sco_bookmarks_suspends_resumes_and_passes(
     # then the course is complete (reading time 0 required, no test, no questionnaire)
     assert Enrolment.objects.get(pk=enrolled.pk).completed_at is not None
     expect(page.locator(".scorm-outline")).to_contain_text("已完成")
+
+
+# ---- the third-party golf packages (../shared/scorm) ---------------------------------------------------------
+
+GOLF = testing.golf_dir()
+needs_golf = pytest.mark.skipif(GOLF is None, reason="../shared/scorm/ (the golf sample packages) is not present")
+
+
+def golf(name: str) -> bytes:
+    return (GOLF / name).read_bytes()
+
+
+def golf_frames(page):
+    """player → launchpage.html (the SCO) → contentFrame (the golf page it shows)."""
+    launch = content_frame(page)
+    return launch, launch.frame_locator("#contentFrame")
+
+
+def answer_golf_quiz_correctly(page):
+    """The golf assessment marks each right answer's container `.correctAnswer`: choose those and type the
+    number shown in brackets, then submit."""
+    quiz = None
+    for _ in range(100):
+        quiz = next((frame for frame in page.frames if "assessmenttemplate.html" in frame.url), None)
+        if quiz is not None:
+            break
+        page.wait_for_timeout(100)
+    assert quiz is not None, "the golf quiz page did not open"
+    quiz.wait_for_selector("input[value='Submit Answers']")
+    quiz.evaluate(
+        """() => {
+        document.querySelectorAll('.correctAnswer input[type=radio]').forEach(r => { r.checked = true; });
+        document.querySelectorAll('.correctAnswer input[type=text]').forEach(t => {
+            t.value = t.parentElement.textContent.match(/\\((.*)\\)/)[1].trim(); });
+    }"""
+    )
+    quiz.click("input[value='Submit Answers']")
+    expect(quiz.locator("h3").first).to_have_text("Score: 100")
+
+
+@needs_golf
+def test_golf_scorm12_from_start_to_passed_quiz_with_exit_and_resume(
+    page, origins, scorm_dir, provider, scorm_course, enrolled, learner
+):
+    # given the golf SCORM 1.2 package published in the course, and the learner signed in
+    package = upload(actor=provider, course=scorm_course, data=golf("singlescobasic.zip"), name="singlescobasic.zip")
+    assert (package.version, package.title) == ("1.2", "Golf Explained - Run-time Basic Calls")
+    sign_in(page, learner, origins[0])
+    dialogs = []
+
+    def accept(dialog):
+        dialogs.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
+    page.goto(f"/elearn/scorm/{package.unit_id}/")
+    launch, shown = golf_frames(page)
+    expect(shown.locator("h1").first).to_be_visible()
+    # when the learner reads three pages on and exits, saving progress
+    for _ in range(3):
+        launch.locator("#butNext").click()
+    expect(launch.locator("#contentFrame")).to_have_attribute("src", "../Playing/OtherScoring.html")
+    launch.locator("#butExit").click()
+    expect(page.locator(".scorm-ended")).to_contain_text("已離開本單元")
+    # then the bookmark, the suspended exit and the session time are stored
+    attempt = ScormAttempt.objects.get(enrolment=enrolled)
+    assert (attempt.location, attempt.exit_mode, attempt.completion_status) == ("3", "suspend", "incomplete")
+    assert attempt.session_ms > 0 and attempt.done_at is None
+    first_session_ms = attempt.session_ms
+    # when the learner comes back and accepts to resume
+    page.get_by_role("link", name="再次進入").click()
+    launch, shown = golf_frames(page)
+    # then the SCO opens at the bookmarked page
+    expect(launch.locator("#contentFrame")).to_have_attribute("src", "../Playing/OtherScoring.html")
+    assert "Would you like to resume from where you previously left off?" in dialogs
+    # when the learner reads on to the quiz, answers it correctly and exits
+    for _ in range(12):
+        launch.locator("#butNext").click()
+    expect(launch.locator("#contentFrame")).to_have_attribute("src", re.compile(r"assessmenttemplate\.html"))
+    answer_golf_quiz_correctly(page)
+    launch.locator("#butExit").click()
+    expect(page.locator(".scorm-ended")).to_be_visible()
+    # then the SCO is passed with its score, the times of both sessions are summed, and the course completes
+    attempt.refresh_from_db()
+    assert (attempt.completion_status, attempt.success_status, attempt.score_raw) == ("passed", "passed", 100)
+    assert attempt.total_ms > first_session_ms and attempt.session_count == 2
+    assert attempt.done_at is not None
+    enrolment = Enrolment.objects.get(pk=enrolled.pk)
+    assert enrolment.completed_at is not None
+    expect(page.locator(".scorm-outline")).to_contain_text("已完成（成績 100）")
+
+
+@needs_golf
+def test_golf_scorm2004_completes_with_its_score(page, origins, scorm_dir, provider, scorm_course, enrolled, learner):
+    # given the golf SCORM 2004 3rd edition package
+    package = upload(
+        actor=provider,
+        course=scorm_course,
+        data=golf("RuntimeBasicCalls_SCORM20043rdEdition.zip"),
+        name="RuntimeBasicCalls_SCORM20043rdEdition.zip",
+    )
+    assert package.version == "2004-3"
+    sign_in(page, learner, origins[0])
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(f"/elearn/scorm/{package.unit_id}/")
+    launch, _ = golf_frames(page)
+    # when the learner reads every page, passes the quiz and exits (an exitAll navigation request)
+    next_button = launch.locator("#butNext")
+    expect(next_button).to_be_enabled()
+    while next_button.is_enabled():
+        next_button.click()
+    expect(launch.locator("#contentFrame")).to_have_attribute("src", re.compile(r"assessmenttemplate\.html"))
+    answer_golf_quiz_correctly(page)
+    launch.locator("#butExit").click()
+    expect(page.locator(".scorm-ended")).to_be_visible()
+    # then completion, success and the scaled score are recorded and the course completes
+    attempt = ScormAttempt.objects.get(enrolment=enrolled)
+    assert (attempt.completion_status, attempt.success_status) == ("completed", "passed")
+    assert (attempt.score_scaled, attempt.score_raw) == (1, 100)
+    assert attempt.done_at is not None
+    assert Enrolment.objects.get(pk=enrolled.pk).completed_at is not None
+    expect(page.locator(".scorm-outline")).to_contain_text("已完成（成績 100%）")
+
+
+@needs_golf
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("invalid.zip", "壓縮檔的最上層沒有 imsmanifest.xml，這不是 SCORM 套件"),
+        ("badscorm.zip", "imsmanifest.xml 必須位於壓縮檔的最上層，而不是在「badscorm/imsmanifest.xml」"),
+        ("singlescobasic_missingorg.zip", "imsmanifest.xml 沒有任何組織（organization），無法得知課程架構"),
+    ],
+)
+def test_broken_golf_packages_are_refused_on_the_provider_page(
+    page, origins, scorm_dir, provider, scorm_course, name, message
+):
+    # given the provider on the upload page
+    sign_in(page, provider, origins[0])
+    page.goto("/elearn/provide/scorm/")
+    # when a broken package is uploaded
+    page.locator("#id_course").select_option(str(scorm_course.pk))
+    page.get_by_label("SCORM 套件（.zip）").set_input_files(str(GOLF / name))
+    page.get_by_role("button", name="上傳並檢查").click()
+    # then the page names the problem at the file field, and nothing was created
+    expect(page.locator("#id_package_error")).to_have_text(message)
+    expect(page.locator("#error-summary")).to_contain_text(message)
+    assert not scorm_course.units.exists()
+    assert not any(scorm_dir.iterdir()) if scorm_dir.exists() else True

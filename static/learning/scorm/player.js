@@ -9,12 +9,41 @@
   var is12 = cfg.version === "1.2";
   var seq = 0;
   var finished = false;
-  var finishTimer = null;
 
   function numbered(data) {
     seq += 1;
     return { seq: seq, data: data };
   }
+
+  function showFailure(message) {
+    var element = document.getElementById("failed");
+    if (element && message) {
+      element.textContent = message;
+      element.hidden = false;
+    }
+  }
+
+  // Commits: a synchronous request while the page lives (the SCO learns whether its data was stored), a
+  // beacon when the browser forbids that because the page is being dismissed (beforeunload, pagehide, unload).
+  var httpService = {
+    processHttpRequest: function (url, params) {
+      var body = JSON.stringify(numbered(params));
+      try {
+        var xhr = new XMLHttpRequest();
+        xhr.open("POST", url, false);
+        xhr.setRequestHeader("Content-Type", "text/plain;charset=UTF-8");
+        xhr.send(body);
+        var reply = JSON.parse(xhr.responseText || "{}");
+        if (reply.result === true) return { result: "true", errorCode: 0 };
+        showFailure(reply.message);
+        return { result: "false", errorCode: reply.errorCode || 391 };
+      } catch (error) {
+        var sent = !!(navigator.sendBeacon && navigator.sendBeacon(url, new Blob([body], { type: "text/plain;charset=UTF-8" })));
+        return sent ? { result: "true", errorCode: 0 } : { result: "false", errorCode: 391 };
+      }
+    },
+    updateSettings: function () {},
+  };
 
   var settings = {
     autocommit: true,
@@ -22,7 +51,7 @@
     lmsCommitUrl: cfg.commitUrl,
     dataCommitFormat: "json",
     logLevel: 4,
-    requestHandler: numbered,
+    httpService: httpService,
   };
   var api = is12 ? new window.Scorm12API(settings) : new window.Scorm2004API(settings);
   api.loadFromJSON(cfg.cmi);
@@ -44,15 +73,16 @@
     if (element) element.hidden = false;
   }
 
-  // The end of the session: the platform page takes the content away unless a navigation request follows
-  // (2004 fires Sequence* listeners right after Terminate).
+  // The end of the session: the terminate commit has been sent by now. The platform page is told after the
+  // navigation request listeners had their turn (2004 fires Sequence* right after Terminate).
+  var navigation = null;
   api.on(is12 ? "LMSFinish" : "Terminate", function () {
     finished = true;
     stopBeats(true);
-    finishTimer = window.setTimeout(function () {
+    window.setTimeout(function () {
       if (window.parent === window) show("ended");
-      tellParent({ type: "scorm-finished" });
-    }, 200);
+      tellParent(navigation || { type: "scorm-finished" });
+    }, 0);
   });
 
   if (!is12) {
@@ -61,8 +91,7 @@
                      SequenceAbandon: "exit", SequenceAbandonAll: "exitAll" };
     Object.keys(requests).forEach(function (event) {
       api.on(event, function (element, target) {
-        if (finishTimer !== null) window.clearTimeout(finishTimer);
-        tellParent({ type: "scorm-nav", request: requests[event], target: typeof target === "string" ? target : "" });
+        navigation = { type: "scorm-nav", request: requests[event], target: typeof target === "string" ? target : "" };
       });
     });
   }
