@@ -256,47 +256,60 @@ def commit_rows(
     now = clock.now()
     zone = batch.local_zone()
     tables: dict[dt.date, int] = {}
-    entries = []
+    values = []
     for row in fresh:
         day = row.actual_end.astimezone(zone).date()
         if day not in tables:
             table = book.table_for(day)
             assert table is not None, "the parser only passes codes of a table in force"
             tables[day] = table[0]
-        entries.append(
-            LedgerEntry(
-                person_id=row.person_id,
-                year=day.year,
-                course_name=row.course_name,
-                course_code=row.course_code,
-                period=row.period,
-                institution_code=institution_code,
-                category_table_id=tables[day],
-                category_code=row.category_code,
-                mode=row.mode,
-                digital_hours=row.digital_hours,
-                physical_hours=row.physical_hours,
-                certified_hours=row.certified_hours,
-                hours_unit=row.hours_unit,
-                course_start=row.course_start,
-                course_end=row.course_end,
-                actual_start=row.actual_start,
-                actual_end=row.actual_end,
-                score=row.score[:20],
-                certificate_no=row.certificate_no[:100],
-                attendance_note=row.attendance_note[:200],
-                job_related=row.job_related,
-                self_applied_leave=row.self_applied_leave,
-                county_code=row.county_code,
-                degree_credit=row.degree_credit,
-                source_kind=source_kind,
-                source_reference=row.source_reference,
-                created_by=actor,
-                created_at=now,
+        values.append(
+            (
+                row.person_id, day.year, row.course_name, row.course_code, row.period, institution_code,
+                tables[day], row.category_code, row.mode, row.digital_hours, row.physical_hours,
+                row.certified_hours, row.hours_unit, row.course_start, row.course_end, row.actual_start,
+                row.actual_end, row.score[:20], row.certificate_no[:100], row.attendance_note[:200], row.job_related,
+                row.self_applied_leave, row.county_code, row.degree_credit, source_kind, row.source_reference, "",
+                actor.pk if actor is not None else None, now,
             )
-        )
+        )  # fmt: skip
+    if connection.vendor == "postgresql":
+        return _insert_by_copy(values)
     # ignore_conflicts: a concurrent upload of the same rows may have won the race since the lookup above; the
     # unique key keeps one copy and this job's "created" count is then one too high.
-    LedgerEntry.objects.bulk_create(entries, batch_size=2000 if connection.vendor == "postgresql" else 500,
-                                    ignore_conflicts=True)  # fmt: skip
-    return {entry.source_reference for entry in entries}
+    LedgerEntry.objects.bulk_create(
+        [LedgerEntry(**dict(zip(_LEDGER_COLUMNS, row, strict=True))) for row in values],
+        batch_size=500,
+        ignore_conflicts=True,
+    )
+    return {row[25] for row in values}
+
+
+_LEDGER_COLUMNS = (
+    "person_id", "year", "course_name", "course_code", "period", "institution_code", "category_table_id",
+    "category_code", "mode", "digital_hours", "physical_hours", "certified_hours", "hours_unit", "course_start",
+    "course_end", "actual_start", "actual_end", "score", "certificate_no", "attendance_note", "job_related",
+    "self_applied_leave", "county_code", "degree_credit", "source_kind", "source_reference", "reason",
+    "created_by_id", "created_at",
+)  # fmt: skip
+
+
+def _insert_by_copy(values: list[tuple]) -> set[str]:
+    """PostgreSQL: COPY into a scratch table, then one INSERT … ON CONFLICT DO NOTHING RETURNING, which says
+    exactly which references this call wrote (a concurrent upload's rows are left out, not double counted)."""
+    # The SQL below is built from the constant column list only; the values travel through COPY.
+    columns = ", ".join(_LEDGER_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS hours_upload_stage ON COMMIT DROP AS "
+            f"SELECT {columns} FROM hours_ledgerentry WITH NO DATA"  # noqa: S608
+        )
+        cursor.execute("TRUNCATE hours_upload_stage")
+        with cursor.connection.cursor().copy(f"COPY hours_upload_stage ({columns}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO hours_ledgerentry ({columns}) SELECT {columns} FROM hours_upload_stage "  # noqa: S608
+            "ON CONFLICT (source_kind, source_reference) DO NOTHING RETURNING source_reference"
+        )
+        return {reference for (reference,) in cursor.fetchall()}

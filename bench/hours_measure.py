@@ -1,0 +1,248 @@
+"""Measure the hours portal on the data sets bench/hours_generate.py builds. Prints figures; asserts nothing.
+
+    .venv/bin/python bench/hours_measure.py                     # civlearn_hours_bench and civlearn_hours_bench_small
+    .venv/bin/python bench/hours_measure.py --upload-rows 100000
+
+1. A person's yearly summary (selectors.year_summary: the query and the arithmetic), server time, median and p95
+   of 300 random people, on the full database and on the 10,000-record one; the ratio of the medians.
+2. The HR report (hr.agency_report) of the 5,000-staff agency: median of 10 runs.
+3. The batch upload: a 25-column CSV of new records for existing people, parsed, checked and committed the way an
+   import job does it (jobs: parse_upload + commit_rows, one transaction), in rows/s; then PostgreSQL COPY of the same
+   rows into the same table, and the ratio. Both sets of rows are deleted afterwards.
+4. A 100,000-row .xlsx export: the rows read, laid out by exports.record_rows and written by exports.to_xlsx.
+
+Each database part runs in its own process (Django reads DATABASE_URL once); results come back as JSON lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVER = os.environ.get("BENCH_SERVER_URL", "postgres://postgres@127.0.0.1:5432")
+
+
+def setup(database: str) -> None:
+    os.environ["DATABASE_URL"] = f"{SERVER}/{database}"
+    os.environ.setdefault("CIVLEARN_DEMO", "1")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civlearn.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)
+
+
+def part_summary(samples: int) -> dict:
+    import random
+
+    from civlearn.hours import rules, selectors
+    from civlearn.registry.models import Person
+
+    ids = list(Person.objects.values_list("pk", flat=True))
+    rng = random.Random(7)
+    chosen = [rng.choice(ids) for _ in range(samples)]
+    people = Person.objects.in_bulk(chosen)
+    rules.book()
+    for person_id in chosen[:20]:  # warm the connection and caches
+        selectors.year_summary(person=people[person_id], year=2024)
+    timings = []
+    for person_id in chosen:
+        started = time.perf_counter()
+        summary = selectors.year_summary(person=people[person_id], year=2024)
+        timings.append(time.perf_counter() - started)
+    from civlearn.hours.models import LedgerEntry
+
+    return {
+        "records": LedgerEntry.objects.count(),
+        "median_ms": ms(statistics.median(timings)),
+        "p95_ms": ms(statistics.quantiles(timings, n=20)[-1]),
+        "rows_in_last_summary": len(summary.rows),
+    }
+
+
+def _bench_hr_user():
+    from civlearn.identity.models import AgencyRole, User
+    from civlearn.registry.models import Agency
+
+    agency = Agency.objects.get(code="BENCH00000")
+    user = User.objects.filter(username="benchhr").first() or User.objects.create_user("benchhr", None)
+    AgencyRole.objects.get_or_create(user=user, agency=agency, role=AgencyRole.HR_OFFICER)
+    return user, agency
+
+
+def part_report(runs: int) -> dict:
+    from civlearn.hours import hr
+
+    user, agency = _bench_hr_user()
+    hr.agency_report(user=user, year=2024)
+    timings = []
+    for _ in range(runs):
+        user = type(user).objects.get(pk=user.pk)  # a fresh request's user: no cached agency list
+        started = time.perf_counter()
+        report = hr.agency_report(user=user, year=2024)
+        timings.append(time.perf_counter() - started)
+    short = sum(1 for row in report.rows if not row.all_met)
+    return {"staff": len(report.rows), "short": short, "median_ms": ms(statistics.median(timings)),
+            "max_ms": ms(max(timings))}  # fmt: skip
+
+
+def _upload_file(rows: int, tag: str) -> bytes:
+    from civlearn.hours import batch
+    from civlearn.registry.models import Person
+
+    people = list(Person.objects.order_by("pk").values_list("national_id", "name")[:50_000])
+    lines = [",".join(batch.header_row())]
+    for index in range(rows):
+        national, name = people[index % len(people)]
+        day = 1 + index % 28
+        values = {
+            "national_id": national, "course_name": f"上傳測試課程{index % 100}", "course_start_date": "113-03-01",
+            "course_start_time": "09:00:00", "course_end_date": "113-03-31", "course_end_time": "17:00:00",
+            "name": name, "degree_credit": "6", "category_code": "339", "county_code": "40",
+            "period": f"{tag}-{index // len(people)}", "certified_hours": "2", "hours_unit": "1", "score": "90",
+            "certificate_no": "", "attendance_note": "", "birthday": "", "mode": "1", "digital_hours": "2",
+            "physical_hours": "0", "course_code": f"U{index % 100:03d}", "actual_start_date": f"113-04-{day:02d}",
+            "actual_start_time": "09:00:00", "actual_end_date": f"113-04-{day:02d}", "actual_end_time": "11:00:00",
+        }  # fmt: skip
+        lines.append(",".join(values[c.key] for c in batch.COLUMNS))
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def part_upload(rows: int) -> dict:
+    from django.db import connection, transaction
+
+    from civlearn.core import clock
+    from civlearn.hours import batch, jobs, rules
+    from civlearn.hours.models import LedgerEntry
+
+    tag = f"b{int(time.time())}"
+    data = _upload_file(rows, tag)
+    book = rules.book()
+
+    started = time.perf_counter()
+    result = batch.parse_upload(
+        data,
+        institution_code="BENCH00001",
+        category_codes_for=jobs.codes_lookup(book),
+        people_for=jobs.people_lookup,
+        today=clock.today(),
+    )
+    parsed = time.perf_counter()
+    with transaction.atomic():
+        written = jobs.commit_rows(result.rows, institution_code="BENCH00001", book=book)
+    done = time.perf_counter()
+    assert not result.errors, result.errors[:3]
+    assert len(written) == rows, (len(written), rows)
+
+    # The same rows through COPY, into the same table, with their own references.
+    columns = (
+        "person_id, year, course_name, course_code, period, institution_code, category_table_id, category_code, "
+        "mode, digital_hours, physical_hours, certified_hours, hours_unit, course_start, course_end, actual_start, "
+        "actual_end, score, certificate_no, attendance_note, job_related, self_applied_leave, county_code, "
+        "degree_credit, source_kind, source_reference, reason, created_at"
+    )
+    table_id = book.table_for(result.rows[0].actual_end.date())[0]
+    now = clock.now()
+    tuples = [
+        (r.person_id, r.actual_end.year, r.course_name, r.course_code, r.period, "BENCH00001", table_id,
+         r.category_code, r.mode, r.digital_hours, r.physical_hours, r.certified_hours, r.hours_unit, r.course_start,
+         r.course_end, r.actual_start, r.actual_end, r.score, r.certificate_no, r.attendance_note, r.job_related,
+         r.self_applied_leave, r.county_code, r.degree_credit, "upload", "copy-" + r.source_reference, "", now)
+        for r in result.rows
+    ]  # fmt: skip
+    copy_started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        with cursor.connection.cursor().copy(f"COPY hours_ledgerentry ({columns}) FROM STDIN") as copy:
+            for row in tuples:
+                copy.write_row(row)
+    copy_done = time.perf_counter()
+
+    deleted, _ = LedgerEntry.objects.filter(period__startswith=tag).delete()
+    upload_seconds = done - started
+    copy_seconds = copy_done - copy_started
+    return {
+        "rows": rows,
+        "parse_s": round(parsed - started, 3),
+        "commit_s": round(done - parsed, 3),
+        "upload_rows_per_s": round(rows / upload_seconds),
+        "copy_s": round(copy_seconds, 3),
+        "copy_rows_per_s": round(rows / copy_seconds),
+        "upload_vs_copy": round(upload_seconds / copy_seconds, 2),
+        "deleted": deleted,
+    }
+
+
+def part_xlsx(rows: int) -> dict:
+    from civlearn.hours import exports
+    from civlearn.hours.models import LedgerEntry
+
+    started = time.perf_counter()
+    entries = LedgerEntry.objects.filter(year=2024).order_by("id")[:rows].iterator(chunk_size=5000)
+    sheet_rows = [list(exports.RECORD_HEADERS), *exports.record_rows(entries, {})]
+    laid_out = time.perf_counter()
+    data = exports.to_xlsx([exports.Sheet(exports.SHEET_RECORDS, sheet_rows)])
+    done = time.perf_counter()
+    return {"rows": len(sheet_rows) - 1, "read_and_layout_s": round(laid_out - started, 2),
+            "write_s": round(done - laid_out, 2), "total_s": round(done - started, 2), "bytes": len(data)}  # fmt: skip
+
+
+PARTS = {"summary": part_summary, "report": part_report, "upload": part_upload, "xlsx": part_xlsx}
+
+
+def run_part(part: str, database: str, size: int) -> dict:
+    output = subprocess.run(
+        [sys.executable, __file__, "--part", part, "--database", database, "--size", str(size)],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", default="civlearn_hours_bench")
+    parser.add_argument("--small-database", default="civlearn_hours_bench_small")
+    parser.add_argument("--upload-rows", type=int, default=100_000)
+    parser.add_argument("--part", choices=sorted(PARTS))
+    parser.add_argument("--size", type=int, default=0)
+    args = parser.parse_args()
+    if args.part:
+        setup(args.database)
+        print(json.dumps(PARTS[args.part](args.size)))
+        return
+
+    print(f"hours_measure on {args.database} (and {args.small_database})", flush=True)
+    big = run_part("summary", args.database, 300)
+    small = run_part("summary", args.small_database, 300)
+    print(
+        f"1. year summary   full DB ({big['records']:,} records): median {big['median_ms']} ms, p95 {big['p95_ms']} ms"
+    )
+    print(f"                  small DB ({small['records']:,} records): median {small['median_ms']} ms, "
+          f"p95 {small['p95_ms']} ms")  # fmt: skip
+    print(f"                  ratio full / small (medians): {big['median_ms'] / small['median_ms']:.2f}")
+    report = run_part("report", args.database, 10)
+    print(f"2. HR report      {report['staff']:,} staff ({report['short']:,} short): median {report['median_ms']} ms, "
+          f"max {report['max_ms']} ms")  # fmt: skip
+    upload = run_part("upload", args.database, args.upload_rows)
+    print(f"3. batch upload   {upload['rows']:,} rows: parse+check {upload['parse_s']} s, commit {upload['commit_s']} s"
+          f" → {upload['upload_rows_per_s']:,} rows/s")  # fmt: skip
+    print(f"                  COPY of the same rows: {upload['copy_s']} s → {upload['copy_rows_per_s']:,} rows/s; "
+          f"upload takes {upload['upload_vs_copy']}× the COPY time")  # fmt: skip
+    xlsx = run_part("xlsx", args.database, 100_000)
+    print(f"4. .xlsx export   {xlsx['rows']:,} rows: read+layout {xlsx['read_and_layout_s']} s, write {xlsx['write_s']} s,"
+          f" total {xlsx['total_s']} s ({xlsx['bytes'] / 1e6:.1f} MB)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
