@@ -64,7 +64,12 @@ def national_id(n: int) -> str:
     gender = 1 + rest % 2
     digits = f"{rest // 2:07d}"
     value = LETTERS[letter]
-    total = value // 10 + (value % 10) * 9 + gender * 8 + sum(int(d) * w for d, w in zip(digits, (7, 6, 5, 4, 3, 2, 1)))
+    total = (
+        value // 10
+        + (value % 10) * 9
+        + gender * 8
+        + sum(int(d) * w for d, w in zip(digits, (7, 6, 5, 4, 3, 2, 1), strict=True))
+    )
     check = (10 - total % 10) % 10
     return f"{letter}{gender}{digits}{check}"
 

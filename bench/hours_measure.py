@@ -85,7 +85,7 @@ def _bench_hr_user():
 def part_report(runs: int) -> dict:
     from civlearn.hours import hr
 
-    user, agency = _bench_hr_user()
+    user, _agency = _bench_hr_user()
     hr.agency_report(user=user, year=2024)
     timings = []
     for _ in range(runs):
@@ -163,10 +163,13 @@ def part_upload(rows: int) -> dict:
         for r in result.rows
     ]  # fmt: skip
     copy_started = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor:
-        with cursor.connection.cursor().copy(f"COPY hours_ledgerentry ({columns}) FROM STDIN") as copy:
-            for row in tuples:
-                copy.write_row(row)
+    with (
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        cursor.connection.cursor().copy(f"COPY hours_ledgerentry ({columns}) FROM STDIN") as copy,
+    ):
+        for row in tuples:
+            copy.write_row(row)
     copy_done = time.perf_counter()
 
     deleted, _ = LedgerEntry.objects.filter(period__startswith=tag).delete()

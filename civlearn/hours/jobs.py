@@ -301,8 +301,8 @@ def _insert_by_copy(values: list[tuple]) -> set[str]:
     columns = ", ".join(_LEDGER_COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS hours_upload_stage ON COMMIT DROP AS "
-            f"SELECT {columns} FROM hours_ledgerentry WITH NO DATA"  # noqa: S608
+            "CREATE TEMP TABLE IF NOT EXISTS hours_upload_stage ON COMMIT DROP AS "  # noqa: S608
+            f"SELECT {columns} FROM hours_ledgerentry WITH NO DATA"
         )
         cursor.execute("TRUNCATE hours_upload_stage")
         with cursor.connection.cursor().copy(f"COPY hours_upload_stage ({columns}) FROM STDIN") as copy:
