@@ -16,7 +16,50 @@ const issuer = `http://localhost:${port}`;
 const clients = JSON.parse(process.env.CLIENTS || '[]');
 const accounts = JSON.parse(process.env.ACCOUNTS || '{}');
 
+// The package's own development store is an LRU of 1000 entries: the benchmark mints tens of thousands of codes,
+// so it uses this plain in-memory store instead (no eviction, nothing persisted).
+const stores = new Map();
+class MapAdapter {
+  constructor(name) {
+    this.name = name;
+    if (!stores.has(name)) stores.set(name, new Map());
+    this.store = stores.get(name);
+  }
+
+  async upsert(id, payload) {
+    this.store.set(id, payload);
+  }
+
+  async find(id) {
+    return this.store.get(id);
+  }
+
+  async findByUid(uid) {
+    for (const payload of this.store.values()) if (payload.uid === uid) return payload;
+    return undefined;
+  }
+
+  async findByUserCode(userCode) {
+    for (const payload of this.store.values()) if (payload.userCode === userCode) return payload;
+    return undefined;
+  }
+
+  async consume(id) {
+    const payload = this.store.get(id);
+    if (payload) payload.consumed = Math.floor(Date.now() / 1000);
+  }
+
+  async destroy(id) {
+    this.store.delete(id);
+  }
+
+  async revokeByGrantId(grantId) {
+    for (const [id, payload] of this.store) if (payload.grantId === grantId) this.store.delete(id);
+  }
+}
+
 const provider = new Provider(issuer, {
+  adapter: MapAdapter,
   clients,
   findAccount: async (ctx, id) => ({
     accountId: id,
@@ -44,6 +87,7 @@ const provider = new Provider(issuer, {
 // Plain HTTP on localhost is what the tests run; tell the library not to insist on HTTPS cookies.
 provider.proxy = false;
 
+if (process.env.OIDC_DEBUG === "1") provider.on("grant.error", (ctx, err) => console.error("grant.error", err.error_detail || err.message));
 const callback = provider.callback();
 
 async function mintCodes(req, res) {

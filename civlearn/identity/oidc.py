@@ -52,6 +52,9 @@ class ClientScopes(BaseScopes):
     def get_available_scopes(self, application=None, request=None, *args, **kwargs):
         if application is None:
             return list(ALL_SCOPES)
+        if application.authorization_grant_type == AbstractApplication.GRANT_CLIENT_CREDENTIALS:
+            # A machine client signs nobody in: never a relying party, and no query on its hot path.
+            return list(API_SCOPES)
         rp = _relying_party(application)
         if rp is None:
             return list(API_SCOPES)
@@ -61,7 +64,9 @@ class ClientScopes(BaseScopes):
         return scopes
 
     def get_default_scopes(self, application=None, request=None, *args, **kwargs):
-        if application is not None and _relying_party(application) is not None:
+        if application is None or application.authorization_grant_type == AbstractApplication.GRANT_CLIENT_CREDENTIALS:
+            return list(API_SCOPES)
+        if _relying_party(application) is not None:
             return ["openid"]
         return list(API_SCOPES)
 
