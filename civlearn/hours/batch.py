@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import operator
 import re
 from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -231,6 +232,7 @@ def parse_time(text: str) -> dt.time:
     return dt.time(hour, minute, second)
 
 
+@lru_cache(maxsize=4096)
 def parse_hours(text: str) -> Decimal:
     value = text.translate(_FULLWIDTH)
     if not _HOURS_RE.match(value):
@@ -281,6 +283,7 @@ def validate_record(
     today: dt.date | None = None,
     known_modes: Mapping[int, str] | None = None,
     zone: ZoneInfo | None = None,
+    clean: bool = False,
 ) -> tuple[UploadRow | None, list[RowError]]:
     """Check one record given as {key: text}. Used by the CSV upload (labels = Chinese headers) and the JSON API
     (labels = English keys). The registry check is left to the caller, who looks all IDs up in one query."""
@@ -290,7 +293,8 @@ def validate_record(
         shown = nid.mask(value) if key == "national_id" else value
         errors.append(RowError(line, label(key), shown, message))
 
-    v = {key: (values.get(key) or "").strip() for key in KEYS}
+    # The CSV reader passes its fields already stripped and complete (`clean=True`); the API passes raw values.
+    v = values if clean else {key: (values.get(key) or "").strip() for key in KEYS}
     for column in COLUMNS:
         if column.required and not v[column.key]:
             err(column.key, "", "必填欄位未填寫")
@@ -415,16 +419,22 @@ def validate_record(
         job_related=flags["job_related"],
         self_applied_leave=flags["self_applied_leave"],
     )
-    row.source_reference = source_reference(
-        institution_code=institution_code,
-        national_id=national,
-        course_code=row.course_code,
-        course_name=row.course_name,
-        period=row.period,
-        actual_start=actual_start,
-        actual_end=actual_end,
-    )
+    # The same key as source_reference(), from the local date and time already parsed (no time-zone arithmetic).
+    parts = [
+        institution_code.upper(),
+        national,
+        row.course_code or "name:" + row.course_name,
+        row.period,
+        _local_text(dates["actual_start_date"], times["actual_start_time"]),
+        _local_text(dates["actual_end_date"], times["actual_end_time"]),
+    ]
+    row.source_reference = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
     return row, []
+
+
+@lru_cache(maxsize=8192)
+def _local_text(day: dt.date, time: dt.time) -> str:
+    return f"{day.isoformat()}T{time.isoformat()}"
 
 
 def parse_upload(
@@ -474,6 +484,9 @@ def parse_upload(
     seen: dict[str, int] = {}
     width = len(header)
     known_modes, zone = modes(), local_zone()
+    keys = list(positions)
+    pick = operator.itemgetter(*positions.values())
+    blank = dict.fromkeys(KEYS, "")
     try:
         for line_index, fields in enumerate(reader, start=2):
             if not any(part.strip() for part in fields):
@@ -489,9 +502,11 @@ def parse_upload(
                 result.errors.append(RowError(line_index, "", "", f"欄位數為 {len(fields)}，與標題列的 {width} 欄不符"))
                 result.bad_lines.add(line_index)
                 continue
-            values = {key: fields[index] for key, index in positions.items()}
+            values = dict(blank)
+            values.update(zip(keys, map(str.strip, pick(fields)), strict=True))
             row, errors = validate_record(
                 values,
+                clean=True,
                 line=line_index,
                 institution_code=institution_code,
                 category_codes_for=category_codes_for,

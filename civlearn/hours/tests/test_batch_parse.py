@@ -73,7 +73,15 @@ def test_a_good_row_becomes_a_clean_record():
     assert row.actual_start == dt.datetime(2024, 3, 21, 9, 0, tzinfo=zone)
     assert row.actual_end == dt.datetime(2024, 3, 21, 11, 0, tzinfo=zone)
     assert row.birthday == dt.date(1972, 1, 1)
-    assert len(row.source_reference) == 64
+    assert row.source_reference == batch.source_reference(
+        institution_code="A09600000Q",
+        national_id="A123456789",
+        course_code="C-339-01",
+        course_name="環境教育：氣候變遷與調適",
+        period="1",
+        actual_start=row.actual_start,
+        actual_end=row.actual_end,
+    )
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp950"])
