@@ -23,6 +23,20 @@ def mode_labels() -> dict[int, str]:
     return dict(getattr(settings, "HOURS_MODES", DEFAULT_MODES))
 
 
+def unknown_codes(code_sets: dict) -> list[str]:
+    """Messages for table names and codes in `code_sets` that are not in the loaded code tables."""
+    problems: list[str] = []
+    for name, codes in (code_sets or {}).items():
+        known = set(Category.objects.filter(table__name=name).values_list("code", flat=True))
+        if not known and not CategoryTable.objects.filter(name=name).exists():
+            problems.append(f"沒有名稱為 {name} 的課程類別代碼表")
+            continue
+        missing = [code for code in codes if code not in known]
+        if missing:
+            problems.append(f"代碼表 {name} 沒有代碼：{'、'.join(missing)}")
+    return problems
+
+
 def validate_code_sets(value) -> None:
     """`{"<table name>": ["code", …]}`: table names and codes are strings."""
     if not isinstance(value, dict) or not all(
@@ -183,6 +197,13 @@ class ReportingCategory(models.Model):
     def __str__(self) -> str:
         return self.label
 
+    def clean(self) -> None:
+        if self.measure == self.MEASURE_MODE and self.mode not in mode_labels():
+            raise ValidationError({"mode": "依學習性質計算時須指定學習性質"})
+        problems = unknown_codes(self.codes) if isinstance(self.codes, dict) else []
+        if problems:
+            raise ValidationError({"codes": problems})
+
 
 class RequirementRule(models.Model):
     """A yearly minimum: national (`agency` empty) or an agency's own, seen by its staff and sub-agencies' staff.
@@ -240,6 +261,11 @@ class RequirementRule(models.Model):
             raise ValidationError({"year_to": "適用結束年度不可早於起始年度"})
         if self.parent_id and self.parent.agency_id != self.agency_id:
             raise ValidationError({"parent": "上層規定須屬於同一機關"})
+        if self.mode is not None and self.mode not in mode_labels():
+            raise ValidationError({"mode": f"學習性質 {self.mode} 不正確"})
+        problems = unknown_codes(self.codes) if isinstance(self.codes, dict) else []
+        if problems:
+            raise ValidationError({"codes": problems})
 
 
 from civlearn.hours.models_b import Announcement, ImportJob, InstitutionClient, ReminderRecord  # noqa: E402, F401

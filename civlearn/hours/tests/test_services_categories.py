@@ -141,3 +141,17 @@ def test_admin_import_shows_errors_and_loads_nothing(client, operator):
     assert response.status_code == 200
     assert "代碼 1 的上層代碼 7 不在表中" in response.content.decode()
     assert not CategoryTable.objects.filter(name="2030").exists()
+
+
+def test_code_sets_must_name_loaded_tables_and_codes():
+    from civlearn.hours.models import ReportingCategory, RequirementRule
+
+    row = ReportingCategory(key="x", label="測試", measure="codes", codes={"2024": ["550", "999"], "1999": ["1"]})
+    with pytest.raises(ValidationError) as caught:
+        row.full_clean()
+    assert caught.value.message_dict == {"codes": ["代碼表 2024 沒有代碼：999", "沒有名稱為 1999 的課程類別代碼表"]}
+
+    rule = RequirementRule(key="y", label="測試", year_from=2024, minimum_hours=1, mode=7, codes={"2024": ["550"]})
+    with pytest.raises(ValidationError) as caught:
+        rule.full_clean()
+    assert caught.value.message_dict == {"mode": ["學習性質 7 不正確"]}
