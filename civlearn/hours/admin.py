@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import path
 
-from civlearn.hours import categories, rules
+from civlearn.hours import categories, rules, services
 from civlearn.hours.models import Category, CategoryTable, LedgerEntry, ReportingCategory, RequirementRule
 
 
@@ -16,6 +17,10 @@ class CategoryTableImportForm(forms.Form):
     file = forms.FileField(label="CSV 檔", help_text="欄位 code,parent_code,name；UTF-8 或 Big5；# 開頭之行為說明")
     name = forms.CharField(label="代碼表名稱", max_length=50, help_text="同名代碼表將被取代；已登錄之時數紀錄不受影響")
     effective_from = forms.DateField(label="生效日期", help_text="西元 YYYY-MM-DD")
+
+
+class ReverseForm(forms.Form):
+    reason = forms.CharField(label="沖銷原因", widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
 
 
 class CategoryInline(admin.TabularInline):
@@ -111,6 +116,30 @@ class LedgerEntryAdmin(admin.ModelAdmin):
     list_filter = ["year", "source_kind", "mode"]
     search_fields = ["course_name", "source_reference", "institution_code"]
     raw_id_fields = ["person", "reverses", "created_by"]
+    actions = ["reverse_selected"]
+
+    @admin.action(description="沖銷所選紀錄（需填原因）")
+    def reverse_selected(self, request, queryset):
+        """Reverse every selected entry with one reason, all or nothing."""
+        entries = list(queryset.select_related("person__agency").order_by("pk"))
+        form = ReverseForm(request.POST if "reason" in request.POST else None)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    for entry in entries:
+                        services.ledger_entry_reverse(
+                            entry=entry, reason=form.cleaned_data["reason"], actor=request.user
+                        )
+            except (ValidationError, PermissionDenied) as exc:
+                reasons = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+                messages.error(request, f"沒有沖銷任何紀錄：紀錄 {entry.pk}：{'；'.join(reasons)}")
+            else:
+                messages.success(request, f"已沖銷 {len(entries)} 筆紀錄")
+            return None
+        context = {**self.admin_site.each_context(request), "form": form, "entries": entries,
+                   "title": "沖銷學習時數紀錄", "opts": self.model._meta,
+                   "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME}  # fmt: skip
+        return render(request, "admin/hours/ledgerentry/reverse.html", context)
 
     def has_add_permission(self, request):
         return False

@@ -169,3 +169,39 @@ def test_reversal_needs_a_reason_and_happens_once(learner_person, hr_officer):
     assert caught.value.message_dict == {"entry": ["沖銷紀錄不可再沖銷"]}
     assert LedgerEntry.objects.count() == 2
     assert AuditEvent.objects.filter(action="hours.ledger_entry_reverse").count() == 1
+
+
+def test_admin_reverse_action_asks_for_a_reason_then_reverses_all(client, operator, learner_person):
+    first, _ = record(learner_person, hours="2")
+    second, _ = record(learner_person, hours="3")
+    client.force_login(operator)
+    selected = {"action": "reverse_selected", "_selected_action": [first.pk, second.pk]}
+
+    page = client.post("/admin/hours/ledgerentry/", selected)
+    assert page.status_code == 200
+    assert "沖銷原因" in page.content.decode() and "A12345****" in page.content.decode()
+    assert LedgerEntry.objects.count() == 2
+
+    client.post("/admin/hours/ledgerentry/", {**selected, "reason": "機構重複上傳"})
+
+    reversals = LedgerEntry.objects.filter(source_kind="reversal").order_by("reverses_id")
+    assert [(r.reverses_id, r.certified_hours, r.reason) for r in reversals] == [
+        (first.pk, Decimal("-2.0"), "機構重複上傳"),
+        (second.pk, Decimal("-3.0"), "機構重複上傳"),
+    ]
+
+
+def test_admin_reverse_action_is_all_or_nothing(client, operator, learner_person):
+    first, _ = record(learner_person, hours="2")
+    second, _ = record(learner_person, hours="3")
+    ledger_entry_reverse(entry=second, reason="先沖銷", actor=operator)
+    client.force_login(operator)
+
+    response = client.post(
+        "/admin/hours/ledgerentry/",
+        {"action": "reverse_selected", "_selected_action": [first.pk, second.pk], "reason": "再試"},
+        follow=True,
+    )
+
+    assert f"沒有沖銷任何紀錄：紀錄 {second.pk}：此紀錄已沖銷" in response.content.decode()
+    assert LedgerEntry.objects.filter(source_kind="reversal").count() == 1
