@@ -87,6 +87,11 @@ def signin_attempt(*, login: str, password: str, ip_address: str | None, method:
             return SigninResult(user=None, error=_msg_locked(until), locked_until=until)
 
     user = find_account(login) if key else None
+    if user is not None:
+        # The account's own lock, whichever of its names (national ID, 自訂帳號) was typed: one query, no hash.
+        until = throttle.locked_until("signin-user", str(user.pk))
+        if until:
+            return SigninResult(user=None, error=_msg_locked(until), locked_until=until)
     if user is None:
         # Same cost as a real check, so response time does not tell whether the account exists.
         make_password(password)
@@ -94,32 +99,36 @@ def signin_attempt(*, login: str, password: str, ip_address: str | None, method:
     else:
         ok = user.check_password(password) and user.is_active
 
+    limits = {"minutes": settings.SIGNIN_LOCK_MINUTES}
     if not ok:
-        _count, account_lock = throttle.count(
-            "signin-account", key, limit=settings.SIGNIN_MAX_FAILURES, minutes=settings.SIGNIN_LOCK_MINUTES
-        )
+        _count, name_lock = throttle.count("signin-account", key, limit=settings.SIGNIN_MAX_FAILURES, **limits)
         _count, address_lock = throttle.count(
-            "signin-address", address, limit=settings.SIGNIN_MAX_PER_ADDRESS, minutes=settings.SIGNIN_LOCK_MINUTES
+            "signin-address", address, limit=settings.SIGNIN_MAX_PER_ADDRESS, **limits
         )
+        user_lock = None
         if user is not None:
+            _count, user_lock = throttle.count(
+                "signin-user", str(user.pk), limit=settings.SIGNIN_MAX_FAILURES, **limits
+            )
             with transaction.atomic():
                 SigninRecord.objects.create(
                     user=user, at=clock.now(), ip_address=ip_address, method=method, success=False
                 )
-                if account_lock:
+                if user_lock or name_lock:
                     audit_record(
                         actor=None,
                         action="identity.account_locked",
                         subject=user,
-                        changes={"locked_until": account_lock.isoformat(), "reason": "signin_failures"},
+                        changes={"locked_until": (user_lock or name_lock).isoformat(), "reason": "signin_failures"},
                         ip_address=ip_address,
                     )
-        until = account_lock or address_lock
+        until = user_lock or name_lock or address_lock
         if until:
             return SigninResult(user=None, error=_msg_locked(until), locked_until=until)
         return SigninResult(user=None, error=_msg_signin_failed())
 
-    throttle.clear("signin-account", key, minutes=settings.SIGNIN_LOCK_MINUTES)
+    throttle.clear("signin-account", key, **limits)
+    throttle.clear("signin-user", str(user.pk), **limits)
     now = clock.now()
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(

@@ -127,3 +127,20 @@ def test_expired_password_is_flagged_on_signin(learner):
     result = _attempt("A123456789", PASSWORD)
     assert result.user == learner
     assert result.password_expired is True
+
+
+def test_the_lock_covers_every_name_of_the_account(learner, counting_hasher):
+    # Given failures spread over the national ID and the custom account name
+    learner.username = "Wang2024"
+    learner.save()
+    for login in ["A123456789", "wang2024", "A123456789", "WANG2024"]:
+        assert _attempt(login, "Wrong#pw1").error == FAILED
+    fifth = _attempt("a123456789", "Wrong#pw1")
+    assert fifth.locked_until is not None
+    # When the right password comes under the other name
+    counting_hasher.calls = 0
+    result = _attempt("Wang2024", PASSWORD)
+    # Then the account is locked all the same, and no hash was computed
+    assert result.user is None
+    assert result.error == fifth.error
+    assert counting_hasher.calls == 0
