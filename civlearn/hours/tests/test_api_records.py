@@ -237,3 +237,24 @@ def test_schema_describes_the_endpoint(client):
     assert set(schema["paths"]["/api/v1/hours/records"]) == {"get", "post"}
     assert schema["components"]["securitySchemes"]["oauth2"]["flows"]["clientCredentials"]["tokenUrl"] == "/o/token/"
     assert "actual_end" in schema["components"]["schemas"]["RecordIn"]["properties"]
+
+
+def test_the_command_creates_a_client_that_can_take_a_token(client, agency, learner_person):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("hours_api_client", institution="a09600000q", name="課程系統", stdout=out)
+
+    lines = dict(line.split(": ", 1) for line in out.getvalue().splitlines() if ": " in line)
+    response = client.post(
+        "/o/token/",
+        {"grant_type": "client_credentials", "client_id": lines["client_id"], "client_secret": lines["client_secret"]},
+    )
+    token = response.json()["access_token"]
+    body = client.post(
+        URL, {"records": [record()]}, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+    ).json()
+    assert body["created"] == 1
+    assert InstitutionClient.objects.get().institution == agency
