@@ -74,6 +74,8 @@ def test_first_signin_to_custom_account(transactional_db, page, live_server, smt
         page.get_by_role("button", name="確定").click()
         assert page.locator("#id_password_error").inner_text() == expected
         assert page.get_by_label("新密碼", exact=True).get_attribute("aria-invalid") == "true"
+        # Focus goes to the error summary, so a keyboard or screen-reader user starts at what to fix
+        assert page.evaluate("document.activeElement.id") == "error-summary"
     _shot(page, "04-password-refused")
     assert not User.objects.exists()
     page.get_by_label("新密碼", exact=True).fill(GOOD_PASSWORD)
