@@ -61,6 +61,8 @@ class Summary:
     person_id: int
     year: int
     rows: tuple[SummaryRow, ...]
+    # Every certified hour of the year (reversals netted), whatever the summary rows are configured to show.
+    total_hours: Decimal = ZERO
 
     @property
     def categories(self) -> tuple[SummaryRow, ...]:
@@ -72,7 +74,7 @@ class Summary:
 
     @property
     def total(self) -> Decimal:
-        return self.rows[0].hours if self.rows else ZERO
+        return self.total_hours
 
     @property
     def all_met(self) -> bool:
@@ -315,7 +317,9 @@ def summarize(
     rules = rb.rules_for(year=year, agency_id=agency_id)
     reporting_hours = {item.key: ZERO for item in rb.reporting}
     rule_hours = {rule.id: ZERO for rule in rules}
+    total = ZERO
     for fact in facts:
+        total += fact.hours
         matched = rb.matches.get((fact.table_id, fact.code), frozenset())
         for item in rb.reporting:
             if item.measure == ReportingCategory.MEASURE_ALL:
@@ -351,4 +355,4 @@ def summarize(
                 agency_code=rule.agency_code,
             )
         )
-    return Summary(person_id=person_id, year=year, rows=tuple(rows))
+    return Summary(person_id=person_id, year=year, rows=tuple(rows), total_hours=total)
