@@ -6,6 +6,8 @@ import itertools
 import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from hypothesis import given
+from hypothesis import strategies as st
 
 from civlearn.core import clock
 from civlearn.core.models import AuditEvent
@@ -159,3 +161,17 @@ def test_unusable_password_never_expires(learner):
     learner.set_unusable_password()
     learner.password_changed_at = clock.now() - dt.timedelta(days=400)
     assert not passwords.password_expired(learner)
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=20))
+def test_a_password_passes_exactly_when_every_rule_holds(password):
+    chars = set(password)
+    every_rule_holds = (
+        len(password) >= 8
+        and any(c.isascii() and c.isalpha() for c in password)
+        and any(c.isdigit() for c in password)
+        and any(c in passwords.SPECIALS for c in password)
+        and not chars & set("%&+'\"?<>/\\")
+        and " " not in password
+    )
+    assert (passwords.composition_problems(password) == []) == every_rule_holds
