@@ -204,6 +204,23 @@ def mint_node_codes(codes: int, code_file: Path) -> None:
     code_file.write_text("\n".join(values) + "\n")
 
 
+def cpu_seconds(pgid: int) -> float:
+    """CPU time (user + system) used so far by every process of a process group: the server's own cost, which a
+    busy machine slows down but does not inflate the way it inflates wall-clock rates."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after the command: state, ppid, pgrp, ...
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def wrk(args: list[str]) -> str:
     return subprocess.run(["wrk", *args], capture_output=True, text=True, check=True).stdout
 
@@ -232,14 +249,23 @@ def wait_for(url: str) -> None:
     raise RuntimeError(f"{url} did not answer")
 
 
-def run_pair(*, base: str, path: str, static_body: str, code_body: str, codes: Path, workdir: Path, common: list[str]):
+def measured(pgid: int, args: list[str]) -> dict[str, float]:
+    before = cpu_seconds(pgid)
+    figures = parse(wrk(args))
+    figures["cpu_ms"] = (cpu_seconds(pgid) - before) * 1000 / max(figures["total"], 1)
+    return figures
+
+
+def run_pair(
+    *, pgid: int, base: str, path: str, static_body: str, code_body: str, codes: Path, workdir: Path, common: list[str]
+):
     static = workdir / f"static-{abs(hash(base))}.lua"
     static.write_text(STATIC_LUA % {"body": static_body})
     wrk(["-t2", "-c8", "-d2s", "-s", str(static), base + path])  # warm-up
-    cc = parse(wrk([*common, "-s", str(static), base + path]))
+    cc = measured(pgid, [*common, "-s", str(static), base + path])
     script = workdir / f"codes-{abs(hash(base))}.lua"
     script.write_text(CODES_LUA % {"codes": codes, "threads": 2, "path": path, "body": code_body})
-    exchange = parse(wrk([*common, "-s", str(script), base]))
+    exchange = measured(pgid, [*common, "-s", str(script), base])
     return cc, exchange
 
 
@@ -273,6 +299,7 @@ def main() -> None:
         base = f"http://127.0.0.1:{DJANGO_PORT}"
         wait_for(base + "/o/.well-known/jwks.json")
         django_cc, django_code = run_pair(
+            pgid=server.pid,
             base=base,
             path="/o/token/",
             static_body=f"grant_type=client_credentials&client_id={ids['cc']}&client_secret={SECRET}",
@@ -290,7 +317,12 @@ def main() -> None:
 
     node_env = {**os.environ, "PORT": str(NODE_PORT), "CLIENTS": json.dumps(node_clients()), "BENCH": "1"}
     node = subprocess.Popen(
-        ["node", "provider.mjs"], cwd=NODE_DIR, env=node_env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        ["node", "provider.mjs"],
+        cwd=NODE_DIR,
+        env=node_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
         line = node.stdout.readline().decode()
@@ -299,6 +331,7 @@ def main() -> None:
         mint_node_codes(options.node_codes, node_codes)
         base = f"http://127.0.0.1:{NODE_PORT}"
         node_cc, node_code = run_pair(
+            pgid=node.pid,
             base=base,
             path="/token",
             static_body=f"grant_type=client_credentials&client_id=bench-cc&client_secret={SECRET}",
@@ -324,8 +357,11 @@ def main() -> None:
     for label, ours, theirs in rows:
         for who, figures in (("civlearn", ours), ("oidc-provider", theirs)):
             print(f"{label:26s} {who:14s} {figures['rate']:8.0f} req/s  p99 {figures['p99_ms']:7.2f} ms  "
+                  f"server CPU {figures['cpu_ms']:6.2f} ms/request  "
                   f"{figures['total']} requests, {figures['non2xx']} non-2xx")  # fmt: skip
-        print(f"{label:26s} ratio civlearn / oidc-provider: {ours['rate'] / theirs['rate']:.2f}")
+        print(f"{label:26s} ratio civlearn / oidc-provider: rate {ours['rate'] / theirs['rate']:.2f}, "
+              f"CPU per request {ours['cpu_ms'] / theirs['cpu_ms']:.1f}×")  # fmt: skip
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":
