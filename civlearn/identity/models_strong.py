@@ -52,6 +52,12 @@ class BoundCertificate(models.Model):
         return f"{self.subject_name} {self.serial}"
 
     @property
+    def serial_display(self) -> str:
+        """The serial in groups of four hex digits, as people read it aloud (and so that a table cell can wrap)."""
+        padded = self.serial.upper().rjust(-(-len(self.serial) // 4) * 4, "0")
+        return " ".join(padded[i : i + 4] for i in range(0, len(padded), 4))
+
+    @property
     def issuer_display(self) -> str:
         """The issuing CA's common name (e.g. 內政部憑證管理中心), or the whole issuer name when it has none."""
         from cryptography import x509
