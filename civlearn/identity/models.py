@@ -150,6 +150,7 @@ class SigninRecord(models.Model):
         ("moica", "自然人憑證登入"),
         ("gca", "機關憑證登入"),
         ("passkey", "通行金鑰登入"),
+        ("ext", "外部帳號登入"),  # an external OIDC provider such as 我的E政府 (identity/external.py)
     ]
 
     user = models.ForeignKey(User, verbose_name="帳號", on_delete=models.CASCADE, related_name="signin_records")
