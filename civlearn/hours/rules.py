@@ -121,6 +121,8 @@ class RuleBook:
     reporting: list[_Reporting] = field(default_factory=list)
     rules: list[_Rule] = field(default_factory=list)
     agency_parent: dict[int, int | None] = field(default_factory=dict)
+    # Memo of rules_for(), per (year, agency id): the book is immutable once built.
+    _applicable: dict[tuple[int, int | None], list[_Rule]] = field(default_factory=dict, repr=False)
 
     def table_for(self, day: dt.date) -> tuple[int, str] | None:
         """The code table in force on `day`: the latest one whose effective_from is not after it."""
@@ -145,6 +147,12 @@ class RuleBook:
 
     def rules_for(self, *, year: int, agency_id: int | None) -> list[_Rule]:
         """National rules of the year, then the rules of the person's agency and its parents, each group in order."""
+        memo = self._applicable.get((year, agency_id))
+        if memo is None:
+            memo = self._applicable[(year, agency_id)] = self._rules_for(year=year, agency_id=agency_id)
+        return memo
+
+    def _rules_for(self, *, year: int, agency_id: int | None) -> list[_Rule]:
         chain = self.agency_chain(agency_id)
         applicable = [
             rule
