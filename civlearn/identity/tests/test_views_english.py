@@ -6,8 +6,11 @@ from civlearn.identity import passwords
 
 
 def test_signin_page_in_english(client, db):
-    client.post("/i18n/setlang/", {"language": "en", "next": "/ecpa/signin"})
-    html = client.get("/ecpa/signin").content.decode()
+    # The request activates English in this thread; override() puts the previous language back afterwards,
+    # so later tests in the same process still see zh-Hant.
+    with translation.override(translation.get_language()):
+        client.post("/i18n/setlang/", {"language": "en", "next": "/ecpa/signin"})
+        html = client.get("/ecpa/signin").content.decode()
     assert ">Account and password</h2>" in html
     assert '<label for="id_login">Account</label>' in html
     assert ">First sign-in</a>" in html
