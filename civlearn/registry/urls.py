@@ -1,10 +1,13 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from civlearn.registry import views
 
 app_name = "registry"
 
 urlpatterns = [
+    # The registry face has one page for people; its root leads there.
+    path("", RedirectView.as_view(pattern_name="registry:import"), name="index"),
     path("import", views.import_page, name="import"),
     path("import/template/<str:kind>.<str:extension>", views.import_template, name="import_template"),
 ]

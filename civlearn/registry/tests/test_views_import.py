@@ -210,3 +210,21 @@ def test_page_queries_stay_few(client, hr_officer, agency):
 
     # session, user, roles, sub-agencies, role agencies, and the header's person and agency.
     assert len(queries) <= 7
+
+
+@pytest.mark.parametrize("make_file", [lambda: (csv_file(ROWS), "p.csv"), lambda: (xlsx_file(ROWS), "p.xlsx")])
+def test_uploads_spooled_to_a_temporary_file_are_read_too(client, hr_officer, agency, settings, make_file):
+    # Uploads above FILE_UPLOAD_MAX_MEMORY_SIZE arrive as temporary files rather than in memory.
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0
+    client.force_login(hr_officer)
+    data, name = make_file()
+
+    response = post(client, upload(data, name))
+
+    assert "<dt>新增</dt><dd>1</dd>" in response.content.decode()
+
+
+def test_the_registry_root_leads_to_the_import_page(client, db):
+    response = client.get("/registry/")
+
+    assert (response.status_code, response["Location"]) == (302, "/registry/import")
