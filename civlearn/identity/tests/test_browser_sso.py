@@ -4,6 +4,7 @@ external provider (oidc-provider 8 on Node, as 我的E政府) that links to the 
 from __future__ import annotations
 
 import os
+from urllib.parse import urlencode
 
 import pytest
 
@@ -128,3 +129,38 @@ def test_signin_through_the_external_provider_links_the_right_person(page, node_
     identity = ExternalIdentity.objects.get()
     assert (identity.user_id, identity.subject, identity.linked_by) == (lin.pk, "lin", "national_id")
     assert not ExternalIdentity.objects.filter(user=learner).exists()
+
+
+def test_a_third_party_system_asks_for_consent_once(page, live_server, learner, monkeypatch):
+    # given a third-party system registered by an operator, and 王小明 signed in
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    redirect = f"{live_server.url}/rp/callback"
+    application = register_rp(name="新北市差勤系統", redirect_uri=redirect, scopes="openid profile email agency")
+    _password_signin(page, "A123456789")
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": application.client_id,
+            "redirect_uri": redirect,
+            "scope": "openid profile agency",
+            "state": "xyz",
+            "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            "code_challenge_method": "S256",
+        }
+    )
+
+    # when the system sends him to eCPA
+    page.goto(f"/o/authorize/?{query}")
+
+    # then he sees what it asks for, in words, and decides with the keyboard
+    assert page.get_by_role("heading", name="「新北市差勤系統」要求使用您的 eCPA 帳號登入").is_visible()
+    items = page.locator("#authorizationForm").locator("xpath=preceding::ul[1]/li").all_inner_texts()
+    assert items == ["姓名", "服務機關、人員區分及身份別", "您在本平臺的識別編號"]
+    _shot(page, "consent")
+    page.get_by_role("button", name="同意", exact=True).focus()
+    with page.expect_request(lambda request: request.url.startswith(redirect)) as sent:
+        page.keyboard.press("Enter")
+
+    # and the system gets a code
+    assert "code=" in sent.value.url
+    assert "state=xyz" in sent.value.url
