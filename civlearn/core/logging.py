@@ -11,7 +11,14 @@ class MaskNationalIdFilter(logging.Filter):
     """Masks IDs in the message, its arguments, and the traceback text a formatter would print."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            # Arguments that do not fit the format: logging would print them raw in its error report, so the
+            # record is reduced to masked text of both.
+            message = f"{record.msg} {record.args!r}"
+            record.msg, record.args = mask_in_text(message), None
+            return True
         masked = mask_in_text(message)
         if masked != message:
             record.msg, record.args = masked, None

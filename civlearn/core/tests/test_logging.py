@@ -50,6 +50,12 @@ def test_id_in_an_exception_traceback_is_masked(captured):
     assert output.startswith("ERROR import failed\n")
 
 
+def test_arguments_that_do_not_fit_the_format_are_masked_too(captured):
+    logger, stream = captured
+    logger.info("person %d", "A123456789")
+    assert stream.getvalue() == "INFO person %d ('A12345****',)\n"
+
+
 def test_lines_without_ids_are_left_alone(captured):
     logger, stream = captured
     logger.info("agency %s has %d staff", "A09600000Q", 20)
