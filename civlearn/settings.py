@@ -275,6 +275,8 @@ OAUTH2_PROVIDER.update(
         "REFRESH_TOKEN_REUSE_PROTECTION": True,
         "REFRESH_TOKEN_EXPIRE_SECONDS": env_int("OIDC_REFRESH_TOKEN_EXPIRE_SECONDS", 30 * 86400),
         "ID_TOKEN_EXPIRE_SECONDS": env_int("OIDC_ID_TOKEN_EXPIRE_SECONDS", 3600),
+        # A third-party system's consent page is shown once: while the person holds a valid token for it, not again.
+        "REQUEST_APPROVAL_PROMPT": "auto",
         "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
         "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
         "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
