@@ -251,3 +251,18 @@ def test_client_secrets_are_stored_with_the_fast_keyed_hash(client, db):
     )
     assert wrong.status_code == 401
     assert AccessToken.objects.count() == 1
+
+
+def test_consent_is_asked_once_while_a_token_is_valid(client, learner):
+    # given a third-party system the person agreed to, which holds a valid token
+    third = register_rp(name="臺北市政府差勤系統", redirect_uri=REDIRECT)
+    client.force_login(learner)
+    agreed = client.post("/o/authorize/", {**_authorize_params(third), "allow": "1"})
+    assert _exchange(client, third, _query(agreed)["code"]).status_code == 200
+
+    # when it sends the person again
+    again = client.get("/o/authorize/", _authorize_params(third))
+
+    # then the code comes back without the consent page
+    assert again.status_code == 302
+    assert again["Location"].startswith(REDIRECT + "?code=")
