@@ -16,7 +16,6 @@ from civlearn.identity.models_sso import ExternalProvider
 
 SESSION_PENDING_SIGNIN = "external_signin"
 SESSION_PENDING_LINK = "external_link"
-SESSION_SOURCE = "account_source"
 BACKEND = "civlearn.identity.backends.AccountBackend"
 SESSION_METHOD = "identity_signin_method"  # the same key identity.views uses for 登入方式
 
@@ -72,7 +71,6 @@ def external_callback(request, slug: str):
         return redirect(f"{signin}?next={pending['next']}" if pending.get("next") else signin)
     login(request, outcome.user, backend=BACKEND)
     request.session[SESSION_METHOD] = external.METHOD
-    request.session[SESSION_SOURCE] = provider.name
     return redirect(pending.get("next") or "identity:my_area")
 
 
