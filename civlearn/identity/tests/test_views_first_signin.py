@@ -143,3 +143,17 @@ def test_forgot_password_page(client, learner, mailoutbox, django_capture_on_com
         ).content.decode()
     assert SENT in html
     assert mailoutbox[0].to == ["xiaoming@example.tw"]
+
+
+def test_no_log_line_carries_the_national_id(client, newcomer, caplog, mailoutbox, django_capture_on_commit_callbacks):
+    caplog.set_level("DEBUG")
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(client)
+        _post(client, birthday="0790518")
+        _post(client, national_id="A223456782")
+    path = "/ecpa/verify/" + token_of(link_and_code(mailoutbox[0].body)[0])
+    client.post(path, {"code": "x"})
+    client.post("/ecpa/signin", {"login": "A223456781", "password": "Wrong#pw1"})
+    assert caplog.records
+    assert "A223456781" not in caplog.text
+    assert "a223456781" not in caplog.text.lower()

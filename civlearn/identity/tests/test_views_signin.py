@@ -144,3 +144,12 @@ def test_signin_records_page_takes_the_same_queries_for_many_records(client, lea
     with django_assert_num_queries(6):
         response = client.get("/ecpa/my/signins")
     assert response.content.decode().count("<tr><td>") == 20
+
+
+def test_a_person_with_an_expired_password_can_still_sign_out(client, learner):
+    learner.password_changed_at = clock.now() - dt.timedelta(days=181)
+    learner.save()
+    client.force_login(learner)
+    response = client.post("/ecpa/signout")
+    assert response["Location"] == "/ecpa/signin"
+    assert "_auth_user_id" not in client.session
