@@ -329,8 +329,7 @@ def _write_agencies(rows: list[_AgencyRow], result: ImportResult, scope: set[int
         parent = parent_of[row.code]
         if parent and parent not in current and parent not in in_file:
             errors.append(RowError(row.row, "上級機關代碼", f"「{parent}」不存在（系統與本檔案中皆無此機關）"))
-    if errors:
-        return
+    # Cycles are looked for even when a parent is unknown (the walk simply ends there), so one upload reports both.
     for row in rows:
         path, node = [row.code], parent_of[row.code]
         while node is not None and node != row.code and node not in path and len(path) <= len(parent_of):

@@ -463,6 +463,19 @@ def test_each_bad_agency_row_is_reported_and_nothing_is_saved(db, rows, expected
     assert snapshot() == before
 
 
+def test_unknown_parents_and_cycles_are_reported_together(db):
+    rows = [["A00000000A", "甲", "B00000000B"], ["B00000000B", "乙", "A00000000A"], ["C00000000C", "丙", "Z99999999Z"]]
+
+    result = import_agencies(csv_file([AGENCY_HEADER, *rows]))
+
+    assert errors_of(result) == [
+        (2, "上級機關代碼", "上級機關形成循環：A00000000A → B00000000B → A00000000A"),
+        (3, "上級機關代碼", "上級機關形成循環：B00000000B → A00000000A → B00000000B"),
+        (4, "上級機關代碼", "「Z99999999Z」不存在（系統與本檔案中皆無此機關）"),
+    ]
+    assert Agency.objects.count() == 0
+
+
 def test_a_cycle_through_existing_agencies_is_refused(agency, sub_agency):
     # A09600001Q is already under A09600000Q; making A09600000Q its child closes a loop.
     before = snapshot()
