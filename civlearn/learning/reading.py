@@ -116,24 +116,26 @@ _CLOCK = LearnerClock._meta.db_table
 _ENROLMENT = Enrolment._meta.db_table
 
 # PostgreSQL: the whole beat is one statement, so one round trip and its own (implicit) transaction.
-# - `async_commit` turns synchronous_commit off for this transaction only: reading time is not money, and losing
-#   the last fraction of a second of beats in a crash is acceptable, while waiting for the WAL flush on every beat
-#   would cap the platform at the disk's fsync rate (~100/s here). The ledger keeps synchronous commits.
+# - set_config(..., true) turns synchronous_commit off for this transaction only: reading time is not money, and
+#   losing the last fraction of a second of beats in a crash is acceptable, while waiting for the WAL flush on every
+#   beat would cap the platform at the disk's fsync rate (~100/s here). The ledger keeps synchronous commits. It
+#   sits in the SET list (evaluated for the row written) rather than in a WHERE over a CTE: a WHERE that reads a
+#   CTE came back empty when PostgreSQL re-checked a row another beat had just updated, refusing that beat.
 # - `clock` moves the learner's credited instant forward only if it is behind, and only if the enrolment exists;
 #   SET uses the old row values, so prev_credited_ms returns the instant before this beat. The row lock serialises
 #   concurrent beats of one learner (a waiting UPDATE re-reads the newest row), so no interval is credited twice.
 # - the outer UPDATE adds the credit to the balance in place (never read-modify-write).
 _BEAT_SQL = f"""
-WITH async_commit AS (SELECT set_config('synchronous_commit', 'off', true) AS setting),
-clock AS (
+WITH clock AS (
     UPDATE {_CLOCK} SET prev_credited_ms = last_credited_ms, last_credited_ms = %(to)s
     WHERE user_id = %(user)s AND last_credited_ms < %(to)s AND %(to)s > %(from)s
       AND EXISTS (SELECT 1 FROM {_ENROLMENT} WHERE id = %(enrolment)s AND user_id = %(user)s)
     RETURNING %(to)s - GREATEST(prev_credited_ms, %(from)s) AS credit
 )
 UPDATE {_ENROLMENT}
-SET reading_ms = reading_ms + COALESCE((SELECT credit FROM clock), 0), last_beat_ms = %(now)s
-WHERE id = %(enrolment)s AND user_id = %(user)s AND (SELECT setting FROM async_commit) = 'off'
+SET reading_ms = reading_ms + COALESCE((SELECT credit FROM clock), 0),
+    last_beat_ms = %(now)s + 0 * length(set_config('synchronous_commit', 'off', true))
+WHERE id = %(enrolment)s AND user_id = %(user)s
 RETURNING COALESCE((SELECT credit FROM clock), 0), reading_ms
 """  # noqa: S608  (table names come from the models, values are parameters)
 

@@ -232,3 +232,39 @@ def test_property_several_tabs_never_credit_more_than_wall_clock_time(enrolment,
 def test_property_one_tab_is_credited_exactly_its_covered_time(enrolment, schedule):
     credited, union, _starts = _replay(enrolment, [(0, wait) for _tab, wait in schedule])
     assert credited == union
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_tabs_on_postgresql_never_double_count_and_are_never_refused(consenting_learner, course):
+    """Real threads, real row locks: eight tabs of one learner beat as fast as they can for about a second.
+    Every beat is answered, and the credited total is at most the wall-clock time since the tabs opened."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row-lock concurrency is exercised on PostgreSQL")
+    enrolment = enrol(user=consenting_learner, course=course)
+    opened = clock.now()
+    tokens = [reading_stream_open(enrolment=enrolment) for _ in range(8)]
+
+    def tab(token: str) -> int:
+        refused = 0
+        try:
+            deadline = clock.now() + dt.timedelta(seconds=1)
+            while clock.now() < deadline:
+                try:
+                    token = heartbeat_credit(token=token).token
+                except HeartbeatRefused:
+                    refused += 1
+        finally:
+            connections.close_all()
+        return refused
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        refusals = sum(pool.map(tab, tokens))
+    elapsed_ms = (clock.now() - opened).total_seconds() * 1000
+    assert refusals == 0
+    credited = reading_ms(enrolment)
+    assert 0 < credited <= elapsed_ms
+    assert credited >= elapsed_ms - 1500  # the threads started within the first half second
