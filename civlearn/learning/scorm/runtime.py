@@ -69,6 +69,8 @@ def player_view(request, launch: str):
         "parentOrigin": parent_origin,
         "scoId": session.sco.pk,
         "preview": session.preview,
+        # 2004 choice requests are valid only for these (scorm-again checks the target against them).
+        "scoIdentifiers": list(package.scos.exclude(launch="").values_list("identifier", flat=True)),
     }
     content_url = reverse("scorm:content", args=[package.storage_key, session.sco.launch.split("?")[0]])
     query = session.sco.launch.partition("?")[2]

@@ -4,6 +4,7 @@ navigation requests; the third-party golf packages where ../shared/scorm exists.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -87,6 +88,68 @@ def test_scorm12_sco_bookmarks_suspends_resumes_and_passes(
     # then the course is complete (reading time 0 required, no test, no questionnaire)
     assert Enrolment.objects.get(pk=enrolled.pk).completed_at is not None
     expect(page.locator(".scorm-outline")).to_contain_text("已完成")
+
+
+def test_scorm2004_multi_sco_follows_continue_previous_and_choice(
+    page, origins, scorm_dir, provider, scorm_course, enrolled, learner
+):
+    # given a published SCORM 2004 4th edition package with three SCOs under one chapter
+    package = upload(actor=provider, course=scorm_course, data=testing.package_2004(scos=3, passing="0.8"))
+    sign_in(page, learner, origins[0])
+    page.goto(f"/elearn/scorm/{package.unit_id}/")
+    toc = page.locator(".scorm-outline")
+    expect(toc.locator("[aria-current=page]")).to_have_text("第 1 節")
+    sco = content_frame(page)
+    expect(sco.locator("#sps")).to_have_text("0.8")
+    # when the first SCO is passed and asks to continue (adl.nav.request)
+    sco.locator("#pass").click()
+    expect(sco.locator("#last")).to_have_text("true 0")
+    sco.locator("#continue").click()
+    # then the page moves to the second SCO and the first shows as done with its score
+    expect(toc.locator("[aria-current=page]")).to_have_text("第 2 節")
+    expect(toc.locator("li").nth(1)).to_contain_text("已完成（成績 90%）")
+    # when the second SCO fails and asks for the previous one, then the first opens again (resumed)
+    sco = content_frame(page)
+    sco.locator("#fail").click()
+    sco.locator("#previous").click()
+    expect(toc.locator("[aria-current=page]")).to_have_text("第 1 節")
+    expect(content_frame(page).locator("#entry")).to_have_text("resume")
+    expect(toc.locator("li").nth(2)).to_contain_text("未通過")
+    # when the learner suspends it and picks the third item in the table of contents
+    content_frame(page).locator("#suspend").click()
+    expect(page.locator(".scorm-ended")).to_be_visible()
+    page.get_by_role("link", name="第 3 節").click()
+    # and a choice request there names the first item, then that item opens
+    expect(toc.locator("[aria-current=page]")).to_have_text("第 3 節")
+    content_frame(page).locator("#choose-first").click()
+    expect(toc.locator("[aria-current=page]")).to_have_text("第 1 節")
+    # the course is not complete: the second SCO failed, the third is not passed
+    assert Enrolment.objects.get(pk=enrolled.pk).completed_at is None
+    first = ScormAttempt.objects.get(enrolment=enrolled, sco__identifier="item_1")
+    assert (first.completion_status, first.success_status, first.score_scaled, first.session_count) == (
+        "completed",
+        "passed",
+        Decimal("0.9"),
+        3,
+    )
+
+
+def test_content_cannot_reach_the_platform_with_the_learners_cookies(
+    page, origins, scorm_dir, provider, scorm_course, enrolled, learner
+):
+    # given a SCO whose script reads document.cookie and fetches a platform page with credentials
+    package = upload(actor=provider, course=scorm_course, data=testing.package_12())
+    sign_in(page, learner, origins[0])
+    page.goto(f"/elearn/scorm/{package.unit_id}/")
+    sco = content_frame(page)
+    expect(sco.locator("#entry")).to_have_text("ab-initio")
+    sco.locator("#steal").click()
+    # then it sees no cookie, and the platform page does not answer on its origin (404) nor cross-origin
+    expect(sco.locator("#stolen")).to_have_text(re.compile(r"^(404 |blocked )$"))
+    # and the SCO cannot reach the platform page's DOM (a different origin)
+    player = next(frame for frame in page.frames if "/scorm-content/play/" in frame.url)
+    reach_top = "() => { try { return window.top.document.title; } catch (e) { return 'denied'; } }"
+    assert player.evaluate(reach_top) == "denied"
 
 
 # ---- the third-party golf packages (../shared/scorm) ---------------------------------------------------------

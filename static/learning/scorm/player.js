@@ -23,24 +23,28 @@
     }
   }
 
-  // Commits: a synchronous request while the page lives (the SCO learns whether its data was stored), a
-  // beacon when the browser forbids that because the page is being dismissed (beforeunload, pagehide, unload).
+  // A synchronous request while the page lives (the caller learns the answer before going on), a beacon when
+  // the browser forbids that because the page is being dismissed (beforeunload, pagehide, unload).
+  function send(url, body) {
+    try {
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", url, false);
+      xhr.setRequestHeader("Content-Type", "text/plain;charset=UTF-8");
+      xhr.send(body);
+      return JSON.parse(xhr.responseText || "{}");
+    } catch (error) {
+      var sent = !!(navigator.sendBeacon && navigator.sendBeacon(url, new Blob([body], { type: "text/plain;charset=UTF-8" })));
+      return sent ? { result: true, beacon: true } : { result: false, errorCode: 391 };
+    }
+  }
+
+  // Commits: the SCO learns whether its data was stored.
   var httpService = {
     processHttpRequest: function (url, params) {
-      var body = JSON.stringify(numbered(params));
-      try {
-        var xhr = new XMLHttpRequest();
-        xhr.open("POST", url, false);
-        xhr.setRequestHeader("Content-Type", "text/plain;charset=UTF-8");
-        xhr.send(body);
-        var reply = JSON.parse(xhr.responseText || "{}");
-        if (reply.result === true) return { result: "true", errorCode: 0 };
-        showFailure(reply.message);
-        return { result: "false", errorCode: reply.errorCode || 391 };
-      } catch (error) {
-        var sent = !!(navigator.sendBeacon && navigator.sendBeacon(url, new Blob([body], { type: "text/plain;charset=UTF-8" })));
-        return sent ? { result: "true", errorCode: 0 } : { result: "false", errorCode: 391 };
-      }
+      var reply = send(url, JSON.stringify(numbered(params)));
+      if (reply.result === true) return { result: "true", errorCode: 0 };
+      showFailure(reply.message);
+      return { result: "false", errorCode: reply.errorCode || 391 };
     },
     updateSettings: function () {},
   };
@@ -52,6 +56,7 @@
     dataCommitFormat: "json",
     logLevel: 4,
     httpService: httpService,
+    scoItemIds: cfg.scoIdentifiers || [],
   };
   var api = is12 ? new window.Scorm12API(settings) : new window.Scorm2004API(settings);
   api.loadFromJSON(cfg.cmi);
@@ -90,7 +95,7 @@
                      SequenceJump: "choice", SequenceExit: "exit", SequenceExitAll: "exitAll",
                      SequenceAbandon: "exit", SequenceAbandonAll: "exitAll" };
     Object.keys(requests).forEach(function (event) {
-      api.on(event, function (element, target) {
+      api.on(event, function (target) {
         navigation = { type: "scorm-nav", request: requests[event], target: typeof target === "string" ? target : "" };
       });
     });
@@ -118,7 +123,10 @@
     if (beatTimer !== null) {
       window.clearInterval(beatTimer);
       beatTimer = null;
-      if (final && readingToken && navigator.sendBeacon) navigator.sendBeacon(cfg.beatUrl, readingToken);
+      if (final && readingToken) {
+        var reply = send(cfg.beatUrl, readingToken);
+        if (reply && reply.token) readingToken = reply.token;
+      }
     }
   }
 
