@@ -23,7 +23,8 @@ function init(){{api.LMSInitialize("");
  document.getElementById("launch").textContent=api.LMSGetValue("cmi.launch_data");
  document.getElementById("mastery").textContent=api.LMSGetValue("cmi.student_data.mastery_score");
  document.getElementById("total").textContent=api.LMSGetValue("cmi.core.total_time");}}
-function set(k,v){{var ok=api.LMSSetValue(k,v);document.getElementById("last").textContent=ok+" "+api.LMSGetLastError();}}
+function set(k,v){{var ok=api.LMSSetValue(k,v);
+ document.getElementById("last").textContent=ok+" "+api.LMSGetLastError();}}
 function bookmark(){{set("cmi.core.lesson_location","page-7");set("cmi.suspend_data","{{\\"answers\\":[1,2]}}");
  set("cmi.core.lesson_status","incomplete");api.LMSCommit("");}}
 function pass(){{set("cmi.core.score.raw","85");set("cmi.core.lesson_status","passed");api.LMSCommit("");}}
