@@ -133,6 +133,23 @@ def operator(db):
     return User.objects.create_superuser("operator", PASSWORD, email="ops@example.tw")
 
 
+@pytest.fixture(autouse=True)
+def _hours_seed_data_after_flush(request):
+    """A transactional test (live server, browser) starts from the database the previous one flushed, and
+    serialized rollback does not restore it here (the connection the test uses carries no serialized contents).
+    Put back the data migrations of hours (code tables, summary rows, rules) that recording hours needs."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db" if marker is None else "_django_db_helper")
+        from civlearn.hours.tests.factories import ensure_seed_data
+
+        ensure_seed_data()
+    yield
+
+
 # ---- a real SMTP server on localhost ------------------------------------------------------------------------
 
 
