@@ -4,7 +4,7 @@ Run from the repository root:
 
     .venv/bin/python bench/heartbeat.py [--learners 5000] [--duration 10] [--connections 32]
 
-It creates (or reuses) the database `civlearn_bench` on the local PostgreSQL, migrates it, creates the learners
+It recreates the database `civlearn_bench` on the local PostgreSQL, migrates it, creates the learners
 with one enrolment each, signs one reading token per learner, starts granian, and runs wrk three times against it:
 a warm-up, a plain "hello" Django view, and heartbeats spread at random over all learners. It prints requests/s,
 p99 latency, how many heartbeats were credited (the server answered credited_ms > 0), and the heartbeat / hello
@@ -45,6 +45,7 @@ function init(args)
   credited = 0
   uncredited = 0
   failed = 0
+  last_failure = nil
 end
 
 function request()
@@ -55,6 +56,7 @@ end
 function response(status, headers, body)
   if status ~= 200 then
     failed = failed + 1
+    last_failure = status .. " " .. string.sub(body, 1, 120)
   elseif string.find(body, '"credited_ms": 0,', 1, true) then
     uncredited = uncredited + 1
   else
@@ -66,6 +68,7 @@ function done(summary, latency, requests)
   local c, u, f = 0, 0, 0
   for _, t in ipairs(threads) do
     c = c + t:get("credited"); u = u + t:get("uncredited"); f = f + t:get("failed")
+    if t:get("last_failure") then io.write("FAILURE " .. t:get("last_failure") .. "\n") end
   end
   io.write(string.format("BEATS credited=%%d uncredited=%%d failed=%%d\n", c, u, f))
 end
@@ -86,13 +89,14 @@ def env() -> dict[str, str]:
     return values
 
 
-def ensure_database() -> None:
+def fresh_database() -> None:
+    """Drop and recreate the bench database, so every run starts from the current migrations."""
     import psycopg
 
     name = BENCH_DB.rsplit("/", 1)[1]
     with psycopg.connect(BENCH_DB.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def prepare(learners: int, token_file: Path) -> None:
@@ -159,7 +163,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     options = parser.parse_args()
 
-    ensure_database()
+    fresh_database()
     subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env(), check=True)
     workdir = Path(tempfile.mkdtemp(prefix="heartbeat-bench-"))
     tokens = workdir / "tokens.txt"
@@ -184,11 +188,20 @@ def main() -> None:
         # Tokens are signed just before the run: a stream older than 3 minutes earns nothing (the gap rule).
         prepare(options.learners, tokens)
         script.write_text(LUA % {"tokens": tokens})
-        beat = parse(wrk([*common, "-s", str(script), base]))
+        output = wrk([*common, "-s", str(script), base])
+        beat = parse(output)
+        for line in output.splitlines():
+            if line.startswith("FAILURE"):
+                print(line)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=10)
 
+    print(
+        "load average (1, 5, 15 min) at the end: {:.1f} {:.1f} {:.1f} on {} cores".format(
+            *os.getloadavg(), os.cpu_count()
+        )
+    )
     print(f"learners: {options.learners}, wrk -t2 -c{options.connections} -d{options.duration}s, "
           f"granian WSGI {options.workers} workers, PostgreSQL (CONN_MAX_AGE on)")  # fmt: skip
     print(f"hello      : {hello['rate']:8.0f} req/s  p99 {hello['p99_ms']:6.2f} ms")
