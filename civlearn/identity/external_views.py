@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.shortcuts import get_object_or_404, redirect, render
@@ -68,7 +70,7 @@ def external_callback(request, slug: str):
             % {"name": provider.name},
         )
         signin = reverse("identity:signin")
-        return redirect(f"{signin}?next={pending['next']}" if pending.get("next") else signin)
+        return redirect(f"{signin}?{urlencode({'next': pending['next']})}" if pending.get("next") else signin)
     login(request, outcome.user, backend=BACKEND)
     request.session[SESSION_METHOD] = external.METHOD
     return redirect(pending.get("next") or "identity:my_area")
