@@ -3,6 +3,7 @@ tests and questionnaires, heartbeat endpoint, video ranges, certificate download
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 
 import pytest
@@ -229,3 +230,39 @@ def test_someone_elses_certificate_cannot_be_downloaded(client, member, hr_offic
     completion_evaluate(enrolment=enrolment)
     client.force_login(hr_officer)
     assert client.get(f"/elearn/certificates/{Certificate.objects.get().number}.pdf").status_code == 404
+
+
+def test_the_beat_that_reaches_the_reading_time_completes_a_reading_only_course(client, member, course):
+    from civlearn.core import clock
+
+    enrolment = enrol(user=member, course=course)  # 10 minutes of reading, no test, no questionnaire
+    token = reading_stream_open(enrolment=enrolment)
+    answers = []
+    for _ in range(10):
+        clock.advance(dt.timedelta(seconds=60))
+        reply = client.post("/elearn/heartbeat", {"token": token}).json()
+        token = reply["token"]
+        answers.append(reply["completed"])
+    # the tenth minute completes it, once
+    assert answers == [False] * 9 + [True]
+    enrolment.refresh_from_db()
+    assert enrolment.completed_at is not None
+    assert enrolment.hours_status == Enrolment.HOURS_POSTED
+    page = client.get("/elearn/my/").content.decode()
+    assert "已完成 (1)" in page and "已上傳終身學習入口網站" in page and "下載證書" in page
+
+
+def test_my_courses_tells_a_learner_without_consent_why_no_hours(client, learner, course):
+    from civlearn.learning.completion import completion_evaluate
+    from civlearn.learning.consent import consent_record
+
+    consent_record(user=learner, share_hours=False)
+    client.force_login(learner)
+    enrolment = enrol(user=learner, course=course)
+    Enrolment.objects.filter(pk=enrolment.pk).update(reading_ms=course.required_reading_ms)
+    completion_evaluate(enrolment=enrolment)
+    page = client.get("/elearn/my/").content.decode()
+    assert "您未同意上傳學習時數：完成的課程不會列入終身學習入口網站的學習時數。" in page
+    assert "未同意上傳，未上傳" in page
+    learn = client.get(f"/elearn/courses/{course.code}/learn/").content.decode()
+    assert "您未同意本平臺上傳學習時數，因此本課程時數沒有上傳終身學習入口網站。" in learn
