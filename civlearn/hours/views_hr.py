@@ -79,7 +79,7 @@ def _filtered(report: hr.Report, short: str) -> hr.Report:
         rows = [row for row in report.rows if not row.all_met]
     else:
         wanted = [i for i, c in enumerate(report.columns) if c.key == short]
-        rows = [row for row in report.rows if any(row.cells[i].applies and not row.cells[i].met for i in wanted)]
+        rows = [row for row in report.rows if any(row.is_short(i) for i in wanted)]
     return hr.Report(year=report.year, columns=report.columns, rows=rows)
 
 
