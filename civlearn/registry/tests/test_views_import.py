@@ -76,6 +76,7 @@ def test_hr_officer_sees_the_form_the_columns_and_the_templates(client, hr_offic
     assert 'href="/registry/import/template/persons.csv"' in body
     assert 'href="/registry/import/template/agencies.xlsx"' in body
     assert 'aria-describedby="file-hint"' in body
+    assert '<input type="checkbox" name="dry_run" id="id_dry_run" aria-describedby="dry-run-hint">' in body
     assert '<label for="id_file">檔案</label>' in body
 
 
@@ -143,6 +144,8 @@ def test_dry_run_shows_what_would_happen_and_saves_nothing(client, hr_officer, a
     body = response.content.decode()
     assert "檢查完成，檔案沒有錯誤（未寫入）" in body
     assert "<dt>將新增</dt><dd>1</dd>" in body
+    # The box stays ticked, so a second press does not save by surprise.
+    assert 'id="id_dry_run" aria-describedby="dry-run-hint" checked>' in body
     assert state() == before
 
 
