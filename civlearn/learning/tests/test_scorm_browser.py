@@ -123,6 +123,7 @@ def test_scorm2004_multi_sco_follows_continue_previous_and_choice(
     expect(toc.locator("[aria-current=page]")).to_have_text("第 3 節")
     content_frame(page).locator("#choose-first").click()
     expect(toc.locator("[aria-current=page]")).to_have_text("第 1 節")
+    expect(content_frame(page).locator("#entry")).to_have_text("resume")
     # the course is not complete: the second SCO failed, the third is not passed
     assert Enrolment.objects.get(pk=enrolled.pk).completed_at is None
     first = ScormAttempt.objects.get(enrolment=enrolled, sco__identifier="item_1")
