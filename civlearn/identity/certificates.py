@@ -16,10 +16,11 @@ import concurrent.futures
 import datetime as dt
 import hashlib
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from asn1crypto import algos, cms, core, pem, x509
+from asn1crypto import algos, cms, core, crl, pem, x509
 from cryptography import x509 as cx509
 from django.conf import settings
 from django.utils import timezone
@@ -249,8 +250,35 @@ def trust_store() -> tuple[list[x509.Certificate], list[x509.Certificate]]:
     return anchors, intermediates
 
 
-def _crls() -> list[bytes]:
-    return _load_pem_dir(settings.CERT_CRL_DIR, (".crl", ".pem", ".der"))
+_crl_cache: dict[str, tuple[tuple, list[crl.CertificateList]]] = {}
+_crl_lock = threading.Lock()
+
+
+def _crls() -> list[crl.CertificateList]:
+    """The CRLs in CERT_CRL_DIR, loaded once per change of the directory's files and reused by every check.
+
+    pyhanko-certvalidator still scans a CRL's entries on each check (docs/certificate-signin.md has the figures).
+    """
+    directory = settings.CERT_CRL_DIR
+    if not directory or not Path(directory).is_dir():
+        return []
+    files = sorted(f for f in Path(directory).iterdir() if f.suffix.lower() in (".crl", ".pem", ".der") and f.is_file())
+    stamp = tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+    cached = _crl_cache.get(directory)
+    if cached and cached[0] == stamp:
+        return cached[1]
+    with _crl_lock:
+        parsed = []
+        for der in _load_pem_dir(directory, (".crl", ".pem", ".der")):
+            try:
+                crl_object = crl.CertificateList.load(der)
+                crl_object["tbs_cert_list"]["issuer"].native  # noqa: B018 (a damaged CRL fails here, not mid-sign-in)
+            except ValueError:
+                logger.warning("skipping an unreadable CRL in CERT_CRL_DIR")
+                continue
+            parsed.append(crl_object)
+        _crl_cache[directory] = (stamp, parsed)
+    return parsed
 
 
 def _run(coroutine):
