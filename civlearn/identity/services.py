@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from civlearn.core import clock, national_id
 from civlearn.core.services import audit_record
-from civlearn.identity import passwords, throttle
+from civlearn.identity import passwords, tasks, throttle
 from civlearn.identity.accounts import account_name_problems, phone_problems
 from civlearn.identity.backends import find_account
 from civlearn.identity.models import EmailVerification, PasswordHistory, SigninRecord, User
@@ -212,20 +212,24 @@ def _start_verification(*, purpose: str, person: Person, email: str, ip_address:
             expires_at=now + dt.timedelta(minutes=settings.FIRST_SIGNIN_CODE_TTL_MINUTES),
             ip_address=ip_address,
         )
-        link = settings.SITE_URL + reverse("identity:verify", args=[token])
-        transaction.on_commit(
-            lambda: _send_verification_mail(email=email, link=link, code=code, expires_at=verification.expires_at)
-        )
+        # The message goes out after commit, from a task when a broker is configured (in-process otherwise).
+        transaction.on_commit(lambda: tasks.send_verification_mail.delay(verification.pk, token, code))
 
 
-def _send_verification_mail(*, email: str, link: str, code: str, expires_at: dt.datetime) -> None:
+def verification_mail_send(*, verification_id: int, token: str, code: str) -> bool:
+    """Send the message of a verification that can still be used; False (and nothing sent) otherwise."""
+    verification = EmailVerification.objects.filter(pk=verification_id).first()
+    if verification_problem(verification) or not hmac.compare_digest(_token_hash(token), verification.token_hash):
+        return False
+    link = settings.SITE_URL + reverse("identity:verify", args=[token])
     subject = _("人事服務網 eCPA 電子郵件認證")
     body = _(
         "您好：\n\n請點選下列連結，並於頁面中輸入認證碼，完成電子郵件認證：\n%(link)s\n\n認證碼：%(code)s\n\n"
         "連結與認證碼於 %(when)s 前有效，且僅能使用一次。\n若您未曾申請，請忽略本信，您的帳號不會有任何變更。\n\n"
         "人事服務網 eCPA（本信由系統自動寄出，請勿直接回覆）"
-    ) % {"link": link, "code": code, "when": passwords.display_time(expires_at)}
-    send_mail(subject, body, None, [email])
+    ) % {"link": link, "code": code, "when": passwords.display_time(verification.expires_at)}
+    send_mail(subject, body, None, [verification.email])
+    return True
 
 
 def first_signin_request(

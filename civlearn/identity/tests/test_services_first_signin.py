@@ -275,3 +275,15 @@ def test_forgotten_password_with_another_address_sends_nothing_and_says_the_same
         )
     assert answer == SENT
     assert mailoutbox == []
+
+
+def test_the_mail_task_sends_nothing_for_a_link_no_longer_usable(requested, mailoutbox):
+    # A retried or late task must not send a dead link: expired, or with a token that is not this one's
+    token, code = requested
+    verification = EmailVerification.objects.get()
+    assert services.verification_mail_send(verification_id=verification.pk, token="other", code=code) is False
+    assert services.verification_mail_send(verification_id=verification.pk, token=token, code=code) is True
+    assert len(mailoutbox) == 2
+    clock.advance(dt.timedelta(minutes=31))
+    assert services.verification_mail_send(verification_id=verification.pk, token=token, code=code) is False
+    assert len(mailoutbox) == 2

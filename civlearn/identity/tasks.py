@@ -1,0 +1,18 @@
+"""Background work of identity. With a broker, the first-sign-in page answers before any mail is sent, so its
+response time does not tell whether the registry matched."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="identity.send_verification_mail", ignore_result=True)
+def send_verification_mail(verification_id: int, token: str, code: str) -> None:
+    """Mail the link and code of one e-mail verification.
+
+    The token and code travel with the task because only their hashes are stored. Safe to run twice (the same
+    message again); does nothing once the link is used, expired or replaced.
+    """
+    from civlearn.identity import services
+
+    services.verification_mail_send(verification_id=verification_id, token=token, code=code)
