@@ -12,7 +12,7 @@ from django.utils import timezone
 from civlearn.core import clock
 from civlearn.core.services import audit_record
 from civlearn.hours import rules
-from civlearn.hours.models import LedgerEntry, mode_labels
+from civlearn.hours.models import LedgerEntry, RequirementRule, mode_labels, unknown_codes
 from civlearn.identity import selectors as identity_selectors
 from civlearn.identity.models import AgencyRole, User
 from civlearn.registry.models import Person
@@ -281,3 +281,104 @@ def ledger_entry_reverse(*, entry: LedgerEntry, reason: str, actor: User) -> Led
             },
         )
     return reversal
+
+
+def can_manage_agency(user: User | None, agency) -> bool:
+    """Operators, and HR officers of the agency (directly or through a parent agency that includes sub-agencies)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.is_superuser or identity_selectors.user_has_role(user, agency, AgencyRole.HR_OFFICER)
+
+
+def agency_rule_create(
+    *,
+    actor: User,
+    agency,
+    label: str,
+    minimum_hours: Decimal,
+    year_from: int,
+    year_to: int | None = None,
+    mode: int | None = None,
+    codes: list[str] | None = None,
+    parent: RequirementRule | None = None,
+) -> RequirementRule:
+    """Add an agency's own requirement (e.g. 50 hours a year, 10 of them digital), seen by its staff and by the
+    staff of its sub-agencies. `codes` empty = every course counts; codes are of the table in force on 1 January
+    of `year_from`, each with its subtree. Years are Gregorian."""
+    if not can_manage_agency(actor, agency):
+        raise PermissionDenied("您沒有設定此機關時數規定的權限")
+    label = (label or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not label:
+        errors["label"] = ["請輸入規定名稱"]
+    elif len(label) > 200:
+        errors["label"] = ["規定名稱最多 200 字"]
+    minimum = _hours(minimum_hours, "minimum_hours", "最低時數", errors)
+    if "minimum_hours" not in errors and minimum <= 0:
+        errors["minimum_hours"] = ["最低時數應大於 0"]
+    if year_to is not None and year_to < year_from:
+        errors["year_to"] = ["適用結束年度不可早於起始年度"]
+    if mode is not None and mode not in mode_labels():
+        errors["mode"] = [f"學習性質 {mode} 不正確"]
+    if parent is not None and parent.agency_id != agency.pk:
+        errors["parent"] = ["上層規定須屬於同一機關"]
+    code_sets: dict[str, list[str]] = {}
+    codes = [code.strip() for code in (codes or []) if code.strip()]
+    if codes:
+        table = rules.book().table_for(dt.date(year_from, 1, 1))
+        if table is None:
+            errors["codes"] = [f"{year_from} 年沒有適用的課程類別代碼表"]
+        else:
+            code_sets = {table[1]: sorted(set(codes), key=codes.index)}
+            problems = unknown_codes(code_sets)
+            if problems:
+                errors["codes"] = problems
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        rule = RequirementRule.objects.create(
+            key=f"agency-{agency.code.lower()}-{RequirementRule.objects.filter(agency=agency).count() + 1}",
+            label=label,
+            order=100 + RequirementRule.objects.filter(agency=agency).count(),
+            year_from=year_from,
+            year_to=year_to,
+            agency=agency,
+            parent=parent,
+            minimum_hours=minimum,
+            scope=RequirementRule.SCOPE_CODES if code_sets else RequirementRule.SCOPE_ALL,
+            mode=mode,
+            codes=code_sets,
+        )
+        audit_record(
+            actor=actor,
+            action="hours.agency_rule_create",
+            subject=rule,
+            changes={
+                "agency": [None, agency.code],
+                "label": [None, label],
+                "minimum_hours": [None, str(minimum)],
+                "years": [None, [year_from, year_to]],
+                "mode": [None, mode],
+                "codes": [None, code_sets],
+            },
+        )
+        transaction.on_commit(rules.invalidate)
+    return rule
+
+
+def agency_rule_delete(*, actor: User, rule: RequirementRule) -> None:
+    """Remove an agency's own rule (and its components). National rules are changed by operators in the admin."""
+    if rule.agency_id is None:
+        raise PermissionDenied("全國規定只能由系統管理者於管理介面調整")
+    if not can_manage_agency(actor, rule.agency):
+        raise PermissionDenied("您沒有設定此機關時數規定的權限")
+    with transaction.atomic():
+        removed = [rule.label, *rule.components.values_list("label", flat=True)]
+        audit_record(
+            actor=actor,
+            action="hours.agency_rule_delete",
+            subject=rule,
+            changes={"agency": [rule.agency.code, None], "labels": [removed, None]},
+        )
+        rule.delete()
+        transaction.on_commit(rules.invalidate)

@@ -20,7 +20,8 @@ def hours_signin_bar(context) -> dict:
         return {"signed_in": False}
     person = user.person if user.person_id else None
     manage_url = ""
-    if user.is_superuser or identity_selectors.agencies_managed_by(user, AgencyRole.HR_OFFICER).exists():
+    is_hr = identity_selectors.agencies_managed_by(user, AgencyRole.HR_OFFICER).exists()
+    if user.is_superuser or is_hr:
         try:
             # The HR pages belong to the HR view of this app; the link shows once that route exists.
             manage_url = reverse("hours:hr")
@@ -31,4 +32,5 @@ def hours_signin_bar(context) -> dict:
         "name": user.display_name,
         "agency": person.agency if person else None,
         "manage_url": manage_url,
+        "rules_url": reverse("hours:agency_rules") if is_hr else "",
     }
