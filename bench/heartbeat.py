@@ -137,6 +137,54 @@ def prepare(learners: int, token_file: Path) -> None:
     token_file.write_text("\n".join(tokens) + "\n")
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes so far (from /proc): the cost of the work whatever else runs."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / TICK
+
+
+def postgres_backends() -> list[int]:
+    import psycopg
+
+    with psycopg.connect(BENCH_DB, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def measured(run, server_pid: int) -> tuple[str, float, float]:
+    """Run wrk; return its output and the server's and PostgreSQL's CPU seconds spent meanwhile."""
+    server = [server_pid, *_children(server_pid)]
+    backends = postgres_backends()
+    before = cpu_seconds(server), cpu_seconds(backends)
+    output = run()
+    backends = sorted(set(backends) | set(postgres_backends()))
+    return output, cpu_seconds(server) - before[0], cpu_seconds(backends) - before[1]
+
+
 def wrk(args: list[str]) -> str:
     result = subprocess.run(["wrk", *args], capture_output=True, text=True, check=True)
     return result.stdout
@@ -146,7 +194,8 @@ def parse(output: str) -> dict[str, float]:
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", output)
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
-    figures = {"rate": rate, "p99_ms": float(p99.group(1)) * scale}
+    total = int(re.search(r"(\d+) requests in", output).group(1))
+    figures = {"rate": rate, "p99_ms": float(p99.group(1)) * scale, "requests": total}
     beats = re.search(r"BEATS credited=(\d+) uncredited=(\d+) failed=(\d+)", output)
     if beats:
         figures.update(credited=int(beats.group(1)), uncredited=int(beats.group(2)), failed=int(beats.group(3)))
@@ -184,11 +233,12 @@ def main() -> None:
                 time.sleep(0.2)
         common = ["-t2", f"-c{options.connections}", f"-d{options.duration}s", "--latency"]
         wrk(["-t2", "-c16", "-d3s", base + "/bench/hello"])  # warm-up: workers, connections
-        hello = parse(wrk([*common, base + "/bench/hello"]))
+        output, hello_cpu, _ = measured(lambda: wrk([*common, base + "/bench/hello"]), server.pid)
+        hello = parse(output)
         # Tokens are signed just before the run: a stream older than 3 minutes earns nothing (the gap rule).
         prepare(options.learners, tokens)
         script.write_text(LUA % {"tokens": tokens})
-        output = wrk([*common, "-s", str(script), base])
+        output, beat_cpu, beat_pg_cpu = measured(lambda: wrk([*common, "-s", str(script), base]), server.pid)
         beat = parse(output)
         for line in output.splitlines():
             if line.startswith("FAILURE"):
@@ -207,6 +257,15 @@ def main() -> None:
     print(f"hello      : {hello['rate']:8.0f} req/s  p99 {hello['p99_ms']:6.2f} ms")
     print(f"heartbeat  : {beat['rate']:8.0f} req/s  p99 {beat['p99_ms']:6.2f} ms  "
           f"credited {beat['credited']} / uncredited {beat['uncredited']} / failed {beat['failed']}")  # fmt: skip
+    hello_ms = 1000 * hello_cpu / hello["requests"]
+    beat_ms = 1000 * beat_cpu / beat["requests"]
+    beat_pg_ms = 1000 * beat_pg_cpu / beat["requests"]
+    print(f"CPU per request: hello {hello_ms:.2f} ms (server); heartbeat {beat_ms:.2f} ms (server) "
+          f"+ {beat_pg_ms:.2f} ms (PostgreSQL backends)")  # fmt: skip
+    cores = os.cpu_count() or 1
+    print(f"what {cores} cores could serve if nothing else ran (CPU bound, wrk's own CPU not counted): "
+          f"hello {1000 * cores / hello_ms:.0f} req/s, heartbeat {1000 * cores / (beat_ms + beat_pg_ms):.0f} req/s, "
+          f"ratio {hello_ms / (beat_ms + beat_pg_ms):.2f}")  # fmt: skip
     credited_rate = beat["credited"] / options.duration
     print(f"credited heartbeats/s: {credited_rate:.0f}")
     print(f"heartbeat / hello ratio: {beat['rate'] / hello['rate']:.2f}")

@@ -10,6 +10,10 @@
   var seconds = Math.max(1, parseInt(root.getAttribute("data-heartbeat-seconds"), 10) || 60);
   var timer = null;
   var reloading = false;
+  // A final beat within a few seconds of the previous one (or of the page opening) would credit almost nothing
+  // and only adds a write per click when a learner moves quickly between units.
+  var MIN_FINAL_GAP_MS = 5000;
+  var lastSent = Date.now();
 
   function body() {
     return new URLSearchParams({ token: token });
@@ -28,6 +32,7 @@
   }
 
   function beat() {
+    lastSent = Date.now();
     fetch(url, { method: "POST", body: body(), credentials: "same-origin", keepalive: true })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (reply) {
@@ -40,6 +45,8 @@
   }
 
   function finalBeat() {
+    if (Date.now() - lastSent < MIN_FINAL_GAP_MS) return;
+    lastSent = Date.now();
     if (navigator.sendBeacon) {
       navigator.sendBeacon(url, body());
     } else {
