@@ -61,14 +61,14 @@ def register_rp(
 def signed_in_session(base_url: str, login: str, password: str) -> requests.Session:
     """A person's browser, minus the browser: GET the sign-in form, POST it with its CSRF token."""
     browser = requests.Session()
-    page = browser.get(f"{base_url}/ecpa/signin", timeout=10)
+    page = browser.get(f"{base_url}/ecpa/signin", timeout=30)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
     response = browser.post(
         f"{base_url}/ecpa/signin",
         data={"csrfmiddlewaretoken": token, "login": login, "password": password},
         headers={"Referer": f"{base_url}/ecpa/signin"},
         allow_redirects=False,
-        timeout=10,
+        timeout=30,
     )
     assert response.status_code == 302, response.text[:500]
     return browser

@@ -76,7 +76,7 @@ def social(node_issuer):
 def sign_in_at_provider(base: str, issuer: str, slug: str, login: str, browser=None) -> requests.Response:
     """Start at eCPA, sign in and consent at the Node provider, come back. Returns the last response."""
     browser = browser or requests.Session()
-    page = browser.get(f"{base}/ecpa/external/{slug}/start", timeout=10)
+    page = browser.get(f"{base}/ecpa/external/{slug}/start", timeout=30)
     assert page.url.startswith(issuer + "/interaction/"), page.url
     action = re.search(r'action="([^"]+)"', page.text).group(1)
     page = browser.post(
@@ -84,7 +84,7 @@ def sign_in_at_provider(base: str, issuer: str, slug: str, login: str, browser=N
     )
     if page.url.startswith(issuer + "/interaction/"):
         action = re.search(r'action="([^"]+)"', page.text).group(1)
-        page = browser.post(urljoin(page.url, action), data={"prompt": "consent"}, timeout=10)
+        page = browser.post(urljoin(page.url, action), data={"prompt": "consent"}, timeout=30)
     page.browser = browser
     return page
 
@@ -160,7 +160,7 @@ def test_without_a_national_id_claim_the_person_proves_who_they_are_through_ecpa
         f"{base}/ecpa/signin",
         data={"csrfmiddlewaretoken": token, "login": "F231104095", "password": PASSWORD},
         headers={"Referer": f"{base}/ecpa/signin"},
-        timeout=10,
+        timeout=30,
     )
 
     # then the link is made, and next time the social provider signs her straight in
@@ -180,9 +180,40 @@ def test_a_replayed_callback_is_refused(live_server, myegov, learner):
     records = SigninRecord.objects.count()
 
     # when the same callback address is opened again in another browser
-    replay = signed_in_session(live_server.url, "A123456789", PASSWORD).get(callback, timeout=10)
+    replay = signed_in_session(live_server.url, "A123456789", PASSWORD).get(callback, timeout=30)
 
     # then it is refused (nothing pending in that session), and no sign-in is recorded
     assert replay.status_code == 400
     assert "我的E政府登入未完成，請重新操作" in replay.text
     assert SigninRecord.objects.count() == records + 1  # only the password sign-in of the second browser
+
+
+def test_a_provider_whose_discovery_names_another_issuer_is_not_used(live_server, node_issuer, learner):
+    # given an operator typed the issuer with a trailing slash (the provider says it without one)
+    ExternalProvider.objects.create(
+        slug="myegov", name="我的E政府", issuer=node_issuer + "/", client_id="myegov", client_secret=NODE_SECRET
+    )
+
+    # when someone chooses it
+    page = requests.get(f"{live_server.url}/ecpa/external/myegov/start", timeout=30)
+
+    # then nobody is sent there, and they are told to use eCPA
+    assert page.status_code == 503
+    assert "目前無法連線至我的E政府，請稍後再試或改用 eCPA 登入" in page.text
+    assert SigninRecord.objects.count() == 0
+
+
+def test_a_subject_linked_to_someone_else_is_not_relinked(agency, learner, db):
+    # given alice at the social provider is linked to 王小明
+    provider = ExternalProvider.objects.create(
+        slug="social", name="社群帳號", issuer="https://idp.example", client_id="x"
+    )
+    ExternalIdentity.objects.create(provider=provider, subject="alice", user=learner, linked_by="verification")
+    other = make_account(make_person(agency, "F231104095", "林美麗", email="meili@example.tw"))
+
+    # when 林美麗 finishes a pending link for the same subject
+    result = external.link_pending(user=other, pending={"provider": "social", "subject": "alice"}, ip_address=None)
+
+    # then nothing changes
+    assert result is None
+    assert list(ExternalIdentity.objects.values_list("user_id", flat=True)) == [learner.pk]

@@ -45,7 +45,7 @@ def _sign_in_and_get_tokens(*, base, meta, application, browser, scope="openid p
     )
     verifier, nonce = generate_token(48), generate_token(20)
     url, _state = client.create_authorization_url(meta["authorization_endpoint"], nonce=nonce, code_verifier=verifier)
-    response = browser.get(url, allow_redirects=False, timeout=10)
+    response = browser.get(url, allow_redirects=False, timeout=30)
     assert response.status_code == 302, response.text[:300]
     location = response.headers["Location"]
     assert location.startswith(redirect_uri + "?")
@@ -66,7 +66,7 @@ def test_code_flow_with_pkce_userinfo_refresh_logout_and_key_rotation(issuer, li
     signin = SigninRecord.objects.get(user=learner, success=True)
 
     # when the relying party reads the discovery document
-    meta = requests.get(f"{issuer}/.well-known/openid-configuration", timeout=10).json()
+    meta = requests.get(f"{issuer}/.well-known/openid-configuration", timeout=30).json()
 
     # then it names the configured issuer and our endpoints
     assert meta["issuer"] == issuer
@@ -80,7 +80,7 @@ def test_code_flow_with_pkce_userinfo_refresh_logout_and_key_rotation(issuer, li
     client, token, nonce = _sign_in_and_get_tokens(base=base, meta=meta, application=application, browser=browser)
 
     # then the ID token verifies against the JWKS and says who signed in, when and how
-    jwks = requests.get(meta["jwks_uri"], timeout=10).json()
+    jwks = requests.get(meta["jwks_uri"], timeout=30).json()
     claims = verify_id_token(
         token["id_token"],
         jwks=jwks,
@@ -131,13 +131,13 @@ def test_code_flow_with_pkce_userinfo_refresh_logout_and_key_rotation(issuer, li
             "state": "bye",
         },
         allow_redirects=False,
-        timeout=10,
+        timeout=30,
     )
 
     # then eCPA ends the session and sends the person back
     assert response.status_code == 302
     assert response.headers["Location"] == f"{base}/rp/signed-out?state=bye"
-    my_area = browser.get(f"{base}/ecpa/my", allow_redirects=False, timeout=10)
+    my_area = browser.get(f"{base}/ecpa/my", allow_redirects=False, timeout=30)
     assert my_area.status_code == 302
     assert my_area.headers["Location"].startswith("/ecpa/signin")
 
@@ -147,7 +147,7 @@ def test_code_flow_with_pkce_userinfo_refresh_logout_and_key_rotation(issuer, li
     client, token2, nonce2 = _sign_in_and_get_tokens(base=base, meta=meta, application=application, browser=browser)
 
     # then the new token is signed with the new key, and both keys are published
-    jwks = requests.get(meta["jwks_uri"], timeout=10).json()
+    jwks = requests.get(meta["jwks_uri"], timeout=30).json()
     assert _kid(token2["id_token"]) == new_key.kid != first_kid
     assert {k["kid"] for k in jwks["keys"]} == {first_kid, new_key.kid}
     assert SigningKey.objects.get(kid=first_kid).active is None
@@ -170,11 +170,11 @@ def test_code_flow_with_pkce_userinfo_refresh_logout_and_key_rotation(issuer, li
         meta["end_session_endpoint"],
         params={"id_token_hint": refreshed["id_token"], "post_logout_redirect_uri": f"{base}/rp/signed-out"},
         allow_redirects=False,
-        timeout=10,
+        timeout=30,
     )
     assert response.status_code == 302
     assert response.headers["Location"] == f"{base}/rp/signed-out"
-    assert browser.get(f"{base}/ecpa/my", allow_redirects=False, timeout=10).status_code == 302
+    assert browser.get(f"{base}/ecpa/my", allow_redirects=False, timeout=30).status_code == 302
     gone = client.get(meta["userinfo_endpoint"])
     assert gone.status_code == 401
 
@@ -184,7 +184,7 @@ def test_id_token_header_and_jwks_agree(issuer, live_server):
     assert SigningKey.objects.count() == 0
 
     # when the JWKS is read
-    document = requests.get(f"{issuer}/.well-known/jwks.json", timeout=10).json()
+    document = requests.get(f"{issuer}/.well-known/jwks.json", timeout=30).json()
 
     # then one key was generated on first use and is published without its private part
     key = SigningKey.objects.get()
