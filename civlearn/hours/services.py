@@ -336,10 +336,14 @@ def agency_rule_create(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        taken = set(RequirementRule.objects.filter(agency=agency).values_list("key", flat=True))
+        number = len(taken) + 1
+        while f"agency-{agency.code.lower()}-{number}" in taken:
+            number += 1
         rule = RequirementRule.objects.create(
-            key=f"agency-{agency.code.lower()}-{RequirementRule.objects.filter(agency=agency).count() + 1}",
+            key=f"agency-{agency.code.lower()}-{number}",
             label=label,
-            order=100 + RequirementRule.objects.filter(agency=agency).count(),
+            order=100 + number,
             year_from=year_from,
             year_to=year_to,
             agency=agency,

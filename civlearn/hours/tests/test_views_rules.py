@@ -118,3 +118,17 @@ def test_rules_link_shows_for_hr_officers_only(client, learner, hr_officer):
     assert "本機關時數規定" not in client.get("/lifelong/folder/").content.decode()
     client.force_login(hr_officer)
     assert f'<a href="{URL}">本機關時數規定</a>' in client.get("/lifelong/folder/").content.decode()
+
+
+def test_a_rule_added_after_a_removal_gets_a_fresh_key(hr_officer, agency):
+    first = agency_rule_create(actor=hr_officer, agency=agency, label="一", minimum_hours=Decimal("1"), year_from=2024)
+    agency_rule_create(actor=hr_officer, agency=agency, label="二", minimum_hours=Decimal("2"), year_from=2024)
+    first.delete()
+
+    third = agency_rule_create(actor=hr_officer, agency=agency, label="三", minimum_hours=Decimal("3"), year_from=2024)
+
+    assert sorted(RequirementRule.objects.filter(agency=agency).values_list("key", flat=True)) == [
+        "agency-a09600000q-2",
+        "agency-a09600000q-3",
+    ]
+    assert third.key == "agency-a09600000q-3"
