@@ -232,6 +232,20 @@ def verification_mail_send(*, verification_id: int, token: str, code: str) -> bo
     return True
 
 
+def _national_id(user: User) -> str:
+    return user.person.national_id if user.person_id else ""
+
+
+def email_changed_notice_send(*, old_email: str, masked_id: str, new_email: str) -> None:
+    subject = _("人事服務網 eCPA 電子郵件已變更")
+    body = _(
+        "您好：\n\n您在人事服務網 eCPA 的帳號（%(account)s）電子郵件已變更為 %(new)s。\n"
+        "若非您本人操作，請立即修改密碼，並洽單位人事或系統管理者。\n\n"
+        "人事服務網 eCPA（本信由系統自動寄出，請勿直接回覆）"
+    ) % {"account": masked_id or "-", "new": new_email}
+    send_mail(subject, body, None, [old_email])
+
+
 def first_signin_request(
     *, national_id_value: str, birthday: dt.date, post_start_date: dt.date, email: str, ip_address: str | None
 ) -> str:
@@ -506,6 +520,15 @@ def profile_update(*, user: User, username: str, email: str, phone: str, ip_addr
                 setattr(locked, name, new_values[name])
             if changed:
                 locked.save(update_fields=changed)
+            if "email" in changed and user.email:
+                # The address is what a forgotten password is sent to: tell the old one, so a change made from a
+                # session someone else took over does not go unnoticed.
+                old_email, new_email = user.email, email
+                transaction.on_commit(
+                    lambda: tasks.send_email_changed_notice.delay(
+                        old_email, national_id.mask(_national_id(user)), new_email
+                    )
+                )
     except IntegrityError:
         # Someone took the same name between the check and the write.
         raise IdentityError({"username": [_("此帳號已有人使用，請改用其他帳號")]}) from None

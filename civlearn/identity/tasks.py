@@ -16,3 +16,11 @@ def send_verification_mail(verification_id: int, token: str, code: str) -> None:
     from civlearn.identity import services
 
     services.verification_mail_send(verification_id=verification_id, token=token, code=code)
+
+
+@shared_task(name="identity.send_email_changed_notice", ignore_result=True)
+def send_email_changed_notice(old_email: str, masked_id: str, new_email: str) -> None:
+    """Tell the previous address that the account's e-mail changed. Running twice sends the notice twice."""
+    from civlearn.identity import services
+
+    services.email_changed_notice_send(old_email=old_email, masked_id=masked_id, new_email=new_email)

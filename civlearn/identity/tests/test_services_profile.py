@@ -109,3 +109,18 @@ def test_account_name_set_keeps_email_and_phone(learner):
     learner.refresh_from_db()
     assert (learner.username, learner.email) == ("Wang2024", "xiaoming@example.tw")
     assert AuditEvent.objects.get().action == "identity.account_name_changed"
+
+
+def test_an_email_change_is_announced_to_the_old_address(learner, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _update(learner, email="new@example.tw")
+    [notice] = mailoutbox
+    assert notice.to == ["xiaoming@example.tw"]
+    assert notice.subject == "人事服務網 eCPA 電子郵件已變更"
+    assert "A12345****" in notice.body
+    assert "A123456789" not in notice.body
+    assert "new@example.tw" in notice.body
+    # Saving other fields sends nothing
+    with django_capture_on_commit_callbacks(execute=True):
+        _update(learner, phone="0912345678")
+    assert len(mailoutbox) == 1
