@@ -112,7 +112,8 @@ def learner(learner_person):
 def hr_officer(agency):
     from civlearn.identity.models import AgencyRole
 
-    user = make_account(make_person(agency, "B220000005", "林人事", email="hr@example.tw"))
+    # A number with a valid check digit (B220000005 was not), so code that validates IDs treats it as real.
+    user = make_account(make_person(agency, "B220000019", "林人事", email="hr@example.tw"))
     AgencyRole.objects.create(user=user, agency=agency, role=AgencyRole.HR_OFFICER)
     return user
 
