@@ -356,6 +356,16 @@ def test_hr_officer_cannot_pull_a_person_from_another_agency(hr_officer, agency,
     assert snapshot() == before
 
 
+def test_hr_scope_reaches_sub_agencies_at_any_depth(hr_officer, agency, sub_agency):
+    Agency.objects.create(code="A09600011Q", name="進修部教務組", parent=sub_agency)
+    rows = [ROWS[0], person_row(機關代碼="A09600011Q")]
+
+    result = import_persons(csv_file(rows), actor=hr_officer)
+
+    assert errors_of(result) == []
+    assert Person.objects.get(national_id="A123456789").agency.code == "A09600011Q"
+
+
 def test_hr_role_without_sub_agencies_does_not_reach_them(hr_officer, agency, sub_agency):
     hr_officer.agency_roles.update(include_subagencies=False)
     rows = [ROWS[0], person_row(機關代碼="A09600001Q")]
