@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import psycopg
 from django.conf import settings
 from django.core import signing
 from django.db import connection, transaction
@@ -142,8 +143,11 @@ RETURNING COALESCE((SELECT credit FROM clock), 0), reading_ms
 
 def _credit_postgresql(enrolment_id: int, user_id: int, now: int, credit_from: int, credit_to: int) -> tuple[int, int]:
     params = {"enrolment": enrolment_id, "user": user_id, "now": now, "from": credit_from, "to": credit_to}
-    with connection.cursor() as cursor:
-        cursor.execute(_BEAT_SQL, params)
+    connection.ensure_connection()
+    # A server-side-binding cursor on Django's own connection (same transaction state), so the statement can be
+    # prepared once per connection: PostgreSQL then skips parsing and planning the CTE on every beat.
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(_BEAT_SQL, params, prepare=True)
         row = cursor.fetchone()
     if row is None:
         raise HeartbeatRefused("找不到此選課紀錄")
