@@ -108,7 +108,12 @@ def test_first_signin_to_custom_account(transactional_db, page, live_server, smt
     # 十一: sign out, then sign in again with the custom account
     page.get_by_role("button", name="登出").click()
     page.get_by_text("您已登出").wait_for()
-    _password_signin(page, "lixinren90", GOOD_PASSWORD)
+    # ... this time with the keyboard only: type, Tab to the password, Enter submits
+    page.get_by_role("region", name="帳號密碼登入").get_by_label("帳號", exact=True).focus()
+    page.keyboard.type("lixinren90")
+    page.keyboard.press("Tab")
+    page.keyboard.type(GOOD_PASSWORD)
+    page.keyboard.press("Enter")
     page.get_by_role("heading", name="個人資料修改").wait_for()
     assert page.locator("#signin-count").inner_text() == "這是您第2次登入"
     assert page.get_by_label("自訂帳號").input_value() == "LiXinren90"
