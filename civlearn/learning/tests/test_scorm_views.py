@@ -216,6 +216,7 @@ def test_provider_uploads_previews_and_publishes(
     assert response.status_code == 302 and response["Location"] == f"/elearn/provide/scorm/{package.pk}/"
     html = client.get(response["Location"]).content.decode()
     assert "SCORM 2004 4th Edition" in html and "草稿（僅供預覽）" in html and "sco2/index.html" in html
+    assert f"{clock.now().year - 1911}/" in client.get("/elearn/provide/scorm/").content.decode()  # ROC year
     preview = client.get(f"/elearn/provide/scorm/{package.pk}/preview/").content.decode()
     assert "預覽（不記錄學習紀錄）" in preview and "scorm-frame" in preview
     client.post(f"/elearn/provide/scorm/{package.pk}/publish")
@@ -232,10 +233,9 @@ def test_a_refused_upload_names_the_problem_at_the_field_and_keeps_nothing(clien
     assert response.status_code == 400
     assert (
         '<ul class="errorlist" id="id_package_error">'
-        "<li>壓縮檔的最上層沒有 imsmanifest.xml，這不是 SCORM 套件</li></ul>"
-        in html
+        "<li>壓縮檔的最上層沒有 imsmanifest.xml，這不是 SCORM 套件</li></ul>" in html
     )
-    assert 'aria-describedby="id_package_helptext id_package_error"' in html or 'aria-invalid="true"' in html
+    assert 'aria-invalid="true" aria-describedby="id_package_helptext id_package_error" id="id_package"' in html
     assert not Unit.objects.filter(course=scorm_course).exists()
     wrong = io.BytesIO(b"x")
     wrong.name = "course.rar"
