@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import time
 
 from django import forms
 from django.conf import settings
@@ -26,6 +25,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from civlearn.core import clock
 from civlearn.core.services import client_ip
 from civlearn.identity import signin_certificate as cert_signin
 from civlearn.identity import signin_passkey, throttle, views
@@ -226,13 +226,13 @@ def _origins(request) -> list[str]:
 
 
 def _keep_challenge(request, key: str, challenge: bytes) -> None:
-    request.session[key] = {"value": base64.urlsafe_b64encode(challenge).decode(), "at": time.time()}
+    request.session[key] = {"value": base64.urlsafe_b64encode(challenge).decode(), "at": clock.now().timestamp()}
 
 
 def _take_challenge(request, key: str) -> bytes | None:
     """The ceremony's challenge, once: it leaves the session whatever the outcome."""
     kept = request.session.pop(key, None)
-    if not kept or time.time() - kept.get("at", 0) > signin_passkey.TIMEOUT_MS / 1000:
+    if not kept or clock.now().timestamp() - kept.get("at", 0) > signin_passkey.TIMEOUT_MS / 1000:
         return None
     return base64.urlsafe_b64decode(kept["value"])
 

@@ -87,3 +87,22 @@ def test_passkey_signin_with_garbage_is_a_clear_400(client, db):
     response = client.post("/ecpa/signin/passkey", data="not json", content_type="application/json")
     assert response.status_code == 400
     assert response.json()["error"].startswith("通行金鑰登入失敗")
+
+
+def test_a_passkey_challenge_older_than_its_timeout_is_refused(client, learner, settings):
+    import datetime as dt
+
+    from civlearn.core import clock
+
+    settings.WEBAUTHN_RP_ID = "testserver"
+    authenticator = SoftAuthenticator("testserver")
+    client.force_login(learner)
+    _reauthenticate(client)
+    _register(client, authenticator)
+    client.post("/ecpa/signout")
+    options = _json(client, "/ecpa/signin/passkey/options").json()
+    assertion = authenticator.get(json.dumps(options), origin=ORIGIN)
+    clock.advance(dt.timedelta(seconds=181))
+    response = _json(client, "/ecpa/signin/passkey", {"credential": assertion})
+    assert (response.status_code, response.json()) == (400, {"error": "通行金鑰登入已逾時，請重新操作"})
+    assert "_auth_user_id" not in client.session
