@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civlearn.core import clock, rocdate
-from civlearn.hours import batch, jobs
+from civlearn.hours import batch, jobs, xlsx_stream
 from civlearn.hours.models import ImportJob, LedgerEntry
 from civlearn.registry.models import Agency
 
@@ -168,8 +168,17 @@ def export(request):
         roc_year = int(request.GET.get("year", ""))
     except (ValueError, Agency.DoesNotExist) as exc:
         raise Http404("請選擇學習機關(構)與年度") from exc
-    encoding = "big5" if request.GET.get("encoding") == "big5" else "utf-8"
+    encoding = request.GET.get("encoding", "utf-8")
     year = roc_year + rocdate.ROC_OFFSET
+    if encoding == "xlsx":
+        rows = [batch.header_row(), *map(batch.row_values, export_records(institution=institution, year=year))]
+        response = HttpResponse(
+            xlsx_stream.write(rows, sheet_name=f"{roc_year}年度學習時數"),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="hours-{institution.code}-{roc_year}.xlsx"'
+        return response
+    encoding = "big5" if encoding == "big5" else "utf-8"
     response = StreamingHttpResponse(
         batch.write_csv(export_records(institution=institution, year=year), encoding=encoding),
         content_type=f"text/csv; charset={'big5' if encoding == 'big5' else 'utf-8'}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
@@ -256,3 +257,20 @@ def test_export_refuses_another_institution(client, provider, other_agency):
     response = client.get("/lifelong/institution/export", {"institution": other_agency.pk, "year": 113})
 
     assert response.status_code == 404
+
+
+def test_export_as_xlsx_holds_the_same_25_columns(
+    client, provider, agency, learner_person, django_capture_on_commit_callbacks
+):
+    from openpyxl import load_workbook
+
+    signed_in(client, provider)
+    post_file(client, agency, csv_file(csv_line()), django_capture_on_commit_callbacks)
+
+    response = client.get("/lifelong/institution/export", {"institution": agency.pk, "year": 113, "encoding": "xlsx"})
+
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert sheet.title == "113年度學習時數"
+    assert list(rows[0]) == batch.header_row()
+    assert [value or "" for value in rows[1]] == csv_line().split(",")
