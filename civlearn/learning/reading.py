@@ -143,12 +143,21 @@ RETURNING COALESCE((SELECT credit FROM clock), 0), reading_ms
 
 def _credit_postgresql(enrolment_id: int, user_id: int, now: int, credit_from: int, credit_to: int) -> tuple[int, int]:
     params = {"enrolment": enrolment_id, "user": user_id, "now": now, "from": credit_from, "to": credit_to}
-    connection.ensure_connection()
+    raw = connection.connection
+    if raw is None or raw.closed or raw.broken:
+        # Bypassing Django's cursor also bypasses its error bookkeeping: reconnect here after a lost connection.
+        connection.close()
+        connection.ensure_connection()
+        raw = connection.connection
     # A server-side-binding cursor on Django's own connection (same transaction state), so the statement can be
     # prepared once per connection: PostgreSQL then skips parsing and planning the CTE on every beat.
-    with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(_BEAT_SQL, params, prepare=True)
-        row = cursor.fetchone()
+    try:
+        with psycopg.Cursor(raw) as cursor:
+            cursor.execute(_BEAT_SQL, params, prepare=True)
+            row = cursor.fetchone()
+    except psycopg.OperationalError:
+        connection.close()
+        raise
     if row is None:
         raise HeartbeatRefused("找不到此選課紀錄")
     return int(row[0]), int(row[1])

@@ -268,3 +268,18 @@ def test_concurrent_tabs_on_postgresql_never_double_count_and_are_never_refused(
     credited = reading_ms(enrolment)
     assert 0 < credited <= elapsed_ms
     assert credited >= elapsed_ms - 1500  # the threads started within the first half second
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lost_database_connection_is_replaced_on_the_next_beat(consenting_learner, course):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the PostgreSQL path uses the raw connection; SQLite's in-memory test database dies with it")
+    enrolment = enrol(user=consenting_learner, course=course)
+    token = reading_stream_open(enrolment=enrolment)
+    # given the server's connection was closed under it (a database restart, an idle timeout)
+    connection.ensure_connection()
+    connection.connection.close()
+    # then the next beat still works
+    assert heartbeat_credit(token=token).reading_ms >= 0
