@@ -194,8 +194,7 @@ from civlearn.learning.models_progress import (  # noqa: E402  (kept in its own 
     QuestionnaireResponse,
     TestAttempt,
 )
-
-from civlearn.learning.scorm.models import ScormAttempt, ScormPackage, Sco  # noqa: E402, F401
+from civlearn.learning.scorm.models import Sco, ScormAttempt, ScormPackage  # noqa: E402, F401
 
 __all__ = [
     "Certificate",
