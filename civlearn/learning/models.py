@@ -211,3 +211,5 @@ __all__ = [
     "Zone",
     "search_normalize",
 ]
+
+from civlearn.learning.models_home import CoursePackage, LearningGoal, MemberProfile  # noqa: E402, F401
