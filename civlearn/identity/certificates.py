@@ -281,6 +281,28 @@ def _crls() -> list[crl.CertificateList]:
     return parsed
 
 
+def _crls_for_path(certificate: x509.Certificate, known: list[x509.Certificate]) -> list[crl.CertificateList]:
+    """Only the CRLs issued by a CA on this certificate's way up to its anchor.
+
+    The validator scans every CRL it is given against every certificate it meets (and validates the issuers of
+    unrelated CRLs too), so the CRLs of other CAs (GCA's when a citizen card signs in) would only cost time. The
+    government PKI issues its CRLs directly (no indirect CRLs), so the issuer names of the path are enough.
+    """
+    crls = _crls()
+    if not crls:
+        return crls
+    by_subject = {c.subject.hashable: c for c in known}
+    issuers: set[str] = set()
+    name = certificate.issuer
+    while name.hashable not in issuers:
+        issuers.add(name.hashable)
+        parent = by_subject.get(name.hashable)
+        if parent is None or parent.self_signed != "no":
+            break
+        name = parent.issuer
+    return [c for c in crls if c["tbs_cert_list"]["issuer"].hashable in issuers]
+
+
 def _run(coroutine):
     """Run a coroutine to completion from synchronous code, also when the calling thread has a running loop."""
     try:
@@ -348,7 +370,7 @@ def validate(certificate: x509.Certificate, *, intermediates: list[x509.Certific
         allow_fetching=settings.CERT_FETCH_REVOCATION,
         fetcher_backend=fetcher_backend,
         # A list (even empty) rather than None: "require" with nothing to check must fail at validation, not here.
-        crls=_crls(),
+        crls=_crls_for_path(certificate, anchors + configured + list(intermediates or [])),
         ocsps=[],
         revocation_mode=settings.CERT_REVOCATION_MODE,
     )
