@@ -1,0 +1,50 @@
+"""Points (學習點) and levels (LV.n). The rules are in docs/points-and-levels.md; keep the two in step.
+
+Points are computed from the learner's enrolments every time, never stored, so they cannot drift from the
+record they come from: one point per full minute of credited reading time in each enrolment, plus
+POINTS_PER_COMPLETION for each completed course."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from civlearn.learning.models import Enrolment
+
+POINTS_PER_COMPLETION = 20
+# LEVEL_THRESHOLDS[n - 1] = the points at which LV.n starts.
+LEVEL_THRESHOLDS = (0, 60, 150, 300, 500, 800, 1200, 1700, 2300, 3000)
+
+
+@dataclass(frozen=True)
+class Standing:
+    points: int
+    level: int
+    next_level_at: int | None
+
+    @property
+    def to_next_level(self) -> int | None:
+        return None if self.next_level_at is None else self.next_level_at - self.points
+
+
+def level_for(points: int) -> int:
+    level = 1
+    for number, threshold in enumerate(LEVEL_THRESHOLDS, start=1):
+        if points >= threshold:
+            level = number
+    return level
+
+
+def points_for(*, reading_minutes_per_enrolment: list[int], completions: int) -> int:
+    return sum(reading_minutes_per_enrolment) + POINTS_PER_COMPLETION * completions
+
+
+def standing_of(*, user) -> Standing:
+    """The learner's points and level (one query)."""
+    # Full minutes count per enrolment: the sum of floors, not the floor of the sum.
+    rows = Enrolment.objects.filter(user=user).values_list("reading_ms", "completed_at")
+    minutes = [reading_ms // 60_000 for reading_ms, _ in rows]
+    completions = sum(1 for _, completed_at in rows if completed_at is not None)
+    points = points_for(reading_minutes_per_enrolment=minutes, completions=completions)
+    level = level_for(points)
+    next_at = LEVEL_THRESHOLDS[level] if level < len(LEVEL_THRESHOLDS) else None
+    return Standing(points=points, level=level, next_level_at=next_at)

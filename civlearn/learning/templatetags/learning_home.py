@@ -1,0 +1,20 @@
+"""The learner's badge in the e等公務園+ header: "Hi 名字 LV.n 點數 個人專區" (`{% load learning_home %}`)."""
+
+from __future__ import annotations
+
+from django import template
+
+from civlearn.learning.models_home import MemberProfile
+from civlearn.learning.points import standing_of
+
+register = template.Library()
+
+
+@register.inclusion_tag("learning/home/_badge.html", takes_context=True)
+def learner_badge(context) -> dict:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"show": False, "request": request}
+    nickname = MemberProfile.objects.filter(user=user).values_list("nickname", flat=True).first()
+    return {"show": True, "request": request, "name": nickname or user.display_name, "standing": standing_of(user=user)}

@@ -1,0 +1,17 @@
+"""個人專區 URLs, included under /elearn/home/ in the learning namespace."""
+
+from django.urls import path
+
+from civlearn.learning import views_home
+
+urlpatterns = [
+    path("", views_home.home_view, name="home"),
+    path("profile/", views_home.profile_view, name="home_profile"),
+    path("profile/photo", views_home.photo_view, name="home_photo"),
+    path("profile/photo/upload", views_home.photo_upload_view, name="home_photo_upload"),
+    path("profile/photo/remove", views_home.photo_remove_view, name="home_photo_remove"),
+    path("goals/", views_home.goals_view, name="home_goals"),
+    path("records/", views_home.records_view, name="home_records"),
+    path("records/charts/", views_home.charts_view, name="home_charts"),
+    path("records/history/", views_home.history_view, name="home_history"),
+]
