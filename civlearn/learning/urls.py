@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from civlearn.learning import views, views_media
 
@@ -28,4 +28,5 @@ urlpatterns = [
     path("certificates/<str:number>.pdf", views_media.certificate_pdf_view, name="certificate_pdf"),
     path("verify/", views_media.verify_form_view, name="certificate_verify"),
     path("verify/<str:code>/", views_media.verify_view, name="certificate_verify_code"),
+    path("home/", include("civlearn.learning.urls_home")),
 ]
