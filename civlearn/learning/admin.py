@@ -2,6 +2,7 @@
 questions inline, a question with its choices inline."""
 
 from django.contrib import admin
+from django.db import models
 
 from civlearn.learning.categories import category_name
 from civlearn.learning.models import (
@@ -15,10 +16,14 @@ from civlearn.learning.models import (
     Zone,
 )
 
+# Video addresses typed without a scheme are taken as https (Django 6's default, chosen now).
+URL_HTTPS = {models.URLField: {"assume_scheme": "https"}}
+
 
 class UnitInline(admin.StackedInline):
     model = Unit
     extra = 0
+    formfield_overrides = URL_HTTPS
     fields = ["order", "kind", "title", "body", "video_file", "video_url", "pass_mark", "max_attempts"]
     show_change_link = True
 
@@ -49,6 +54,7 @@ class UnitAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["title", "course__title", "course__code"]
     inlines = [QuestionInline]
+    formfield_overrides = URL_HTTPS
 
 
 class ChoiceInline(admin.TabularInline):
