@@ -51,7 +51,9 @@ def verification_url(certificate: Certificate) -> str:
 def qr_svg(url: str) -> str:
     """An inline SVG QR code for the verification address."""
     buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="svg", scale=4, border=2, xmldecl=False, svgns=True)
+    segno.make(url, error="m").save(
+        buffer, kind="svg", scale=4, border=2, xmldecl=False, svgns=True, title="證書查驗網址 QR 碼"
+    )
     return buffer.getvalue().decode("utf-8")
 
 
