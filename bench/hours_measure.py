@@ -196,7 +196,8 @@ def part_xlsx(rows: int) -> dict:
     from civlearn.hours.views_institution import _EXPORT_FIELDS
 
     started = time.perf_counter()
-    records = LedgerEntry.objects.filter(year=2024).order_by("id").values(*_EXPORT_FIELDS)[:rows]
+    # The first `rows` records by id: the layout and the writer are what is measured, not a filter's plan.
+    records = LedgerEntry.objects.order_by("id").values(*_EXPORT_FIELDS)[:rows]
     table = [batch.header_row()]
     for row in records.iterator(chunk_size=5000):
         row["national_id"] = row.pop("person__national_id")

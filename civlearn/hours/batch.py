@@ -561,9 +561,16 @@ def header_row() -> list[str]:
     return [("*" if c.required else "") + c.header for c in COLUMNS]
 
 
+@lru_cache(maxsize=1024)
 def _hours_text(value: Decimal) -> str:
     # normalize() turns 2.00 into 2 and 1.50 into 1.5; format "f" keeps 20 from becoming 2E+1.
     return format(value.normalize(), "f")
+
+
+@lru_cache(maxsize=8192)
+def _moment_texts(moment: dt.datetime, zone: ZoneInfo) -> tuple[str, str]:
+    local = moment.astimezone(zone)
+    return rocdate.format_dashed(local.date()), local.strftime("%H:%M:%S")
 
 
 def row_values(record: Mapping[str, object]) -> list[str]:
@@ -573,9 +580,8 @@ def row_values(record: Mapping[str, object]) -> list[str]:
     for prefix in ("course_start", "course_end", "actual_start", "actual_end"):
         moment = record.get(prefix)
         if isinstance(moment, dt.datetime):
-            local = moment.astimezone(zone)
-            out[prefix + "_date"] = rocdate.format_dashed(local.date())
-            out[prefix + "_time"] = local.strftime("%H:%M:%S")
+            # Exports repeat the same few course times on many rows.
+            out[prefix + "_date"], out[prefix + "_time"] = _moment_texts(moment, zone)
     for column in COLUMNS:
         if column.key in out:
             continue
