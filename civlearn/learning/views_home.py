@@ -21,6 +21,8 @@ from civlearn.learning.views import member_required
 
 
 class ProfileForm(forms.ModelForm):
+    website = forms.URLField(label="個人網站(臉書網站)", required=False, assume_scheme="https", max_length=200)
+
     class Meta:
         model = MemberProfile
         fields = [

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from civlearn.learning.models_home import MemberProfile
-from civlearn.learning.points import standing_of
+from civlearn.learning.points import badge_of
 
 register = template.Library()
 
@@ -16,5 +15,5 @@ def learner_badge(context) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"show": False, "request": request}
-    nickname = MemberProfile.objects.filter(user=user).values_list("nickname", flat=True).first()
-    return {"show": True, "request": request, "name": nickname or user.display_name, "standing": standing_of(user=user)}
+    nickname, standing = badge_of(user=user)
+    return {"show": True, "request": request, "name": nickname or user.display_name, "standing": standing}

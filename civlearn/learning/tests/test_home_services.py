@@ -146,6 +146,8 @@ def test_points_are_full_minutes_per_enrolment_plus_twenty_per_completion(consen
     # then points = 10 + 59 + 20
     standing = points.standing_of(user=consenting_learner)
     assert (standing.points, standing.level, standing.next_level_at, standing.to_next_level) == (89, 2, 150, 61)
+    # and the header badge's one-query sum agrees
+    assert points.badge_of(user=consenting_learner) == ("", standing)
 
 
 def test_a_new_learner_is_level_one_with_no_points(learner):
