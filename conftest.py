@@ -29,6 +29,18 @@ CHROMIUM_ARGS = [
 ]
 
 
+def pytest_collection_modifyitems(items):
+    # A transactional test (live server, browser) ends by flushing every table, which would also wipe the reference
+    # data that migrations load (category code tables, requirement rules, connected systems) for the tests after it.
+    # Serialized rollback restores that data at the start of each such test.
+    for item in items:
+        names = getattr(item, "fixturenames", None)
+        if names is None or "django_db_serialized_rollback" in names:
+            continue
+        if "live_server" in names or "transactional_db" in names:
+            names.append("django_db_serialized_rollback")
+
+
 @pytest.fixture(autouse=True)
 def _reset_clock_and_cache():
     from django.core.cache import cache
@@ -132,23 +144,6 @@ def operator(db):
     from civlearn.identity.models import User
 
     return User.objects.create_superuser("operator", PASSWORD, email="ops@example.tw")
-
-
-@pytest.fixture(autouse=True)
-def _hours_seed_data_after_flush(request):
-    """A transactional test (live server, browser) starts from the database the previous one flushed, and
-    serialized rollback does not restore it here (the connection the test uses carries no serialized contents).
-    Put back the data migrations of hours (code tables, summary rows, rules) that recording hours needs."""
-    marker = request.node.get_closest_marker("django_db")
-    transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
-        name in request.fixturenames for name in ("transactional_db", "live_server")
-    )
-    if transactional:
-        request.getfixturevalue("transactional_db" if marker is None else "_django_db_helper")
-        from civlearn.hours.tests.factories import ensure_seed_data
-
-        ensure_seed_data()
-    yield
 
 
 # ---- a real SMTP server on localhost ------------------------------------------------------------------------
