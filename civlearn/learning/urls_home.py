@@ -15,3 +15,16 @@ urlpatterns = [
     path("records/charts/", views_home.charts_view, name="home_charts"),
     path("records/history/", views_home.history_view, name="home_history"),
 ]
+
+# 我教的課 (provider staff)
+from civlearn.learning import views_provider  # noqa: E402
+
+urlpatterns += [
+    path("teach/", views_provider.teach_list_view, name="teach"),
+    path("teach/<str:code>/", views_provider.teach_course_view, name="teach_course"),
+    path("teach/<str:code>/publish", views_provider.teach_publish_view, name="teach_publish"),
+    path("teach/<str:code>/units/add", views_provider.teach_unit_add_view, name="teach_unit_add"),
+    path("teach/<str:code>/units/<int:unit_id>/", views_provider.teach_unit_view, name="teach_unit"),
+    path("teach/<str:code>/results/", views_provider.teach_results_view, name="teach_results"),
+    path("teach/<str:code>/results.<str:fmt>", views_provider.teach_export_view, name="teach_export"),
+]
