@@ -4,6 +4,7 @@ and what happens without consent."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
@@ -234,3 +235,27 @@ def test_completion_is_audited(consenting_learner, course):
         )
     )
     assert actions == ["learning.enrolled", "learning.completed", "learning.hours_posted"]
+
+
+def test_a_ledger_refusal_never_undoes_the_completion_and_is_retried(consenting_learner, agency):
+    from django.core.management import call_command
+
+    from civlearn.learning.models import Course
+
+    # given a course whose category code the portal's code table does not know
+    course = make_course(agency, code="EL-BADCODE", category_code="99999")
+    enrolment = enrol(user=consenting_learner, course=course)
+    read_enough(enrolment)
+    # when it is completed
+    assert completion_evaluate(enrolment=enrolment) is True
+    enrolment.refresh_from_db()
+    # then the completion and certificate stand, the posting is marked failed and nothing reached the ledger
+    assert enrolment.completed_at is not None and enrolment.certificate.number
+    assert enrolment.hours_status == Enrolment.HOURS_FAILED
+    assert entries(consenting_learner) == []
+    # and once the operator fixes the code, the periodic command posts it
+    Course.objects.filter(pk=course.pk).update(category_code="339")
+    call_command("learning_post_hours", stdout=io.StringIO())
+    enrolment.refresh_from_db()
+    assert enrolment.hours_status == Enrolment.HOURS_POSTED
+    assert [e.category_code for e in entries(consenting_learner)] == ["339"]
