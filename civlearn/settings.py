@@ -151,8 +151,10 @@ LOGIN_URL = "identity:signin"
 LOGIN_REDIRECT_URL = "identity:my_area"
 LOGOUT_REDIRECT_URL = "identity:signin"
 
+ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 2)
+ARGON2_MEMORY_KIB = env_int("ARGON2_MEMORY_KIB", 19456)
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "civlearn.identity.hashers.TunedArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 if TESTING:
