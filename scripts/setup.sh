@@ -42,7 +42,9 @@ python_env() {
   have=$(cat .venv/.civlearn-lock 2>/dev/null || true)
   if [ "$want" != "$have" ]; then
     echo "civlearn: installing pinned dependencies (requirements.lock)"
+    # This machine's pip configuration names local mirrors that may be absent; pip warns about each one.
     .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.lock \
+      2> >(grep -v "is ignored: it is neither a file nor a directory" >&2) \
       || die "pip could not install requirements.lock"
     echo "$want" > .venv/.civlearn-lock
   fi
