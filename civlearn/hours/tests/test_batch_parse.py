@@ -323,3 +323,23 @@ def test_error_report_csv():
     data = batch.error_report_csv([{"row": 2, "column": "學習性質", "value": "9", "message": "學習性質代碼不正確"}])
 
     assert data.decode("utf-8-sig").splitlines() == ["列,欄位,值,錯誤說明", "2,學習性質,9,學習性質代碼不正確"]
+
+
+def test_the_streamed_xlsx_writer_round_trips_text_numbers_and_blanks():
+    import io
+
+    from openpyxl import load_workbook
+
+    from civlearn.hours import xlsx_stream
+
+    rows = [["名稱", "時數", "備註"], ['A&B <課程> "引號"', Decimal("1.5"), None], ["  前後空白 ", 2, ""]]
+
+    data = xlsx_stream.write(rows, sheet_name="113年度學習時數")
+
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert sheet.title == "113年度學習時數"
+    assert list(sheet.iter_rows(values_only=True)) == [
+        ("名稱", "時數", "備註"),
+        ('A&B <課程> "引號"', 1.5, None),
+        ("  前後空白 ", 2, None),
+    ]
