@@ -213,6 +213,8 @@ def test_golf_scorm12_from_start_to_passed_quiz_with_exit_and_resume(
     for _ in range(3):
         launch.locator("#butNext").click()
     expect(launch.locator("#contentFrame")).to_have_attribute("src", "../Playing/OtherScoring.html")
+    # golf reports whole seconds: stay a little over one so the session time is not zero
+    page.wait_for_timeout(1200)
     launch.locator("#butExit").click()
     expect(page.locator(".scorm-ended")).to_contain_text("已離開本單元")
     # then the bookmark, the suspended exit and the session time are stored
@@ -231,6 +233,7 @@ def test_golf_scorm12_from_start_to_passed_quiz_with_exit_and_resume(
         launch.locator("#butNext").click()
     expect(launch.locator("#contentFrame")).to_have_attribute("src", re.compile(r"assessmenttemplate\.html"))
     answer_golf_quiz_correctly(page)
+    page.wait_for_timeout(1200)
     launch.locator("#butExit").click()
     expect(page.locator(".scorm-ended")).to_be_visible()
     # then the SCO is passed with its score, the times of both sessions are summed, and the course completes
