@@ -212,4 +212,11 @@ __all__ = [
     "search_normalize",
 ]
 
-from civlearn.learning.models_home import CoursePackage, LearningGoal, MemberProfile  # noqa: E402, F401
+from civlearn.learning.models_home import (  # noqa: E402, F401
+    CoursePackage,
+    LearningGoal,
+    MemberProfile,
+    OutboundBatch,
+    OutboundDestination,
+    OutboundItem,
+)

@@ -13,6 +13,7 @@ from civlearn.hours import selectors as hours_selectors
 from civlearn.identity import selectors as identity_selectors
 from civlearn.learning.dashboard import CourseCard, course_cards
 from civlearn.learning.models import Enrolment
+from civlearn.learning.outbound import last_uploads
 from civlearn.learning.profile import profile_get_or_create
 
 
@@ -54,6 +55,7 @@ def records_of(*, user) -> Records:
     cards = course_cards(user=user)
     unfinished = [c for c in cards if c.enrolment.completed_at is None]
     uploads = [Upload("終身學習時數最後上傳時間", last_portal_upload(user=user))]
+    uploads += [Upload(label, at) for label, at in last_uploads(user=user)]
     return Records(
         platform_id=profile.platform_id,
         signin_count=info.count,
