@@ -49,7 +49,7 @@ function init(args)
 end
 
 function request()
-  return wrk.format("POST", "/elearn/heartbeat",
+  return wrk.format("POST", "%(path)s",
     {["Content-Type"] = "application/x-www-form-urlencoded"}, tokens[math.random(#tokens)])
 end
 
@@ -237,7 +237,12 @@ def main() -> None:
         hello = parse(output)
         # Tokens are signed just before the run: a stream older than 3 minutes earns nothing (the gap rule).
         prepare(options.learners, tokens)
-        script.write_text(LUA % {"tokens": tokens})
+        echo_script = workdir / "echo.lua"
+        echo_script.write_text(LUA % {"tokens": tokens, "path": "/bench/echo"})
+        output, echo_cpu, _ = measured(lambda: wrk([*common, "-s", str(echo_script), base]), server.pid)
+        echo = parse(output)
+        prepare(options.learners, tokens)  # fresh tokens again: the echo run took a while
+        script.write_text(LUA % {"tokens": tokens, "path": "/elearn/heartbeat"})
         output, beat_cpu, beat_pg_cpu = measured(lambda: wrk([*common, "-s", str(script), base]), server.pid)
         beat = parse(output)
         for line in output.splitlines():
@@ -255,12 +260,14 @@ def main() -> None:
     print(f"learners: {options.learners}, wrk -t2 -c{options.connections} -d{options.duration}s, "
           f"granian WSGI {options.workers} workers, PostgreSQL (CONN_MAX_AGE on)")  # fmt: skip
     print(f"hello      : {hello['rate']:8.0f} req/s  p99 {hello['p99_ms']:6.2f} ms")
+    print(f"echo (POST): {echo['rate']:8.0f} req/s  p99 {echo['p99_ms']:6.2f} ms")
     print(f"heartbeat  : {beat['rate']:8.0f} req/s  p99 {beat['p99_ms']:6.2f} ms  "
           f"credited {beat['credited']} / uncredited {beat['uncredited']} / failed {beat['failed']}")  # fmt: skip
     hello_ms = 1000 * hello_cpu / hello["requests"]
     beat_ms = 1000 * beat_cpu / beat["requests"]
     beat_pg_ms = 1000 * beat_pg_cpu / beat["requests"]
-    print(f"CPU per request: hello {hello_ms:.2f} ms (server); heartbeat {beat_ms:.2f} ms (server) "
+    echo_ms = 1000 * echo_cpu / echo["requests"]
+    print(f"CPU per request: hello {hello_ms:.2f} ms (server); echo {echo_ms:.2f} ms (server); heartbeat {beat_ms:.2f} ms (server) "
           f"+ {beat_pg_ms:.2f} ms (PostgreSQL backends)")  # fmt: skip
     cores = os.cpu_count() or 1
     print(f"what {cores} cores could serve if nothing else ran (CPU bound, wrk's own CPU not counted): "
