@@ -12,6 +12,21 @@ from civlearn.hours.tests.factories import record
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
+@pytest.fixture(autouse=True)
+def _seed_tables():
+    """A transactional test that ran before may have flushed the data migrations' rows: put them back."""
+    import importlib
+
+    from django.apps import apps
+
+    from civlearn.hours import rules
+    from civlearn.hours.models import CategoryTable
+
+    if not CategoryTable.objects.exists():
+        importlib.import_module("civlearn.hours.migrations.0002_seed_tables_and_rules").seed(apps, None)
+    rules.invalidate()
+
+
 def shot(page, name):
     folder = os.environ.get("HOURS_SCREENSHOTS")
     if folder:
