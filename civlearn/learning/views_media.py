@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from civlearn.core.decorators import session_free
 from civlearn.learning.certificates import certificate_pdf, normalize_code, qr_svg, verification_url
 from civlearn.learning.completion import completion_evaluate
 from civlearn.learning.models import Certificate, Enrolment, Unit
@@ -23,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 # navigator.sendBeacon cannot send the CSRF header. The signed per-page-view token is the credential instead:
 # it names one enrolment of one learner, and the credit it can earn is bounded by the server's own clock.
+@session_free
 @csrf_exempt
 @require_POST
 def heartbeat_view(request):
