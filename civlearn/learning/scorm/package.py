@@ -44,7 +44,9 @@ def max_ratio() -> int:
 
 
 def scorm_root() -> Path:
-    return Path(getattr(settings, "SCORM_ROOT", None) or Path(settings.VAR_DIR) / "scorm")
+    # An empty SCORM_ROOT= line in .env gives Path("") == "."; packages never land in the working directory.
+    configured = str(getattr(settings, "SCORM_ROOT", "") or "")
+    return Path(configured) if configured not in ("", ".") else Path(settings.VAR_DIR) / "scorm"
 
 
 def _megabytes(n: int) -> str:

@@ -217,3 +217,11 @@ def test_removing_a_draft_deletes_unit_rows_and_files(provider, scorm_course, sc
     assert not Sco.objects.exists()
     assert not folder.exists()
     assert AuditEvent.objects.filter(action="learning.scorm_removed").count() == 1
+
+
+@pytest.mark.parametrize("value", ["", "."])
+def test_an_empty_scorm_root_setting_falls_back_to_var(settings, value):
+    from civlearn.learning.scorm.package import scorm_root
+
+    settings.SCORM_ROOT = value
+    assert scorm_root() == settings.VAR_DIR / "scorm"
