@@ -19,7 +19,9 @@ from civlearn.learning.services import enrol
 from .conftest import add_questionnaire, add_test, make_course
 from .test_views_browser import session_cookie
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the flush at the end of a transactional test wipes the migration-loaded code tables; this
+# restores them for the next test (and makes the test database keep a serialized copy when run alone).
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def shoot(page, name):

@@ -17,7 +17,9 @@ from conftest import make_account, make_person
 from .test_browser_home import shoot
 from .test_views_browser import session_cookie
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the flush at the end of a transactional test wipes the migration-loaded code tables; this
+# restores them for the next test (and makes the test database keep a serialized copy when run alone).
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_a_provider_builds_publishes_and_follows_a_course(page, live_server, agency, learner):
