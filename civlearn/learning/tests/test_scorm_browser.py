@@ -23,7 +23,9 @@ scorm_dir, provider, scorm_course, enrolled = (
     testing.enrolled,
 )
 
-pytestmark = pytest.mark.browser
+# serialized_rollback: the flush after each live-server test would otherwise wipe the data migrations' rows
+# (category code tables) that later tests rely on.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture

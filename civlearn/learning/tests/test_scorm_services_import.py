@@ -208,7 +208,7 @@ def test_publish_is_audited_once_and_remove_refuses_published(provider, scorm_co
     assert ScormPackage.objects.filter(pk=package.pk).exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_removing_a_draft_deletes_unit_rows_and_files(provider, scorm_course, scorm_dir):
     package = do_upload(provider, scorm_course, testing.package_12())
     folder = scorm_dir / package.storage_key
