@@ -208,11 +208,14 @@ def test_publish_is_audited_once_and_remove_refuses_published(provider, scorm_co
     assert ScormPackage.objects.filter(pk=package.pk).exists()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_removing_a_draft_deletes_unit_rows_and_files(provider, scorm_course, scorm_dir):
+def test_removing_a_draft_deletes_unit_rows_and_files(
+    provider, scorm_course, scorm_dir, django_capture_on_commit_callbacks
+):
     package = do_upload(provider, scorm_course, testing.package_12())
     folder = scorm_dir / package.storage_key
-    package_remove(actor=provider, package=package)
+    # the files go once the transaction commits
+    with django_capture_on_commit_callbacks(execute=True):
+        package_remove(actor=provider, package=package)
     assert not Unit.objects.filter(course=scorm_course).exists()
     assert not Sco.objects.exists()
     assert not folder.exists()
