@@ -145,3 +145,16 @@ def package_save(
             },
         )
     return package
+
+
+def manageable_agencies(user) -> list:
+    """Agencies whose packages `user` may define: the agencies of their HR role (sub-agencies included)."""
+    return sorted(identity_selectors.agencies_managed_by(user, "hr"), key=lambda a: a.code)
+
+
+def packages_managed(user) -> list[CoursePackage]:
+    agencies = manageable_agencies(user)
+    condition = Q(agency__in=agencies)
+    if user.is_staff:
+        condition |= Q(agency__isnull=True)
+    return list(CoursePackage.objects.filter(condition).select_related("agency").prefetch_related("courses"))

@@ -14,6 +14,7 @@ urlpatterns = [
     path("records/", views_home.records_view, name="home_records"),
     path("records/charts/", views_home.charts_view, name="home_charts"),
     path("records/history/", views_home.history_view, name="home_history"),
+    path("packages/", views_home.packages_view, name="home_packages"),
 ]
 
 # 我教的課 (provider staff)

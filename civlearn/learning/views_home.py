@@ -4,14 +4,18 @@ Views parse, call a service or selector, render. Every page is the signed-in lea
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseNotFound
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civlearn.core import clock
-from civlearn.learning import charts
+from civlearn.learning import charts, packages
 from civlearn.learning.dashboard import dashboard_of
 from civlearn.learning.goals import GoalError, goals_progress, goals_set, parse_goal_hours
 from civlearn.learning.models_home import LearningGoal, MemberProfile
@@ -222,3 +226,43 @@ def charts_view(request):
 @member_required
 def history_view(request):
     return render(request, "learning/home/history.html", {"records": records_of(user=request.user), "tab": "history"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def packages_view(request):
+    """套裝課程 an HR office defines for its staff (operators also for everyone)."""
+    agencies = packages.manageable_agencies(request.user)
+    if not agencies and not request.user.is_staff:
+        raise PermissionDenied("您沒有任何機關的人事人員權限")
+    error, values, status = "", {}, 200
+    if request.method == "POST":
+        values = {
+            key: request.POST.get(key, "")
+            for key in ("agency", "title", "courses", "category_codes", "category_hours", "identity_type")
+        }
+        agency = next((a for a in agencies if str(a.pk) == values["agency"]), None)
+        try:
+            if agency is None and not (request.user.is_staff and values["agency"] == ""):
+                raise packages.PackageError("適用機關：請選擇")
+            hours = parse_goal_hours(values["category_hours"], label="類別時數要求") or Decimal(0)
+            package = packages.package_save(
+                actor=request.user,
+                agency=agency,
+                title=values["title"],
+                course_codes=values["courses"].replace(",", " ").split(),
+                category_codes=values["category_codes"],
+                category_hours=hours,
+                identity_type=values["identity_type"],
+            )
+        except (packages.PackageError, GoalError) as exc:
+            error, status = str(exc), 400
+        else:
+            messages.success(request, f"已儲存套裝課程「{package.title}」。")
+            return redirect("learning:home_packages")
+    return render(
+        request,
+        "learning/home/packages.html",
+        {"packages": packages.packages_managed(request.user), "agencies": agencies, "values": values, "error": error},
+        status=status,
+    )

@@ -186,3 +186,36 @@ def test_the_history_lists_each_completion_with_its_certificate(member, client, 
     page = client.get("/elearn/home/records/history/").content.decode()
     assert "性別平等" in page
     assert f"/elearn/certificates/{enrolment.certificate.number}.pdf" in page and "列印證書" in page
+
+
+def test_an_hr_officer_defines_a_package_for_their_agency_and_staff_see_it(client, hr_officer, agency, learner):
+    from civlearn.learning.consent import consent_record
+
+    make_course(agency, code="PK-1", title="行政程序法")
+    client.force_login(hr_officer)
+    response = client.post(
+        "/elearn/home/packages/", {"agency": str(agency.pk), "title": "行政人員套裝課程", "courses": "PK-1"}
+    )
+    assert response["Location"] == "/elearn/home/packages/"
+    consent_record(user=learner, share_hours=True)
+    client.force_login(learner)
+    assert "行政人員套裝課程" in client.get("/elearn/home/").content.decode()
+
+
+def test_a_package_for_another_agency_or_with_an_unknown_course_is_refused(
+    client, other_hr_officer, hr_officer, agency
+):
+    from civlearn.learning.models_home import CoursePackage
+
+    client.force_login(other_hr_officer)
+    response = client.post("/elearn/home/packages/", {"agency": str(agency.pk), "title": "偷渡", "courses": ""})
+    assert response.status_code == 400 and "適用機關：請選擇" in response.content.decode()
+    client.force_login(hr_officer)
+    response = client.post("/elearn/home/packages/", {"agency": str(agency.pk), "title": "套裝", "courses": "NOPE"})
+    assert response.status_code == 400 and "課程代碼：找不到 NOPE" in response.content.decode()
+    assert not CoursePackage.objects.exists()
+
+
+def test_a_learner_without_an_hr_role_cannot_manage_packages(client, learner):
+    client.force_login(learner)
+    assert client.get("/elearn/home/packages/").status_code == 403
