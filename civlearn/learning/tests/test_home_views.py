@@ -219,3 +219,48 @@ def test_a_package_for_another_agency_or_with_an_unknown_course_is_refused(
 def test_a_learner_without_an_hr_role_cannot_manage_packages(client, learner):
     client.force_login(learner)
     assert client.get("/elearn/home/packages/").status_code == 403
+
+
+def test_dashboard_and_records_queries_do_not_grow_with_enrolments(member, client, agency):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    def add(n):
+        course = make_course(agency, code=f"QC-{n}")
+        add_test(course)
+        add_questionnaire(course)
+        enrol(user=member, course=course)
+
+    add(0)
+    complete(member, make_course(agency, code="QC-DONE"))
+    client.get("/elearn/home/")
+    before = (queries("/elearn/home/"), queries("/elearn/home/records/"))
+    for n in range(1, 6):
+        add(n)
+    assert (queries("/elearn/home/"), queries("/elearn/home/records/")) == before
+
+
+def test_the_cards_progress_matches_the_completion_rules(member, agency):
+    from civlearn.learning.assessment import attempt_start, attempt_submit
+    from civlearn.learning.completion import progress_of
+    from civlearn.learning.dashboard import course_cards
+
+    from .conftest import correct_answers
+
+    course = make_course(agency, code="PM-1")
+    test_unit = add_test(course)
+    add_questionnaire(course)
+    enrolment = enrol(user=member, course=course)
+    Enrolment.objects.filter(pk=enrolment.pk).update(reading_ms=5 * 60_000)
+    enrolment.refresh_from_db()
+    assert course_cards(user=member)[0].progress == progress_of(enrolment=enrolment)
+    attempt = attempt_start(user=member, enrolment=enrolment, unit=test_unit)
+    attempt_submit(user=member, attempt=attempt, answers=correct_answers(test_unit))
+    [card] = course_cards(user=member)
+    assert card.progress == progress_of(enrolment=enrolment)
+    assert (card.progress.percent, card.test_passed, card.best_score) == (50, True, 100)
