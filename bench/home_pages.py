@@ -92,8 +92,8 @@ def run(args, CaptureQueriesContext, connection) -> None:
         client.force_login(user)
         for url in ("/elearn/home/", "/elearn/home/records/"):
             client.get(url)
-            from django.db import connections, reset_queries
             from django.conf import settings
+            from django.db import connections, reset_queries
 
             settings.DEBUG = True
             reset_queries()
