@@ -32,13 +32,34 @@ CHROMIUM_ARGS = [
 def pytest_collection_modifyitems(items):
     # A transactional test (live server, browser) ends by flushing every table, which would also wipe the reference
     # data that migrations load (category code tables, requirement rules, connected systems) for the tests after it.
-    # Serialized rollback restores that data at the start of each such test.
+    # Serialized rollback restores that data at the start of each such test. Every transactional test must use it:
+    # one flush without it re-creates content types under new ids, and the next restore then collides with them.
     for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is not None and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            kwargs = {**marker.kwargs, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
+            continue
         names = getattr(item, "fixturenames", None)
         if names is None or "django_db_serialized_rollback" in names:
             continue
         if "live_server" in names or "transactional_db" in names:
             names.append("django_db_serialized_rollback")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    from django.db import connections
+
+    for alias in connections:
+        connection = connections[alias]
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents is not None:
+            # Django keeps the serialized data on the connection object of the thread that created the test
+            # database. Once Playwright's event loop runs in the test thread, asgiref's context-local storage hands
+            # out a new connection object without it, and serialized rollback silently restores nothing. The class
+            # attribute makes the data visible to every connection object of this backend.
+            type(connection)._test_serialized_contents = contents
 
 
 @pytest.fixture(autouse=True)
