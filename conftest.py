@@ -48,7 +48,7 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup):
+def django_db_setup(django_db_setup, django_db_blocker):
     from django.db import connections
 
     for alias in connections:
@@ -60,6 +60,18 @@ def django_db_setup(django_db_setup):
             # out a new connection object without it, and serialized rollback silently restores nothing. The class
             # attribute makes the data visible to every connection object of this backend.
             type(connection)._test_serialized_contents = contents
+    yield
+    # Threads of live-server and concurrency tests may still hold a connection to the PostgreSQL test database;
+    # end them so that the test database can be dropped instead of being left behind.
+    with django_db_blocker.unblock():
+        for alias in connections:
+            connection = connections[alias]
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
 
 
 @pytest.fixture(autouse=True)
