@@ -33,6 +33,7 @@ from civlearn.learning.categories import category_choices, category_path
 from civlearn.learning.completion import progress_of
 from civlearn.learning.models import Course, Mode, QuestionnaireResponse, TestAttempt, Unit, Zone
 from civlearn.learning.reading import heartbeat_seconds, reading_stream_open
+from civlearn.learning.scorm import selectors as scorm_selectors
 from civlearn.learning.services import EnrolmentRefused, consent_current, consent_record, enrol
 
 
@@ -157,9 +158,18 @@ def course_view(request, code: str):
             "progress": progress_of(enrolment=enrolment) if enrolment else None,
             "refusal": refusal,
             "units": course.units.all(),
+            "scorm_outlines": _scorm_outlines(course, enrolment),
             "allowed_agencies": course.allowed_agencies.all(),
         },
     )
+
+
+def _scorm_outlines(course, enrolment) -> dict[int, list]:
+    """Each SCORM unit's SCOs (with this learner's status), for the course outline."""
+    return {
+        package.unit_id: scorm_selectors.package_outline(package=package, enrolment=enrolment)
+        for package in scorm_selectors.packages_of_course(course=course).prefetch_related("scos")
+    }
 
 
 @member_required
@@ -217,6 +227,13 @@ def learn_view(request, code: str, unit_id: int | None = None):
             attempts_left=attempts_left(enrolment=enrolment, unit=unit),
             passed=any(a.passed for a in attempts),
         )
+    elif unit is not None and unit.kind == Unit.SCORM:
+        package = scorm_selectors.package_for_unit(unit_id=unit.pk)
+        if package is not None:
+            context.update(
+                scorm_package=package,
+                scorm_outline=scorm_selectors.package_outline(package=package, enrolment=enrolment),
+            )
     elif unit is not None and unit.kind == Unit.QUESTIONNAIRE:
         context.update(
             response=QuestionnaireResponse.objects.filter(enrolment=enrolment, unit=unit).first(),
