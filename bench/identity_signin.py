@@ -4,7 +4,7 @@ Run from the repository root:
 
     .venv/bin/python bench/identity_signin.py [--rounds 20]
 
-Uses the production password hasher (Argon2, Django's default cost) on a throw-away test database (SQLite in
+Uses the production password hasher (the tuned argon2id of identity.hashers) on a throw-away test database (SQLite in
 memory unless DATABASE_URL is set, then a `test_…` database beside it). Prints the median and p95 wall time of
 `identity.services.signin_attempt` for: the right password, a wrong password, an unknown account, and an attempt
 while the account is locked. Nothing is asserted; the figures go to docs/performance.md.
