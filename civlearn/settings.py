@@ -59,7 +59,9 @@ if not SECRET_KEY:
     if DEBUG or TESTING or env_bool("CIVLEARN_DEMO", False):
         SECRET_KEY = "insecure-development-key-do-not-use-in-production-0123456789"  # noqa: S105 (dev only)
     else:
-        raise ImproperlyConfigured("SECRET_KEY must be set (DEBUG, CIVLEARN_DEMO and tests use a development key)")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set: run ./run once (it writes .env for a local instance) or set SECRET_KEY"
+        )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
