@@ -90,18 +90,3 @@ def record_manual_113(person):
         )
         entries.append(entry)
     return entries
-
-
-def ensure_seed_data() -> None:
-    """Put back the code tables, summary rows and rules of migration 0002 when a transactional test before this one
-    flushed the database (live-server and browser tests run with transaction=True)."""
-    from importlib import import_module
-
-    from django.apps import apps
-
-    from civlearn.hours import rules
-    from civlearn.hours.models import CategoryTable
-
-    if not CategoryTable.objects.exists():
-        import_module("civlearn.hours.migrations.0002_seed_tables_and_rules").seed(apps, None)
-    rules.invalidate()

@@ -28,7 +28,7 @@ def _seed_tables():
 
 
 def shot(page, name):
-    folder = os.environ.get("HOURS_SCREENSHOTS")
+    folder = os.environ.get("TEST_ARTIFACTS")
     if folder:
         os.makedirs(folder, exist_ok=True)
         page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)

@@ -3,7 +3,7 @@ import os
 import pytest
 
 from civlearn.core import clock
-from civlearn.hours.tests.factories import ensure_seed_data, record, record_manual_113, taipei
+from civlearn.hours.tests.factories import record, record_manual_113, taipei
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,7 +16,6 @@ def shoot(page, name):
 
 
 def test_learner_filters_by_keyboard_and_prints(page, live_server, learner):
-    ensure_seed_data()
     clock.advance(taipei(2024, 3, 21, 10) - clock.now())
     record_manual_113(learner.person)
     record(learner.person, course_name="去年的環境教育", code="337", hours="4", end=taipei(2023, 5, 1))

@@ -13,7 +13,7 @@ GOOD_PASSWORD = "Taichung~2026"
 
 
 def _shot(page, name):
-    folder = os.environ.get("SCREENSHOTS")
+    folder = os.environ.get("TEST_ARTIFACTS")
     if folder:
         os.makedirs(folder, exist_ok=True)
         page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)

@@ -19,7 +19,7 @@ STANDIN = Path(__file__).resolve().parents[3] / "tools" / "signer_standin.py"
 
 
 def _shot(page, name):
-    folder = os.environ.get("SCREENSHOTS")
+    folder = os.environ.get("TEST_ARTIFACTS")
     if folder:
         os.makedirs(folder, exist_ok=True)
         page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
