@@ -13,6 +13,7 @@ from civlearn.core import clock
 from civlearn.core.services import audit_record
 from civlearn.learning.consent import consent_current
 from civlearn.learning.models import Enrolment, Mode, QuestionnaireResponse, TestAttempt, Unit
+from civlearn.learning.reading import reading_ms_exact
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,8 @@ def progress_of(*, enrolment: Enrolment) -> Progress:
     questionnaire_units = {pk for pk, kind in kinds.items() if kind == Unit.QUESTIONNAIRE}
 
     required = course.required_reading_ms
-    reading = enrolment.reading_ms
+    # With Redis the database lags by up to one flush interval: flush this enrolment first.
+    reading = reading_ms_exact(enrolment=enrolment)
     conditions = [
         Condition(
             "reading",

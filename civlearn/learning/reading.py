@@ -18,6 +18,9 @@ when positive, and only when `now − previous_beat ≤ gap`. Two short updates,
   2. UPDATE the enrolment's balance with `reading_ms = reading_ms + credit` (never read-modify-write).
 On PostgreSQL both are one statement (a data-modifying CTE: one round trip); elsewhere one short transaction.
 Client-sent times are ignored, so a skewed client clock changes nothing; a server clock stepping back credits 0.
+
+With `REDIS_URL` set, the two updates are one Redis script instead and the database receives the balances in
+batches (reading_redis.py, ADR 0012); `reading_ms_exact()` gives the exact balance either way.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from django.core import signing
 from django.db import connection, transaction
 
 from civlearn.core import clock
+from civlearn.learning import reading_redis
 from civlearn.learning.models import Enrolment, LearnerClock
 
 TOKEN_SALT = "learning.heartbeat"  # noqa: S105 (a signing namespace, not a secret)
@@ -79,6 +83,8 @@ def reading_stream_open(*, enrolment: Enrolment) -> str:
 
     Called when a course page is rendered (not on the hot path)."""
     LearnerClock.objects.get_or_create(user_id=enrolment.user_id)
+    if reading_redis.enabled():
+        reading_redis.seed(enrolment_id=enrolment.pk, user_id=enrolment.user_id)
     start = now_ms()
     return _sign(enrolment.pk, enrolment.user_id, start, start, enrolment.course.required_reading_ms)
 
@@ -100,7 +106,14 @@ def heartbeat_credit(*, token: str) -> Beat:
     else:
         credit_from, credit_to = previous_ms, min(now, stretch_ms + stretch_cap_ms())
 
-    if connection.vendor == "postgresql":
+    if reading_redis.enabled():
+        result = reading_redis.credit(
+            enrolment_id=enrolment_id, user_id=user_id, now=now, credit_from=credit_from, credit_to=credit_to
+        )
+        if result is None:
+            raise HeartbeatRefused("找不到此選課紀錄")
+        credited, reading = result
+    elif connection.vendor == "postgresql":
         credited, reading = _credit_postgresql(enrolment_id, user_id, now, credit_from, credit_to)
     else:
         credited, reading = _credit_portable(enrolment_id, user_id, now, credit_from, credit_to)
@@ -111,6 +124,13 @@ def heartbeat_credit(*, token: str) -> Beat:
         required_ms=required_ms,
         token=_sign(enrolment_id, user_id, now, stretch_ms, required_ms),
     )
+
+
+def reading_ms_exact(*, enrolment: Enrolment) -> int:
+    """The enrolment's exact reading time, also set on `enrolment`. With Redis, flushes this enrolment first."""
+    if reading_redis.enabled():
+        return reading_redis.reading_exact(enrolment=enrolment)
+    return enrolment.reading_ms
 
 
 _CLOCK = LearnerClock._meta.db_table

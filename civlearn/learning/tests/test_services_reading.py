@@ -1,4 +1,6 @@
-"""Reading-time crediting: gaps, the stretch cap, several tabs and devices, clock skew, forged tokens."""
+"""Reading-time crediting: gaps, the stretch cap, several tabs and devices, clock skew, forged tokens.
+
+Every test runs twice: on the database alone and with Redis (reading_fixtures.reading_store)."""
 
 from __future__ import annotations
 
@@ -12,12 +14,24 @@ from hypothesis import strategies as st
 
 from civlearn.core import clock
 from civlearn.learning.models import Enrolment, LearnerClock
-from civlearn.learning.reading import TOKEN_SALT, HeartbeatRefused, heartbeat_credit, reading_stream_open
+from civlearn.learning.reading import (
+    TOKEN_SALT,
+    HeartbeatRefused,
+    heartbeat_credit,
+    reading_ms_exact,
+    reading_stream_open,
+)
 from civlearn.learning.services import enrol
 
 from .conftest import make_course
+from .reading_fixtures import reading_store  # noqa: F401  (a fixture)
 
 START = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def store(reading_store):  # noqa: F811
+    return reading_store
 
 
 @pytest.fixture
@@ -43,7 +57,7 @@ def beat_after(token: str, wait: float):
 
 def reading_ms(enrolment: Enrolment) -> int:
     enrolment.refresh_from_db()
-    return enrolment.reading_ms
+    return reading_ms_exact(enrolment=enrolment)
 
 
 def test_beats_a_minute_apart_credit_each_minute(enrolment):
@@ -162,10 +176,12 @@ def test_a_forged_or_altered_token_is_refused_and_changes_nothing(enrolment, oth
     assert LearnerClock.objects.get(user_id=user_id).last_credited_ms == 0
 
 
-def test_a_token_for_a_deleted_enrolment_is_refused_and_the_clock_is_not_moved(enrolment):
+def test_a_token_for_a_deleted_enrolment_is_refused_and_the_clock_is_not_moved(enrolment, store):
     token = reading_stream_open(enrolment=enrolment)
     user_id = enrolment.user_id
     Enrolment.objects.filter(pk=enrolment.pk).delete()
+    # With Redis, the flush finds the enrolment gone and drops its keys.
+    store.flush()
     clock.advance(seconds(60))
     with pytest.raises(HeartbeatRefused, match="找不到此選課紀錄"):
         heartbeat_credit(token=token)
@@ -184,10 +200,12 @@ def _union_ms(intervals: list[tuple[int, int]]) -> int:
     return total
 
 
-def _replay(enrolment, schedule):
+def _replay(enrolment, schedule, store):
     """Run a schedule of (tab, wait ms) beats; return the credited total, the union of the intervals the beats
     cover (previous beat of the tab → now, when within 3 minutes) and how many streams started or restarted."""
     clock.reset()
+    if store.redis:
+        store.lose_redis()
     LearnerClock.objects.filter(user_id=enrolment.user_id).update(last_credited_ms=0, prev_credited_ms=0)
     Enrolment.objects.filter(pk=enrolment.pk).update(reading_ms=0)
     now = 0
@@ -218,19 +236,19 @@ examples = hsettings(max_examples=40, deadline=None, suppress_health_check=[Heal
 
 @examples
 @given(schedule=beats)
-def test_property_several_tabs_never_credit_more_than_wall_clock_time(enrolment, schedule):
+def test_property_several_tabs_never_credit_more_than_wall_clock_time(enrolment, store, schedule):
     """However beats from three tabs interleave, the credit never exceeds the union of the covered intervals
     (no second counted twice). It may fall short of it only where a tab starts (or restarts after a gap) while
     another is open: the single "last credited instant" then skips at most one gap-length per start."""
-    credited, union, starts = _replay(enrolment, schedule)
+    credited, union, starts = _replay(enrolment, schedule, store)
     assert credited <= union
     assert credited >= union - starts * 180_000
 
 
 @examples
 @given(schedule=beats)
-def test_property_one_tab_is_credited_exactly_its_covered_time(enrolment, schedule):
-    credited, union, _starts = _replay(enrolment, [(0, wait) for _tab, wait in schedule])
+def test_property_one_tab_is_credited_exactly_its_covered_time(enrolment, store, schedule):
+    credited, union, _starts = _replay(enrolment, [(0, wait) for _tab, wait in schedule], store)
     assert credited == union
 
 
@@ -271,10 +289,10 @@ def test_concurrent_tabs_on_postgresql_never_double_count_and_are_never_refused(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_lost_database_connection_is_replaced_on_the_next_beat(consenting_learner, course):
+def test_a_lost_database_connection_is_replaced_on_the_next_beat(consenting_learner, course, store):
     from django.db import connection
 
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or store.redis:
         pytest.skip("the PostgreSQL path uses the raw connection; SQLite's in-memory test database dies with it")
     enrolment = enrol(user=consenting_learner, course=course)
     token = reading_stream_open(enrolment=enrolment)

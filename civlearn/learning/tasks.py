@@ -1,0 +1,12 @@
+"""Celery tasks of the learning app. Safe to run twice."""
+
+from celery import shared_task
+
+
+@shared_task(name="learning.reading_flush", ignore_result=True)
+def reading_flush() -> None:
+    """Periodic (Celery beat, every few seconds) when REDIS_URL is set: see reading_redis.reading_flush."""
+    from civlearn.learning import reading_redis
+
+    if reading_redis.enabled():
+        reading_redis.reading_flush()
