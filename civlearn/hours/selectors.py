@@ -24,18 +24,23 @@ _FACT_FIELDS = (
 )
 
 
+def _fact_rows(**filters) -> QuerySet:
+    """`_FACT_FIELDS` of the entries matching `filters` (by person and year), in no particular order.
+
+    No ORDER BY (the model's default orders by actual_end): the sums do not depend on the order, and every column
+    read is in the covering index hours_ledger_person_year_cov, so PostgreSQL answers from the index alone.
+    """
+    return LedgerEntry.objects.filter(**filters).order_by().values_list(*_FACT_FIELDS)
+
+
 def year_summary(*, person: Person, year: int) -> Summary:
     """The manual's summary table and each requirement's status for `person` in `year` (Gregorian).
 
     One indexed query over the person's entries of the year (reversals included: their negated hours net out);
     the rest is arithmetic over the cached rule book.
     """
-    facts = [
-        EntryFacts(table_id, code, mode, hours, job, leave)
-        for _, table_id, code, mode, hours, job, leave in LedgerEntry.objects.filter(
-            person_id=person.pk, year=year
-        ).values_list(*_FACT_FIELDS)
-    ]
+    rows = _fact_rows(person_id=person.pk, year=year)
+    facts = [EntryFacts(table_id, code, mode, hours, job, leave) for _, table_id, code, mode, hours, job, leave in rows]
     return rules.summarize(facts=facts, year=year, agency_id=person.agency_id, person_id=person.pk)
 
 
@@ -44,7 +49,7 @@ def year_summaries(*, persons: Iterable[Person], year: int) -> dict[int, Summary
     persons = list(persons)
     by_person: dict[int, list[EntryFacts]] = {person.pk: [] for person in persons}
     if persons:
-        rows = LedgerEntry.objects.filter(person_id__in=list(by_person), year=year).values_list(*_FACT_FIELDS)
+        rows = _fact_rows(person_id__in=list(by_person), year=year)
         for person_id, table_id, code, mode, hours, job, leave in rows.iterator(chunk_size=5000):
             by_person[person_id].append(EntryFacts(table_id, code, mode, hours, job, leave))
     book = rules.book()

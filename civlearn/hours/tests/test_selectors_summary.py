@@ -190,3 +190,25 @@ def test_many_summaries_in_one_query(learner_person, sub_agency, django_assert_n
 
     assert figures(summaries[learner_person.pk]) == MANUAL_113_FIGURES
     assert summaries[other.pk].row("environment").met is True
+
+
+def test_the_summary_query_is_answered_from_the_covering_index_on_postgresql(learner_person):
+    """Every column the summary reads is in hours_ledger_person_year_cov: a column added to the query but not to
+    the index would send each summary back to ≈ 5 scattered heap pages on a national ledger."""
+    from django.db import connection
+
+    from civlearn.hours.selectors import _fact_rows
+
+    if connection.vendor != "postgresql":
+        pytest.skip("index-only scans are PostgreSQL's")
+    record_manual_113(learner_person)
+    query = _fact_rows(person_id=learner_person.pk, year=2024)
+    with connection.cursor() as cursor:
+        # A handful of rows would be read by a sequential scan otherwise; the question is whether the index covers.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        sql, params = query.query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "Index Only Scan using hours_ledger_person_year_cov" in plan
