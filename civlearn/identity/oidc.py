@@ -17,17 +17,20 @@ import time
 
 from django.contrib.auth.hashers import BasePasswordHasher, mask_hash
 from django.db import IntegrityError, router, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils.crypto import constant_time_compare, get_random_string
 from jwcrypto import jwk, jws, jwt
-from oauth2_provider.models import AbstractApplication, IDToken
+from oauth2_provider.models import AbstractApplication, AccessToken, Grant, IDToken
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.scopes import BaseScopes
 from oauth2_provider.settings import oauth2_settings
+from oauthlib.oauth2.rfc6749 import errors
 
 from civlearn.core import clock, national_id
 from civlearn.core.services import audit_record
 from civlearn.identity.models import SigninRecord
 from civlearn.identity.models_sso import RelyingParty, SigningKey
+from civlearn.identity.oidc_clients import cached_application
 
 # ---- scopes ------------------------------------------------------------------------------------------------------
 
@@ -305,10 +308,16 @@ class CivlearnValidator(OAuth2Validator):
     def get_id_token_dictionary(self, token, token_handler, request):
         claims, expiration_time = super().get_id_token_dictionary(token, token_handler, request)
         # DOT takes auth_time from user.last_login; the sign-in record says when and how this person signed in.
-        record = last_signin(request.user)
-        if record is not None:
-            claims["auth_time"] = int(record.at.timestamp())
-            claims["amr"] = AMR_BY_METHOD.get(record.method, [record.method])
+        # A code exchange read the latest record together with the code (`_request_grant`).
+        grant = getattr(request, "_civlearn_grant", None)
+        if grant is not None and grant.user_id == request.user.pk:
+            at, method = grant.signin_at, grant.signin_method
+        else:
+            record = last_signin(request.user)
+            at, method = (record.at, record.method) if record is not None else (None, None)
+        if at is not None:
+            claims["auth_time"] = int(at.timestamp())
+            claims["amr"] = AMR_BY_METHOD.get(method, [method])
         return claims, expiration_time
 
     def finalize_id_token(self, id_token, token, token_handler, request):
@@ -323,11 +332,143 @@ class CivlearnValidator(OAuth2Validator):
         header = {"typ": "JWT", "alg": "RS256", "kid": key.thumbprint()}
         jwt_token = jwt.JWT(header=json.dumps(header, default=str), claims=json.dumps(id_token, default=str))
         jwt_token.make_signed_token(key)
-        with transaction.atomic(using=router.db_for_write(IDToken)):
+        # savepoint=False: inside the token endpoint's transaction no savepoint is needed (a failure rolls back the
+        # whole response); called on its own, it is still one transaction.
+        with transaction.atomic(using=router.db_for_write(IDToken), savepoint=False):
             saved = self._save_id_token(id_token["jti"], request, expiration_time)
         request.access_token = saved
         request.id_token = saved
-        return jwt_token.serialize()
+        serialized = jwt_token.serialize()
+        request._civlearn_issued_id_token = (serialized, saved)
+        return serialized
+
+    # ---- the token endpoint without repeated reads --------------------------------------------------------------
+
+    def _load_application(self, client_id, request):
+        # A process-wide cache of clients (oidc_clients says how fresh it is); DOT then finds request.client set
+        # and only checks that it is usable. Unknown and CIMD clients go through DOT's own lookup.
+        if not request.client and client_id:
+            request.client = cached_application(client_id)
+        return super()._load_application(client_id, request)
+
+    def _request_grant(self, code, request):
+        """The grant behind `code`, read once per request with its person and latest sign-in.
+
+        DOT reads the same row up to seven times in one code exchange (scopes, client check, redirect URI, PKCE
+        challenge and method, nonce, resource); every read here is answered from this one. The first read comes
+        before the client is authenticated, so it is by code only and the client is compared in Python.
+        """
+        grant = getattr(request, "_civlearn_grant", None)
+        if grant is not None and grant.code == code:
+            return grant
+        latest = SigninRecord.objects.filter(user=OuterRef("user"), success=True).order_by("-at", "-id")
+        grant = (
+            Grant.objects.select_related("user__person__agency")
+            .annotate(
+                signin_at=Subquery(latest.values("at")[:1]),
+                signin_method=Subquery(latest.values("method")[:1]),
+            )
+            .filter(code=code)
+            .first()
+        )
+        request._civlearn_grant = grant
+        return grant
+
+    def _client_grant(self, code, client, request):
+        grant = self._request_grant(code, request)
+        if grant is None or client is None or grant.application_id != client.pk:
+            return None
+        return grant
+
+    def get_authorization_code_scopes(self, client_id, code, redirect_uri, request):
+        grant = self._request_grant(code, request)
+        return grant.scope.split() if grant is not None and grant.scope else []
+
+    def get_authorization_code_nonce(self, client_id, code, redirect_uri, request):
+        grant = self._request_grant(code, request)
+        return (grant.nonce or None) if grant is not None else None
+
+    def validate_code(self, client_id, code, client, request, *args, **kwargs):
+        grant = self._client_grant(code, client, request)
+        if grant is None or grant.is_expired():
+            return False
+        request.scopes = grant.scope.split(" ")
+        request.user = grant.user
+        if grant.nonce:
+            request.nonce = grant.nonce
+        if grant.claims:
+            request.claims = json.loads(grant.claims)
+        return True
+
+    def confirm_redirect_uri(self, client_id, code, redirect_uri, client, *args, **kwargs):
+        request = kwargs.get("request") or (args[0] if args else None)
+        grant = self._client_grant(code, client, request) if request is not None else None
+        if grant is None:
+            # oauthlib calls this only after validate_code succeeded; DOT raises DoesNotExist here too.
+            raise Grant.DoesNotExist
+        return grant.redirect_uri_allowed(redirect_uri)
+
+    def get_code_challenge(self, code, request):
+        grant = self._client_grant(code, request.client, request)
+        if grant is None:
+            raise Grant.DoesNotExist
+        return grant.code_challenge or None
+
+    def get_code_challenge_method(self, code, request):
+        grant = self._client_grant(code, request.client, request)
+        if grant is None:
+            raise Grant.DoesNotExist
+        return grant.code_challenge_method or None
+
+    def _check_and_set_request_resource(self, request):
+        """RFC 8707 resources of a code exchange from the grant already read; other grants are DOT's."""
+        if request.grant_type != "authorization_code":
+            return super()._check_and_set_request_resource(request)
+        # DOT's method for the other grants normalises request.resource and validates it; it reads the grant only
+        # for the code grant, so run it as if no grant applied and do the grant part here.
+        grant_type, request.grant_type = request.grant_type, "civlearn-no-grant"
+        try:
+            super()._check_and_set_request_resource(request)
+        finally:
+            request.grant_type = grant_type
+        grant = self._client_grant(request.code, request.client, request)
+        granted = (grant.resource or []) if grant is not None else []
+        if request.resource and granted:
+            outside = [r for r in request.resource if r not in granted]
+            if outside:
+                raise errors.CustomOAuth2Error(
+                    error="invalid_target",
+                    description=f"The requested resource '{outside[0]}' is not allowed. Token request cannot "
+                    "escalate resource permissions beyond the original authorization grant",
+                    request=request,
+                )
+        elif granted:
+            self._validate_resource_uris(request, granted)
+            request.resource = granted
+
+    def save_bearer_token(self, token, request, *args, **kwargs):
+        # DOT opens a transaction here; inside the token endpoint's own one a savepoint would only cost two
+        # statements (a failure rolls back the whole response anyway).
+        with transaction.atomic(using=router.db_for_write(AccessToken), savepoint=False):
+            return self._save_bearer_token(token, request, *args, **kwargs)
+
+    def _create_access_token(self, expires, request, token, source_refresh_token=None):
+        issued = getattr(request, "_civlearn_issued_id_token", None)
+        if issued is None or token.get("id_token") != issued[0]:
+            return super()._create_access_token(expires, request, token, source_refresh_token)
+        # The ID token of this very response: its row is at hand, so DOT's verify-and-read-back is skipped.
+        access_token = AccessToken(
+            user=request.user,
+            scope=token["scope"],
+            expires=expires,
+            id_token=issued[1],
+            application=request.client,
+            source_refresh_token=source_refresh_token,
+            resource=getattr(request, "resource", []),
+        )
+        self._set_token_value(access_token, token["access_token"])
+        access_token.save()
+        return access_token
 
     def _get_key_for_token(self, token):
         """The key that signed this token, by its kid, among every published key (tokens from before a rotation

@@ -10,7 +10,7 @@ import contextlib
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.db import connection
+from django.db import connection, transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -22,6 +22,7 @@ from oauth2_provider.signals import app_authorized
 from oauth2_provider.views import AuthorizationView, RPInitiatedLogoutView
 from oauth2_provider.views import TokenView as DotTokenView
 
+from civlearn.core.decorators import session_free
 from civlearn.identity import oidc
 from civlearn.identity.models_sso import RelyingParty
 from civlearn.identity.views import _my_context
@@ -44,34 +45,35 @@ class LogoutView(RPInitiatedLogoutView):
 
 
 @contextlib.contextmanager
-def _token_commit():
-    """On PostgreSQL, token rows are committed without waiting for the WAL flush (synchronous_commit off).
+def _token_transaction():
+    """One transaction for the whole token request, committed on PostgreSQL without waiting for the WAL flush.
 
-    A crash may then lose tokens issued in the last fraction of a second; their clients get "invalid token" and ask
-    again, which they must handle anyway. Nothing else is written by the token endpoint. The setting is reset before
-    the persistent connection serves another request.
+    DOT writes the ID token, the access and refresh tokens and deletes the code in three transactions of its own;
+    here they share one (the validator opens no savepoints), so a code exchange is all or nothing: when the request
+    ends in an error — e.g. the code was used by a concurrent request, whose deletion this one then finds done —
+    nothing it wrote is kept. `SET LOCAL synchronous_commit` ends with the transaction: a crash may lose tokens
+    issued in the last fraction of a second; their clients get "invalid token" and ask again, which they must
+    handle anyway. Nothing else is written by the token endpoint.
     """
-    if connection.vendor != "postgresql":
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
         yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET synchronous_commit TO OFF")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("RESET synchronous_commit")
 
 
 class TokenView(DotTokenView):
-    """DOT's token endpoint, minus a re-read of the new token for the `app_authorized` signal nobody listens to."""
+    """DOT's token endpoint in one transaction, minus a re-read of the new token for the `app_authorized` signal
+    nobody listens to."""
 
     @method_decorator(sensitive_post_parameters("password", "client_secret"))
     def authorization_flow_token_response(self, request, *args, **kwargs):
         if app_authorized.has_listeners():
             return super().authorization_flow_token_response(request, *args, **kwargs)
-        with _token_commit():
+        with _token_transaction():
             _url, headers, body, status = self.create_token_response(request)
+            if status != 200:
+                transaction.set_rollback(True)
         response = HttpResponse(content=body, status=status)
         for key, value in headers.items():
             response[key] = value
@@ -88,7 +90,8 @@ def jwks(request):
 
 provider_urlpatterns = [
     path("authorize/", ConsentView.as_view(), name="authorize"),
-    path("token/", TokenView.as_view(), name="token"),
+    # session_free: a client posting with a browser's cookie still makes the token endpoint read no session.
+    path("token/", session_free(TokenView.as_view()), name="token"),
     path("logout/", LogoutView.as_view(), name="logout"),
     path(".well-known/jwks.json", jwks, name="jwks"),
 ]
