@@ -96,8 +96,14 @@ class LedgerEntry(models.Model):
         (SOURCE_REVERSAL, "沖銷"),
     ]
 
+    # No index of its own: hours_ledger_person_year_cov starts with person_id and serves every lookup by person
+    # (and the PROTECT check); a second index would only cost every ledger insert.
     person = models.ForeignKey(
-        "registry.Person", verbose_name="人員", on_delete=models.PROTECT, related_name="ledger_entries"
+        "registry.Person",
+        verbose_name="人員",
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+        db_index=False,
     )
     # The Gregorian year of the actual end date in Asia/Taipei: the year the hours count in.
     year = models.PositiveSmallIntegerField("年度")
