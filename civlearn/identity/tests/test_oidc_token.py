@@ -1,0 +1,256 @@
+"""The token endpoint's cost and its client cache: exact statements for both grants (a regression adds one and
+fails here), a changed or deleted client refused at once, a replayed code refused with nothing written."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.contrib.auth.hashers import make_password
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from jwcrypto import jwt
+from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken, get_application_model
+
+from civlearn.identity import oidc, oidc_clients
+from civlearn.identity.models import SigninRecord
+from civlearn.identity.tests.sso_support import RP_SECRET, register_rp
+
+Application = get_application_model()
+REDIRECT = "https://rp.example.tw/callback"
+VERIFIER = "v" * 64
+CHALLENGE = base64.urlsafe_b64encode(hashlib.sha256(VERIFIER.encode()).digest()).rstrip(b"=").decode()
+MACHINE_SECRET = "machine-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches(monkeypatch):
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    # Test transactions roll back without post_delete: a client cached by one test must not reach the next.
+    oidc_clients.forget_cached_clients()
+    oidc.forget_cached_keys()
+    yield
+    oidc_clients.forget_cached_clients()
+    oidc.forget_cached_keys()
+
+
+@pytest.fixture
+def machine(db):
+    """A learning institution's client-credentials client, as `hours_api_client` registers one."""
+    return Application.objects.create(
+        name="學習機構",
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
+        client_secret=MACHINE_SECRET,
+    )
+
+
+def _client_credentials(client, application, secret=MACHINE_SECRET):
+    return client.post(
+        "/o/token/",
+        {"grant_type": "client_credentials", "client_id": application.client_id, "client_secret": secret},
+    )
+
+
+def _code(client, application) -> str:
+    params = {
+        "response_type": "code",
+        "client_id": application.client_id,
+        "redirect_uri": REDIRECT,
+        "scope": "openid profile agency",
+        "state": "s1",
+        "nonce": "n1",
+        "code_challenge": CHALLENGE,
+        "code_challenge_method": "S256",
+    }
+    response = client.get("/o/authorize/", params)
+    return parse_qs(urlsplit(response["Location"]).query)["code"][0]
+
+
+def _exchange(client, application, code):
+    return client.post(
+        "/o/token/",
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "client_id": application.client_id,
+            "client_secret": RP_SECRET,
+            "code_verifier": VERIFIER,
+        },
+    )
+
+
+def _statements(queries) -> list[str]:
+    """Each captured statement as its verb and table; transaction control as itself."""
+    out = []
+    for query in queries.captured_queries:
+        sql = query["sql"]
+        verb = sql.split()[0].upper()
+        if verb in ("SELECT", "INSERT", "DELETE", "UPDATE"):
+            table = sql.split(" FROM " if verb in ("SELECT", "DELETE") else " INTO ")[1].split()[0].strip('"')
+            out.append(f"{verb} {table}")
+        elif verb == "SET":
+            out.append(sql)
+        else:
+            out.append(verb)  # SAVEPOINT / RELEASE in a test's transaction; BEGIN / COMMIT in production
+    return out
+
+
+def _wrapped(data: list[str]) -> list[str]:
+    """The token endpoint's one transaction around `data`: a savepoint inside the test's own transaction."""
+    setting = ["SET LOCAL synchronous_commit TO OFF"] if connection.vendor == "postgresql" else []
+    return ["SAVEPOINT", *setting, *data, "RELEASE"]
+
+
+def test_a_client_credentials_token_is_one_insert_once_the_client_is_cached(client, machine):
+    # when an institution takes a token, and then another
+    with CaptureQueriesContext(connection) as first:
+        response = _client_credentials(client, machine)
+    with CaptureQueriesContext(connection) as second:
+        again = _client_credentials(client, machine)
+
+    # then the first reads the client and stores the token; the second only stores its token
+    assert response.status_code == 200
+    assert again.status_code == 200
+    assert _statements(first) == _wrapped(["SELECT oauth2_provider_application", "INSERT oauth2_provider_accesstoken"])
+    assert _statements(second) == _wrapped(["INSERT oauth2_provider_accesstoken"])
+    assert AccessToken.objects.filter(application=machine).count() == 2
+
+
+def test_a_code_exchange_reads_the_grant_once_with_the_person(client, learner):
+    # given a first-party system and a person who signed in with a passkey
+    application = register_rp(name="e等公務園+學習平臺", redirect_uri=REDIRECT, first_party=True)
+    record = SigninRecord.objects.create(user=learner, method="passkey", success=True)
+    client.force_login(learner)
+    _exchange(client, application, _code(client, application))  # the client is now cached
+    code = _code(client, application)
+
+    # when the system exchanges the code
+    with CaptureQueriesContext(connection) as queries:
+        response = _exchange(client, application, code)
+
+    # then the grant is read once (with the person and agency its claims need), the latest sign-in once, the three
+    # token rows are written and the code is deleted — all in one transaction
+    assert response.status_code == 200
+    assert _statements(queries) == _wrapped(
+        [
+            "SELECT oauth2_provider_grant",
+            "SELECT identity_signinrecord",
+            "INSERT oauth2_provider_idtoken",
+            "INSERT oauth2_provider_accesstoken",
+            "INSERT oauth2_provider_refreshtoken",
+            "DELETE oauth2_provider_grant",
+        ]
+    )
+    body = response.json()
+    claims = json.loads(jwt.JWT(jwt=body["id_token"], key=oidc.signing_key()).claims)
+    assert {k: claims[k] for k in ("sub", "name", "agency_code", "agency_name", "nonce", "amr", "auth_time")} == {
+        "sub": str(learner.pk),
+        "name": "王小明",
+        "agency_code": "A09600000Q",
+        "agency_name": "國立臺中科技大學",
+        "nonce": "n1",
+        "amr": ["hwk", "user"],
+        "auth_time": int(record.at.timestamp()),
+    }
+    # the access token points at the ID token issued with it
+    access = AccessToken.objects.get(token_checksum=hashlib.sha256(body["access_token"].encode()).hexdigest())
+    assert str(access.id_token.jti) == claims["jti"]
+    assert RefreshToken.objects.get(access_token=access).user == learner
+    assert not Grant.objects.filter(code=code).exists()
+
+
+def test_a_replayed_code_is_refused_and_writes_nothing(client, learner):
+    application = register_rp(name="差勤", redirect_uri=REDIRECT, first_party=True)
+    client.force_login(learner)
+    code = _code(client, application)
+    assert _exchange(client, application, code).status_code == 200
+    before = (IDToken.objects.count(), AccessToken.objects.count(), RefreshToken.objects.count())
+
+    replay = _exchange(client, application, code)
+
+    assert replay.status_code == 400
+    assert replay.json()["error"] == "invalid_grant"
+    assert (IDToken.objects.count(), AccessToken.objects.count(), RefreshToken.objects.count()) == before
+
+
+def test_a_code_issued_to_another_client_is_refused(client, learner):
+    # given a code issued to one system, presented by another with its own valid secret
+    issued_to = register_rp(name="甲", redirect_uri=REDIRECT, first_party=True)
+    other = register_rp(name="乙", redirect_uri=REDIRECT, first_party=True)
+    client.force_login(learner)
+    code = _code(client, issued_to)
+
+    response = _exchange(client, other, code)
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+    assert AccessToken.objects.count() == 0
+    assert Grant.objects.filter(code=code).exists()
+
+
+def test_a_changed_secret_takes_effect_at_once(client, machine):
+    # given a cached client
+    assert _client_credentials(client, machine).status_code == 200
+
+    # when an operator gives it a new secret
+    machine.client_secret = "new-" + MACHINE_SECRET
+    machine.save()
+
+    # then the old secret is refused at once and the new one accepted
+    refused = _client_credentials(client, machine)
+    assert refused.status_code == 401
+    assert refused.json()["error"] == "invalid_client"
+    assert _client_credentials(client, machine, "new-" + MACHINE_SECRET).status_code == 200
+    assert AccessToken.objects.count() == 2
+
+
+def test_a_deleted_client_is_refused_at_once(client, machine):
+    assert _client_credentials(client, machine).status_code == 200
+    client_id = machine.client_id
+
+    machine.delete()
+
+    refused = client.post(
+        "/o/token/", {"grant_type": "client_credentials", "client_id": client_id, "client_secret": MACHINE_SECRET}
+    )
+    assert refused.status_code == 401
+    assert refused.json()["error"] == "invalid_client"
+    assert AccessToken.objects.count() == 0
+
+
+def test_an_unknown_client_id_is_not_remembered(client, db):
+    # given a request from a client id nobody has registered yet
+    client_id = "registered-a-moment-later"
+    body = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": MACHINE_SECRET}
+    assert client.post("/o/token/", body).status_code == 401
+
+    # when an operator registers it, its next request succeeds
+    Application.objects.create(
+        name="學習機構",
+        client_id=client_id,
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
+        client_secret=MACHINE_SECRET,
+    )
+    assert client.post("/o/token/", body).status_code == 200
+
+
+def test_a_change_without_signals_is_seen_after_the_cache_lifetime(client, machine, monkeypatch):
+    # given a cached client whose secret is replaced with a bulk update (no post_save: as another process's
+    # change looks to this one)
+    now = [1000.0]
+    monkeypatch.setattr(oidc_clients.time, "monotonic", lambda: now[0])
+    assert _client_credentials(client, machine).status_code == 200
+    Application.objects.filter(pk=machine.pk).update(client_secret=make_password("other", hasher="client_hmac_sha256"))
+
+    # then within the cache lifetime the cached secret still applies, and after it the new one does
+    now[0] += oidc_clients.CLIENT_CACHE_TTL_SECONDS - 0.1
+    assert _client_credentials(client, machine).status_code == 200
+    now[0] += 0.2
+    assert _client_credentials(client, machine).status_code == 401
+    assert _client_credentials(client, machine, "other").status_code == 200
