@@ -10,8 +10,15 @@ Two workloads, each against both servers, one server at a time:
 - code exchange: POST /token with a fresh authorization code + PKCE verifier; both servers sign an RS256 ID token.
   Codes are minted beforehand (civlearn: Grant rows; Node: its own AuthorizationCode model through a bench-only
   route of bench/oidc_node/provider.mjs), so only the token endpoint is measured.
-It prints requests/s, p99 latency and non-2xx counts for each, and the civlearn / Node ratio. Nothing is asserted;
-the figures go to docs/performance.md.
+It prints requests/s, p99 latency and non-2xx counts for each, the server's CPU per request (user + system time of
+its processes, and for civlearn of its PostgreSQL backends, from /proc), and the civlearn / Node ratios. Nothing is
+asserted; the figures go to docs/performance.md.
+
+    .venv/bin/python bench/oidc_token.py --in-process 300 [--profile]
+
+measures civlearn alone, in this process with Django's test Client (no server, no wrk): CPU per request of this
+process and of its PostgreSQL backend, the statements per request, and with --profile the top of a cProfile run
+on a CPU clock. Test-Client overhead is included; the figures are stable while the machine is busy.
 """
 
 from __future__ import annotations
@@ -221,6 +228,29 @@ def cpu_seconds(pgid: int) -> float:
     return total / ticks
 
 
+def postgres_backends() -> list[int]:
+    """The bench database's server processes (civlearn's workers keep theirs open: CONN_MAX_AGE)."""
+    import psycopg
+
+    with psycopg.connect(BENCH_DB, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def pids_cpu_seconds(pids: list[int]) -> float:
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def wrk(args: list[str]) -> str:
     return subprocess.run(["wrk", *args], capture_output=True, text=True, check=True).stdout
 
@@ -249,24 +279,105 @@ def wait_for(url: str) -> None:
     raise RuntimeError(f"{url} did not answer")
 
 
-def measured(pgid: int, args: list[str]) -> dict[str, float]:
-    before = cpu_seconds(pgid)
+def measured(pgid: int, args: list[str], *, database: bool) -> dict[str, float]:
+    backends = postgres_backends() if database else []
+    before = cpu_seconds(pgid), pids_cpu_seconds(backends)
     figures = parse(wrk(args))
-    figures["cpu_ms"] = (cpu_seconds(pgid) - before) * 1000 / max(figures["total"], 1)
+    requests = max(figures["total"], 1)
+    figures["cpu_ms"] = (cpu_seconds(pgid) - before[0]) * 1000 / requests
+    figures["db_ms"] = (pids_cpu_seconds(backends) - before[1]) * 1000 / requests
     return figures
 
 
 def run_pair(
-    *, pgid: int, base: str, path: str, static_body: str, code_body: str, codes: Path, workdir: Path, common: list[str]
+    *,
+    pgid: int,
+    base: str,
+    path: str,
+    static_body: str,
+    code_body: str,
+    codes: Path,
+    workdir: Path,
+    common: list[str],
+    database: bool,
 ):
     static = workdir / f"static-{abs(hash(base))}.lua"
     static.write_text(STATIC_LUA % {"body": static_body})
     wrk(["-t2", "-c8", "-d2s", "-s", str(static), base + path])  # warm-up
-    cc = measured(pgid, [*common, "-s", str(static), base + path])
+    cc = measured(pgid, [*common, "-s", str(static), base + path], database=database)
     script = workdir / f"codes-{abs(hash(base))}.lua"
     script.write_text(CODES_LUA % {"codes": codes, "threads": 2, "path": path, "body": code_body})
-    exchange = measured(pgid, [*common, "-s", str(script), base])
+    exchange = measured(pgid, [*common, "-s", str(script), base], database=database)
     return cc, exchange
+
+
+def in_process(requests: int, profile: bool) -> None:
+    """civlearn's /o/token/ through Django's test Client in this process: CPU and statements per request."""
+    import cProfile
+    import io
+    import pstats
+
+    ensure_database()
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=django_env(), check=True
+    )
+    workdir = Path(tempfile.mkdtemp(prefix="oidc-bench-"))
+    ids = prepare_django(3 * requests + 100, workdir / "codes.txt")
+    codes = (workdir / "codes.txt").read_text().split()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="localhost")
+    bodies = {
+        "client credentials": lambda: {
+            "grant_type": "client_credentials", "client_id": ids["cc"], "client_secret": SECRET,
+        },
+        "code exchange + ID token": lambda: {
+            "grant_type": "authorization_code", "client_id": ids["rp"], "client_secret": SECRET,
+            "redirect_uri": REDIRECT, "code_verifier": VERIFIER, "code": codes.pop(),
+        },
+    }  # fmt: skip
+
+    def post(body: dict) -> None:
+        response = client.post("/o/token/", urllib.parse.urlencode(body), "application/x-www-form-urlencoded")
+        assert response.status_code == 200, response.content
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = [cursor.fetchone()[0]]
+    for label, body in bodies.items():
+        for _ in range(20):
+            post(body())  # warm-up: keys parsed, client cached
+        with CaptureQueriesContext(connection) as captured:
+            post(body())
+        # Read now: every request through the test Client empties the connection's query log.
+        queries = captured.captured_queries
+        # Batches, median: a busy machine makes single figures jump.
+        batches = []
+        for _ in range(5):
+            batch = [body() for _ in range(requests // 5)]
+            before = time.process_time(), pids_cpu_seconds(backend)
+            for one in batch:
+                post(one)
+            batches.append(
+                ((time.process_time() - before[0]) * 1000 / len(batch),
+                 (pids_cpu_seconds(backend) - before[1]) * 1000 / len(batch))
+            )  # fmt: skip
+        app_ms, db_ms = sorted(batches)[len(batches) // 2]
+        print(f"{label:26s} {app_ms:6.2f} ms CPU/request in Django (incl. test Client) + {db_ms:5.2f} ms PostgreSQL "
+              f"backend; {len(queries)} statements: " + "; ".join(q["sql"][:40] for q in queries))  # fmt: skip
+        if profile:
+            profiler = cProfile.Profile(time.process_time)
+            batch = [body() for _ in range(min(requests, 200))]
+            profiler.enable()
+            for one in batch:
+                post(one)
+            profiler.disable()
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
+            print(out.getvalue())
+    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 def main() -> None:
@@ -276,7 +387,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--django-codes", type=int, default=20000)
     parser.add_argument("--node-codes", type=int, default=80000)
+    parser.add_argument("--in-process", type=int, default=0, metavar="N", help="only civlearn, N requests in-process")
+    parser.add_argument("--profile", action="store_true", help="with --in-process: cProfile on a CPU clock")
     options = parser.parse_args()
+    if options.in_process:
+        in_process(options.in_process, options.profile)
+        return
     if not (NODE_DIR / "node_modules" / "oidc-provider").exists():
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR, check=True)
 
@@ -310,6 +426,7 @@ def main() -> None:
             codes=django_codes,
             workdir=workdir,
             common=common,
+            database=True,
         )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -342,6 +459,7 @@ def main() -> None:
             codes=node_codes,
             workdir=workdir,
             common=common,
+            database=False,
         )
     finally:
         node.terminate()
@@ -357,10 +475,11 @@ def main() -> None:
     for label, ours, theirs in rows:
         for who, figures in (("civlearn", ours), ("oidc-provider", theirs)):
             print(f"{label:26s} {who:14s} {figures['rate']:8.0f} req/s  p99 {figures['p99_ms']:7.2f} ms  "
-                  f"server CPU {figures['cpu_ms']:6.2f} ms/request  "
+                  f"server CPU {figures['cpu_ms']:6.2f} + PostgreSQL {figures['db_ms']:5.2f} ms/request  "
                   f"{figures['total']} requests, {figures['non2xx']} non-2xx")  # fmt: skip
         print(f"{label:26s} ratio civlearn / oidc-provider: rate {ours['rate'] / theirs['rate']:.2f}, "
-              f"CPU per request {ours['cpu_ms'] / theirs['cpu_ms']:.1f}×")  # fmt: skip
+              f"CPU per request {ours['cpu_ms'] / theirs['cpu_ms']:.1f}× "
+              f"({(ours['cpu_ms'] + ours['db_ms']) / theirs['cpu_ms']:.1f}× with PostgreSQL)")  # fmt: skip
     print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
