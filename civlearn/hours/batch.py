@@ -18,7 +18,7 @@ import hashlib
 import io
 import operator
 import re
-from collections.abc import Callable, Container, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
@@ -450,18 +450,52 @@ def parse_upload(
     """Parse and check a whole file. `people_for(ids)` returns {national_id: person_id} for those in the registry.
     `progress(rows_done, rows_expected)` is called every few thousand rows (rows_expected counts line breaks)."""
     result = ParseResult()
+    rows: list[UploadRow] = []
+    for chunk in iter_upload(
+        data,
+        result=result,
+        institution_code=institution_code,
+        category_codes_for=category_codes_for,
+        people_for=people_for,
+        today=today,
+        max_rows=max_rows,
+        progress=progress,
+    ):
+        rows.extend(chunk)
+    result.rows = rows
+    return result
+
+
+def iter_upload(
+    data: bytes,
+    *,
+    result: ParseResult,
+    institution_code: str,
+    category_codes_for: Callable[[dt.date], Container[str]],
+    people_for: Callable[[Iterable[str]], Mapping[str, int]],
+    today: dt.date | None = None,
+    max_rows: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    chunk_rows: int = PROGRESS_EVERY,
+) -> Iterator[list[UploadRow]]:
+    """`parse_upload` a chunk at a time, so that a caller can write one chunk while the next is read: yields the
+    clean rows of each `chunk_rows` lines whose person is in the registry (`people_for` is asked once per chunk).
+    Problems, counts and the encoding go to `result` (its `rows` stay empty); once the generator is exhausted,
+    `result.errors` is in row order."""
+    from civlearn.hours import batch_fast  # imported here: batch_fast builds on this module
+
     try:
         text, result.encoding = decode(data)
     except UnreadableFile as exc:
         result.errors.append(RowError(0, "", "", str(exc)))
-        return result
+        return
     expected = max(text.count("\n"), 1)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
     except (StopIteration, csv.Error):
         result.errors.append(RowError(0, "", "", "檔案沒有標題列"))
-        return result
+        return
 
     positions: dict[str, int] = {}
     for index, raw in enumerate(header):
@@ -478,7 +512,7 @@ def parse_upload(
         if column.required and column.key not in positions:
             result.errors.append(RowError(1, column.header, "", "缺少必要欄位"))
     if result.errors:
-        return result
+        return
 
     limit = max_rows or getattr(settings, "HOURS_UPLOAD_MAX_ROWS", 500_000)
     seen: dict[str, int] = {}
@@ -487,37 +521,60 @@ def parse_upload(
     keys = list(positions)
     pick = operator.itemgetter(*positions.values())
     blank = dict.fromkeys(KEYS, "")
+    # One look-up per day for the whole file: the quick check and the full one ask about the same days.
+    category_codes_for = cache(category_codes_for)
+    quick = batch_fast.RowChecker(
+        positions=positions,
+        width=width,
+        institution_code=institution_code,
+        category_codes_for=category_codes_for,
+        today=today,
+        known_modes=known_modes,
+        zone=zone,
+    )
+    chunk: list[UploadRow] = []
     try:
         for line_index, fields in enumerate(reader, start=2):
-            if not any(part.strip() for part in fields):
+            right_width = len(fields) == width
+            row = None
+            if right_width:
+                fields.append("")  # what the quick check reads for a column the file does not have
+                row = quick(fields, line_index)
+            # A row the quick check took has a national ID, so only the others can be blank.
+            if row is None and not "".join(fields).strip():
                 continue
             result.total_rows += 1
-            if progress is not None and result.total_rows % PROGRESS_EVERY == 0:
-                progress(result.total_rows, expected)
+            if result.total_rows % chunk_rows == 0:
+                if progress is not None:
+                    progress(result.total_rows, expected)
+                if chunk:
+                    yield _with_people(chunk, result, people_for)
+                    chunk = []
             if result.total_rows > limit:
                 result.errors.append(RowError(line_index, "", "", f"檔案超過 {limit} 列上限，請分批上傳"))
                 result.bad_lines.add(line_index)
                 break
-            if len(fields) != width:
+            if not right_width:
                 result.errors.append(RowError(line_index, "", "", f"欄位數為 {len(fields)}，與標題列的 {width} 欄不符"))
                 result.bad_lines.add(line_index)
                 continue
-            values = dict(blank)
-            values.update(zip(keys, map(str.strip, pick(fields)), strict=True))
-            row, errors = validate_record(
-                values,
-                clean=True,
-                line=line_index,
-                institution_code=institution_code,
-                category_codes_for=category_codes_for,
-                today=today,
-                known_modes=known_modes,
-                zone=zone,
-            )
-            if errors:
-                result.errors.extend(errors)
-                result.bad_lines.add(line_index)
-                continue
+            if row is None:
+                values = dict(blank)
+                values.update(zip(keys, map(str.strip, pick(fields)), strict=True))
+                row, errors = validate_record(
+                    values,
+                    clean=True,
+                    line=line_index,
+                    institution_code=institution_code,
+                    category_codes_for=category_codes_for,
+                    today=today,
+                    known_modes=known_modes,
+                    zone=zone,
+                )
+                if errors:
+                    result.errors.extend(errors)
+                    result.bad_lines.add(line_index)
+                    continue
             assert row is not None
             first = seen.get(row.source_reference)
             if first is not None:
@@ -532,14 +589,22 @@ def parse_upload(
                 result.bad_lines.add(line_index)
                 continue
             seen[row.source_reference] = line_index
-            result.rows.append(row)
+            chunk.append(row)
     except csv.Error as exc:
         result.errors.append(RowError(reader.line_num, "", "", f"CSV 格式錯誤：{exc}"))
         result.bad_lines.add(reader.line_num)
+    if chunk:
+        yield _with_people(chunk, result, people_for)
+    result.errors.sort(key=lambda e: e.row)
 
-    people = people_for({row.national_id for row in result.rows})
+
+def _with_people(
+    rows: list[UploadRow], result: ParseResult, people_for: Callable[[Iterable[str]], Mapping[str, int]]
+) -> list[UploadRow]:
+    """The rows whose person is in the registry, with their person_id; the others become errors in `result`."""
+    people = people_for({row.national_id for row in rows})
     kept: list[UploadRow] = []
-    for row in result.rows:
+    for row in rows:
         person_id = people.get(row.national_id)
         if person_id is None:
             result.errors.append(
@@ -549,9 +614,7 @@ def parse_upload(
             continue
         row.person_id = person_id
         kept.append(row)
-    result.rows = kept
-    result.errors.sort(key=lambda e: e.row)
-    return result
+    return kept
 
 
 # ---- writing ------------------------------------------------------------------------------------------------
