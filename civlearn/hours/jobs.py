@@ -20,7 +20,7 @@ from django.db.models import Q, QuerySet
 from civlearn.core import clock
 from civlearn.core.national_id import mask_in_text
 from civlearn.core.services import audit_record
-from civlearn.hours import batch, rules
+from civlearn.hours import batch, ledger_copy, rules
 from civlearn.hours.models import ImportJob, LedgerEntry
 from civlearn.identity.models import AgencyRole, User
 from civlearn.identity.selectors import agencies_managed_by
@@ -145,6 +145,101 @@ def _run(job: ImportJob) -> None:
     with job.file.open("rb") as handle:
         data = handle.read()
     book = rules.book()
+    # Streaming needs a second connection that sees what this one sees: only outside an outer transaction (a
+    # Celery worker, or an in-process task run on commit), never inside one (where the side would see nothing).
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        try:
+            _run_streamed(job, data, book)
+            return
+        except ledger_copy.CONFLICTS:
+            logger.info("hours import job %s met a concurrent upload of the same rows; retrying", job.pk)
+            ImportJob.objects.filter(pk=job.pk).update(progress=0)
+    _run_in_memory(job, data, book)
+
+
+def _counts(result: batch.ParseResult) -> dict:
+    return {
+        "encoding": result.encoding,
+        "total_rows": result.total_rows,
+        "valid_rows": result.valid_count,
+        "invalid_rows": result.invalid_count,
+        "error_count": len(result.errors),
+        "errors": [error.as_dict() for error in result.errors[:MAX_STORED_ERRORS]],
+    }
+
+
+def _finish(job: ImportJob, result: batch.ParseResult, created: int) -> None:
+    """Mark the job done and audit it, in the transaction that wrote its rows."""
+    duplicates = result.valid_count - created
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.DONE,
+        progress=100,
+        finished_at=clock.now(),
+        created_rows=created,
+        duplicate_rows=duplicates,
+        **_counts(result),
+    )
+    audit_record(
+        actor=job.created_by,
+        action="hours.import_job_commit",
+        subject=job,
+        changes={
+            "status": [job.status, ImportJob.DONE],
+            "created_rows": [0, created],
+            "duplicate_rows": [0, duplicates],
+            "invalid_rows_left_out": [0, result.invalid_count],
+        },
+    )
+
+
+def _to_review(job: ImportJob, result: batch.ParseResult) -> None:
+    # Nothing is committed from a file with errors until the person chooses to commit its valid rows.
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.REVIEW, progress=100, finished_at=clock.now(), **_counts(result)
+    )
+
+
+def _run_streamed(job: ImportJob, data: bytes, book: rules.RuleBook) -> None:
+    """PostgreSQL: read, check and COPY the rows in one pass (ledger_copy.py). Raises one of
+    ledger_copy.CONFLICTS, with everything rolled back, when a concurrent upload wrote some of the same rows."""
+    result = batch.ParseResult()
+    lines = ledger_copy.CopyLines(
+        book=book, institution_code=job.institution.code, source_kind=LedgerEntry.SOURCE_UPLOAD, created_at=clock.now()
+    )
+    side = ledger_copy.SideConnection()
+    try:
+        with transaction.atomic():
+            created = 0
+            with connection.cursor() as cursor, cursor.connection.cursor().copy(ledger_copy.COPY_SQL) as copy:
+                for chunk in batch.iter_upload(
+                    data,
+                    result=result,
+                    institution_code=job.institution.code,
+                    category_codes_for=codes_lookup(book),
+                    people_for=side.people,
+                    today=clock.today(),
+                    progress=lambda done, expected: side.progress(job.pk, int(95 * done / expected)),
+                ):
+                    result.rows.extend(chunk)
+                    if result.errors and not job.commit_valid_only:
+                        continue  # the file goes to review and this transaction is rolled back: write no more
+                    present = side.present([row.source_reference for row in chunk], INSTITUTION_KINDS)
+                    fresh = [row for row in chunk if row.source_reference not in present]
+                    copy.write(lines.lines(fresh))
+                    created += len(fresh)
+            review = bool(result.errors) and not job.commit_valid_only
+            if review:
+                transaction.set_rollback(True)
+            else:
+                _finish(job, result, created)
+    finally:
+        side.close()
+    if review:
+        _to_review(job, result)
+
+
+def _run_in_memory(job: ImportJob, data: bytes, book: rules.RuleBook) -> None:
+    """Parse the whole file, then write its rows with commit_rows, which tolerates rows written concurrently."""
     result = batch.parse_upload(
         data,
         institution_code=job.institution.code,
@@ -154,44 +249,13 @@ def _run(job: ImportJob) -> None:
         # Parsing is most of the time: it takes the first 80 % of the bar.
         progress=lambda done, expected: _progress(job.pk, 0.8 * done / expected),
     )
-    errors = [error.as_dict() for error in result.errors[:MAX_STORED_ERRORS]]
-    counts = {
-        "encoding": result.encoding,
-        "total_rows": result.total_rows,
-        "valid_rows": result.valid_count,
-        "invalid_rows": result.invalid_count,
-        "error_count": len(result.errors),
-        "errors": errors,
-    }
     if result.errors and not job.commit_valid_only:
-        # Nothing is committed from a file with errors until the person chooses to commit its valid rows.
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.REVIEW, progress=100, finished_at=clock.now(), **counts
-        )
+        _to_review(job, result)
         return
     _progress(job.pk, 0.8)
     with transaction.atomic():
         created = len(commit_rows(result.rows, institution_code=job.institution.code, book=book))
-        duplicates = len(result.rows) - created
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.DONE,
-            progress=100,
-            finished_at=clock.now(),
-            created_rows=created,
-            duplicate_rows=duplicates,
-            **counts,
-        )
-        audit_record(
-            actor=job.created_by,
-            action="hours.import_job_commit",
-            subject=job,
-            changes={
-                "status": [job.status, ImportJob.DONE],
-                "created_rows": [0, created],
-                "duplicate_rows": [0, duplicates],
-                "invalid_rows_left_out": [0, result.invalid_count],
-            },
-        )
+        _finish(job, result, created)
 
 
 # ---- helpers shared with the API ----------------------------------------------------------------------------
