@@ -8,11 +8,12 @@
    per summary of the measuring process and of its PostgreSQL backend (from /proc), which a busy machine moves
    less than wall-clock times.
 2. The HR report (hr.agency_report) of the 5,000-staff agency: median of 10 runs.
-3. The batch upload: a 25-column CSV of new records for existing people, parsed, checked and committed the way an
-   import job does it (jobs: parse_upload + commit_rows, one transaction), in rows/s; then PostgreSQL COPY of the same
-   rows into the same table, and the ratio. Both sets of rows are deleted afterwards.
-4. A 100,000-row .xlsx export: the rows read, laid out as the institution export (batch.row_values) and written by
-   xlsx_stream (docs/adr/0004-hours-streamed-xlsx-for-large-exports.md); openpyxl's time for the same rows too.
+3. The batch upload: a 25-column CSV of new records for existing people, run as an import job
+   (jobs.import_job_run: parse, check, commit, progress, audit), in rows/s and CPU seconds; then PostgreSQL COPY of
+   the same rows into the same table, and the ratio. Both sets of rows (and the job) are deleted afterwards.
+4. A 100,000-row .xlsx export: the rows read and laid out as the institution export (exports.institution_rows) and
+   written by xlsx_stream (docs/adr/0004-hours-streamed-xlsx-for-large-exports.md), wall-clock and CPU; openpyxl's
+   time for the same rows too with BENCH_OPENPYXL=1.
 
 Each database part runs in its own process (Django reads DATABASE_URL once); results come back as JSON lines.
 """
@@ -140,33 +141,54 @@ def _upload_file(rows: int, tag: str) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
 
 
+def _backend_cpu() -> float:
+    """User + system CPU seconds of this process's PostgreSQL backend so far (from /proc, same machine)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def part_upload(rows: int) -> dict:
+    """An import job of `rows` new rows, run as the task runs it (jobs.import_job_run: parse, check, commit, audit),
+    then COPY of the same rows. CPU seconds are this process's and its PostgreSQL backend's (the job's own
+    connection; the look-ups on its second connection are not counted)."""
+    from django.core.files.base import ContentFile
     from django.db import connection, transaction
 
     from civlearn.core import clock
     from civlearn.hours import batch, jobs, rules
-    from civlearn.hours.models import LedgerEntry
+    from civlearn.hours.models import ImportJob, LedgerEntry
+    from civlearn.identity.models import User
+    from civlearn.registry.models import Agency
 
     tag = f"b{int(time.time())}"
     data = _upload_file(rows, tag)
     book = rules.book()
+    institution = Agency.objects.filter(code="BENCH00001").first() or Agency.objects.order_by("pk").first()
+    user = User.objects.filter(username="benchupload").first() or User.objects.create_user("benchupload", None)
+    job = ImportJob(institution=institution, created_by=user, file_name="bench.csv", created_at=clock.now())
+    job.file.save("bench.csv", ContentFile(data), save=False)
+    job.save()
 
-    started = time.perf_counter()
+    cpu, backend, started = time.process_time(), _backend_cpu(), time.perf_counter()
+    jobs.import_job_run(job.pk)
+    done = time.perf_counter()
+    job_cpu, job_backend = time.process_time() - cpu, _backend_cpu() - backend
+    job.refresh_from_db()
+    assert (job.status, job.error_count, job.created_rows) == (ImportJob.DONE, 0, rows), (job.status, job.message)
+
+    # The same rows through COPY, into the same table, with their own references.
     result = batch.parse_upload(
         data,
-        institution_code="BENCH00001",
+        institution_code=institution.code,
         category_codes_for=jobs.codes_lookup(book),
         people_for=jobs.people_lookup,
         today=clock.today(),
     )
-    parsed = time.perf_counter()
-    with transaction.atomic():
-        written = jobs.commit_rows(result.rows, institution_code="BENCH00001", book=book)
-    done = time.perf_counter()
-    assert not result.errors, result.errors[:3]
-    assert len(written) == rows, (len(written), rows)
-
-    # The same rows through COPY, into the same table, with their own references.
     columns = (
         "person_id, year, course_name, course_code, period, institution_code, category_table_id, category_code, "
         "mode, digital_hours, physical_hours, certified_hours, hours_unit, course_start, course_end, actual_start, "
@@ -176,13 +198,13 @@ def part_upload(rows: int) -> dict:
     table_id = book.table_for(result.rows[0].actual_end.date())[0]
     now = clock.now()
     tuples = [
-        (r.person_id, r.actual_end.year, r.course_name, r.course_code, r.period, "BENCH00001", table_id,
+        (r.person_id, r.actual_end.year, r.course_name, r.course_code, r.period, institution.code, table_id,
          r.category_code, r.mode, r.digital_hours, r.physical_hours, r.certified_hours, r.hours_unit, r.course_start,
          r.course_end, r.actual_start, r.actual_end, r.score, r.certificate_no, r.attendance_note, r.job_related,
          r.self_applied_leave, r.county_code, r.degree_credit, "upload", "copy-" + r.source_reference, "", now)
         for r in result.rows
     ]  # fmt: skip
-    copy_started = time.perf_counter()
+    cpu, backend, copy_started = time.process_time(), _backend_cpu(), time.perf_counter()
     with (
         transaction.atomic(),
         connection.cursor() as cursor,
@@ -191,16 +213,22 @@ def part_upload(rows: int) -> dict:
         for row in tuples:
             copy.write_row(row)
     copy_done = time.perf_counter()
+    copy_cpu, copy_backend = time.process_time() - cpu, _backend_cpu() - backend
 
     deleted, _ = LedgerEntry.objects.filter(period__startswith=tag).delete()
+    job.file.delete(save=False)
+    job.delete()
     upload_seconds = done - started
     copy_seconds = copy_done - copy_started
     return {
         "rows": rows,
-        "parse_s": round(parsed - started, 3),
-        "commit_s": round(done - parsed, 3),
+        "job_s": round(upload_seconds, 3),
+        "job_cpu_python_s": round(job_cpu, 2),
+        "job_cpu_backend_s": round(job_backend, 2),
         "upload_rows_per_s": round(rows / upload_seconds),
         "copy_s": round(copy_seconds, 3),
+        "copy_cpu_python_s": round(copy_cpu, 2),
+        "copy_cpu_backend_s": round(copy_backend, 2),
         "copy_rows_per_s": round(rows / copy_seconds),
         "upload_vs_copy": round(upload_seconds / copy_seconds, 2),
         "deleted": deleted,
@@ -208,30 +236,36 @@ def part_upload(rows: int) -> dict:
 
 
 def part_xlsx(rows: int) -> dict:
-    """The institution export's layout (25 columns, ROC dates) of `rows` records, written by the streamed writer
-    the app uses for large exports, and — for comparison — by openpyxl's write-only mode (exports.to_xlsx)."""
+    """The institution export (exports.institution_rows: 25 columns, ROC dates) of `rows` records, written by the
+    streamed writer the app uses (xlsx_stream); with BENCH_OPENPYXL=1 also openpyxl's write-only mode for the same
+    rows (exports.to_xlsx; ≈ 0.3–0.5 ms a row, so it is left out by default)."""
+    from django.db import connection
+
     from civlearn.hours import batch, exports, xlsx_stream
     from civlearn.hours.models import LedgerEntry
-    from civlearn.hours.views_institution import _EXPORT_FIELDS
 
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    cpu_started = time.process_time(), _cpu_seconds(backend)
     started = time.perf_counter()
     # The first `rows` records by id: the layout and the writer are what is measured, not a filter's plan.
-    records = LedgerEntry.objects.order_by("id").values(*_EXPORT_FIELDS)[:rows]
-    table = [batch.header_row()]
-    for row in records.iterator(chunk_size=5000):
-        row["national_id"] = row.pop("person__national_id")
-        row["name"] = row.pop("person__name")
-        row["birthday"] = row.pop("person__birthday")
-        table.append(batch.row_values(row))
+    table = [batch.header_row(), *exports.institution_rows(LedgerEntry.objects.order_by("id")[:rows])]
     laid_out = time.perf_counter()
+    cpu_laid_out = time.process_time(), _cpu_seconds(backend)
     data = xlsx_stream.write(table, sheet_name="學習時數")
     done = time.perf_counter()
-    openpyxl_started = time.perf_counter()
-    exports.to_xlsx([exports.Sheet("學習時數", table)])
-    openpyxl_done = time.perf_counter()
-    return {"rows": len(table) - 1, "read_and_layout_s": round(laid_out - started, 2),
-            "write_s": round(done - laid_out, 2), "total_s": round(done - started, 2), "bytes": len(data),
-            "openpyxl_write_s": round(openpyxl_done - openpyxl_started, 2)}  # fmt: skip
+    cpu_done = time.process_time()
+    result = {"rows": len(table) - 1, "read_and_layout_s": round(laid_out - started, 2),
+              "write_s": round(done - laid_out, 2), "total_s": round(done - started, 2), "bytes": len(data),
+              "app_cpu_read_and_layout_s": round(cpu_laid_out[0] - cpu_started[0], 2),
+              "db_cpu_read_s": round(cpu_laid_out[1] - cpu_started[1], 2),
+              "app_cpu_write_s": round(cpu_done - cpu_laid_out[0], 2)}  # fmt: skip
+    if os.environ.get("BENCH_OPENPYXL"):
+        openpyxl_started = time.perf_counter()
+        exports.to_xlsx([exports.Sheet("學習時數", table)])
+        result["openpyxl_write_s"] = round(time.perf_counter() - openpyxl_started, 2)
+    return result
 
 
 PARTS = {"summary": part_summary, "report": part_report, "upload": part_upload, "xlsx": part_xlsx}
@@ -275,14 +309,19 @@ def main() -> None:
     print(f"2. HR report      {report['staff']:,} staff ({report['short']:,} short): median {report['median_ms']} ms, "
           f"max {report['max_ms']} ms")  # fmt: skip
     upload = run_part("upload", args.database, args.upload_rows)
-    print(f"3. batch upload   {upload['rows']:,} rows: parse+check {upload['parse_s']} s, commit {upload['commit_s']} s"
-          f" → {upload['upload_rows_per_s']:,} rows/s")  # fmt: skip
-    print(f"                  COPY of the same rows: {upload['copy_s']} s → {upload['copy_rows_per_s']:,} rows/s; "
+    print(f"3. batch upload   {upload['rows']:,} rows, the import job: {upload['job_s']} s → "
+          f"{upload['upload_rows_per_s']:,} rows/s (CPU: Python {upload['job_cpu_python_s']} s, "
+          f"PostgreSQL backend {upload['job_cpu_backend_s']} s)")  # fmt: skip
+    print(f"                  COPY of the same rows: {upload['copy_s']} s → {upload['copy_rows_per_s']:,} rows/s "
+          f"(CPU: Python {upload['copy_cpu_python_s']} s, backend {upload['copy_cpu_backend_s']} s); "
           f"upload takes {upload['upload_vs_copy']}× the COPY time")  # fmt: skip
     xlsx = run_part("xlsx", args.database, 100_000)
     print(f"4. .xlsx export   {xlsx['rows']:,} rows: read+layout {xlsx['read_and_layout_s']} s, write {xlsx['write_s']} s,"
-          f" total {xlsx['total_s']} s ({xlsx['bytes'] / 1e6:.1f} MB); openpyxl would write it in "
-          f"{xlsx['openpyxl_write_s']} s")  # fmt: skip
+          f" total {xlsx['total_s']} s ({xlsx['bytes'] / 1e6:.1f} MB)")  # fmt: skip
+    print(f"                  CPU: read+layout {xlsx['app_cpu_read_and_layout_s']} s (+ PostgreSQL backend "
+          f"{xlsx['db_cpu_read_s']} s), write {xlsx['app_cpu_write_s']} s")  # fmt: skip
+    if "openpyxl_write_s" in xlsx:
+        print(f"                  openpyxl would write it in {xlsx['openpyxl_write_s']} s")
     load = os.getloadavg()
     print(f"   load average during the run: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on {os.cpu_count()} cores")
 
