@@ -25,7 +25,13 @@ batches (reading_redis.py, ADR 0012); `reading_ms_exact()` gives the exact balan
 
 from __future__ import annotations
 
+import binascii
+import hashlib
+import hmac
+import json
+import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 import psycopg
 from django.conf import settings
@@ -74,8 +80,39 @@ class Beat:
         return self.reading_ms >= self.required_ms > self.reading_ms - self.credited_ms
 
 
+# Tokens are exactly what `signing.dumps(fields, salt=TOKEN_SALT)` makes and `signing.loads` reads (a
+# TimestampSigner over compact JSON, HMAC-SHA256), built here from Django's own helpers with the HMAC key derived
+# once per secret: Django derives it again for every signature, and two signatures were a seventh of a beat's CPU.
+# Anything the fast check does not accept outright (a key in SECRET_KEY_FALLBACKS, an expired or forged token) goes
+# to signing.loads, which decides.
+@lru_cache(maxsize=4)
+def _token_key(secret: str) -> bytes:
+    return hashlib.sha256(f"{TOKEN_SALT}signer{secret}".encode()).digest()
+
+
+def _signature(body: str) -> str:
+    return signing.b64_encode(hmac.digest(_token_key(settings.SECRET_KEY), body.encode(), "sha256")).decode()
+
+
 def _sign(enrolment_id: int, user_id: int, previous_ms: int, stretch_ms: int, required_ms: int) -> str:
-    return signing.dumps([enrolment_id, user_id, previous_ms, stretch_ms, required_ms], salt=TOKEN_SALT)
+    fields = f"[{enrolment_id:d},{user_id:d},{previous_ms:d},{stretch_ms:d},{required_ms:d}]"
+    body = f"{signing.b64_encode(fields.encode()).decode()}:{signing.b62_encode(int(time.time()))}"
+    return f"{body}:{_signature(body)}"
+
+
+def _unsign(token: str) -> list:
+    body, _sep, signature = token.rpartition(":")
+    payload, _sep, stamp = body.rpartition(":")
+    try:
+        if (
+            payload[:1] not in ("", ".")  # "." marks a compressed payload: never made here
+            and hmac.compare_digest(signature, _signature(body))
+            and time.time() - signing.b62_decode(stamp) <= TOKEN_MAX_AGE_SECONDS
+        ):
+            return json.loads(signing.b64_decode(payload.encode()))
+    except (ValueError, UnicodeError, binascii.Error):
+        pass
+    return signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE_SECONDS)
 
 
 def reading_stream_open(*, enrolment: Enrolment) -> str:
@@ -92,9 +129,7 @@ def reading_stream_open(*, enrolment: Enrolment) -> str:
 def heartbeat_credit(*, token: str) -> Beat:
     """Credit the time since this stream's previous beat, once per learner. Raises HeartbeatRefused."""
     try:
-        enrolment_id, user_id, previous_ms, stretch_ms, required_ms = signing.loads(
-            token, salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE_SECONDS
-        )
+        enrolment_id, user_id, previous_ms, stretch_ms, required_ms = _unsign(token)
     except (signing.BadSignature, ValueError, TypeError) as exc:
         raise HeartbeatRefused("無效的閱讀計時憑證") from exc
 

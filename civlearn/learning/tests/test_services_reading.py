@@ -301,3 +301,33 @@ def test_a_lost_database_connection_is_replaced_on_the_next_beat(consenting_lear
     connection.connection.close()
     # then the next beat still works
     assert heartbeat_credit(token=token).reading_ms >= 0
+
+
+def test_tokens_are_django_signed_objects_both_ways(enrolment, settings, monkeypatch):
+    import time
+
+    from civlearn.learning.reading import _sign, _unsign
+
+    signed_at = time.time()
+    monkeypatch.setattr("time.time", lambda: signed_at)  # both signatures in the same second
+
+    # what the fast signer makes, Django's signing reads, and the reverse
+    token = _sign(enrolment.pk, enrolment.user_id, 1_000, 2_000, 600_000)
+    assert signing.loads(token, salt=TOKEN_SALT) == [enrolment.pk, enrolment.user_id, 1_000, 2_000, 600_000]
+    assert token == signing.dumps([enrolment.pk, enrolment.user_id, 1_000, 2_000, 600_000], salt=TOKEN_SALT)
+    assert _unsign(signing.dumps([1, 2, 3, 4, 5], salt=TOKEN_SALT)) == [1, 2, 3, 4, 5]
+    # a token signed before a key rotation still works while the old key is a fallback
+    old = signing.dumps([1, 2, 3, 4, 5], key="o" * 50, salt=TOKEN_SALT)
+    settings.SECRET_KEY_FALLBACKS = ["o" * 50]
+    assert _unsign(old) == [1, 2, 3, 4, 5]
+
+
+def test_a_token_older_than_a_day_is_refused(enrolment, monkeypatch):
+    import time
+
+    token = reading_stream_open(enrolment=enrolment)
+    signed_at = time.time()
+    monkeypatch.setattr("time.time", lambda: signed_at + 24 * 3600 + 5)
+    with pytest.raises(HeartbeatRefused, match="無效的閱讀計時憑證"):
+        heartbeat_credit(token=token)
+    assert reading_ms(enrolment) == 0
