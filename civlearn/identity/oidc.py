@@ -434,6 +434,18 @@ class CivlearnValidator(OAuth2Validator):
             self._validate_resource_uris(request, granted)
             request.resource = granted
 
+    def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):
+        try:
+            super().invalidate_authorization_code(client_id, code, request, *args, **kwargs)
+        except errors.InvalidGrantError:
+            # A concurrent request consumed the code after this one validated it (its DELETE waited for theirs):
+            # the tokens minted here must not outlive the refusal. Inside the token endpoint's transaction this
+            # discards them; DOT alone would have committed them already.
+            using = router.db_for_write(Grant)
+            if transaction.get_connection(using).in_atomic_block:
+                transaction.set_rollback(True, using=using)
+            raise
+
     def save_bearer_token(self, token, request, *args, **kwargs):
         # DOT opens a transaction here; inside the token endpoint's own one a savepoint would only cost two
         # statements (a failure rolls back the whole response anyway).

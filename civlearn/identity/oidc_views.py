@@ -49,11 +49,11 @@ def _token_transaction():
     """One transaction for the whole token request, committed on PostgreSQL without waiting for the WAL flush.
 
     DOT writes the ID token, the access and refresh tokens and deletes the code in three transactions of its own;
-    here they share one (the validator opens no savepoints), so a code exchange is all or nothing: when the request
-    ends in an error — e.g. the code was used by a concurrent request, whose deletion this one then finds done —
-    nothing it wrote is kept. `SET LOCAL synchronous_commit` ends with the transaction: a crash may lose tokens
-    issued in the last fraction of a second; their clients get "invalid token" and ask again, which they must
-    handle anyway. Nothing else is written by the token endpoint.
+    here they share one (the validator opens no savepoints). A refused request commits too: DOT's refusals may
+    write on purpose (a replayed refresh token revokes its whole family). Only an exception, or a code that a
+    concurrent request consumed first (`CivlearnValidator.invalidate_authorization_code`), rolls back.
+    `SET LOCAL synchronous_commit` ends with the transaction: a crash may lose tokens issued in the last fraction
+    of a second; their clients get "invalid token" and ask again, which they must handle anyway.
     """
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -72,11 +72,12 @@ class TokenView(DotTokenView):
             return super().authorization_flow_token_response(request, *args, **kwargs)
         with _token_transaction():
             _url, headers, body, status = self.create_token_response(request)
-            if status != 200:
-                transaction.set_rollback(True)
-        response = HttpResponse(content=body, status=status)
+        # Token endpoint answers are JSON and never cached (RFC 6749 5.1, 5.2); oauthlib leaves both headers out of
+        # an error raised after validation (a code consumed meanwhile).
+        response = HttpResponse(content=body, status=status, content_type="application/json")
         for key, value in headers.items():
             response[key] = value
+        response.setdefault("Cache-Control", "no-store")
         return response
 
 

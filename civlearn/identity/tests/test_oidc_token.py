@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.contrib.auth.hashers import make_password
 from django.db import connection
+from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
 from jwcrypto import jwt
 from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken, get_application_model
@@ -254,3 +255,58 @@ def test_a_change_without_signals_is_seen_after_the_cache_lifetime(client, machi
     now[0] += 0.2
     assert _client_credentials(client, machine).status_code == 401
     assert _client_credentials(client, machine, "other").status_code == 200
+
+
+def test_a_replayed_refresh_token_revokes_its_family_for_good(client, learner):
+    # given a relying party that refreshed once (rotation: the first refresh token is spent)
+    application = register_rp(name="差勤", redirect_uri=REDIRECT, first_party=True)
+    client.force_login(learner)
+    first = _exchange(client, application, _code(client, application)).json()["refresh_token"]
+
+    def refresh(token):
+        return client.post(
+            "/o/token/",
+            {
+                "grant_type": "refresh_token",
+                "refresh_token": token,
+                "client_id": application.client_id,
+                "client_secret": RP_SECRET,
+            },
+        )
+
+    second = refresh(first).json()["refresh_token"]
+
+    # when the spent token is presented again (someone copied it)
+    replay = refresh(first)
+
+    # then it is refused, and the refusal's revocation of the whole family is kept: the current token is dead too
+    assert replay.status_code == 400
+    assert replay.json()["error"] == "invalid_grant"
+    assert RefreshToken.objects.filter(application=application, revoked__isnull=True).count() == 0
+    refused = refresh(second)
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "invalid_grant"
+
+
+def test_a_code_consumed_by_a_concurrent_request_leaves_no_tokens(client, learner):
+    # given a code that another request consumes while this one is minting tokens (stood in for by deleting the
+    # grant as soon as this request has stored its ID token)
+    application = register_rp(name="差勤", redirect_uri=REDIRECT, first_party=True)
+    client.force_login(learner)
+    code = _code(client, application)
+
+    def consumed_meanwhile(sender, instance, created, **kwargs):
+        Grant.objects.filter(code=code).delete()
+
+    post_save.connect(consumed_meanwhile, sender=IDToken, dispatch_uid="test-consumed-meanwhile")
+    try:
+        response = _exchange(client, application, code)
+    finally:
+        post_save.disconnect(dispatch_uid="test-consumed-meanwhile", sender=IDToken)
+
+    # then this request is refused and none of the tokens it minted survive
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+    assert (IDToken.objects.count(), AccessToken.objects.count(), RefreshToken.objects.count()) == (0, 0, 0)
+    assert response["Content-Type"] == "application/json"
+    assert response["Cache-Control"] == "no-store"
