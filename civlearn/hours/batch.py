@@ -476,10 +476,11 @@ def iter_upload(
     today: dt.date | None = None,
     max_rows: int | None = None,
     progress: Callable[[int, int], None] | None = None,
-    chunk_rows: int = PROGRESS_EVERY,
+    chunk_rows: int | None = None,
 ) -> Iterator[list[UploadRow]]:
     """`parse_upload` a chunk at a time, so that a caller can write one chunk while the next is read: yields the
-    clean rows of each `chunk_rows` lines whose person is in the registry (`people_for` is asked once per chunk).
+    clean rows whose person is in the registry, `chunk_rows` (default PROGRESS_EVERY) checked rows at a time
+    (`people_for` is asked once per chunk).
     Problems, counts and the encoding go to `result` (its `rows` stay empty); once the generator is exhausted,
     `result.errors` is in row order."""
     from civlearn.hours import batch_fast  # imported here: batch_fast builds on this module
@@ -515,6 +516,7 @@ def iter_upload(
         return
 
     limit = max_rows or getattr(settings, "HOURS_UPLOAD_MAX_ROWS", 500_000)
+    chunk_rows = chunk_rows or PROGRESS_EVERY
     seen: dict[str, int] = {}
     width = len(header)
     known_modes, zone = modes(), local_zone()
@@ -544,12 +546,8 @@ def iter_upload(
             if row is None and not "".join(fields).strip():
                 continue
             result.total_rows += 1
-            if result.total_rows % chunk_rows == 0:
-                if progress is not None:
-                    progress(result.total_rows, expected)
-                if chunk:
-                    yield _with_people(chunk, result, people_for)
-                    chunk = []
+            if progress is not None and result.total_rows % PROGRESS_EVERY == 0:
+                progress(result.total_rows, expected)
             if result.total_rows > limit:
                 result.errors.append(RowError(line_index, "", "", f"檔案超過 {limit} 列上限，請分批上傳"))
                 result.bad_lines.add(line_index)
@@ -590,11 +588,15 @@ def iter_upload(
                 continue
             seen[row.source_reference] = line_index
             chunk.append(row)
+            if len(chunk) == chunk_rows:
+                if kept := _with_people(chunk, result, people_for):
+                    yield kept
+                chunk = []
     except csv.Error as exc:
         result.errors.append(RowError(reader.line_num, "", "", f"CSV 格式錯誤：{exc}"))
         result.bad_lines.add(reader.line_num)
-    if chunk:
-        yield _with_people(chunk, result, people_for)
+    if chunk and (kept := _with_people(chunk, result, people_for)):
+        yield kept
     result.errors.sort(key=lambda e: e.row)
 
 
