@@ -2,17 +2,24 @@
 
 Sheet 學習紀錄: one row per standing record. Sheet 時數統計: the summary table, then each requirement's status.
 Hours are numbers (cells with a numeric type), dates are ROC text (`113/03/21`), as people read them.
+
+Also the institution export's rows (`institution_rows`): the 25 columns of the exchange file, read straight from
+the database for exports of 100,000 rows and more.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import CharField, QuerySet
+from django.db.models.functions import Cast
+
 from civlearn.core import rocdate
-from civlearn.hours import rules
+from civlearn.hours import batch, rules
 from civlearn.hours.models import LedgerEntry, mode_labels
 from civlearn.hours.rules import Summary
 
@@ -151,3 +158,150 @@ def to_ods(workbook_sheets: list[Sheet]) -> bytes:
     buffer = io.BytesIO()
     document.write(buffer)
     return buffer.getvalue()
+
+
+# batch.COLUMNS in order, and what each is read from. institution_rows unpacks rows in exactly this order.
+_INSTITUTION_KEYS = (
+    "national_id",
+    "course_name",
+    "course_start_date",
+    "course_start_time",
+    "course_end_date",
+    "course_end_time",
+    "name",
+    "degree_credit",
+    "category_code",
+    "county_code",
+    "period",
+    "certified_hours",
+    "hours_unit",
+    "score",
+    "certificate_no",
+    "attendance_note",
+    "birthday",
+    "mode",
+    "digital_hours",
+    "physical_hours",
+    "course_code",
+    "actual_start_date",
+    "actual_start_time",
+    "actual_end_date",
+    "actual_end_time",
+)
+# The four moments are read as text: Django's timestamp loader parses each value in Python (≈ 5 µs, 2 of the
+# ≈ 2.3 s CPU of reading 100,000 rows), while a text column is decoded in C and the few distinct texts of an
+# export are converted once each (see _moment_texts).
+_MOMENTS = ("course_start", "course_end", "actual_start", "actual_end")
+_INSTITUTION_FIELDS = (
+    "person__national_id",
+    "course_name",
+    *(Cast(name, output_field=CharField()) for name in _MOMENTS[:2]),
+    "person__name",
+    "degree_credit",
+    "category_code",
+    "county_code",
+    "period",
+    "certified_hours",
+    "hours_unit",
+    "score",
+    "certificate_no",
+    "attendance_note",
+    "person__birthday",
+    "mode",
+    "digital_hours",
+    "physical_hours",
+    "course_code",
+    *(Cast(name, output_field=CharField()) for name in _MOMENTS[2:]),
+)
+_EMPTY_MOMENT = ("", "")
+_MEMO_LIMIT = 100_000
+
+
+def _moment_texts(text: str) -> tuple[str, str]:
+    """A timestamp as the database writes it as text → (ROC `YYY-MM-DD`, `HH:MM:SS`) in local time.
+
+    PostgreSQL writes `2024-03-01 01:00:00+00` (with the session's offset), SQLite `2024-03-01 01:00:00` (UTC, as
+    Django stores aware datetimes there); fromisoformat reads both and fails loudly on anything else.
+    """
+    moment = dt.datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    local = moment.astimezone(batch.local_zone())
+    return rocdate.format_dashed(local.date()), local.strftime("%H:%M:%S")
+
+
+def institution_rows(entries: QuerySet[LedgerEntry]) -> Iterator[list[str]]:
+    """For each of `entries` (in their order), the row `batch.row_values` makes of it: the 25 exchange columns as
+    text, dates and times in ROC form and local time. Read in chunks (a server-side cursor on PostgreSQL) as plain
+    tuples; repeated values (times, dates, hours, birthdays) are formatted once."""
+    if tuple(column.key for column in batch.COLUMNS) != _INSTITUTION_KEYS:
+        raise RuntimeError("batch.COLUMNS changed: update exports._INSTITUTION_KEYS and _INSTITUTION_FIELDS")
+    moments: dict[str | None, tuple[str, str]] = {None: _EMPTY_MOMENT}
+    birthdays: dict[dt.date | None, str] = {None: ""}
+    hours: dict[Decimal, str] = {}
+    rows = entries.values_list(*_INSTITUTION_FIELDS).iterator(chunk_size=5000)
+    for (
+        national_id,
+        course_name,
+        course_start,
+        course_end,
+        name,
+        degree_credit,
+        category_code,
+        county_code,
+        period,
+        certified_hours,
+        hours_unit,
+        score,
+        certificate_no,
+        attendance_note,
+        birthday,
+        mode,
+        digital_hours,
+        physical_hours,
+        course_code,
+        actual_start,
+        actual_end,
+    ) in rows:
+        texts = []
+        for moment in (course_start, course_end, actual_start, actual_end):
+            pair = moments.get(moment)
+            if pair is None:
+                pair = _moment_texts(moment)
+                if len(moments) < _MEMO_LIMIT:
+                    moments[moment] = pair
+            texts.append(pair)
+        birthday_text = birthdays.get(birthday)
+        if birthday_text is None:
+            birthday_text = birthdays[birthday] = rocdate.format_dashed(birthday)
+        hour_texts = []
+        for value in (certified_hours, digital_hours, physical_hours):
+            text = hours.get(value)
+            if text is None:
+                # As batch.row_values: normalize() turns 2.00 into 2, format "f" keeps 20 from becoming 2E+1.
+                # Equal Decimals (2.0, 2.00) share an entry, and their texts are equal too.
+                text = hours[value] = format(value.normalize(), "f")
+            hour_texts.append(text)
+        yield [
+            national_id,
+            course_name,
+            *texts[0],
+            *texts[1],
+            name,
+            degree_credit or "",
+            category_code or "",
+            county_code or "",
+            period or "",
+            hour_texts[0],
+            hours_unit or "",
+            score or "",
+            certificate_no or "",
+            attendance_note or "",
+            birthday_text,
+            str(mode),
+            hour_texts[1],
+            hour_texts[2],
+            course_code or "",
+            *texts[2],
+            *texts[3],
+        ]

@@ -77,6 +77,17 @@ def entries_for_year(*, person: Person, year: int, course_name: str = "", period
     return queryset
 
 
+def institution_export_entries(*, institution_code: str, year: int) -> QuerySet[LedgerEntry]:
+    """The records an institution uploaded (file or API) that count in `year` and are not reversed, oldest first:
+    what its export holds."""
+    return LedgerEntry.objects.filter(
+        institution_code=institution_code,
+        year=year,
+        source_kind__in=[LedgerEntry.SOURCE_UPLOAD, LedgerEntry.SOURCE_API],
+        reversed_by__isnull=True,
+    ).order_by("actual_end", "id")
+
+
 def years_with_hours(*, person: Person) -> list[int]:
     """Years (Gregorian, newest first) in which the person has any record."""
     return list(

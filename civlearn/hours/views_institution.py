@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civlearn.core import clock, rocdate
-from civlearn.hours import batch, jobs, xlsx_stream
-from civlearn.hours.models import ImportJob, LedgerEntry
+from civlearn.hours import batch, exports, jobs, selectors, xlsx_stream
+from civlearn.hours.models import ImportJob
 from civlearn.registry.models import Agency
 
 
@@ -143,16 +145,7 @@ _EXPORT_FIELDS = (
 
 def export_records(*, institution: Agency, year: int):
     """The institution's standing uploaded records of a year as {key: value} for batch.write_csv."""
-    rows = (
-        LedgerEntry.objects.filter(
-            institution_code=institution.code,
-            year=year,
-            source_kind__in=[LedgerEntry.SOURCE_UPLOAD, LedgerEntry.SOURCE_API],
-            reversed_by__isnull=True,
-        )
-        .order_by("actual_end", "id")
-        .values(*_EXPORT_FIELDS)
-    )
+    rows = selectors.institution_export_entries(institution_code=institution.code, year=year).values(*_EXPORT_FIELDS)
     for row in rows.iterator(chunk_size=5000):
         row["national_id"] = row.pop("person__national_id")
         row["name"] = row.pop("person__name")
@@ -171,7 +164,8 @@ def export(request):
     encoding = request.GET.get("encoding", "utf-8")
     year = roc_year + rocdate.ROC_OFFSET
     if encoding == "xlsx":
-        rows = [batch.header_row(), *map(batch.row_values, export_records(institution=institution, year=year))]
+        entries = selectors.institution_export_entries(institution_code=institution.code, year=year)
+        rows = itertools.chain([batch.header_row()], exports.institution_rows(entries))
         response = HttpResponse(
             xlsx_stream.write(rows, sheet_name=f"{roc_year}年度學習時數"),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -138,3 +138,111 @@ def test_download_of_a_year_without_records_has_headers_and_zero_totals(client, 
     assert sheets["學習紀錄"] == [RECORD_HEADERS]
     assert sheets["時數統計"][1] == ["通過總學習時數", 0]
     assert len(sheets["時數統計"]) == 1 + 14  # no 2021 rules
+
+
+def test_institution_rows_are_the_rows_batch_row_values_makes(learner_person, second_person):
+    import datetime as dt
+
+    from civlearn.hours import batch, exports, selectors
+    from civlearn.hours.tests.factories import record
+    from civlearn.hours.views_institution import export_records
+    from civlearn.registry.models import Agency, Person
+
+    Person.objects.filter(pk=second_person.pk).update(birthday=dt.date(1990, 12, 31))
+    # 07:30 in Taipei is the day before in UTC: the date must come out in local time.
+    early = taipei(2024, 3, 1, 7, 30)
+    record(learner_person, hours="1.5", code="339", end=taipei(2024, 3, 1, 9, 0), actual_start=early,
+           course_start=early, course_end=taipei(2024, 3, 31, 17), course_code="C01", period="2", score="90",
+           certificate_no="證-1", attendance_note="全勤", county_code="40")  # fmt: skip
+    record(second_person, hours="20", mode=2, code="510", end=taipei(2024, 5, 2, 16, 45))
+    record(learner_person, hours="2", code="510", end=taipei(2024, 3, 1, 9, 0), actual_start=early,
+           reference="shares-the-moments")  # fmt: skip
+    record(learner_person, hours="3", code="510", end=taipei(2025, 1, 1, 0, 30))  # 2024 in UTC, 2025 here
+    entries = selectors.institution_export_entries(institution_code="A09600000Q", year=2024)
+
+    rows = list(exports.institution_rows(entries))
+
+    # The CSV export's layout of the same records (batch.row_values) is the reference.
+    agency = Agency(code="A09600000Q")
+    assert rows == [batch.row_values(row) for row in export_records(institution=agency, year=2024)]
+    assert rows[0] == [
+        learner_person.national_id, "課程 339", "113-03-01", "07:30:00", "113-03-31", "17:00:00", learner_person.name,
+        "6", "339", "40", "2", "1.5", "1", "90", "證-1", "全勤", "061-01-01", "1", "1.5", "0", "C01",
+        "113-03-01", "07:30:00", "113-03-01", "09:00:00",
+    ]  # fmt: skip
+    assert rows[1][2:6] == ["", "", "", ""]  # no course dates
+    assert rows[1][21:] == rows[0][21:]  # the same moments, formatted once
+    assert rows[2][16] == "079-12-31"
+    assert (rows[2][11], rows[2][17], rows[2][18], rows[2][19]) == ("20", "2", "0", "20")
+    assert len(rows) == 3
+
+
+def test_institution_rows_refuse_to_run_when_the_exchange_columns_change(monkeypatch, learner_person):
+    from civlearn.hours import batch, exports
+    from civlearn.hours.models import LedgerEntry
+
+    monkeypatch.setattr(batch, "COLUMNS", batch.COLUMNS[1:])
+
+    with pytest.raises(RuntimeError, match=r"batch\.COLUMNS changed"):
+        next(exports.institution_rows(LedgerEntry.objects.all()))
+
+
+def test_the_streamed_writer_keeps_numbers_booleans_and_texts_that_compare_equal_apart():
+    from decimal import Decimal
+
+    from civlearn.hours import xlsx_stream
+
+    # 1 == 1.0 == True == Decimal("1.0"): each is still written as what it is, in any order, on every row.
+    rows = [[True, 1, Decimal("1.0"), "1", None, ""], ["1", Decimal("1.0"), 1, True, "", None]] * 2
+
+    data = xlsx_stream.write(rows, sheet_name="s")
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+        shared = archive.read("xl/sharedStrings.xml").decode()
+    body = sheet.split("<sheetData>")[1].split("</sheetData>")[0]
+    yes = '<c t="inlineStr"><is><t>是</t></is></c>'
+    one = '<c t="s"><v>0</v></c>'  # the first (and only) shared text
+    first = f"<row>{yes}<c><v>1</v></c><c><v>1.0</v></c>{one}<c/><c/></row>"
+    second = f"<row>{one}<c><v>1.0</v></c><c><v>1</v></c>{yes}<c/><c/></row>"
+    assert body == (first + second) * 2
+    assert shared.endswith('<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" uniqueCount="1">'
+                           '<si><t xml:space="preserve">1</t></si></sst>')  # fmt: skip
+    values = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+    assert [[(type(v).__name__, v) for v in row] for row in values[:2]] == [
+        [("str", "是"), ("int", 1), ("float", 1.0), ("str", "1"), ("NoneType", None), ("NoneType", None)],
+        [("str", "1"), ("float", 1.0), ("int", 1), ("str", "是"), ("NoneType", None), ("NoneType", None)],
+    ]
+
+
+def test_the_streamed_writer_writes_texts_inline_past_the_shared_table_bound(monkeypatch):
+    from civlearn.hours import xlsx_stream
+
+    monkeypatch.setattr(xlsx_stream, "_SHARED_LIMIT", 2)
+    rows = [["甲", "乙"], ["丙 ", "甲"], ["A&B <c>", "乙"]]
+
+    data = xlsx_stream.write(rows, sheet_name="s")
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        body = archive.read("xl/worksheets/sheet1.xml").decode().split("<sheetData>")[1]
+    assert body.startswith(
+        '<row><c t="s"><v>0</v></c><c t="s"><v>1</v></c></row>'
+        '<row><c t="inlineStr"><is><t xml:space="preserve">丙 </t></is></c><c t="s"><v>0</v></c></row>'
+        '<row><c t="inlineStr"><is><t>A&amp;B &lt;c&gt;</t></is></c><c t="s"><v>1</v></c></row>'
+    )
+    assert list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True)) == [
+        ("甲", "乙"),
+        ("丙 ", "甲"),
+        ("A&B <c>", "乙"),
+    ]
+
+
+def test_the_streamed_writer_keeps_the_shared_table_aligned_when_a_text_holds_a_nul():
+    from civlearn.hours import xlsx_stream
+
+    shared = xlsx_stream._shared_strings_xml(["a\0b", "<c>", " d "])
+
+    assert shared.decode().split('uniqueCount="3">')[1] == (
+        '<si><t xml:space="preserve">a\0b</t></si><si><t xml:space="preserve">&lt;c&gt;</t></si>'
+        '<si><t xml:space="preserve"> d </t></si></sst>'
+    )
