@@ -75,7 +75,21 @@ def part_summary(samples: int) -> dict:
     app_cpu, backend_cpu = time.process_time() - cpu_before[0], _cpu_seconds(backend) - cpu_before[1]
     from civlearn.hours.models import LedgerEntry
 
+    # How the same queries were answered: an index-only scan with no heap fetches is what the covering index and a
+    # vacuumed ledger give; heap fetches mean pages not yet marked all-visible (VACUUM the ledger).
+    plans, heap_fetches, buffers = set(), 0, 0
+    with connection.cursor() as cursor:
+        for person_id in chosen:
+            sql, params = selectors._fact_rows(person_id=person_id, year=2024).query.sql_with_params()
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params)
+            plan = cursor.fetchone()[0][0]["Plan"]
+            plans.add(plan["Node Type"])
+            heap_fetches += plan.get("Heap Fetches", 0)
+            buffers += plan.get("Shared Hit Blocks", 0) + plan.get("Shared Read Blocks", 0)
     return {
+        "plans": sorted(plans),
+        "heap_fetches": heap_fetches,
+        "buffers_per_summary": round(buffers / len(chosen), 1),
         "records": LedgerEntry.objects.count(),
         "median_ms": ms(statistics.median(timings)),
         "p95_ms": ms(statistics.quantiles(timings, n=20)[-1]),
@@ -301,6 +315,9 @@ def main() -> None:
     print(f"                  small DB ({small['records']:,} records): median {small['median_ms']} ms, "
           f"p95 {small['p95_ms']} ms")  # fmt: skip
     print(f"                  ratio full / small (medians): {big['median_ms'] / small['median_ms']:.2f}")
+    print(f"                  plans: full {', '.join(big['plans'])}, {big['heap_fetches']} heap fetches, "
+          f"{big['buffers_per_summary']} buffers a summary; small {', '.join(small['plans'])}, "
+          f"{small['heap_fetches']} heap fetches, {small['buffers_per_summary']} buffers")  # fmt: skip
     big_cpu, small_cpu = big["app_cpu_ms"] + big["db_cpu_ms"], small["app_cpu_ms"] + small["db_cpu_ms"]
     print(f"                  CPU per summary (app + PostgreSQL backend): full {big['app_cpu_ms']} + "
           f"{big['db_cpu_ms']} ms, small {small['app_cpu_ms']} + {small['db_cpu_ms']} ms; "

@@ -212,3 +212,16 @@ def test_the_summary_query_is_answered_from_the_covering_index_on_postgresql(lea
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
     assert "Index Only Scan using hours_ledger_person_year_cov" in plan
+
+
+def test_the_ledger_is_vacuumed_after_one_percent_of_new_rows_on_postgresql():
+    """Index-only scans need new rows' pages marked all-visible soon, not after 20 % of the table is new."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("autovacuum is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'hours_ledgerentry'")
+        options = cursor.fetchone()[0]
+
+    assert sorted(options) == ["autovacuum_vacuum_insert_scale_factor=0.01", "autovacuum_vacuum_insert_threshold=10000"]
