@@ -210,7 +210,7 @@ def _run_streamed(job: ImportJob, data: bytes, book: rules.RuleBook) -> None:
     try:
         with transaction.atomic():
             created = 0
-            with connection.cursor() as cursor, cursor.connection.cursor().copy(ledger_copy.COPY_SQL) as copy:
+            with connection.cursor() as cursor, ledger_copy.copy(cursor) as copy:
                 for chunk in batch.iter_upload(
                     data,
                     result=result,

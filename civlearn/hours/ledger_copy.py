@@ -17,6 +17,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 
 import psycopg
+import psycopg.copy
 from django.db import connection
 
 from civlearn.hours import batch, rules
@@ -122,6 +123,17 @@ class CopyLines:
                 str(table[0]),
             )
         )
+
+
+def copy(cursor) -> psycopg.Copy:
+    """The COPY into the ledger on the job's connection (`cursor`: a Django cursor on it).
+
+    The queued writer hands the data to a thread that sends it, so `write` returns at once and the parser goes on
+    with the next chunk while the database is still filing this one (the plain writer waits whenever the socket's
+    buffer is full, which keeps the two cores taking turns).
+    """
+    raw = cursor.connection.cursor()
+    return raw.copy(COPY_SQL, writer=psycopg.copy.QueuedLibpqWriter(raw))
 
 
 class SideConnection:
