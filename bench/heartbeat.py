@@ -2,13 +2,18 @@
 
 Run from the repository root:
 
-    .venv/bin/python bench/heartbeat.py [--learners 5000] [--duration 10] [--connections 32]
+    .venv/bin/python bench/heartbeat.py [--learners 5000] [--duration 10] [--connections 32] [--store redis]
 
 It recreates the database `civlearn_bench` on the local PostgreSQL, migrates it, creates the learners
 with one enrolment each, signs one reading token per learner, starts granian, and runs wrk three times against it:
 a warm-up, a plain "hello" Django view, and heartbeats spread at random over all learners. It prints requests/s,
 p99 latency, how many heartbeats were credited (the server answered credited_ms > 0), and the heartbeat / hello
 ratio. Nothing here is asserted; the figures go to docs/performance.md.
+
+--store redis (the default) runs the server with REDIS_URL (BENCH_REDIS_URL, default redis://127.0.0.1:6379/12,
+whose reading keys are wiped first) and runs the flusher (`manage.py learning_reading_flush --every 2`) during the
+heartbeat run: its CPU, its PostgreSQL backend's and the Redis server's count in the heartbeat's CPU per request.
+--store database runs without Redis: every beat is one PostgreSQL statement.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/civlearn_bench")
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
+BENCH_REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+STORE = {"store": "redis"}  # set from --store before anything reads env()
 
 LUA = r"""
 local tokens = {}
@@ -86,7 +93,33 @@ def env() -> dict[str, str]:
         LOG_LEVEL="WARNING",
     )
     values.pop("CIVLEARN_TESTING", None)
+    if STORE["store"] == "redis":
+        values["REDIS_URL"] = BENCH_REDIS
+    else:
+        values.pop("REDIS_URL", None)
     return values
+
+
+def fresh_redis() -> None:
+    """Drop the reading keys a previous run left: the fresh database reuses enrolment ids."""
+    import redis
+
+    client = redis.Redis.from_url(BENCH_REDIS)
+    keys = list(client.scan_iter(match="civlearn:reading:*", count=5000))
+    for start in range(0, len(keys), 5000):
+        client.delete(*keys[start : start + 5000])
+
+
+def redis_server_pids() -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "redis-server":
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
 
 
 def fresh_database() -> None:
@@ -175,14 +208,21 @@ def postgres_backends() -> list[int]:
     return [row[0] for row in rows]
 
 
-def measured(run, server_pid: int) -> tuple[str, float, float]:
-    """Run wrk; return its output and the server's and PostgreSQL's CPU seconds spent meanwhile."""
-    server = [server_pid, *_children(server_pid)]
+def measured(run, server_pid: int, extra: list[int] | None = None) -> tuple[str, float, float, float]:
+    """Run wrk; return its output and the CPU seconds spent meanwhile by the server (with `extra` processes such
+    as the flusher), PostgreSQL's backends of the bench database, and the Redis server (shared: others' use too)."""
+    server = [server_pid, *_children(server_pid), *(extra or [])]
     backends = postgres_backends()
-    before = cpu_seconds(server), cpu_seconds(backends)
+    redis_pids = redis_server_pids() if STORE["store"] == "redis" else []
+    before = cpu_seconds(server), cpu_seconds(backends), cpu_seconds(redis_pids)
     output = run()
     backends = sorted(set(backends) | set(postgres_backends()))
-    return output, cpu_seconds(server) - before[0], cpu_seconds(backends) - before[1]
+    return (
+        output,
+        cpu_seconds(server) - before[0],
+        cpu_seconds(backends) - before[1],
+        cpu_seconds(redis_pids) - before[2],
+    )
 
 
 def wrk(args: list[str]) -> str:
@@ -210,9 +250,13 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--store", choices=["redis", "database"], default="redis")
     options = parser.parse_args()
+    STORE["store"] = options.store
 
     fresh_database()
+    if options.store == "redis":
+        fresh_redis()
     subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env(), check=True)
     workdir = Path(tempfile.mkdtemp(prefix="heartbeat-bench-"))
     tokens = workdir / "tokens.txt"
@@ -233,17 +277,32 @@ def main() -> None:
                 time.sleep(0.2)
         common = ["-t2", f"-c{options.connections}", f"-d{options.duration}s", "--latency"]
         wrk(["-t2", "-c16", "-d3s", base + "/bench/hello"])  # warm-up: workers, connections
-        output, hello_cpu, _ = measured(lambda: wrk([*common, base + "/bench/hello"]), server.pid)
+        output, hello_cpu, _, _ = measured(lambda: wrk([*common, base + "/bench/hello"]), server.pid)
         hello = parse(output)
         # Tokens are signed just before the run: a stream older than 3 minutes earns nothing (the gap rule).
         prepare(options.learners, tokens)
         echo_script = workdir / "echo.lua"
         echo_script.write_text(LUA % {"tokens": tokens, "path": "/bench/echo"})
-        output, echo_cpu, _ = measured(lambda: wrk([*common, "-s", str(echo_script), base]), server.pid)
+        output, echo_cpu, _, _ = measured(lambda: wrk([*common, "-s", str(echo_script), base]), server.pid)
         echo = parse(output)
         prepare(options.learners, tokens)  # fresh tokens again: the echo run took a while
         script.write_text(LUA % {"tokens": tokens, "path": "/elearn/heartbeat"})
-        output, beat_cpu, beat_pg_cpu = measured(lambda: wrk([*common, "-s", str(script), base]), server.pid)
+        flusher = None
+        if options.store == "redis":
+            flusher = subprocess.Popen(
+                [sys.executable, "manage.py", "learning_reading_flush", "--every", "2"],
+                cwd=ROOT, env=env(), stdout=subprocess.DEVNULL,
+            )  # fmt: skip
+            time.sleep(3)  # its start-up (importing Django) is not a beat's cost; its flushes are
+        extra = [flusher.pid] if flusher else []
+        try:
+            output, beat_cpu, beat_pg_cpu, beat_redis_cpu = measured(
+                lambda: wrk([*common, "-s", str(script), base]), server.pid, extra
+            )
+        finally:
+            if flusher:
+                flusher.terminate()
+                flusher.wait(timeout=10)
         beat = parse(output)
         for line in output.splitlines():
             if line.startswith("FAILURE"):
@@ -257,8 +316,10 @@ def main() -> None:
             *os.getloadavg(), os.cpu_count()
         )
     )
+    mode = ("reading time in Redis (REDIS_URL), flushed every 2 s by learning_reading_flush"
+            if options.store == "redis" else "reading time written to PostgreSQL by every beat (no REDIS_URL)")  # fmt: skip
     print(f"learners: {options.learners}, wrk -t2 -c{options.connections} -d{options.duration}s, "
-          f"granian WSGI {options.workers} workers, PostgreSQL (CONN_MAX_AGE on)")  # fmt: skip
+          f"granian WSGI {options.workers} workers, PostgreSQL (CONN_MAX_AGE on); {mode}")  # fmt: skip
     print(f"hello      : {hello['rate']:8.0f} req/s  p99 {hello['p99_ms']:6.2f} ms")
     print(f"echo (POST): {echo['rate']:8.0f} req/s  p99 {echo['p99_ms']:6.2f} ms")
     print(f"heartbeat  : {beat['rate']:8.0f} req/s  p99 {beat['p99_ms']:6.2f} ms  "
@@ -266,13 +327,16 @@ def main() -> None:
     hello_ms = 1000 * hello_cpu / hello["requests"]
     beat_ms = 1000 * beat_cpu / beat["requests"]
     beat_pg_ms = 1000 * beat_pg_cpu / beat["requests"]
+    beat_redis_ms = 1000 * beat_redis_cpu / beat["requests"]
+    beat_total_ms = beat_ms + beat_pg_ms + beat_redis_ms
     echo_ms = 1000 * echo_cpu / echo["requests"]
-    print(f"CPU per request: hello {hello_ms:.2f} ms (server); echo {echo_ms:.2f} ms (server); heartbeat {beat_ms:.2f} ms (server) "
-          f"+ {beat_pg_ms:.2f} ms (PostgreSQL backends)")  # fmt: skip
+    print(f"CPU per request: hello {hello_ms:.2f} ms (server); echo {echo_ms:.2f} ms (server); heartbeat {beat_ms:.2f} ms "
+          f"(server{' + flusher' if options.store == 'redis' else ''}) + {beat_pg_ms:.2f} ms (PostgreSQL backends) "
+          f"+ {beat_redis_ms:.2f} ms (redis-server, shared) = {beat_total_ms:.2f} ms")  # fmt: skip
     cores = os.cpu_count() or 1
     print(f"what {cores} cores could serve if nothing else ran (CPU bound, wrk's own CPU not counted): "
-          f"hello {1000 * cores / hello_ms:.0f} req/s, heartbeat {1000 * cores / (beat_ms + beat_pg_ms):.0f} req/s, "
-          f"ratio {hello_ms / (beat_ms + beat_pg_ms):.2f}")  # fmt: skip
+          f"hello {1000 * cores / hello_ms:.0f} req/s, heartbeat {1000 * cores / beat_total_ms:.0f} req/s, "
+          f"ratio {hello_ms / beat_total_ms:.2f}")  # fmt: skip
     credited_rate = beat["credited"] / options.duration
     print(f"credited heartbeats/s: {credited_rate:.0f}")
     print(f"heartbeat / hello ratio: {beat['rate'] / hello['rate']:.2f}")

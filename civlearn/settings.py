@@ -91,6 +91,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "civlearn.learning.scorm.origin.ContentOriginMiddleware",
+    "civlearn.learning.middleware.HeartbeatShortcutMiddleware",  # POST /elearn/heartbeat ends here (see module)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

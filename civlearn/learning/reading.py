@@ -20,7 +20,8 @@ On PostgreSQL both are one statement (a data-modifying CTE: one round trip); els
 Client-sent times are ignored, so a skewed client clock changes nothing; a server clock stepping back credits 0.
 
 With `REDIS_URL` set, the two updates are one Redis script instead and the database receives the balances in
-batches (reading_redis.py, ADR 0012); `reading_ms_exact()` gives the exact balance either way.
+batches (reading_redis.py, docs/adr/0006-reading-time-in-redis.md); `reading_ms_exact()` gives the exact
+balance either way.
 """
 
 from __future__ import annotations

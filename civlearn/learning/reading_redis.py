@@ -1,4 +1,6 @@
-"""Reading time kept in Redis when `REDIS_URL` is set, flushed to the database in batches (ADR 0012).
+"""Reading time kept in Redis when `REDIS_URL` is set, flushed to the database in batches.
+
+Design and trade-offs: docs/adr/0006-reading-time-in-redis.md.
 
 Why: on PostgreSQL every beat was one database round trip and one write transaction, about 1.2 ms of CPU per beat
 between the app server and PostgreSQL, which caps two cores near 1,500 beats/s. In Redis the same arithmetic is
@@ -26,7 +28,7 @@ crosses the threshold) calls `reading_exact()`, which flushes that one enrolment
 What can be lost: if Redis loses its data, the credit since the last flush (a few seconds of every learner's
 reading). The next beat re-seeds from the database and carries on; nothing is credited twice, because the learner's
 credited instant is flushed together with the balances. Redis for this must not evict keys (`noeviction` or a
-`volatile-*` policy; the keys carry a one-day TTL refreshed by every beat).
+`volatile-*` policy; the keys carry a one-day TTL refreshed by every credited beat).
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from civlearn.learning.models import Enrolment, LearnerClock
 
-# Refreshed by every beat; a learner idle for a day is re-seeded from the (long since flushed) database.
+# Refreshed by every beat that credits time (and by every page view); a learner idle for a day is re-seeded from
+# the (long since flushed) database.
 KEY_TTL_SECONDS = 24 * 3600
 
 # KEYS: learner clock, enrolment hash, dirty set. ARGV: enrolment id, user id, now, from, to, ttl.
@@ -61,11 +64,9 @@ if to > from and credited < to then
   credit = to - math.max(credited, from)
   redis.call('SET', KEYS[1], ARGV[5], 'EX', ARGV[6])
   ms = redis.call('HINCRBY', KEYS[2], 'ms', credit)
-else
-  redis.call('EXPIRE', KEYS[1], ARGV[6])
+  redis.call('EXPIRE', KEYS[2], ARGV[6])
 end
 redis.call('HSET', KEYS[2], 'beat', ARGV[3])
-redis.call('EXPIRE', KEYS[2], ARGV[6])
 redis.call('SADD', KEYS[3], ARGV[1])
 return {credit, tonumber(ms)}
 """

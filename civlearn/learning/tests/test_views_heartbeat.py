@@ -1,0 +1,69 @@
+"""POST /elearn/heartbeat over HTTP, on both reading-time stores: what the answer carries, and that it skips the
+middleware it has no use for (civlearn.learning.middleware) while keeping the security headers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from civlearn.core import clock
+from civlearn.learning.models import Enrolment
+from civlearn.learning.reading import reading_ms_exact, reading_stream_open
+from civlearn.learning.services import enrol
+
+from .reading_fixtures import reading_store  # noqa: F401  (a fixture)
+
+START = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen(monkeypatch):
+    monkeypatch.setattr("civlearn.core.clock.timezone.now", lambda: START)
+
+
+def test_a_beat_answers_json_with_security_headers_and_no_cookie_or_language(
+    reading_store,  # noqa: F811
+    client,
+    consenting_learner,
+    course,
+):
+    enrolment = enrol(user=consenting_learner, course=course)
+    token = reading_stream_open(enrolment=enrolment)
+    clock.advance(dt.timedelta(seconds=60))
+    response = client.post("/elearn/heartbeat", {"token": token}, HTTP_ACCEPT_LANGUAGE="en")
+    body = response.json()
+    assert response.status_code == 200
+    assert (body["ok"], body["credited_ms"], body["reading_ms"], body["required_ms"], body["completed"]) == (
+        True,
+        60_000,
+        60_000,
+        600_000,
+        False,
+    )
+    assert response["X-Content-Type-Options"] == "nosniff"  # SecurityMiddleware still runs
+    assert "Content-Language" not in response  # LocaleMiddleware does not
+    assert "X-Frame-Options" not in response  # nor the clickjacking middleware
+    assert response.cookies == {}
+    assert reading_ms_exact(enrolment=Enrolment.objects.get(pk=enrolment.pk)) == 60_000
+
+
+def test_a_bad_token_is_refused_in_chinese_and_credits_nothing(reading_store, client, consenting_learner, course):  # noqa: F811
+    enrolment = enrol(user=consenting_learner, course=course)
+    reading_stream_open(enrolment=enrolment)
+    clock.advance(dt.timedelta(seconds=60))
+    response = client.post("/elearn/heartbeat", {"token": "forged:token:x"})
+    assert response.status_code == 403
+    assert response.json() == {"ok": False, "error": "無效的閱讀計時憑證"}
+    assert reading_ms_exact(enrolment=Enrolment.objects.get(pk=enrolment.pk)) == 0
+
+
+def test_a_get_is_refused_as_before(reading_store, client, db):  # noqa: F811
+    assert client.get("/elearn/heartbeat").status_code == 405
+
+
+def test_other_pages_still_pass_through_every_middleware(client, db):
+    response = client.get("/elearn/verify/", HTTP_ACCEPT_LANGUAGE="zh-hant")
+    assert response.status_code == 200
+    assert response["X-Frame-Options"] == "DENY"
+    assert "Content-Language" in response
