@@ -52,6 +52,10 @@ class HeartbeatRefused(Exception):
     """The token is forged, expired or names an enrolment that no longer exists."""
 
 
+class ReadingUnavailable(Exception):
+    """Redis (which keeps reading time when REDIS_URL is set) cannot be reached: nothing was credited."""
+
+
 def heartbeat_seconds() -> int:
     return int(getattr(settings, "LEARNING_HEARTBEAT_SECONDS", 60))
 
@@ -143,9 +147,12 @@ def heartbeat_credit(*, token: str) -> Beat:
         credit_from, credit_to = previous_ms, min(now, stretch_ms + stretch_cap_ms())
 
     if reading_redis.enabled():
-        result = reading_redis.credit(
-            enrolment_id=enrolment_id, user_id=user_id, now=now, credit_from=credit_from, credit_to=credit_to
-        )
+        try:
+            result = reading_redis.credit(
+                enrolment_id=enrolment_id, user_id=user_id, now=now, credit_from=credit_from, credit_to=credit_to
+            )
+        except reading_redis.RedisError as exc:
+            raise ReadingUnavailable("閱讀計時暫時無法使用，稍後會自動重試") from exc
         if result is None:
             raise HeartbeatRefused("找不到此選課紀錄")
         credited, reading = result

@@ -41,7 +41,7 @@ import redis
 from django.conf import settings
 from django.db import connection, transaction
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import NoScriptError
+from redis.exceptions import NoScriptError, RedisError  # noqa: F401  (RedisError: callers catch it from here)
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from civlearn.learning.models import Enrolment, LearnerClock

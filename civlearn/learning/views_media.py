@@ -16,7 +16,7 @@ from civlearn.core.decorators import session_free
 from civlearn.learning.certificates import certificate_pdf, normalize_code, qr_svg, verification_url
 from civlearn.learning.completion import completion_evaluate
 from civlearn.learning.models import Certificate, Enrolment, Unit
-from civlearn.learning.reading import HeartbeatRefused, heartbeat_credit
+from civlearn.learning.reading import HeartbeatRefused, ReadingUnavailable, heartbeat_credit
 from civlearn.learning.selectors import enrolment_current
 
 logger = logging.getLogger(__name__)
@@ -33,6 +33,10 @@ def heartbeat_view(request):
         beat = heartbeat_credit(token=token)
     except HeartbeatRefused as refusal:
         return JsonResponse({"ok": False, "error": str(refusal)}, status=403)
+    except ReadingUnavailable as outage:
+        # The page keeps its token and beats again; the gap rule decides what the outage costs.
+        logger.warning("heartbeat not credited: Redis unavailable (%s)", outage.__cause__)
+        return JsonResponse({"ok": False, "error": str(outage)}, status=503)
     completed = False
     if beat.threshold_crossed:
         # Rare: the beat that reaches the required reading time may complete the course.

@@ -15,8 +15,9 @@ TEST_REDIS_URL = os.environ.get("CIVLEARN_TEST_REDIS_URL", "redis://127.0.0.1:63
 
 
 class Store:
-    def __init__(self, name: str):
+    def __init__(self, name: str, prefix: str = ""):
         self.name = name
+        self.prefix = prefix
 
     @property
     def redis(self) -> bool:
@@ -27,8 +28,8 @@ class Store:
 
     def lose_redis(self) -> None:
         """What a Redis restart without persistence does to this store: every key gone."""
-        client = reading_redis.client()
-        keys = list(client.scan_iter(match=f"{reading_redis.prefix()}:*", count=1000))
+        client = reading_redis._client_for(TEST_REDIS_URL)  # not settings.REDIS_URL: a test may have changed it
+        keys = list(client.scan_iter(match=f"{self.prefix}:*", count=1000))
         if keys:
             client.delete(*keys)
 
@@ -38,7 +39,7 @@ def reading_store(request, settings):
     if request.param == "redis":
         settings.REDIS_URL = TEST_REDIS_URL
         settings.LEARNING_READING_REDIS_PREFIX = f"test-reading:{uuid.uuid4().hex}"
-        store = Store("redis")
+        store = Store("redis", settings.LEARNING_READING_REDIS_PREFIX)
         yield store
         store.lose_redis()
     else:

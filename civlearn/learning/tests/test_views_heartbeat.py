@@ -67,3 +67,21 @@ def test_other_pages_still_pass_through_every_middleware(client, db):
     assert response.status_code == 200
     assert response["X-Frame-Options"] == "DENY"
     assert "Content-Language" in response
+
+
+@pytest.mark.parametrize("reading_store", ["redis"], indirect=True)
+def test_with_redis_down_a_beat_is_answered_503_in_chinese_and_credits_nothing(
+    reading_store,  # noqa: F811
+    client,
+    consenting_learner,
+    course,
+    settings,
+):
+    enrolment = enrol(user=consenting_learner, course=course)
+    token = reading_stream_open(enrolment=enrolment)
+    clock.advance(dt.timedelta(seconds=60))
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    response = client.post("/elearn/heartbeat", {"token": token})
+    assert response.status_code == 503
+    assert response.json() == {"ok": False, "error": "閱讀計時暫時無法使用，稍後會自動重試"}
+    assert Enrolment.objects.get(pk=enrolment.pk).reading_ms == 0
