@@ -211,7 +211,8 @@ def reading_exact(*, enrolment: Enrolment) -> int:
         pipe.hmget(enrolment_key, "ms", "beat")
         pipe.get(clock_key)
         (ms, beat), credited = pipe.execute()
-    if ms is None:
+    if ms is None or int(ms) <= enrolment.reading_ms:
+        # Nothing in Redis, or the database already has it (pages listing many enrolments pay one round trip each).
         return enrolment.reading_ms
     _write([(enrolment.pk, int(ms), int(beat or 0))], [(enrolment.user_id, int(credited or 0))])
     enrolment.reading_ms = max(enrolment.reading_ms, int(ms))
