@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "civlearn.learning.scorm.origin.ContentOriginMiddleware",
     "civlearn.learning.middleware.HeartbeatShortcutMiddleware",  # POST /elearn/heartbeat ends here (see module)
+    "civlearn.identity.oidc_middleware.TokenShortcutMiddleware",  # /o/token/ ends here (see module)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -78,7 +78,14 @@ class TokenView(DotTokenView):
         for key, value in headers.items():
             response[key] = value
         response.setdefault("Cache-Control", "no-store")
+        # CommonMiddleware would set it; the token endpoint skips that middleware (oidc_middleware).
+        response["Content-Length"] = str(len(response.content))
         return response
+
+
+# session_free: a client posting with a browser's cookie still makes the token endpoint read no session. The same
+# view object serves the URL and oidc_middleware.TokenShortcutMiddleware.
+token_view = session_free(TokenView.as_view())
 
 
 def jwks(request):
@@ -91,8 +98,7 @@ def jwks(request):
 
 provider_urlpatterns = [
     path("authorize/", ConsentView.as_view(), name="authorize"),
-    # session_free: a client posting with a browser's cookie still makes the token endpoint read no session.
-    path("token/", session_free(TokenView.as_view()), name="token"),
+    path("token/", token_view, name="token"),
     path("logout/", LogoutView.as_view(), name="logout"),
     path(".well-known/jwks.json", jwks, name="jwks"),
 ]

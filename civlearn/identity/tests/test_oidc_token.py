@@ -310,3 +310,31 @@ def test_a_code_consumed_by_a_concurrent_request_leaves_no_tokens(client, learne
     assert (IDToken.objects.count(), AccessToken.objects.count(), RefreshToken.objects.count()) == (0, 0, 0)
     assert response["Content-Type"] == "application/json"
     assert response["Cache-Control"] == "no-store"
+
+
+def test_the_token_endpoint_skips_the_site_middleware_but_not_security(client, machine, learner):
+    # given a person's browser session that also carries a client's token request (its cookie comes along)
+    client.force_login(learner)
+    _client_credentials(client, machine)  # the client is now cached
+
+    with CaptureQueriesContext(connection) as queries:
+        response = _client_credentials(client, machine)
+
+    # then no session or user is read, the security headers are still set, and the JSON answer has its length
+    assert response.status_code == 200
+    assert _statements(queries) == _wrapped(["INSERT oauth2_provider_accesstoken"])
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Cache-Control"] == "no-store"
+    assert response["Content-Length"] == str(len(response.content))
+    assert "X-Frame-Options" not in response  # the clickjacking middleware is among those skipped
+
+
+def test_a_token_request_for_another_host_is_refused(client, machine):
+    response = client.post(
+        "/o/token/",
+        {"grant_type": "client_credentials", "client_id": machine.client_id, "client_secret": MACHINE_SECRET},
+        HTTP_HOST="evil.example",
+    )
+
+    assert response.status_code == 400
+    assert AccessToken.objects.count() == 0
