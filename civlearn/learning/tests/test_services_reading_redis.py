@@ -176,3 +176,16 @@ def test_completion_outside_a_beat_uses_the_exact_reading_time(reading_store, en
     # then it sees the 10 minutes, whatever the database held before
     assert completed is True
     assert stored(enrolment)[0] == 600_000
+
+
+@pytest.mark.parametrize("reading_store", ["redis"], indirect=True)
+def test_the_exact_value_writes_nothing_when_the_database_already_has_it(reading_store, enrolment):  # noqa: F811
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    beats(reading_stream_open(enrolment=enrolment), 60)
+    reading_redis.reading_flush()
+    fresh = Enrolment.objects.get(pk=enrolment.pk)
+    with CaptureQueriesContext(connection) as queries:
+        assert reading_ms_exact(enrolment=fresh) == 60_000
+    assert queries.captured_queries == []
