@@ -3,9 +3,10 @@
 
 Run from the repository root (needs wrk, node and npm; PostgreSQL on 127.0.0.1):
 
-    .venv/bin/python bench/oidc_token.py [--duration 8] [--connections 16]
+    .venv/bin/python bench/oidc_token.py [--duration 5] [--rounds 3] [--connections 16]
 
-Two workloads, each against both servers, one server at a time:
+Two workloads, each against both servers; both servers stay up and are loaded in turns, one at a time, round after
+round, and the medians are printed (whatever else runs on a shared machine then weighs on both sides alike):
 - client credentials: POST /token with client_id + client_secret (HTTP body), an opaque access token back;
 - code exchange: POST /token with a fresh authorization code + PKCE verifier; both servers sign an RS256 ID token.
   Codes are minted beforehand (civlearn: Grant rows; Node: its own AuthorizationCode model through a bench-only
@@ -289,26 +290,26 @@ def measured(pgid: int, args: list[str], *, database: bool) -> dict[str, float]:
     return figures
 
 
-def run_pair(
-    *,
-    pgid: int,
-    base: str,
-    path: str,
-    static_body: str,
-    code_body: str,
-    codes: Path,
-    workdir: Path,
-    common: list[str],
-    database: bool,
-):
-    static = workdir / f"static-{abs(hash(base))}.lua"
+def lua_scripts(
+    *, path: str, static_body: str, code_body: str, codes: list[str], rounds: int, workdir: Path, name: str
+) -> tuple[Path, list[Path]]:
+    """The client-credentials script, and one code-exchange script per round with codes of its own (a wrk run
+    starts at the top of its file, and a code works once)."""
+    static = workdir / f"static-{name}.lua"
     static.write_text(STATIC_LUA % {"body": static_body})
-    wrk(["-t2", "-c8", "-d2s", "-s", str(static), base + path])  # warm-up
-    cc = measured(pgid, [*common, "-s", str(static), base + path], database=database)
-    script = workdir / f"codes-{abs(hash(base))}.lua"
-    script.write_text(CODES_LUA % {"codes": codes, "threads": 2, "path": path, "body": code_body})
-    exchange = measured(pgid, [*common, "-s", str(script), base], database=database)
-    return cc, exchange
+    per_round = len(codes) // rounds
+    scripts = []
+    for r in range(rounds):
+        code_file = workdir / f"codes-{name}-{r}.txt"
+        code_file.write_text("\n".join(codes[r * per_round : (r + 1) * per_round]) + "\n")
+        script = workdir / f"codes-{name}-{r}.lua"
+        script.write_text(CODES_LUA % {"codes": code_file, "threads": 2, "path": path, "body": code_body})
+        scripts.append(script)
+    return static, scripts
+
+
+def median_figures(runs: list[dict[str, float]]) -> dict[str, float]:
+    return {key: sorted(run[key] for run in runs)[len(runs) // 2] for key in runs[0]}
 
 
 def in_process(requests: int, profile: bool) -> None:
@@ -382,7 +383,8 @@ def in_process(requests: int, profile: bool) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--duration", type=int, default=8)
+    parser.add_argument("--duration", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--django-codes", type=int, default=20000)
@@ -411,27 +413,6 @@ def main() -> None:
          "--blocking-threads", "1", "--no-ws", "--log-level", "warning"],
         cwd=ROOT, env=django_env(), start_new_session=True,
     )  # fmt: skip
-    try:
-        base = f"http://127.0.0.1:{DJANGO_PORT}"
-        wait_for(base + "/o/.well-known/jwks.json")
-        django_cc, django_code = run_pair(
-            pgid=server.pid,
-            base=base,
-            path="/o/token/",
-            static_body=f"grant_type=client_credentials&client_id={ids['cc']}&client_secret={SECRET}",
-            code_body=(
-                f"grant_type=authorization_code&client_id={ids['rp']}&client_secret={SECRET}"
-                f"&redirect_uri={urllib.parse.quote(REDIRECT, safe='')}&code_verifier={VERIFIER}"
-            ),
-            codes=django_codes,
-            workdir=workdir,
-            common=common,
-            database=True,
-        )
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=10)
-
     node_env = {**os.environ, "PORT": str(NODE_PORT), "CLIENTS": json.dumps(node_clients()), "BENCH": "1"}
     node = subprocess.Popen(
         ["node", "provider.mjs"],
@@ -441,31 +422,74 @@ def main() -> None:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    exchange_body = (
+        "grant_type=authorization_code&client_id={client}&client_secret="
+        + SECRET
+        + f"&redirect_uri={urllib.parse.quote(REDIRECT, safe='')}&code_verifier={VERIFIER}"
+    )
     try:
+        django_base = f"http://127.0.0.1:{DJANGO_PORT}"
+        wait_for(django_base + "/o/.well-known/jwks.json")
         line = node.stdout.readline().decode()
         if not line.startswith("ready "):
             raise RuntimeError(f"the Node provider did not start: {line!r}")
         mint_node_codes(options.node_codes, node_codes)
-        base = f"http://127.0.0.1:{NODE_PORT}"
-        node_cc, node_code = run_pair(
-            pgid=node.pid,
-            base=base,
-            path="/token",
-            static_body=f"grant_type=client_credentials&client_id=bench-cc&client_secret={SECRET}",
-            code_body=(
-                f"grant_type=authorization_code&client_id=bench-rp&client_secret={SECRET}"
-                f"&redirect_uri={urllib.parse.quote(REDIRECT, safe='')}&code_verifier={VERIFIER}"
-            ),
-            codes=node_codes,
-            workdir=workdir,
-            common=common,
-            database=False,
-        )
+        node_base = f"http://127.0.0.1:{NODE_PORT}"
+        servers = {
+            "civlearn": {
+                "pgid": server.pid,
+                "base": django_base,
+                "database": True,
+                "scripts": lua_scripts(
+                    path="/o/token/", codes=django_codes.read_text().split(),
+                    static_body=f"grant_type=client_credentials&client_id={ids['cc']}&client_secret={SECRET}",
+                    code_body=exchange_body.format(client=ids["rp"]), rounds=options.rounds, workdir=workdir,
+                    name="django",
+                ),
+                "path": "/o/token/",
+            },
+            "oidc-provider": {
+                "pgid": node.pid,
+                "base": node_base,
+                "database": False,
+                "scripts": lua_scripts(
+                    path="/token", codes=node_codes.read_text().split(),
+                    static_body=f"grant_type=client_credentials&client_id=bench-cc&client_secret={SECRET}",
+                    code_body=exchange_body.format(client="bench-rp"), rounds=options.rounds, workdir=workdir,
+                    name="node",
+                ),
+                "path": "/token",
+            },
+        }  # fmt: skip
+        for spec in servers.values():
+            wrk(["-t2", "-c8", "-d2s", "-s", str(spec["scripts"][0]), spec["base"] + spec["path"]])  # warm-up
+        # Both servers stay up (an idle one costs nothing) and take turns, round after round: whatever else runs on
+        # the machine then weighs on both sides alike, and the medians compare.
+        results: dict[tuple[str, str], list[dict[str, float]]] = {}
+        for r in range(options.rounds):
+            for who, spec in servers.items():
+                static, exchange_scripts = spec["scripts"]
+                cc_run = measured(
+                    spec["pgid"], [*common, "-s", str(static), spec["base"] + spec["path"]], database=spec["database"]
+                )
+                results.setdefault((who, "cc"), []).append(cc_run)
+                code_run = measured(
+                    spec["pgid"], [*common, "-s", str(exchange_scripts[r]), spec["base"]], database=spec["database"]
+                )
+                results.setdefault((who, "code"), []).append(code_run)
     finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=10)
         node.terminate()
         node.wait(timeout=10)
+    django_cc, django_code = median_figures(results[("civlearn", "cc")]), median_figures(results[("civlearn", "code")])
+    node_cc, node_code = (
+        median_figures(results[("oidc-provider", "cc")]),
+        median_figures(results[("oidc-provider", "code")]),
+    )
 
-    print(f"wrk -t2 -c{options.connections} -d{options.duration}s on loopback; civlearn: granian WSGI "
+    print(f"wrk -t2 -c{options.connections} -d{options.duration}s on loopback, median of {options.rounds} rounds "
+          f"taken in turns; civlearn: granian WSGI "
           f"{options.workers} workers, PostgreSQL; Node {subprocess.check_output(['node', '--version'], text=True).strip()}"
           f" oidc-provider 8 (one process, in-memory store)")  # fmt: skip
     rows = [
