@@ -239,6 +239,10 @@ def part_upload(rows: int) -> dict:
     deleted, _ = LedgerEntry.objects.filter(period__startswith=tag).delete()
     job.file.delete(save=False)
     job.delete()
+    # The summary part reads the ledger by index-only scans, which need an up-to-date visibility map
+    # (docs/adr/0005-hours-summary-from-a-covering-index.md): leave the table as the generator left it.
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM hours_ledgerentry")
     upload_seconds = done - started
     copy_seconds = copy_done - copy_started
     return {
