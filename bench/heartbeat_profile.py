@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.heartbeat import cpu_seconds, env  # noqa: E402
+from bench.heartbeat import STORE, cpu_seconds, env  # noqa: E402
 
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 
@@ -50,6 +50,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--path", choices=["heartbeat", "hello", "echo"], default="heartbeat")
     options = parser.parse_args()
+    STORE["store"] = "redis" if options.redis else "database"
     values = env()
     if options.redis:
         values["REDIS_URL"] = REDIS
