@@ -22,8 +22,9 @@ class HeartbeatShortcutMiddleware:
 
     def __call__(self, request):
         if self._path is None:
-            # Resolved on the first request, when the URLconf is loaded.
+            # Resolved on the first request, when the URLconf is loaded (and the script prefix is known: reverse()
+            # and request.path both include it).
             self._path = reverse("learning:heartbeat")
-        if request.path_info == self._path:
+        if request.path == self._path:
             return heartbeat_view(request)
         return self.get_response(request)
