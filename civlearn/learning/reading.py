@@ -52,8 +52,11 @@ class HeartbeatRefused(Exception):
     """The token is forged, expired or names an enrolment that no longer exists."""
 
 
-class ReadingUnavailable(Exception):
-    """Redis (which keeps reading time when REDIS_URL is set) cannot be reached: nothing was credited."""
+class ReadingUnavailable(HeartbeatRefused):
+    """Redis (which keeps reading time when REDIS_URL is set) cannot be reached: nothing was credited.
+
+    A HeartbeatRefused, so a caller that only knows refusals (the SCORM runtime's beat) still answers with the
+    message; the heartbeat view answers 503 instead, since the page should simply beat again."""
 
 
 def heartbeat_seconds() -> int:

@@ -31,12 +31,12 @@ def heartbeat_view(request):
     token = request.POST.get("token") or request.body.decode("utf-8", "replace").strip()
     try:
         beat = heartbeat_credit(token=token)
-    except HeartbeatRefused as refusal:
-        return JsonResponse({"ok": False, "error": str(refusal)}, status=403)
     except ReadingUnavailable as outage:
         # The page keeps its token and beats again; the gap rule decides what the outage costs.
         logger.warning("heartbeat not credited: Redis unavailable (%s)", outage.__cause__)
         return JsonResponse({"ok": False, "error": str(outage)}, status=503)
+    except HeartbeatRefused as refusal:
+        return JsonResponse({"ok": False, "error": str(refusal)}, status=403)
     completed = False
     if beat.threshold_crossed:
         # Rare: the beat that reaches the required reading time may complete the course.

@@ -85,3 +85,21 @@ def test_with_redis_down_a_beat_is_answered_503_in_chinese_and_credits_nothing(
     assert response.status_code == 503
     assert response.json() == {"ok": False, "error": "閱讀計時暫時無法使用，稍後會自動重試"}
     assert Enrolment.objects.get(pk=enrolment.pk).reading_ms == 0
+
+
+@pytest.mark.parametrize("reading_store", ["redis"], indirect=True)
+def test_with_redis_down_the_scorm_runtime_beat_answers_the_same_message(
+    reading_store,  # noqa: F811
+    client,
+    consenting_learner,
+    course,
+    settings,
+):
+    settings.SCORM_CONTENT_ORIGIN = "http://127.0.0.1"
+    enrolment = enrol(user=consenting_learner, course=course)
+    token = reading_stream_open(enrolment=enrolment)
+    clock.advance(dt.timedelta(seconds=60))
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    response = client.post("/elearn/scorm-content/beat", token, content_type="text/plain", HTTP_HOST="127.0.0.1")
+    assert (response.status_code, response.json()) == (400, {"message": "閱讀計時暫時無法使用，稍後會自動重試"})
+    assert Enrolment.objects.get(pk=enrolment.pk).reading_ms == 0
