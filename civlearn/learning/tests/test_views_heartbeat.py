@@ -42,6 +42,7 @@ def test_a_beat_answers_json_with_security_headers_and_no_cookie_or_language(
         False,
     )
     assert response["X-Content-Type-Options"] == "nosniff"  # SecurityMiddleware still runs
+    assert response["Content-Length"] == str(len(response.content))
     assert "Content-Language" not in response  # LocaleMiddleware does not
     assert "X-Frame-Options" not in response  # nor the clickjacking middleware
     assert response.cookies == {}
