@@ -4,7 +4,8 @@ Design and trade-offs: docs/adr/0006-reading-time-in-redis.md.
 
 Why: on PostgreSQL every beat was one database round trip and one write transaction, about 1.2 ms of CPU per beat
 between the app server and PostgreSQL, which caps two cores near 1,500 beats/s. In Redis the same arithmetic is
-one `EVALSHA` (a few microseconds of Redis CPU) and the database sees one batched UPDATE every few seconds.
+one `EVALSHA` (≈ 0.05 ms of Redis CPU on the busy 2-core machine) and the database sees one batched UPDATE every
+few seconds.
 
 Keys, under the prefix `LEARNING_READING_REDIS_PREFIX` (default `civlearn:reading`):
   <prefix>:c:<user id>        the learner's credited instant (epoch ms), LearnerClock.last_credited_ms
@@ -83,7 +84,7 @@ end
 local out = {}
 for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
   local e = redis.call('HMGET', ARGV[1] .. ':e:' .. id, 'ms', 'beat', 'u')
-  if e[1] then
+  if e[1] and e[3] then
     out[#out + 1] = {id, e[1], e[2] or '0', e[3], redis.call('GET', ARGV[1] .. ':c:' .. e[3]) or '0'}
   else
     out[#out + 1] = {id, false, false, false, false}
@@ -110,9 +111,9 @@ def client() -> redis.Redis:
     return _client_for(settings.REDIS_URL)
 
 
-# The beat talks to Redis over one connection per thread, kept open, with the
-# command packed here and no pool checkout, retry wrapper or per-call script lookup. Profiled, redis-py's generic
-# path (`Script.__call__` on a pooled client: encoder, packer, RESP3 parser) was the largest single cost of a beat.
+# The beat talks to Redis over one connection per thread, kept open, with the command packed here and no pool
+# checkout, retry wrapper or per-call script lookup. Profiled, redis-py's generic path (`Script.__call__` on a
+# pooled client: encoder, packer, RESP3 parser) was the largest single cost of a beat (≈ 60 µs → ≈ 25 µs here).
 _local = threading.local()
 _BEAT_HEAD = b"*12\r\n$7\r\nEVALSHA\r\n$40\r\n" + _BEAT_SHA.encode() + b"\r\n$1\r\n3\r\n"
 

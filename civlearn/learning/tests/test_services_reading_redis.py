@@ -189,3 +189,19 @@ def test_the_exact_value_writes_nothing_when_the_database_already_has_it(reading
     with CaptureQueriesContext(connection) as queries:
         assert reading_ms_exact(enrolment=fresh) == 60_000
     assert queries.captured_queries == []
+
+
+@pytest.mark.parametrize("reading_store", ["redis"], indirect=True)
+def test_a_redis_that_forgot_the_script_or_dropped_the_connection_still_credits_the_beat(reading_store, enrolment):  # noqa: F811
+    from django.conf import settings
+
+    token = reading_stream_open(enrolment=enrolment)
+    first = beats(token, 60)
+    # given Redis restarted: its script cache is empty
+    reading_redis.client().script_flush()
+    second = beats(first.token, 60)
+    # and the kept connection was closed under the app (an idle timeout, a proxy)
+    reading_redis._connection(settings.REDIS_URL)._sock.close()
+    third = beats(second.token, 60)
+    assert [b.credited_ms for b in (first, second, third)] == [60_000, 60_000, 60_000]
+    assert third.reading_ms == 180_000
