@@ -73,16 +73,22 @@ return {credit, tonumber(ms)}
 """
 _BEAT_SHA = hashlib.sha1(_BEAT_LUA.encode()).hexdigest()  # noqa: S324  (Redis names scripts by SHA-1)
 
-# KEYS: dirty, flushing. ARGV: prefix. Moves dirty to flushing (unless a crashed flush left one) and returns
-# {enrolment id, ms, beat, user id, learner's credited instant} for each. Reads keys derived from the ids, so this
-# assumes a single Redis, not a cluster.
-_COLLECT_LUA = """
+# KEYS: dirty, flushing. Moves dirty to flushing unless a crashed flush left one. Returns 0 when there is nothing.
+_CLAIM_LUA = """
 if redis.call('EXISTS', KEYS[2]) == 0 then
-  if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
+  if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
   redis.call('RENAME', KEYS[1], KEYS[2])
 end
+return 1
+"""
+
+# KEYS: flushing. ARGV: prefix, SSCAN cursor, count. One slice of the flushing set, so Redis (which serves every
+# beat) is never held for the whole set: {next cursor, {enrolment id, ms, beat, user id, credited instant} ...}.
+# Reads keys derived from the ids, so this assumes a single Redis, not a cluster.
+_COLLECT_LUA = """
+local scan = redis.call('SSCAN', KEYS[1], ARGV[2], 'COUNT', ARGV[3])
 local out = {}
-for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+for _, id in ipairs(scan[2]) do
   local e = redis.call('HMGET', ARGV[1] .. ':e:' .. id, 'ms', 'beat', 'u')
   if e[1] and e[3] then
     out[#out + 1] = {id, e[1], e[2] or '0', e[3], redis.call('GET', ARGV[1] .. ':c:' .. e[3]) or '0'}
@@ -90,7 +96,7 @@ for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
     out[#out + 1] = {id, false, false, false, false}
   end
 end
-return out
+return {scan[1], out}
 """
 
 
@@ -220,26 +226,41 @@ def reading_exact(*, enrolment: Enrolment) -> int:
     return enrolment.reading_ms
 
 
-def reading_flush() -> int:
-    """Write every balance changed since the last flush to the database. Returns how many enrolments were written.
+@lru_cache(maxsize=4)
+def _flush_scripts(url: str):
+    redis_client = _client_for(url)
+    return redis_client.register_script(_CLAIM_LUA), redis_client.register_script(_COLLECT_LUA)
 
-    Safe to run twice or concurrently (GREATEST); a crash between collecting and writing leaves the `flushing`
-    set in place, and the next run writes it again."""
+
+def reading_flush(*, batch: int = 1000) -> int:
+    """Write every balance changed since the last flush to the database, `batch` enrolments per statement.
+    Returns how many enrolments were written.
+
+    Safe to run twice or concurrently (GREATEST); a crash before the end leaves the `flushing` set in place, and
+    the next run writes it again."""
     p = prefix()
-    rows = client().register_script(_COLLECT_LUA)(keys=(f"{p}:dirty", f"{p}:flushing"), args=(p,))
-    if not rows:
+    claim, collect = _flush_scripts(settings.REDIS_URL)
+    if not claim(keys=(f"{p}:dirty", f"{p}:flushing")):
         return 0
-    balances = [(int(r[0]), int(r[1]), int(r[2])) for r in rows if r[1] is not None]
-    clocks = {int(r[3]): int(r[4]) for r in rows if r[1] is not None}
-    written = _write(balances, sorted(clocks.items()))
-    gone = {int(r[0]) for r in rows} - written
+    written_all: set[int] = set()
+    gone: set[int] = set()
+    cursor = b"0"
+    while True:
+        cursor, rows = collect(keys=(f"{p}:flushing",), args=(p, cursor, batch))
+        balances = [(int(r[0]), int(r[1]), int(r[2])) for r in rows if r[1] is not None]
+        clocks = {int(r[3]): int(r[4]) for r in rows if r[1] is not None}
+        written = _write(balances, sorted(clocks.items()))
+        written_all |= written
+        gone |= {int(r[0]) for r in rows} - written  # SSCAN may repeat an id: harmless, GREATEST
+        if int(cursor) == 0:
+            break
     with client().pipeline(transaction=False) as pipe:
         for enrolment_id in gone:
-            # Deleted enrolments: drop their keys, so the next beat re-seeds and is refused.
+            # Deleted enrolments (or a hash without its learner): drop the keys, so the next beat re-seeds.
             pipe.delete(f"{p}:e:{enrolment_id}")
         pipe.delete(f"{p}:flushing")
         pipe.execute()
-    return len(written)
+    return len(written_all)
 
 
 _ENROLMENT = Enrolment._meta.db_table

@@ -205,3 +205,17 @@ def test_a_redis_that_forgot_the_script_or_dropped_the_connection_still_credits_
     third = beats(second.token, 60)
     assert [b.credited_ms for b in (first, second, third)] == [60_000, 60_000, 60_000]
     assert third.reading_ms == 180_000
+
+
+@pytest.mark.parametrize("reading_store", ["redis"], indirect=True)
+def test_a_large_flush_goes_in_slices_and_drops_keys_of_enrolments_that_are_gone(reading_store, enrolment):  # noqa: F811
+    beats(reading_stream_open(enrolment=enrolment), 60)
+    p = reading_redis.prefix()
+    # given 600 more dirty ids (past Redis's compact set encoding) whose enrolments no longer exist
+    missing = range(10_000_000, 10_000_600)
+    client = reading_redis.client()
+    client.sadd(f"{p}:dirty", *missing)
+    client.hset(f"{p}:e:{missing[0]}", mapping={"ms": 5, "beat": 5, "u": enrolment.user_id})
+    assert reading_redis.reading_flush(batch=50) == 1
+    assert stored(enrolment)[0] == 60_000
+    assert not client.exists(f"{p}:e:{missing[0]}", f"{p}:flushing", f"{p}:dirty")
