@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -207,10 +208,23 @@ def _run_streamed(job: ImportJob, data: bytes, book: rules.RuleBook) -> None:
         book=book, institution_code=job.institution.code, source_kind=LedgerEntry.SOURCE_UPLOAD, created_at=clock.now()
     )
     side = ledger_copy.SideConnection()
+
+    def write(chunk: list[batch.UploadRow]) -> int:
+        present = side.present([row.source_reference for row in chunk], INSTITUTION_KINDS)
+        fresh = [row for row in chunk if row.source_reference not in present]
+        copy.write(lines.lines(fresh))
+        return len(fresh)
+
     try:
         with transaction.atomic():
-            created = 0
-            with connection.cursor() as cursor, ledger_copy.copy(cursor) as copy:
+            with (
+                connection.cursor() as cursor,
+                ledger_copy.copy(cursor) as copy,
+                # One thread asks which references are new and sends the chunk while this one reads the next: the
+                # question waits on the index's pages, which the COPY's own unique check then finds in memory.
+                ThreadPoolExecutor(max_workers=1) as writer,
+            ):
+                written = []
                 for chunk in batch.iter_upload(
                     data,
                     result=result,
@@ -223,10 +237,8 @@ def _run_streamed(job: ImportJob, data: bytes, book: rules.RuleBook) -> None:
                     result.rows.extend(chunk)
                     if result.errors and not job.commit_valid_only:
                         continue  # the file goes to review and this transaction is rolled back: write no more
-                    present = side.present([row.source_reference for row in chunk], INSTITUTION_KINDS)
-                    fresh = [row for row in chunk if row.source_reference not in present]
-                    copy.write(lines.lines(fresh))
-                    created += len(fresh)
+                    written.append(writer.submit(write, chunk))
+                created = sum(future.result() for future in written)
             review = bool(result.errors) and not job.commit_valid_only
             if review:
                 transaction.set_rollback(True)
