@@ -91,8 +91,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "civlearn.learning.scorm.origin.ContentOriginMiddleware",
-    "civlearn.learning.middleware.HeartbeatShortcutMiddleware",  # POST /elearn/heartbeat ends here (see module)
-    "civlearn.identity.oidc_middleware.TokenShortcutMiddleware",  # /o/token/ ends here (see module)
+    "civlearn.core.middleware.ShortcutMiddleware",  # SHORTCUT_URL_NAMES end here (see module)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -102,6 +101,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# Machine endpoints answered right after the security middleware (core/middleware.py).
+SHORTCUT_URL_NAMES = ["learning:heartbeat", "sso:token"]
 
 ROOT_URLCONF = "civlearn.urls"
 WSGI_APPLICATION = "civlearn.wsgi.application"

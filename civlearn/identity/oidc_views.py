@@ -78,13 +78,13 @@ class TokenView(DotTokenView):
         for key, value in headers.items():
             response[key] = value
         response.setdefault("Cache-Control", "no-store")
-        # CommonMiddleware would set it; the token endpoint skips that middleware (oidc_middleware).
+        # CommonMiddleware would set it; the token endpoint skips that middleware (core.middleware).
         response["Content-Length"] = str(len(response.content))
         return response
 
 
 # session_free: a client posting with a browser's cookie still makes the token endpoint read no session. The same
-# view object serves the URL and oidc_middleware.TokenShortcutMiddleware.
+# view object serves the URL and core.middleware.ShortcutMiddleware.
 token_view = session_free(TokenView.as_view())
 
 

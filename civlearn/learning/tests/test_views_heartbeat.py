@@ -1,5 +1,5 @@
 """POST /elearn/heartbeat over HTTP, on both reading-time stores: what the answer carries, and that it skips the
-middleware it has no use for (civlearn.learning.middleware) while keeping the security headers."""
+middleware it has no use for (civlearn.core.middleware) while keeping the security headers."""
 
 from __future__ import annotations
 
