@@ -142,6 +142,7 @@ class LedgerEntry(models.Model):
         related_name="reversed_by",
     )
     reason = models.TextField("沖銷原因", blank=True)
+    # Indexed only where set (Meta.indexes): uploaded, API and e-learning rows leave it empty.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="建立者",
@@ -149,6 +150,7 @@ class LedgerEntry(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField("建立時間")
 
@@ -175,6 +177,11 @@ class LedgerEntry(models.Model):
                 name="hours_ledger_person_year_cov",
             ),
             models.Index(fields=["institution_code"], name="hours_ledger_institution"),
+            # Partial: nearly every row has no creator (only corrections do), and a full index would hold millions
+            # of NULLs that every insert pays for. `created_by_id = X` (PROTECT on a user's deletion) still uses it.
+            models.Index(
+                fields=["created_by"], condition=models.Q(created_by__isnull=False), name="hours_ledger_created_by"
+            ),
         ]
         verbose_name = "學習時數紀錄"
         verbose_name_plural = "學習時數紀錄"

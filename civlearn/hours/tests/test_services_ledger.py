@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
 
 from civlearn.core.models import AuditEvent
 from civlearn.hours.models import LedgerEntry
@@ -205,3 +206,29 @@ def test_admin_reverse_action_is_all_or_nothing(client, operator, learner_person
 
     assert f"沒有沖銷任何紀錄：紀錄 {second.pk}：此紀錄已沖銷" in response.content.decode()
     assert LedgerEntry.objects.filter(source_kind="reversal").count() == 1
+
+
+def test_the_database_itself_refuses_a_second_reversal_of_one_entry(learner_person, hr_officer):
+    # The service checks first; the (partial, on PostgreSQL) unique index is the guarantee under concurrency.
+    entry, _ = record(learner_person)
+    reversal = ledger_entry_reverse(entry=entry, reason="重複", actor=hr_officer)
+    second = LedgerEntry.objects.get(pk=reversal.pk)
+    second.pk = None
+    second.source_reference = f"{reversal.source_reference}-again"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        second.save()
+    assert LedgerEntry.objects.count() == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="partial indexes are PostgreSQL's here")
+def test_columns_empty_on_most_rows_have_partial_indexes(db):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'hours_ledgerentry'"
+            " AND (indexdef LIKE '%%(created_by_id)%%' OR indexdef LIKE '%%(reverses_id)%%') ORDER BY indexname"
+        )
+        rows = cursor.fetchall()
+    assert [(name, "UNIQUE" in text, text.endswith("IS NOT NULL)")) for name, text in rows] == [
+        ("hours_ledger_created_by", False, True),
+        ("hours_ledger_reverses_unique", True, True),
+    ]
