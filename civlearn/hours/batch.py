@@ -661,15 +661,21 @@ def row_values(record: Mapping[str, object]) -> list[str]:
 
 
 def write_csv(records: Iterable[Mapping[str, object]], *, encoding: str = "utf-8") -> Iterable[bytes]:
-    """Yield the file in chunks (for a streaming response). encoding: "utf-8" (with BOM, so Excel reads it) or
-    "big5" (cp950; a character Big5 cannot hold becomes "?")."""
+    """Yield the file of these records in chunks (for a streaming response); see write_csv_rows."""
+    return write_csv_rows((row_values(record) for record in records), encoding=encoding)
+
+
+def write_csv_rows(rows: Iterable[list[str]], *, encoding: str = "utf-8") -> Iterable[bytes]:
+    """Yield the file of rows already laid out as row_values does (exports.institution_rows) in chunks, header
+    first. encoding: "utf-8" (with BOM, so Excel reads it) or "big5" (cp950; a character Big5 cannot hold becomes
+    "?")."""
     codec = "cp950" if encoding.lower() in {"big5", "cp950"} else "utf-8"
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header_row())
     first = True
-    for count, record in enumerate(records, start=1):
-        writer.writerow(row_values(record))
+    for count, row in enumerate(rows, start=1):
+        writer.writerow(row)
         if count % 2000 == 0:
             chunk = buffer.getvalue()
             buffer.seek(0)

@@ -118,41 +118,6 @@ def job_errors_csv(request, job_id: int):
     return response
 
 
-_EXPORT_FIELDS = (
-    "course_name",
-    "course_code",
-    "period",
-    "category_code",
-    "county_code",
-    "degree_credit",
-    "certified_hours",
-    "hours_unit",
-    "score",
-    "certificate_no",
-    "attendance_note",
-    "mode",
-    "digital_hours",
-    "physical_hours",
-    "course_start",
-    "course_end",
-    "actual_start",
-    "actual_end",
-    "person__national_id",
-    "person__name",
-    "person__birthday",
-)
-
-
-def export_records(*, institution: Agency, year: int):
-    """The institution's standing uploaded records of a year as {key: value} for batch.write_csv."""
-    rows = selectors.institution_export_entries(institution_code=institution.code, year=year).values(*_EXPORT_FIELDS)
-    for row in rows.iterator(chunk_size=5000):
-        row["national_id"] = row.pop("person__national_id")
-        row["name"] = row.pop("person__name")
-        row["birthday"] = row.pop("person__birthday")
-        yield row
-
-
 @login_required
 def export(request):
     institutions = _require_institutions(request)
@@ -163,8 +128,8 @@ def export(request):
         raise Http404("請選擇學習機關(構)與年度") from exc
     encoding = request.GET.get("encoding", "utf-8")
     year = roc_year + rocdate.ROC_OFFSET
+    entries = selectors.institution_export_entries(institution_code=institution.code, year=year)
     if encoding == "xlsx":
-        entries = selectors.institution_export_entries(institution_code=institution.code, year=year)
         rows = itertools.chain([batch.header_row()], exports.institution_rows(entries))
         response = HttpResponse(
             xlsx_stream.write(rows, sheet_name=f"{roc_year}年度學習時數"),
@@ -174,7 +139,7 @@ def export(request):
         return response
     encoding = "big5" if encoding == "big5" else "utf-8"
     response = StreamingHttpResponse(
-        batch.write_csv(export_records(institution=institution, year=year), encoding=encoding),
+        batch.write_csv_rows(exports.institution_rows(entries), encoding=encoding),
         content_type=f"text/csv; charset={'big5' if encoding == 'big5' else 'utf-8'}",
     )
     response["Content-Disposition"] = f'attachment; filename="hours-{institution.code}-{roc_year}-{encoding}.csv"'
