@@ -3,7 +3,9 @@ requests session that signs in through the eCPA form), and an ID-token check don
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -21,6 +23,25 @@ from civlearn.identity.models_sso import RelyingParty
 
 Application = get_application_model()
 RP_SECRET = "rp-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
+# The relying party of the Django-client tests and its PKCE pair.
+REDIRECT = "https://rp.example.tw/callback"
+VERIFIER = "v" * 64
+CHALLENGE = base64.urlsafe_b64encode(hashlib.sha256(VERIFIER.encode()).digest()).rstrip(b"=").decode()
+
+
+def exchange_code(client, application, code):
+    """POST the code to the token endpoint as the relying party does (client secret in the body, PKCE verifier)."""
+    return client.post(
+        "/o/token/",
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "client_id": application.client_id,
+            "client_secret": RP_SECRET,
+            "code_verifier": VERIFIER,
+        },
+    )
 
 
 def register_rp(

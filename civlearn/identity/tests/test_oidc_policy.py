@@ -3,9 +3,7 @@ scopes and the national-ID scope, hashed client secrets; and amr/auth_time from 
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 import json
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,11 +14,7 @@ from oauth2_provider.models import AccessToken, Grant
 from civlearn.core import clock
 from civlearn.identity import oidc
 from civlearn.identity.models import SigninRecord
-from civlearn.identity.tests.sso_support import RP_SECRET, register_rp
-
-REDIRECT = "https://rp.example.tw/callback"
-VERIFIER = "v" * 64
-CHALLENGE = base64.urlsafe_b64encode(hashlib.sha256(VERIFIER.encode()).digest()).rstrip(b"=").decode()
+from civlearn.identity.tests.sso_support import CHALLENGE, REDIRECT, RP_SECRET, VERIFIER, exchange_code, register_rp
 
 
 @pytest.fixture(autouse=True)
@@ -48,20 +42,6 @@ def _authorize_params(application, **extra):
 
 def _query(response) -> dict:
     return {k: v[0] for k, v in parse_qs(urlsplit(response["Location"]).query).items()}
-
-
-def _exchange(client, application, code):
-    return client.post(
-        "/o/token/",
-        {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": REDIRECT,
-            "client_id": application.client_id,
-            "client_secret": RP_SECRET,
-            "code_verifier": VERIFIER,
-        },
-    )
 
 
 def _id_claims(id_token: str) -> dict:
@@ -197,7 +177,7 @@ def test_national_id_only_for_clients_an_operator_allowed(client, learner):
 
     # when the allowed one asks, its ID token carries the national ID
     code = _query(client.get("/o/authorize/", _authorize_params(allowed, scope="openid national_id")))["code"]
-    token = _exchange(client, allowed, code).json()
+    token = exchange_code(client, allowed, code).json()
     claims = _id_claims(token["id_token"])
     assert claims["national_id"] == "A123456789"
     assert "name" not in claims  # profile was not asked for
@@ -213,7 +193,7 @@ def test_auth_time_and_amr_come_from_the_latest_sign_in(client, learner):
 
     # when a relying party gets an ID token
     code = _query(client.get("/o/authorize/", _authorize_params(application)))["code"]
-    claims = _id_claims(_exchange(client, application, code).json()["id_token"])
+    claims = _id_claims(exchange_code(client, application, code).json()["id_token"])
 
     # then auth_time is that sign-in (the failed attempt after it does not count) and amr says passkey
     assert claims["auth_time"] == int(signed_in_at.timestamp())
@@ -258,7 +238,7 @@ def test_consent_is_asked_once_while_a_token_is_valid(client, learner):
     third = register_rp(name="臺北市政府差勤系統", redirect_uri=REDIRECT)
     client.force_login(learner)
     agreed = client.post("/o/authorize/", {**_authorize_params(third), "allow": "1"})
-    assert _exchange(client, third, _query(agreed)["code"]).status_code == 200
+    assert exchange_code(client, third, _query(agreed)["code"]).status_code == 200
 
     # when it sends the person again
     again = client.get("/o/authorize/", _authorize_params(third))

@@ -3,7 +3,6 @@ fails here), a changed or deleted client refused at once, a replayed code refuse
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from urllib.parse import parse_qs, urlsplit
@@ -18,23 +17,18 @@ from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken, ge
 
 from civlearn.identity import oidc, oidc_clients
 from civlearn.identity.models import SigninRecord
-from civlearn.identity.tests.sso_support import RP_SECRET, register_rp
+from civlearn.identity.tests.sso_support import CHALLENGE, REDIRECT, RP_SECRET, exchange_code, register_rp
 
 Application = get_application_model()
-REDIRECT = "https://rp.example.tw/callback"
-VERIFIER = "v" * 64
-CHALLENGE = base64.urlsafe_b64encode(hashlib.sha256(VERIFIER.encode()).digest()).rstrip(b"=").decode()
 MACHINE_SECRET = "machine-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
 
 
 @pytest.fixture(autouse=True)
 def _fresh_caches(monkeypatch):
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
-    # Test transactions roll back without post_delete: a client cached by one test must not reach the next.
-    oidc_clients.forget_cached_clients()
+    # (The root conftest empties the client cache before every test.)
     oidc.forget_cached_keys()
     yield
-    oidc_clients.forget_cached_clients()
     oidc.forget_cached_keys()
 
 
@@ -69,20 +63,6 @@ def _code(client, application) -> str:
     }
     response = client.get("/o/authorize/", params)
     return parse_qs(urlsplit(response["Location"]).query)["code"][0]
-
-
-def _exchange(client, application, code):
-    return client.post(
-        "/o/token/",
-        {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": REDIRECT,
-            "client_id": application.client_id,
-            "client_secret": RP_SECRET,
-            "code_verifier": VERIFIER,
-        },
-    )
 
 
 def _statements(queries) -> list[str]:
@@ -127,12 +107,12 @@ def test_a_code_exchange_reads_the_grant_once_with_the_person(client, learner):
     application = register_rp(name="e等公務園+學習平臺", redirect_uri=REDIRECT, first_party=True)
     record = SigninRecord.objects.create(user=learner, method="passkey", success=True)
     client.force_login(learner)
-    _exchange(client, application, _code(client, application))  # the client is now cached
+    exchange_code(client, application, _code(client, application))  # the client is now cached
     code = _code(client, application)
 
     # when the system exchanges the code
     with CaptureQueriesContext(connection) as queries:
-        response = _exchange(client, application, code)
+        response = exchange_code(client, application, code)
 
     # then the grant is read once (with the person and agency its claims need), the latest sign-in once, the three
     # token rows are written and the code is deleted — all in one transaction
@@ -169,10 +149,10 @@ def test_a_replayed_code_is_refused_and_writes_nothing(client, learner):
     application = register_rp(name="差勤", redirect_uri=REDIRECT, first_party=True)
     client.force_login(learner)
     code = _code(client, application)
-    assert _exchange(client, application, code).status_code == 200
+    assert exchange_code(client, application, code).status_code == 200
     before = (IDToken.objects.count(), AccessToken.objects.count(), RefreshToken.objects.count())
 
-    replay = _exchange(client, application, code)
+    replay = exchange_code(client, application, code)
 
     assert replay.status_code == 400
     assert replay.json()["error"] == "invalid_grant"
@@ -186,7 +166,7 @@ def test_a_code_issued_to_another_client_is_refused(client, learner):
     client.force_login(learner)
     code = _code(client, issued_to)
 
-    response = _exchange(client, other, code)
+    response = exchange_code(client, other, code)
 
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
@@ -261,7 +241,7 @@ def test_a_replayed_refresh_token_revokes_its_family_for_good(client, learner):
     # given a relying party that refreshed once (rotation: the first refresh token is spent)
     application = register_rp(name="差勤", redirect_uri=REDIRECT, first_party=True)
     client.force_login(learner)
-    first = _exchange(client, application, _code(client, application)).json()["refresh_token"]
+    first = exchange_code(client, application, _code(client, application)).json()["refresh_token"]
 
     def refresh(token):
         return client.post(
@@ -300,7 +280,7 @@ def test_a_code_consumed_by_a_concurrent_request_leaves_no_tokens(client, learne
 
     post_save.connect(consumed_meanwhile, sender=IDToken, dispatch_uid="test-consumed-meanwhile")
     try:
-        response = _exchange(client, application, code)
+        response = exchange_code(client, application, code)
     finally:
         post_save.disconnect(dispatch_uid="test-consumed-meanwhile", sender=IDToken)
 
