@@ -29,6 +29,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from proc_cpu import children, cpu_seconds, database_backends, named
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/civlearn_bench")
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
@@ -110,18 +112,6 @@ def fresh_redis() -> None:
         client.delete(*keys[start : start + 5000])
 
 
-def redis_server_pids() -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() == "redis-server":
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
-
-
 def fresh_database() -> None:
     """Drop and recreate the bench database, so every run starts from the current migrations."""
     import psycopg
@@ -170,53 +160,15 @@ def prepare(learners: int, token_file: Path) -> None:
     token_file.write_text("\n".join(tokens) + "\n")
 
 
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU of these processes so far (from /proc): the cost of the work whatever else runs."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / TICK
-
-
-def postgres_backends() -> list[int]:
-    import psycopg
-
-    with psycopg.connect(BENCH_DB, autocommit=True) as conn:
-        rows = conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        ).fetchall()
-    return [row[0] for row in rows]
-
-
 def measured(run, server_pid: int, extra: list[int] | None = None) -> tuple[str, float, float, float]:
     """Run wrk; return its output and the CPU seconds spent meanwhile by the server (with `extra` processes such
     as the flusher), PostgreSQL's backends of the bench database, and the Redis server (shared: others' use too)."""
-    server = [server_pid, *_children(server_pid), *(extra or [])]
-    backends = postgres_backends()
-    redis_pids = redis_server_pids() if STORE["store"] == "redis" else []
+    server = [server_pid, *children(server_pid), *(extra or [])]
+    backends = database_backends(BENCH_DB)
+    redis_pids = named("redis-server") if STORE["store"] == "redis" else []
     before = cpu_seconds(server), cpu_seconds(backends), cpu_seconds(redis_pids)
     output = run()
-    backends = sorted(set(backends) | set(postgres_backends()))
+    backends = sorted(set(backends) | set(database_backends(BENCH_DB)))
     return (
         output,
         cpu_seconds(server) - before[0],

@@ -26,20 +26,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.heartbeat import STORE, cpu_seconds, env  # noqa: E402
+from proc_cpu import cpu_seconds, named  # noqa: E402
+
+from bench.heartbeat import STORE, env  # noqa: E402
 
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
-
-
-def redis_server_pid() -> int | None:
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() == "redis-server":
-                    return int(entry.name)
-            except OSError:
-                continue
-    return None
 
 
 def main() -> None:
@@ -114,7 +105,7 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         backend = cursor.fetchone()[0]
-    redis_pid = redis_server_pid() if options.redis else None
+    redis_pid = next(iter(named("redis-server")), None) if options.redis else None
     statuses.clear()
     profiler = cProfile.Profile(time.process_time) if options.profile else None
     runs = []

@@ -31,6 +31,8 @@ import sys
 import time
 from pathlib import Path
 
+from proc_cpu import cpu_seconds
+
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = os.environ.get("BENCH_SERVER_URL", "postgres://postgres@127.0.0.1:5432")
 
@@ -76,12 +78,12 @@ def part_summary(samples: int) -> dict:
         cursor.execute("SELECT pg_backend_pid()")
         backend = cursor.fetchone()[0]
     timings = []
-    cpu_before = time.process_time(), _cpu_seconds(backend)
+    cpu_before = time.process_time(), cpu_seconds([backend])
     for person_id in chosen:
         started = time.perf_counter()
         summary = selectors.year_summary(person=people[person_id], year=2024)
         timings.append(time.perf_counter() - started)
-    app_cpu, backend_cpu = time.process_time() - cpu_before[0], _cpu_seconds(backend) - cpu_before[1]
+    app_cpu, backend_cpu = time.process_time() - cpu_before[0], cpu_seconds([backend]) - cpu_before[1]
     from civlearn.hours.models import LedgerEntry
 
     # How the same queries were answered: an index-only scan with no heap fetches is what the covering index and a
@@ -108,12 +110,6 @@ def part_summary(samples: int) -> dict:
         "db_cpu_ms": ms(backend_cpu / len(chosen)),
         "rows_in_last_summary": len(summary.rows),
     }
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU of a local process so far, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _bench_hr_user():
@@ -171,8 +167,7 @@ def _backend_cpu() -> float:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         (pid,) = cursor.fetchone()
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return cpu_seconds([pid])
 
 
 COPY_SQL = (
@@ -293,12 +288,12 @@ def part_xlsx(rows: int) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         backend = cursor.fetchone()[0]
-    cpu_started = time.process_time(), _cpu_seconds(backend)
+    cpu_started = time.process_time(), cpu_seconds([backend])
     started = time.perf_counter()
     # The first `rows` records by id: the layout and the writer are what is measured, not a filter's plan.
     table = [batch.header_row(), *exports.institution_rows(LedgerEntry.objects.order_by("id")[:rows])]
     laid_out = time.perf_counter()
-    cpu_laid_out = time.process_time(), _cpu_seconds(backend)
+    cpu_laid_out = time.process_time(), cpu_seconds([backend])
     data = xlsx_stream.write(table, sheet_name="學習時數")
     done = time.perf_counter()
     cpu_done = time.process_time()

@@ -40,6 +40,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from proc_cpu import cpu_seconds, database_backends, group_cpu_seconds
+
 ROOT = Path(__file__).resolve().parent.parent
 NODE_DIR = ROOT / "bench" / "oidc_node"
 BENCH_DB = os.environ.get("BENCH_OIDC_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/civlearn_bench_oidc")
@@ -212,46 +214,6 @@ def mint_node_codes(codes: int, code_file: Path) -> None:
     code_file.write_text("\n".join(values) + "\n")
 
 
-def cpu_seconds(pgid: int) -> float:
-    """CPU time (user + system) used so far by every process of a process group: the server's own cost, which a
-    busy machine slows down but does not inflate the way it inflates wall-clock rates."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid:  # fields after the command: state, ppid, pgrp, ...
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
-
-
-def postgres_backends() -> list[int]:
-    """The bench database's server processes (civlearn's workers keep theirs open: CONN_MAX_AGE)."""
-    import psycopg
-
-    with psycopg.connect(BENCH_DB, autocommit=True) as conn:
-        rows = conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        ).fetchall()
-    return [row[0] for row in rows]
-
-
-def pids_cpu_seconds(pids: list[int]) -> float:
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / ticks
-
-
 def wrk(args: list[str]) -> str:
     return subprocess.run(["wrk", *args], capture_output=True, text=True, check=True).stdout
 
@@ -281,12 +243,12 @@ def wait_for(url: str) -> None:
 
 
 def measured(pgid: int, args: list[str], *, database: bool) -> dict[str, float]:
-    backends = postgres_backends() if database else []
-    before = cpu_seconds(pgid), pids_cpu_seconds(backends)
+    backends = database_backends(BENCH_DB) if database else []
+    before = group_cpu_seconds(pgid), cpu_seconds(backends)
     figures = parse(wrk(args))
     requests = max(figures["total"], 1)
-    figures["cpu_ms"] = (cpu_seconds(pgid) - before[0]) * 1000 / requests
-    figures["db_ms"] = (pids_cpu_seconds(backends) - before[1]) * 1000 / requests
+    figures["cpu_ms"] = (group_cpu_seconds(pgid) - before[0]) * 1000 / requests
+    figures["db_ms"] = (cpu_seconds(backends) - before[1]) * 1000 / requests
     return figures
 
 
@@ -358,12 +320,12 @@ def in_process(requests: int, profile: bool) -> None:
         batches = []
         for _ in range(5):
             batch = [body() for _ in range(requests // 5)]
-            before = time.process_time(), pids_cpu_seconds(backend)
+            before = time.process_time(), cpu_seconds(backend)
             for one in batch:
                 post(one)
             batches.append(
                 ((time.process_time() - before[0]) * 1000 / len(batch),
-                 (pids_cpu_seconds(backend) - before[1]) * 1000 / len(batch))
+                 (cpu_seconds(backend) - before[1]) * 1000 / len(batch))
             )  # fmt: skip
         app_ms, db_ms = sorted(batches)[len(batches) // 2]
         print(f"{label:26s} {app_ms:6.2f} ms CPU/request in Django (incl. test Client) + {db_ms:5.2f} ms PostgreSQL "
