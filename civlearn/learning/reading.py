@@ -30,6 +30,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import logging
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -42,6 +43,8 @@ from django.db import connection, transaction
 from civlearn.core import clock
 from civlearn.learning import reading_redis
 from civlearn.learning.models import Enrolment, LearnerClock
+
+logger = logging.getLogger(__name__)
 
 TOKEN_SALT = "learning.heartbeat"  # noqa: S105 (a signing namespace, not a secret)
 # A stream's token older than this is refused outright (the gap rule would credit nothing anyway).
@@ -129,7 +132,11 @@ def reading_stream_open(*, enrolment: Enrolment) -> str:
     Called when a course page is rendered (not on the hot path)."""
     LearnerClock.objects.get_or_create(user_id=enrolment.user_id)
     if reading_redis.enabled():
-        reading_redis.seed(enrolment_id=enrolment.pk, user_id=enrolment.user_id)
+        try:
+            reading_redis.seed(enrolment_id=enrolment.pk, user_id=enrolment.user_id)
+        except reading_redis.RedisError as exc:
+            # The page still opens: its beats are refused until Redis is back, and the first one then seeds.
+            logger.warning("reading stream opened without Redis: %s", exc)
     start = now_ms()
     return _sign(enrolment.pk, enrolment.user_id, start, start, enrolment.course.required_reading_ms)
 
@@ -173,9 +180,13 @@ def heartbeat_credit(*, token: str) -> Beat:
 
 
 def reading_ms_exact(*, enrolment: Enrolment) -> int:
-    """The enrolment's exact reading time, also set on `enrolment`. With Redis, flushes this enrolment first."""
+    """The enrolment's exact reading time, also set on `enrolment`. With Redis, flushes this enrolment first; with
+    Redis unreachable, the database's figure (short by at most the last flush interval, never more than credited)."""
     if reading_redis.enabled():
-        return reading_redis.reading_exact(enrolment=enrolment)
+        try:
+            return reading_redis.reading_exact(enrolment=enrolment)
+        except reading_redis.RedisError as exc:
+            logger.warning("reading time read without Redis: %s", exc)
     return enrolment.reading_ms
 
 

@@ -31,14 +31,26 @@
     }
   }
 
+  // Why time is not being credited (the server's own words, e.g. a reading-time store that is down), or nothing.
+  function status(text) {
+    var element = document.querySelector("[data-reading-status]");
+    if (!element) return;
+    element.textContent = text || "";
+    element.hidden = !text;
+  }
+
   function beat() {
     lastSent = Date.now();
     fetch(url, { method: "POST", body: body(), credentials: "same-origin", keepalive: true })
-      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (response) { return response.json().catch(function () { return null; }); })
       .then(function (reply) {
         if (reply && reply.ok) {
           token = reply.token;
+          status("");
           show(reply);
+        } else if (reply && reply.error) {
+          // The token is kept: the next beat tries again and the gap rule decides what the pause costs.
+          status(reply.error);
         }
       })
       .catch(function () { /* offline: the next beat tries again; the gap rule decides what counts */ });

@@ -104,3 +104,26 @@ def test_with_redis_down_the_scorm_runtime_beat_answers_the_same_message(
     response = client.post("/elearn/scorm-content/beat", token, content_type="text/plain", HTTP_HOST="127.0.0.1")
     assert (response.status_code, response.json()) == (400, {"message": "閱讀計時暫時無法使用，稍後會自動重試"})
     assert Enrolment.objects.get(pk=enrolment.pk).reading_ms == 0
+
+
+@pytest.mark.parametrize("reading_store", ["redis"], indirect=True)
+def test_with_redis_down_the_course_pages_still_open_with_the_database_figure(
+    reading_store,  # noqa: F811
+    client,
+    consenting_learner,
+    course,
+    settings,
+):
+    enrolment = enrol(user=consenting_learner, course=course)
+    Enrolment.objects.filter(pk=enrolment.pk).update(reading_ms=120_000)  # what the last flush wrote
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    client.force_login(consenting_learner)
+
+    learn = client.get(f"/elearn/courses/{course.code}/learn/")
+    page = client.get(f"/elearn/courses/{course.code}/")
+
+    assert learn.status_code == 200
+    assert 'data-reading-token="' in learn.content.decode()
+    assert page.status_code == 200
+    assert "2 分鐘" in page.content.decode()
+    assert reading_ms_exact(enrolment=Enrolment.objects.get(pk=enrolment.pk)) == 120_000
