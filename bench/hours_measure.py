@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/hours_measure.py                     # civlearn_hours_bench and civlearn_hours_bench_small
     .venv/bin/python bench/hours_measure.py --upload-rows 100000
+    .venv/bin/python bench/hours_measure.py --only upload --rounds 6     # the upload part alone, 3 rounds
 
 1. A person's yearly summary (selectors.year_summary: the query and the arithmetic), server time, median and p95
    of 300 distinct random people, on the full database and on the 10,000-record one, in `--rounds` rounds (5) that
@@ -12,7 +13,9 @@
 3. The batch upload: a 25-column CSV of new records for existing people, run as an import job
    (jobs.import_job_run: parse, check, commit, progress, audit), in rows/s and CPU seconds; then PostgreSQL COPY of
    the same rows into the same table, and the ratio, in `--rounds` / 2 rounds (2). Both sets of rows (and the job)
-   are deleted after each round.
+   are deleted after each round. BENCH_PER_ROW_CHECKS=1 runs the job with the foreign keys checked row by row (as
+   before docs/adr/0010-hours-upload-set-based-reference-check.md). WAL per row is the server's WAL position moved during each (every database's
+   writes count, so run it on an otherwise idle server), with the full-page images among them (pg_stat_wal).
 4. A 100,000-row .xlsx export: the rows read and laid out as the institution export (exports.institution_rows) and
    written by xlsx_stream (docs/adr/0004-hours-streamed-xlsx-for-large-exports.md), wall-clock and CPU; openpyxl's
    time for the same rows too with BENCH_OPENPYXL=1.
@@ -160,6 +163,18 @@ def _upload_file(rows: int, tag: str) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
 
 
+def _wal() -> tuple[int, int]:
+    """The server's WAL insert position (bytes) and how many full-page images it has written so far (pg_stat_wal,
+    which a backend updates when its transaction ends)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint, (SELECT wal_fpi FROM pg_stat_wal)"
+        )
+        return cursor.fetchone()
+
+
 def _backend_cpu() -> float:
     """User + system CPU seconds of this process's PostgreSQL backend so far (from /proc, same machine)."""
     from django.db import connection
@@ -205,8 +220,12 @@ def part_upload(rows: int) -> dict:
     """An import job of `rows` new rows, run as the task runs it (jobs.import_job_run: parse, check, commit, audit),
     then COPY of the same rows. CPU seconds are this process's and its PostgreSQL backend's (the job's own
     connection; the look-ups on its second connection are not counted)."""
+    from django.conf import settings
     from django.core.files.base import ContentFile
     from django.db import connection, transaction
+
+    if os.environ.get("BENCH_PER_ROW_CHECKS"):  # the ledger's foreign keys checked row by row, as before ADR 0010
+        settings.HOURS_UPLOAD_SET_BASED_CHECKS = False
 
     from civlearn.core import clock
     from civlearn.hours import jobs, rules
@@ -232,15 +251,18 @@ def part_upload(rows: int) -> dict:
             copy.write_row(row)
         transaction.set_rollback(True)
 
+    wal = _wal()
     cpu, backend, started = time.process_time(), _backend_cpu(), time.perf_counter()
     jobs.import_job_run(job.pk)
     done = time.perf_counter()
     job_cpu, job_backend = time.process_time() - cpu, _backend_cpu() - backend
+    job_wal = [after - before for after, before in zip(_wal(), wal, strict=True)]
     job.refresh_from_db()
     assert (job.status, job.error_count, job.created_rows) == (ImportJob.DONE, 0, rows), (job.status, job.message)
 
     # The same rows through COPY, into the same table, with their own references.
     tuples = _copy_tuples(data, institution, book, "copy-")
+    wal = _wal()
     cpu, backend, copy_started = time.process_time(), _backend_cpu(), time.perf_counter()
     with (
         transaction.atomic(),
@@ -251,6 +273,7 @@ def part_upload(rows: int) -> dict:
             copy.write_row(row)
     copy_done = time.perf_counter()
     copy_cpu, copy_backend = time.process_time() - cpu, _backend_cpu() - backend
+    copy_wal = [after - before for after, before in zip(_wal(), wal, strict=True)]
 
     deleted, _ = LedgerEntry.objects.filter(period__startswith=tag).delete()
     job.file.delete(save=False)
@@ -267,10 +290,14 @@ def part_upload(rows: int) -> dict:
         "job_cpu_python_s": round(job_cpu, 2),
         "job_cpu_backend_s": round(job_backend, 2),
         "upload_rows_per_s": round(rows / upload_seconds),
+        "job_wal_bytes_per_row": round(job_wal[0] / rows),
+        "job_wal_fpi": job_wal[1],
         "copy_s": round(copy_seconds, 3),
         "copy_cpu_python_s": round(copy_cpu, 2),
         "copy_cpu_backend_s": round(copy_backend, 2),
         "copy_rows_per_s": round(rows / copy_seconds),
+        "copy_wal_bytes_per_row": round(copy_wal[0] / rows),
+        "copy_wal_fpi": copy_wal[1],
         "upload_vs_copy": round(upload_seconds / copy_seconds, 2),
         "deleted": deleted,
     }
@@ -325,7 +352,10 @@ def main() -> None:
     parser.add_argument("--database", default="civlearn_hours_bench")
     parser.add_argument("--small-database", default="civlearn_hours_bench_small")
     parser.add_argument("--upload-rows", type=int, default=100_000)
-    parser.add_argument("--part", choices=sorted(PARTS))
+    parser.add_argument("--part", choices=sorted(PARTS), help="(internal) run one part in this process")
+    parser.add_argument(
+        "--only", choices=sorted(PARTS), action="append", help="measure only this part (repeatable); default all"
+    )
     parser.add_argument("--size", type=int, default=0)
     parser.add_argument(
         "--rounds", type=int, default=5, help="summary and upload: rounds, full and small database taking turns"
@@ -337,6 +367,22 @@ def main() -> None:
         return
 
     print(f"hours_measure on {args.database} (and {args.small_database})", flush=True)
+    only = set(args.only or PARTS)
+    if "summary" in only:
+        measure_summary(args)
+    if "report" in only:
+        report = run_part("report", args.database, 10)
+        print(f"2. HR report      {report['staff']:,} staff ({report['short']:,} short): median "
+              f"{report['median_ms']} ms, max {report['max_ms']} ms")  # fmt: skip
+    if "upload" in only:
+        measure_upload(args)
+    if "xlsx" in only:
+        measure_xlsx(args)
+    load = os.getloadavg()
+    print(f"   load average during the run: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on {os.cpu_count()} cores")
+
+
+def measure_summary(args) -> None:
     # A summary costs ≈ 1 ms, most of it Python: one process's median moves by ±20 % with where it happens to run.
     # The two databases therefore take turns, a fresh process each, and the ratio is that of the medians of the
     # rounds' medians; every round's figures are printed too.
@@ -363,9 +409,9 @@ def main() -> None:
     small_db = statistics.median(r["db_cpu_ms"] for r in smalls)
     print(f"                  CPU per summary (app + PostgreSQL backend, medians of the rounds): full {big_app} + "
           f"{big_db} ms, small {small_app} + {small_db} ms; ratio {(big_app + big_db) / (small_app + small_db):.2f}")  # fmt: skip
-    report = run_part("report", args.database, 10)
-    print(f"2. HR report      {report['staff']:,} staff ({report['short']:,} short): median {report['median_ms']} ms, "
-          f"max {report['max_ms']} ms")  # fmt: skip
+
+
+def measure_upload(args) -> None:
     uploads = [run_part("upload", args.database, args.upload_rows) for _ in range(max(1, args.rounds // 2))]
     for number, upload in enumerate(uploads, start=1):
         print(f"3. batch upload   round {number}: {upload['rows']:,} rows, the import job: {upload['job_s']} s → "
@@ -374,10 +420,18 @@ def main() -> None:
         print(f"                  COPY of the same rows: {upload['copy_s']} s → {upload['copy_rows_per_s']:,} rows/s "
               f"(CPU: Python {upload['copy_cpu_python_s']} s, backend {upload['copy_cpu_backend_s']} s); "
               f"upload takes {upload['upload_vs_copy']}× the COPY time")  # fmt: skip
+        print(f"                  WAL per row: job {upload['job_wal_bytes_per_row']:,} B ({upload['job_wal_fpi']:,} "
+              f"full-page images), COPY {upload['copy_wal_bytes_per_row']:,} B ({upload['copy_wal_fpi']:,})")  # fmt: skip
     if len(uploads) > 1:
         print(f"                  median of the rounds: {statistics.median(u['upload_rows_per_s'] for u in uploads):,.0f} "
               f"rows/s, COPY {statistics.median(u['copy_rows_per_s'] for u in uploads):,.0f} rows/s, upload / COPY "
-              f"time {statistics.median(u['upload_vs_copy'] for u in uploads):.2f}")  # fmt: skip
+              f"time {statistics.median(u['upload_vs_copy'] for u in uploads):.2f}; CPU per round (medians): job "
+              f"Python {statistics.median(u['job_cpu_python_s'] for u in uploads):.2f} s + backend "
+              f"{statistics.median(u['job_cpu_backend_s'] for u in uploads):.2f} s, COPY backend "
+              f"{statistics.median(u['copy_cpu_backend_s'] for u in uploads):.2f} s")  # fmt: skip
+
+
+def measure_xlsx(args) -> None:
     xlsx = run_part("xlsx", args.database, 100_000)
     print(f"4. .xlsx export   {xlsx['rows']:,} rows: read+layout {xlsx['read_and_layout_s']} s, write {xlsx['write_s']} s,"
           f" total {xlsx['total_s']} s ({xlsx['bytes'] / 1e6:.1f} MB)")  # fmt: skip
@@ -385,8 +439,6 @@ def main() -> None:
           f"{xlsx['db_cpu_read_s']} s), write {xlsx['app_cpu_write_s']} s")  # fmt: skip
     if "openpyxl_write_s" in xlsx:
         print(f"                  openpyxl would write it in {xlsx['openpyxl_write_s']} s")
-    load = os.getloadavg()
-    print(f"   load average during the run: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":
