@@ -219,7 +219,7 @@ def _run_streamed(job: ImportJob, data: bytes, book: rules.RuleBook) -> None:
         with transaction.atomic():
             with (
                 connection.cursor() as cursor,
-                ledger_copy.copy(cursor) as copy,
+                ledger_copy.copy(cursor, lines) as copy,
                 # One thread asks which references are new and sends the chunk while this one reads the next: the
                 # question waits on the index's pages, which the COPY's own unique check then finds in memory.
                 ThreadPoolExecutor(max_workers=1) as writer,

@@ -241,3 +241,80 @@ def test_two_workers_uploading_the_same_file_at_once_write_each_row_once(
     assert sum(job.created_rows for job in done) == 600
     assert sum(job.duplicate_rows for job in done) == 600
     assert LedgerEntry.objects.count() == 600
+
+
+@pytest.fixture(params=[True, False], ids=["set-based checks", "per-row checks"])
+def reference_checks(request, settings):
+    """Both ways the ledger's foreign keys are checked for a COPY (ledger_copy.copy): once for all rows where the
+    connection may set session_replication_role (the tests' superuser may), and row by row where it may not."""
+    settings.HOURS_UPLOAD_SET_BASED_CHECKS = request.param
+    return request.param
+
+
+def test_the_references_of_the_copied_rows_are_checked_at_once_and_the_role_is_set_back(
+    provider, agency, learner_person, second_person, reference_checks, monkeypatch, streamed_only,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    checked = []
+    original = ledger_copy.check_references
+    monkeypatch.setattr(
+        ledger_copy,
+        "check_references",
+        lambda cursor, lines: checked.append(lines.person_ids) or original(cursor, lines),
+    )
+
+    job = run(queued(provider, agency, csv_file(*TWO_ROWS), django_capture_on_commit_callbacks))
+
+    assert (job.status, job.created_rows) == ("done", 2)
+    assert checked == ([{learner_person.pk, second_person.pk}] if reference_checks else [])
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW session_replication_role")
+        assert cursor.fetchone() == ("origin",)
+
+
+def test_a_person_gone_before_the_commit_fails_the_job_and_writes_nothing(
+    provider, agency, learner_person, second_person, reference_checks, monkeypatch, streamed_only,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    # given the second person's record was removed from the registry after the file's people were looked up
+    gone = second_person.pk + 1000
+    people = ledger_copy.SideConnection.people
+    monkeypatch.setattr(
+        ledger_copy.SideConnection,
+        "people",
+        lambda self, ids: {k: (gone if v == second_person.pk else v) for k, v in people(self, ids).items()},
+    )
+
+    job = run(queued(provider, agency, csv_file(*TWO_ROWS), django_capture_on_commit_callbacks))
+
+    assert job.status == "failed"
+    assert "IntegrityError" in job.message
+    assert LedgerEntry.objects.count() == 0
+    assert not AuditEvent.objects.filter(action="hours.import_job_commit").exists()
+
+
+def test_a_code_table_gone_before_the_commit_fails_the_job(
+    provider, agency, learner_person, reference_checks, monkeypatch, streamed_only, django_capture_on_commit_callbacks
+):
+    real = ledger_copy.CopyLines._moments_text
+
+    def missing_table(self, *moments):
+        text = real(self, *moments)
+        self.table_ids = {table + 1000 for table in self.table_ids}
+        return text.rsplit("\t", 1)[0] + f"\t{next(iter(self.table_ids))}"
+
+    monkeypatch.setattr(ledger_copy.CopyLines, "_moments_text", missing_table)
+
+    job = run(queued(provider, agency, csv_file(csv_line()), django_capture_on_commit_callbacks))
+
+    assert (job.status, LedgerEntry.objects.count()) == ("failed", 0)
+
+
+def test_every_foreign_key_the_copy_writes_is_checked_at_once():
+    written = {
+        field.column
+        for field in LedgerEntry._meta.concrete_fields
+        if field.is_relation and field.column in ledger_copy.COLUMNS
+    }
+    checked = {"person_id", "category_table_id", "created_by_id"}
+    assert written == checked, "add the new key to ledger_copy.check_references (docs/adr/0010)"
