@@ -8,6 +8,7 @@ and `OIDC_RSA_PRIVATE_KEY(S_INACTIVE)` as lazy values read from the `SigningKey`
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import hmac
@@ -15,10 +16,12 @@ import json
 import threading
 import time
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
 from django.contrib.auth.hashers import BasePasswordHasher, mask_hash
 from django.db import IntegrityError, router, transaction
 from django.utils.crypto import constant_time_compare, get_random_string
-from jwcrypto import jwk, jws, jwt
+from jwcrypto import jwk, jws
 from oauth2_provider.models import AbstractApplication, AccessToken, Grant, IDToken
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.scopes import BaseScopes
@@ -135,6 +138,7 @@ KEY_LIST_TTL_SECONDS = 5.0
 
 _lock = threading.Lock()
 _jwks_by_kid: dict[str, jwk.JWK] = {}
+_rsa_by_kid: dict = {}
 _key_list: dict = {"at": 0.0, "active": None, "published": []}
 
 
@@ -190,6 +194,30 @@ def _create_first_key() -> SigningKey:
 
 def signing_key() -> jwk.JWK:
     return _jwk(_load_keys()[0])
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def sign_id_token(claims: dict) -> str:
+    """An ID token: a compact JWS (RFC 7515 section 7.1), RS256 with the active key, its kid in the header.
+
+    The key's RSA object comes from `_jwk`'s cache and is used directly; building the token through jwcrypto's JWT
+    and JWS objects cost ≈ 0.5 ms per token on top of the ≈ 0.7 ms of the RSA signature itself.
+    """
+    row = _load_keys()[0]
+    private_key = _rsa_by_kid.get(row.kid)
+    if private_key is None:
+        private_key = _rsa_by_kid[row.kid] = _jwk(row).get_op_key("sign")
+    header = {"typ": "JWT", "alg": "RS256", "kid": row.kid}
+    signing_input = (
+        _b64url(json.dumps(header, separators=(",", ":")).encode())
+        + "."
+        + _b64url(json.dumps(claims, separators=(",", ":"), ensure_ascii=False, default=str).encode())
+    )
+    signature = private_key.sign(signing_input.encode("ascii"), padding.PKCS1v15(), hashes.SHA256())
+    return signing_input + "." + _b64url(signature)
 
 
 def published_keys() -> list[jwk.JWK]:
@@ -266,6 +294,9 @@ def last_signin(user, *, before: dt.datetime | None = None) -> SigninRecord | No
     return records.order_by("-at", "-id").first()
 
 
+_UNREAD = object()
+
+
 # ---- the validator -----------------------------------------------------------------------------------------------
 
 
@@ -307,7 +338,10 @@ class CivlearnValidator(OAuth2Validator):
     def get_id_token_dictionary(self, token, token_handler, request):
         claims, expiration_time = super().get_id_token_dictionary(token, token_handler, request)
         # DOT takes auth_time from user.last_login; the sign-in record says when and how this person signed in.
-        record = last_signin(request.user)
+        # token_fast reads it together with the grant and hands it over (None: never signed in).
+        record = getattr(request, "civlearn_last_signin", _UNREAD)
+        if record is _UNREAD:
+            record = last_signin(request.user)
         if record is not None:
             claims["auth_time"] = int(record.at.timestamp())
             claims["amr"] = AMR_BY_METHOD.get(record.method, [record.method])
@@ -321,17 +355,13 @@ class CivlearnValidator(OAuth2Validator):
             id_token["nonce"] = request.nonce
         if request.client.algorithm != AbstractApplication.RS256_ALGORITHM:
             return super().finalize_id_token(id_token, token, token_handler, request)
-        key = signing_key()
-        header = {"typ": "JWT", "alg": "RS256", "kid": key.thumbprint()}
-        jwt_token = jwt.JWT(header=json.dumps(header, default=str), claims=json.dumps(id_token, default=str))
-        jwt_token.make_signed_token(key)
+        serialized = sign_id_token(id_token)
         # savepoint=False: inside the token endpoint's transaction no savepoint is needed (a failure rolls back the
         # whole response); called on its own, it is still one transaction.
         with transaction.atomic(using=router.db_for_write(IDToken), savepoint=False):
             saved = self._save_id_token(id_token["jti"], request, expiration_time)
         request.access_token = saved
         request.id_token = saved
-        serialized = jwt_token.serialize()
         request._civlearn_issued_id_token = (serialized, saved)
         return serialized
 

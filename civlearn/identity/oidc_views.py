@@ -1,16 +1,15 @@
 """The OIDC provider's pages that people see (consent, logout confirmation), the cached JWKS, and 連結系統 in My Area.
 
-The protocol endpoints are django-oauth-toolkit's; `provider_urlpatterns` is mounted under /o/ ahead of DOT's own
+The protocol endpoints are django-oauth-toolkit's (the token endpoint's two everyday requests are answered by
+`token_fast` over DOT's models, ADR 0009); `provider_urlpatterns` is mounted under /o/ ahead of DOT's own
 so these few views take their paths.
 """
 
 from __future__ import annotations
 
-import contextlib
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.db import connection, transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -23,7 +22,8 @@ from oauth2_provider.views import AuthorizationView, RPInitiatedLogoutView
 from oauth2_provider.views import TokenView as DotTokenView
 
 from civlearn.core.decorators import session_free
-from civlearn.identity import oidc
+from civlearn.core.front import FRONT_DECLINED
+from civlearn.identity import oidc, token_fast
 from civlearn.identity.models_sso import RelyingParty
 from civlearn.identity.views import _my_context
 
@@ -44,33 +44,24 @@ class LogoutView(RPInitiatedLogoutView):
     template_name = "identity/sso/logout_confirm.html"
 
 
-@contextlib.contextmanager
-def _token_transaction():
-    """One transaction for the whole token request, committed on PostgreSQL without waiting for the WAL flush.
-
-    DOT writes the ID token, the access and refresh tokens and deletes the code in three transactions of its own;
-    here they share one (the validator opens no savepoints). A refused request commits too: DOT's refusals may
-    write on purpose (a replayed refresh token revokes its whole family). Only an exception, or a code that a
-    concurrent request consumed first (`CivlearnValidator.invalidate_authorization_code`), rolls back.
-    `SET LOCAL synchronous_commit` ends with the transaction: a crash may lose tokens issued in the last fraction
-    of a second; their clients get "invalid token" and ask again, which they must handle anyway.
-    """
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        yield
-
-
 class TokenView(DotTokenView):
-    """DOT's token endpoint in one transaction, minus a re-read of the new token for the `app_authorized` signal
-    nobody listens to."""
+    """The token endpoint: the two everyday requests answered by `token_fast` (ADR 0009); everything else by DOT,
+    in one transaction, minus a re-read of the new token for the `app_authorized` signal nobody listens to."""
+
+    @method_decorator(sensitive_post_parameters("password", "client_secret"))
+    def post(self, request, *args, **kwargs):
+        # In production core.front asked token_fast first; a request it declined is DOT's at once.
+        if not request.META.get(FRONT_DECLINED):
+            response = token_fast.answer(request)
+            if response is not None:
+                return response
+        return super().post(request, *args, **kwargs)
 
     @method_decorator(sensitive_post_parameters("password", "client_secret"))
     def authorization_flow_token_response(self, request, *args, **kwargs):
         if app_authorized.has_listeners():
             return super().authorization_flow_token_response(request, *args, **kwargs)
-        with _token_transaction():
+        with token_fast.token_transaction():
             _url, headers, body, status = self.create_token_response(request)
         # Token endpoint answers are JSON and never cached (RFC 6749 5.1, 5.2); oauthlib leaves both headers out of
         # an error raised after validation (a code consumed meanwhile).

@@ -1,0 +1,460 @@
+"""The token endpoint's fast path (token_fast, ADR 0009): it answers the plain requests exactly as DOT does, and
+leaves every other request to DOT. Requests here are posted form-encoded, as OAuth clients post them (RFC 6749
+4.1.3, 4.4.2); test_oidc_token.py posts multipart bodies, which go to DOT's own endpoint."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+from urllib.parse import urlencode
+
+import pytest
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from jwcrypto import jwt
+from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken, get_application_model
+
+from civlearn.identity import oidc, token_fast
+from civlearn.identity.models import SigninRecord
+from civlearn.identity.tests.sso_support import CHALLENGE, REDIRECT, RP_SECRET, VERIFIER, register_rp
+
+Application = get_application_model()
+MACHINE_SECRET = "machine-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_keys(monkeypatch):
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    oidc.forget_cached_keys()
+    yield
+    oidc.forget_cached_keys()
+
+
+@pytest.fixture
+def machine(db):
+    return Application.objects.create(
+        name="學習機構",
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
+        client_secret=MACHINE_SECRET,
+    )
+
+
+@pytest.fixture
+def answered(monkeypatch):
+    """Records, per request, whether the fast path answered it (True) or left it to DOT (False)."""
+    seen = []
+    original = token_fast.answer
+
+    def spy(request):
+        response = original(request)
+        seen.append(response is not None)
+        return response
+
+    monkeypatch.setattr(token_fast, "answer", spy)
+    return seen
+
+
+@pytest.fixture
+def dot_only(monkeypatch):
+    """The endpoint as DOT alone answers it."""
+
+    def use(enabled: bool):
+        if enabled:
+            monkeypatch.setattr(token_fast, "answer", lambda request: None)
+        else:
+            monkeypatch.undo()
+
+    return use
+
+
+def post(client, data, **extra):
+    return client.post("/o/token/", urlencode(data), FORM, **extra)
+
+
+def basic(client_id: str, secret: str) -> str:
+    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+
+
+def grant_for(application, user, **changes) -> str:
+    """A code as the authorization endpoint stores it (PKCE S256, nonce, scopes the client was allowed)."""
+    values = {
+        "user": user,
+        "application": application,
+        "code": f"code-{Grant.objects.count()}-{application.pk}",
+        "expires": timezone.now() + dt.timedelta(minutes=1),
+        "redirect_uri": REDIRECT,
+        "scope": "openid profile agency",
+        "code_challenge": CHALLENGE,
+        "code_challenge_method": "S256",
+        "nonce": "n1",
+        "claims": "{}",
+    }
+    values.update(changes)
+    return Grant.objects.create(**values).code
+
+
+def exchange(application, code, **changes):
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT,
+        "client_id": application.client_id,
+        "client_secret": RP_SECRET,
+        "code_verifier": VERIFIER,
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def id_claims(body: dict) -> dict:
+    return json.loads(jwt.JWT(jwt=body["id_token"], key=oidc.signing_key()).claims)
+
+
+def test_a_client_credentials_token_from_the_fast_path_is_the_one_dot_gives(client, machine, answered, dot_only):
+    body = {"grant_type": "client_credentials", "client_id": machine.client_id, "client_secret": MACHINE_SECRET}
+
+    fast = post(client, body)
+    dot_only(True)
+    slow = post(client, body)
+
+    assert answered == [True]
+    assert fast.status_code == slow.status_code == 200
+    fast_body, slow_body = fast.json(), slow.json()
+    assert list(fast_body) == list(slow_body) == ["access_token", "expires_in", "token_type", "scope"]
+    assert {k: fast_body[k] for k in ("expires_in", "token_type", "scope")} == {
+        k: slow_body[k] for k in ("expires_in", "token_type", "scope")
+    }
+    for header in ("Content-Type", "Cache-Control", "Pragma"):
+        assert fast[header] == slow[header], header
+    fast_row, slow_row = (
+        AccessToken.objects.get(token_checksum=hashlib.sha256(b["access_token"].encode()).hexdigest())
+        for b in (fast_body, slow_body)
+    )
+    for field in ("user_id", "application_id", "scope", "resource", "id_token_id", "source_refresh_token_id"):
+        assert getattr(fast_row, field) == getattr(slow_row, field), field
+    assert fast_row.token == fast_body["access_token"]
+    assert abs((fast_row.expires - slow_row.expires).total_seconds()) < 5
+    # the hours API accepts the token
+    assert client.get("/api/v1/schema", HTTP_AUTHORIZATION=f"Bearer {fast_body['access_token']}").status_code == 200
+
+
+@pytest.mark.parametrize("how", ["body", "basic", "basic+client_id", "scope read", "scope write read"])
+def test_every_plain_client_credentials_request_is_answered_fast(client, machine, answered, how):
+    body = {"grant_type": "client_credentials"}
+    extra = {}
+    if how.startswith("basic"):
+        extra["HTTP_AUTHORIZATION"] = basic(machine.client_id, MACHINE_SECRET)
+        if how == "basic+client_id":
+            body["client_id"] = machine.client_id
+    else:
+        body.update(client_id=machine.client_id, client_secret=MACHINE_SECRET)
+    if how.startswith("scope"):
+        body["scope"] = how.removeprefix("scope ")
+
+    response = post(client, body, **extra)
+
+    assert response.status_code == 200
+    assert answered == [True]
+    assert response.json()["scope"] == body.get("scope", "read write")
+
+
+def test_a_code_exchange_from_the_fast_path_is_the_one_dot_gives(client, learner, answered, dot_only):
+    # given a first-party system and a person who signed in with a certificate card
+    application = register_rp(name="e等公務園+學習平臺", redirect_uri=REDIRECT, first_party=True)
+    record = SigninRecord.objects.create(user=learner, method="moica", success=True)
+    SigninRecord.objects.create(user=learner, method="password", success=False)  # a later failure does not count
+
+    fast = post(client, exchange(application, grant_for(application, learner)))
+    dot_only(True)
+    slow = post(client, exchange(application, grant_for(application, learner)))
+
+    assert answered == [True]
+    assert fast.status_code == slow.status_code == 200
+    fast_body, slow_body = fast.json(), slow.json()
+    assert list(fast_body) == list(slow_body)
+    assert set(fast_body) == {"access_token", "expires_in", "token_type", "scope", "refresh_token", "id_token"}
+    for key in ("expires_in", "token_type", "scope"):
+        assert fast_body[key] == slow_body[key]
+    # the ID tokens carry the same claims, each signed with the published key
+    fast_claims, slow_claims = id_claims(fast_body), id_claims(slow_body)
+    assert set(fast_claims) == set(slow_claims)
+    for claim in set(fast_claims) - {"jti", "iat", "exp", "at_hash"}:
+        assert fast_claims[claim] == slow_claims[claim], claim
+    assert fast_claims["amr"] == ["hwk", "sc", "pin"]
+    assert fast_claims["auth_time"] == int(record.at.timestamp())
+    assert fast_claims["agency_code"] == "A09600000Q"
+    assert "national_id" not in fast_claims
+    header = json.loads(base64.urlsafe_b64decode(fast_body["id_token"].split(".")[0] + "=="))
+    assert header == {"typ": "JWT", "alg": "RS256", "kid": oidc.signing_key().thumbprint()}
+    # at_hash binds the ID token to its access token (OpenID Connect Core 3.1.3.6)
+    digest = hashlib.sha256(fast_body["access_token"].encode()).digest()[:16]
+    assert fast_claims["at_hash"] == base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    # the same rows: ID token, access token pointing at it, refresh token pointing at that; the codes are spent
+    for body in (fast_body, slow_body):
+        access = AccessToken.objects.get(token_checksum=hashlib.sha256(body["access_token"].encode()).hexdigest())
+        assert access.user == learner and access.application == application
+        assert access.scope == "openid profile agency" and access.resource == []
+        assert str(access.id_token.jti) == id_claims(body)["jti"]
+        assert access.id_token.scope == "openid profile agency"
+        refresh = RefreshToken.objects.get(access_token=access)
+        assert refresh.token == body["refresh_token"] and refresh.user == learner and refresh.token_family
+    assert not Grant.objects.exists()
+    # and userinfo answers for the fast path's access token
+    userinfo = client.get("/o/userinfo/", HTTP_AUTHORIZATION=f"Bearer {fast_body['access_token']}")
+    assert userinfo.status_code == 200
+    assert userinfo.json()["sub"] == str(learner.pk)
+
+
+def test_the_fast_path_s_refresh_token_refreshes_through_dot(client, learner):
+    application = register_rp(name="差勤", redirect_uri=REDIRECT, first_party=True)
+    first = post(client, exchange(application, grant_for(application, learner))).json()
+
+    refreshed = post(
+        client,
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": first["refresh_token"],
+            "client_id": application.client_id,
+            "client_secret": RP_SECRET,
+        },
+    )
+
+    assert refreshed.status_code == 200
+    assert refreshed.json()["refresh_token"] != first["refresh_token"]
+    assert RefreshToken.objects.get(token=first["refresh_token"]).revoked is not None
+
+
+def test_a_public_client_exchanges_its_code_with_pkce_alone(client, learner, answered):
+    application = register_rp(name="行動版", redirect_uri=REDIRECT, client_type="public")
+    body = exchange(application, grant_for(application, learner, scope="openid"), client_secret=None)
+
+    response = post(client, body)
+
+    assert response.status_code == 200
+    assert answered == [True]
+    assert id_claims(response.json())["aud"] == application.client_id
+
+
+def test_a_code_without_openid_gets_no_id_token(client, learner, answered):
+    application = register_rp(name="差勤", redirect_uri=REDIRECT, first_party=True)
+    response = post(client, exchange(application, grant_for(application, learner, scope="profile", nonce="")))
+
+    assert response.status_code == 200
+    assert answered == [True]
+    assert "id_token" not in response.json()
+    assert IDToken.objects.count() == 0
+    assert AccessToken.objects.get().id_token is None
+
+
+def test_basic_authentication_works_for_a_code_exchange(client, learner, answered):
+    application = register_rp(name="差勤", redirect_uri=REDIRECT, first_party=True)
+    body = exchange(application, grant_for(application, learner), client_secret=None, client_id=None)
+
+    response = post(client, body, HTTP_AUTHORIZATION=basic(application.client_id, RP_SECRET))
+
+    assert response.status_code == 200
+    assert answered == [True]
+
+
+def _declined_cases() -> list[str]:
+    """Requests the fast path must leave to DOT: refusals, and the unusual ones DOT may still grant."""
+    return [
+        "wrong secret",
+        "unknown client",
+        "repeated parameter",
+        "unknown parameter",
+        "query string",
+        "origin header",
+        "secret in body and basic",
+        "scope outside the client's",
+        "empty scope",
+        "repeated scope",
+        "code: wrong redirect_uri",
+        "code: wrong verifier",
+        "code: no verifier",
+        "code: expired",
+        "code: another client's",
+        "code: unknown",
+        "code: confidential client without secret",
+        "code: resource",
+        "code: HS256 client",
+        "code: plain PKCE grant",
+        "refresh token grant",
+    ]
+
+
+# Unusual but not wrong (or DOT's own choice): DOT decides, and may grant.
+DOT_MAY_GRANT = {
+    "repeated parameter",
+    "unknown parameter",
+    "query string",
+    "origin header",
+    "secret in body and basic",
+    "repeated scope",
+    "code: resource",
+    "code: HS256 client",
+    "code: plain PKCE grant",
+}
+
+
+@pytest.mark.parametrize("case", _declined_cases())
+def test_the_fast_path_leaves_every_other_request_to_dot(client, machine, learner, answered, case):
+    application = register_rp(name="差勤", redirect_uri=REDIRECT, first_party=True)
+    cc = {"grant_type": "client_credentials", "client_id": machine.client_id, "client_secret": MACHINE_SECRET}
+    extra, path = {}, "/o/token/"
+    if case == "wrong secret":
+        data = {**cc, "client_secret": "wrong"}
+    elif case == "unknown client":
+        data = {**cc, "client_id": "nobody"}
+    elif case == "repeated parameter":
+        data = [*cc.items(), ("client_id", machine.client_id)]
+    elif case == "unknown parameter":
+        data = {**cc, "resource": "https://api.example.tw/"}
+    elif case == "query string":
+        data, path = cc, "/o/token/?grant_type=client_credentials"
+    elif case == "origin header":
+        data, extra = cc, {"HTTP_ORIGIN": "https://rp.example.tw"}
+    elif case == "secret in body and basic":
+        data, extra = cc, {"HTTP_AUTHORIZATION": basic(machine.client_id, MACHINE_SECRET)}
+    elif case == "scope outside the client's":
+        data = {**cc, "scope": "openid"}
+    elif case == "empty scope":
+        data = {**cc, "scope": ""}
+    elif case == "repeated scope":
+        data = {**cc, "scope": "read read"}
+    elif case == "code: wrong redirect_uri":
+        data = exchange(application, grant_for(application, learner), redirect_uri=REDIRECT + "x")
+    elif case == "code: wrong verifier":
+        data = exchange(application, grant_for(application, learner), code_verifier="w" * 64)
+    elif case == "code: no verifier":
+        data = exchange(application, grant_for(application, learner), code_verifier=None)
+    elif case == "code: expired":
+        data = exchange(application, grant_for(application, learner, expires=timezone.now() - dt.timedelta(seconds=1)))
+    elif case == "code: another client's":
+        other = register_rp(name="乙", redirect_uri=REDIRECT, first_party=True)
+        data = exchange(application, grant_for(other, learner))
+    elif case == "code: unknown":
+        data = exchange(application, "no-such-code")
+    elif case == "code: confidential client without secret":
+        data = exchange(application, grant_for(application, learner), client_secret=None)
+    elif case == "code: resource":
+        data = exchange(application, grant_for(application, learner, resource=["https://api.example.tw/"]))
+    elif case == "code: HS256 client":
+        # (HS256 signs with the plaintext secret, so DOT needs it stored unhashed)
+        application.algorithm = Application.HS256_ALGORITHM
+        application.hash_client_secret = False
+        application.client_secret = RP_SECRET
+        application.save()
+        data = exchange(application, grant_for(application, learner))
+    elif case == "code: plain PKCE grant":
+        data = exchange(
+            application,
+            grant_for(application, learner, code_challenge=VERIFIER, code_challenge_method="plain"),
+        )
+    else:
+        data = {"grant_type": "refresh_token", "refresh_token": "x", "client_id": application.client_id}
+    grants_before = Grant.objects.count()
+
+    response = client.post(path, urlencode(data), FORM, **extra)
+
+    # the fast path did not answer: the response is DOT's, whatever it is
+    assert answered == [False]
+    if case in DOT_MAY_GRANT:
+        assert response.status_code in (200, 400, 401)
+    else:
+        assert response.status_code in (400, 401), response.content
+    if case.startswith("code:") and response.status_code != 200:
+        assert Grant.objects.count() == grants_before  # a refused code stays, as DOT leaves it
+
+
+def test_the_fast_path_does_not_answer_other_bodies(machine, answered):
+    body = {"grant_type": "client_credentials", "client_id": machine.client_id, "client_secret": MACHINE_SECRET}
+    request = RequestFactory().post("/o/token/", body)  # multipart
+
+    assert token_fast.answer(request) is None
+
+
+def test_a_code_consumed_meanwhile_writes_nothing_and_dot_refuses_it(client, learner, answered, monkeypatch):
+    # given a code that another request consumes after this one read it (stood in for by deleting the grant while
+    # this one signs its ID token)
+    application = register_rp(name="差勤", redirect_uri=REDIRECT, first_party=True)
+    code = grant_for(application, learner)
+    sign = oidc.sign_id_token
+
+    def consumed_meanwhile(claims):
+        Grant.objects.filter(code=code).delete()
+        return sign(claims)
+
+    monkeypatch.setattr(oidc, "sign_id_token", consumed_meanwhile)
+
+    response = post(client, exchange(application, code))
+
+    # then nothing this request minted is stored, and DOT's answer is the refusal
+    assert answered == [False]
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+    assert (IDToken.objects.count(), AccessToken.objects.count(), RefreshToken.objects.count()) == (0, 0, 0)
+
+
+def _statements(queries) -> list[str]:
+    out = []
+    for query in queries.captured_queries:
+        words = query["sql"].split()
+        out.append(" ".join(words[:4]) if words[0].upper() == "SET" else words[0].upper())
+    return out
+
+
+def test_the_fast_path_s_statements(client, machine, learner):
+    application = register_rp(name="差勤", redirect_uri=REDIRECT, first_party=True)
+    cc = {"grant_type": "client_credentials", "client_id": machine.client_id, "client_secret": MACHINE_SECRET}
+    post(client, cc)  # the client is cached
+    post(client, exchange(application, grant_for(application, learner)))
+
+    with CaptureQueriesContext(connection) as for_cc:
+        assert post(client, cc).status_code == 200
+    code = grant_for(application, learner)
+    with CaptureQueriesContext(connection) as for_code:
+        assert post(client, exchange(application, code)).status_code == 200
+
+    if connection.vendor == "postgresql":
+        # one round trip each for writing: SET LOCAL and the statement that consumes the code and writes the rows
+        assert _statements(for_cc) == ["SET LOCAL synchronous_commit TO"]
+        assert _statements(for_code) == ["SELECT", "SET LOCAL synchronous_commit TO"]
+        assert "DELETE FROM" in for_code.captured_queries[1]["sql"]
+    else:
+        assert _statements(for_cc) == ["SAVEPOINT", "INSERT", "RELEASE"]
+        assert _statements(for_code) == ["SELECT", "SAVEPOINT", "DELETE", "INSERT", "INSERT", "INSERT", "RELEASE"]
+
+
+def test_a_person_who_never_signed_in_gets_auth_time_from_dot_s_rule(client, learner):
+    # (an operator-made account, no sign-in record): DOT's rule applies, last_login or now
+    application = register_rp(name="差勤", redirect_uri=REDIRECT, first_party=True)
+
+    body = post(client, exchange(application, grant_for(application, learner))).json()
+
+    claims = id_claims(body)
+    assert "amr" not in claims
+    assert abs(claims["auth_time"] - timezone.now().timestamp()) < 60
+
+
+def test_a_token_signed_before_a_key_rotation_still_verifies(client, learner):
+    application = register_rp(name="差勤", redirect_uri=REDIRECT, first_party=True)
+    before = post(client, exchange(application, grant_for(application, learner))).json()["id_token"]
+
+    oidc.rotate_key()
+    after = post(client, exchange(application, grant_for(application, learner))).json()["id_token"]
+
+    keys = {k.thumbprint(): k for k in oidc.published_keys()}
+    for token in (before, after):
+        jwt.JWT(jwt=token, key=keys[_kid(token)])  # raises when the signature does not verify
+    assert _kid(after) != _kid(before)
+
+
+def _kid(token: str) -> str:
+    return json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))["kid"]
