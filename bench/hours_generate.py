@@ -7,7 +7,10 @@ The database is dropped and created again, migrated with manage.py, then filled:
 - one agency "BENCH00000" with `--big-agency` staff (5,000: the HR report's size) and the rest spread over 500 agencies;
 - people with valid, distinct national IDs;
 - records spread evenly over people and the years 2019–2024 (≈ 5 per person per year at full size), codes drawn
-  from the 2015 table before 2024 and from the 2024 table in 2024, unique source references.
+  from the 2015 table before 2024 and from the 2024 table in 2024, unique source references. The references look
+  like an upload's (batch.source_reference: a SHA-256 in 64 hexadecimal digits; here of `bench-N`), so that the
+  unique source index has the size and random key order of a real ledger's (≈ 910 MB, where `bench-N` keys made
+  387 MB that new uploads' keys never landed among); `--short-references` builds the earlier `bench-N` ones.
 Secondary indexes and constraints of the ledger are dropped during the load and built again afterwards (the
 usual way to bulk-load PostgreSQL), then the ledger is vacuumed so index-only scans work; the script prints how
 long each step took.
@@ -16,6 +19,7 @@ long each step took.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import os
 import random
@@ -87,6 +91,9 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=10_000_000)
     parser.add_argument("--big-agency", type=int, default=5_000)
     parser.add_argument("--database", default="civlearn_hours_bench")
+    parser.add_argument(
+        "--short-references", action="store_true", help="references bench-N (the data set before ADR 0010's figures)"
+    )
     args = parser.parse_args()
     big = min(args.big_agency, args.people)
     url = f"{SERVER}/{args.database}"
@@ -174,12 +181,16 @@ def main() -> None:
                 day = 1 + index % 28
                 month = 1 + (index // 28) % 12
                 when = f"{year}-{month:02d}-{day:02d}"
+                institution = f"BENCH{1 + index % 500:05d}"
+                reference = f"bench-{index}"
+                if not args.short_references:  # 64 hexadecimal digits in random order, as an upload's
+                    reference = hashlib.sha256(reference.encode()).hexdigest()
                 lines.append(
                     f"{person_id}\t{year}\t基準課程{index % 5000:04d}\tC{index % 5000:04d}\t{index % 7}\t"
-                    f"BENCH{1 + index % 500:05d}\t{table}\t{code}\t{1 if digital else 2}\t"
+                    f"{institution}\t{table}\t{code}\t{1 if digital else 2}\t"
                     f"{hours if digital else 0}\t{0 if digital else hours}\t{hours}\t1\t"
                     f"{when} 09:00:00+08\t{when} 17:00:00+08\t{when} 09:00:00+08\t{when} 1{hours}:00:00+08\t"
-                    f"\t\t\t{'t' if index % 2 else 'f'}\tf\t40\t6\tupload\tbench-{index}\t\t{when} 18:00:00+08\n"
+                    f"\t\t\t{'t' if index % 2 else 'f'}\tf\t40\t6\tupload\t{reference}\t\t{when} 18:00:00+08\n"
                 )
                 if len(lines) == chunk:
                     copy.write("".join(lines))
