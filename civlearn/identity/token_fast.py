@@ -34,7 +34,7 @@ from types import SimpleNamespace
 from urllib.parse import unquote_plus
 
 from django.core.signals import setting_changed
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.dispatch import receiver
 from django.http import HttpResponse
 from django.utils import timezone
@@ -151,7 +151,8 @@ def _client(request, params: dict[str, str], *, public_allowed: bool):
         secret = params.get("client_secret")
     if not client_id:
         return None
-    client = cached_application(client_id)
+    # Read only here (and the rows written point at it by id), so the cached instance itself will do.
+    client = cached_application(client_id, shared=True)
     if client is None:
         return None
     if secret is None:
@@ -181,12 +182,20 @@ def answer(request) -> HttpResponse | None:
         or not _plain_configuration()
     ):
         return None
-    grant_type = request.POST.get("grant_type")
-    if grant_type == "client_credentials":
-        return _client_credentials(request)
-    if grant_type == "authorization_code":
-        return _code_exchange(request)
-    return None
+    handler = HANDLERS.get(request.POST.get("grant_type"))
+    if handler is None:
+        return None
+    # Django checks a persistent connection with a `SELECT 1` round trip before each request's first statement
+    # (CONN_HEALTH_CHECKS). Here the request's own statement is the check: should it fail on a connection that went
+    # stale (the database restarted, the network dropped it), the connection is closed and the request left to DOT,
+    # which opens a new one.
+    if connection.connection is not None and connection.health_check_enabled:
+        connection.health_check_done = True
+    try:
+        return handler(request)
+    except (OperationalError, InterfaceError):
+        connection.close()
+        return None
 
 
 def _client_credentials(request) -> HttpResponse | None:
@@ -315,6 +324,9 @@ def _code_exchange(request) -> HttpResponse | None:
     return _answer(token)
 
 
+HANDLERS = {"client_credentials": _client_credentials, "authorization_code": _code_exchange}
+
+
 def _read_grant(code: str):
     """The grant of `code` with its person's account, person and agency (the claims) and the latest successful
     sign-in (auth_time, amr): one statement, built once from the models' metadata, values converted by Django's
@@ -396,12 +408,10 @@ def _build_grant_read():
 LINKS = {AccessToken: "id_token", RefreshToken: "access_token"}
 
 
-def _link(row, previous) -> str | None:
+def _link(row, previous) -> None:
     field = LINKS.get(type(row))
     if field is not None and previous is not None:
         setattr(row, field, previous)
-        return row._meta.get_field(field).column
-    return None
 
 
 def _write_chain(grant, rows) -> bool:
@@ -410,42 +420,56 @@ def _write_chain(grant, rows) -> bool:
     `SET LOCAL` and the statement travel as one simple query (Django's psycopg cursor binds parameters on the
     client), which PostgreSQL runs as one implicit transaction. Each row is an `INSERT … SELECT … FROM` the step
     before it, so a code that is already gone writes nothing. Columns and values are Django's own: every concrete
-    field's `pre_save` (auto_now, DOT's token checksum) and `get_db_prep_save`, so DOT's model is the only schema.
+    field's `pre_save` (auto_now, DOT's token checksum) and `get_db_prep_save`, so DOT's models are the only schema.
     """
+    key = (grant is not None, tuple(type(row) for row in rows))
+    if key not in _chains:
+        _chains[key] = _build_chain(*key)
+    sql, fields_per_row = _chains[key]
+    params = [grant.pk] if grant is not None else []
+    for row, fields in zip(rows, fields_per_row, strict=True):
+        for field in fields:
+            params.append(field.get_db_prep_save(field.pre_save(row, add=True), connection=connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        cursor.nextset()
+        return cursor.fetchone()[0] == 1
+
+
+_chains: dict = {}
+
+
+def _build_chain(consumes_grant: bool, models: tuple) -> tuple[str, list]:
     quote = connection.ops.quote_name
-    steps, params = [], []
-    if grant is not None:
+    steps, fields_per_row = [], []
+    previous_step = previous_model = None
+    if consumes_grant:
         # Identifiers from the models' metadata, values as parameters (also below).
         steps.append(f"consumed AS (DELETE FROM {quote(Grant._meta.db_table)} WHERE id = %s RETURNING id)")  # noqa: S608
-        params.append(grant.pk)
         previous_step = "consumed"
-    else:
-        previous_step = None
-    previous = None
-    for number, row in enumerate(rows):
-        link_column = _link(row, previous)
-        columns, values = [], []
-        for field in row._meta.concrete_fields:
+    for number, model in enumerate(models):
+        link = LINKS.get(model) if previous_model is not None else None
+        link_column = model._meta.get_field(link).column if link else None
+        columns, values, fields = [], [], []
+        for field in model._meta.concrete_fields:
             if field.primary_key:
                 continue
             columns.append(quote(field.column))
             if field.column == link_column:
                 values.append(f"{previous_step}.id")
-                continue
-            values.append("%s")
-            params.append(field.get_db_prep_save(field.pre_save(row, add=True), connection=connection))
+            else:
+                values.append("%s")
+                fields.append(field)
         name = f"row{number}"
         source = f" FROM {previous_step}" if previous_step else ""
         steps.append(
-            f"{name} AS (INSERT INTO {quote(row._meta.db_table)} ({', '.join(columns)}) "
+            f"{name} AS (INSERT INTO {quote(model._meta.db_table)} ({', '.join(columns)}) "
             f"SELECT {', '.join(values)}{source} RETURNING id)"
         )
-        previous_step, previous = name, row
+        fields_per_row.append(fields)
+        previous_step, previous_model = name, model
     sql = f"SET LOCAL synchronous_commit TO OFF; WITH {', '.join(steps)} SELECT count(*) FROM {previous_step}"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        cursor.nextset()
-        return cursor.fetchone()[0] == 1
+    return sql, fields_per_row
 
 
 _validator_cache: list = []

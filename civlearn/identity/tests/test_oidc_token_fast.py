@@ -458,3 +458,21 @@ def test_a_token_signed_before_a_key_rotation_still_verifies(client, learner):
 
 def _kid(token: str) -> str:
     return json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))["kid"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_that_went_stale_is_replaced_and_dot_answers(client, machine, answered):
+    # given a persistent connection the database has dropped behind Django's back (a restart, a network cut); the
+    # fast path skips Django's per-request SELECT 1, so its own statement is the first to find out
+    if connection.vendor != "postgresql":
+        pytest.skip("a server connection: an SQLite file does not drop its connections")
+    body = {"grant_type": "client_credentials", "client_id": machine.client_id, "client_secret": MACHINE_SECRET}
+    assert post(client, body).status_code == 200
+    connection.connection.close()
+
+    response = post(client, body)
+
+    # then the connection is replaced and DOT issues the token
+    assert response.status_code == 200
+    assert answered == [True, False]
+    assert AccessToken.objects.count() == 2
