@@ -194,9 +194,16 @@ COPY_SQL = (
 
 
 def _copy_tuples(data: bytes, institution, book, prefix: str) -> list[tuple]:
-    """The file's rows as COPY_SQL's values, with references of their own (`prefix` + the upload's)."""
+    """The file's rows as COPY_SQL's values, with references of their own: the SHA-256 of `prefix` + the upload's,
+    so that they are as random as an upload's (a common prefix would put them side by side in the unique index,
+    the cheap case, where an upload's own keys land all over it)."""
+    import hashlib
+
     from civlearn.core import clock
     from civlearn.hours import batch, jobs
+
+    def own(reference: str) -> str:
+        return hashlib.sha256((prefix + reference).encode()).hexdigest()
 
     result = batch.parse_upload(
         data,
@@ -211,7 +218,7 @@ def _copy_tuples(data: bytes, institution, book, prefix: str) -> list[tuple]:
         (r.person_id, r.actual_end.year, r.course_name, r.course_code, r.period, institution.code, table_id,
          r.category_code, r.mode, r.digital_hours, r.physical_hours, r.certified_hours, r.hours_unit, r.course_start,
          r.course_end, r.actual_start, r.actual_end, r.score, r.certificate_no, r.attendance_note, r.job_related,
-         r.self_applied_leave, r.county_code, r.degree_credit, "upload", prefix + r.source_reference, "", now)
+         r.self_applied_leave, r.county_code, r.degree_credit, "upload", own(r.source_reference), "", now)
         for r in result.rows
     ]  # fmt: skip
 
