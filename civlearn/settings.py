@@ -135,6 +135,12 @@ if DATABASE_URL:
             DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 600), conn_health_checks=True
         )
     }
+    # Server-side prepared statements only where code asks for them: Django's own cursors bind on the client and
+    # are never prepared; the token endpoint's fast path prepares its two statements (ADR 0009). Set
+    # DATABASE_PREPARED_STATEMENTS=false behind a pooler in transaction mode that does not track prepared statements
+    # (PgBouncer before 1.21, or without max_prepared_statements).
+    if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
     # One test database per test process, so that two suites on one server (CI and a developer) never drop each
     # other's database.
     DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME") or f"test_civlearn_{os.getpid()}"}

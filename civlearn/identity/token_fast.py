@@ -33,6 +33,7 @@ import uuid
 from types import SimpleNamespace
 from urllib.parse import unquote_plus
 
+import psycopg
 from django.core.signals import setting_changed
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.dispatch import receiver
@@ -335,9 +336,12 @@ def _read_grant(code: str):
     if connection.vendor not in _grant_read:
         _grant_read[connection.vendor] = _build_grant_read()
     sql, parts, signin_converters = _grant_read[connection.vendor]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [code])
-        row = cursor.fetchone()
+    if connection.vendor == "postgresql":
+        row = _prepared(sql, [code])
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [code])
+            row = cursor.fetchone()
     if row is None:
         return None, None
     instances, start = [], 0
@@ -418,9 +422,14 @@ def _write_chain(grant, rows) -> bool:
     """On PostgreSQL, one round trip: asynchronous commit, the code's deletion and the token rows in one statement.
 
     `SET LOCAL` and the statement travel as one simple query (Django's psycopg cursor binds parameters on the
-    client), which PostgreSQL runs as one implicit transaction. Each row is an `INSERT … SELECT … FROM` the step
-    before it, so a code that is already gone writes nothing. Columns and values are Django's own: every concrete
-    field's `pre_save` (auto_now, DOT's token checksum) and `get_db_prep_save`, so DOT's models are the only schema.
+    client), which PostgreSQL runs as one implicit transaction; the answer waits for no WAL flush (a crash may lose
+    tokens of the last fraction of a second; their clients get "invalid token" and ask again, which they must
+    handle anyway). Preparing it instead would need a pipeline for the transaction around it, which cost more
+    Python than the planning it saves.
+
+    Each row is an `INSERT … SELECT … FROM` the step before it, so a code that is already gone writes nothing.
+    Columns and values are Django's own: every concrete field's `pre_save` (auto_now, DOT's token checksum) and
+    `get_db_prep_save`, so DOT's models are the only schema.
     """
     key = (grant is not None, tuple(type(row) for row in rows))
     if key not in _chains:
@@ -437,6 +446,26 @@ def _write_chain(grant, rows) -> bool:
 
 
 _chains: dict = {}
+
+
+def _prepared(sql: str, params: list):
+    """The first row of a statement run on PostgreSQL as a prepared statement (once per connection).
+
+    Django's cursors bind parameters on the client, so PostgreSQL parses and plans every statement anew: for the
+    grant read that was 0.27 ms of planning against 0.06 ms of execution. A server-binding psycopg cursor on the
+    same connection prepares it at its first use and reuses it while the connection lives (CONN_MAX_AGE); the
+    DATABASES option `prepare_threshold` (settings.py) allows it. Errors are Django's (wrap_database_errors), and
+    the statement shows in Django's query log like any other.
+    """
+    connection.ensure_connection()
+    started = time.monotonic()
+    with connection.wrap_database_errors:
+        cursor = psycopg.Cursor(connection.connection)
+        cursor.execute(sql, params, prepare=True)
+        row = cursor.fetchone()
+    if connection.queries_logged:
+        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
+    return row
 
 
 def _build_chain(consumes_grant: bool, models: tuple) -> tuple[str, list]:

@@ -423,10 +423,14 @@ def test_the_fast_path_s_statements(client, machine, learner):
         assert post(client, exchange(application, code)).status_code == 200
 
     if connection.vendor == "postgresql":
-        # one round trip each for writing: SET LOCAL and the statement that consumes the code and writes the rows
+        # the grant read (with the claims' rows and the latest sign-in), prepared; and one round trip that consumes
+        # the code and writes the rows, committed asynchronously
         assert _statements(for_cc) == ["SET LOCAL synchronous_commit TO"]
         assert _statements(for_code) == ["SELECT", "SET LOCAL synchronous_commit TO"]
         assert "DELETE FROM" in for_code.captured_queries[1]["sql"]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements WHERE from_sql IS FALSE")
+            assert [row[0] for row in cursor.fetchall()] == [for_code.captured_queries[0]["sql"].replace("%s", "$1")]
     else:
         assert _statements(for_cc) == ["SAVEPOINT", "INSERT", "RELEASE"]
         assert _statements(for_code) == ["SELECT", "SAVEPOINT", "DELETE", "INSERT", "INSERT", "INSERT", "RELEASE"]
