@@ -310,6 +310,11 @@ class CivlearnValidator(OAuth2Validator):
         "national_id": "national_id",
     }
 
+    @classmethod
+    def _get_additional_claims_is_request_agnostic(cls):
+        # DOT asks inspect.signature() twice per ID token whether get_additional_claims takes the request; it does.
+        return False
+
     def get_additional_claims(self, request):
         user = request.user
         person = user.person if user.person_id else None
