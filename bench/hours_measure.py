@@ -424,10 +424,10 @@ def measure_summary(args) -> None:
     print(f"                  plans: full {', '.join(big['plans'])}, {big['heap_fetches']} heap fetches, "
           f"{big['buffers_per_summary']} buffers a summary; small {', '.join(small['plans'])}, "
           f"{small['heap_fetches']} heap fetches, {small['buffers_per_summary']} buffers")  # fmt: skip
-    big_app = statistics.median(r["app_cpu_ms"] for r in bigs)
-    big_db = statistics.median(r["db_cpu_ms"] for r in bigs)
-    small_app = statistics.median(r["app_cpu_ms"] for r in smalls)
-    small_db = statistics.median(r["db_cpu_ms"] for r in smalls)
+    big_app = round(statistics.median(r["app_cpu_ms"] for r in bigs), 3)
+    big_db = round(statistics.median(r["db_cpu_ms"] for r in bigs), 3)
+    small_app = round(statistics.median(r["app_cpu_ms"] for r in smalls), 3)
+    small_db = round(statistics.median(r["db_cpu_ms"] for r in smalls), 3)
     print(f"                  CPU per summary (app + PostgreSQL backend, medians of the rounds): full {big_app} + "
           f"{big_db} ms, small {small_app} + {small_db} ms; ratio {(big_app + big_db) / (small_app + small_db):.2f}")  # fmt: skip
 
