@@ -409,13 +409,14 @@ def _read_grant(code: str):
         return None, None
     instances, start = [], 0
     for model, fields in parts:
-        values = row[start : start + len(fields)]
+        values = list(row[start : start + len(fields)])
         start += len(fields)
-        converted = [_convert(value, converters) for value, (_field, converters) in zip(values, fields, strict=True)]
-        if converted[0] is None:  # no person, or no agency
+        if values[0] is None:  # no person, or no agency
             instances.append(None)
             continue
-        instances.append(model.from_db(connection.alias, [f.attname for f, _ in fields], converted))
+        for index, converters in _needing_conversion(fields):
+            values[index] = _convert(values[index], converters)
+        instances.append(model.from_db(connection.alias, [f.attname for f, _ in fields], values))
     grant, user, person, agency = instances
     if person is not None:
         person.agency = agency
@@ -426,6 +427,18 @@ def _read_grant(code: str):
 
 
 _grant_read: dict = {}
+
+
+def _needing_conversion(fields) -> list:
+    # Most columns come from psycopg as they are; only these go through converters (JSON, and SQLite's text types).
+    key = id(fields)
+    found = _conversions.get(key)
+    if found is None:
+        found = _conversions[key] = [(index, converters) for index, (_f, converters) in enumerate(fields) if converters]
+    return found
+
+
+_conversions: dict = {}
 
 
 def _convert(value, converters):
