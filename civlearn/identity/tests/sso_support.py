@@ -29,18 +29,35 @@ VERIFIER = "v" * 64
 CHALLENGE = base64.urlsafe_b64encode(hashlib.sha256(VERIFIER.encode()).digest()).rstrip(b"=").decode()
 
 
+MACHINE_SECRET = "machine-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
+
+
+def exchange_body(application, code, **changes) -> dict:
+    """A relying party's code exchange (client secret in the body, PKCE verifier); a change to None leaves one out."""
+    body = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT,
+        "client_id": application.client_id,
+        "client_secret": RP_SECRET,
+        "code_verifier": VERIFIER,
+        **changes,
+    }
+    return {key: value for key, value in body.items() if value is not None}
+
+
 def exchange_code(client, application, code):
-    """POST the code to the token endpoint as the relying party does (client secret in the body, PKCE verifier)."""
-    return client.post(
-        "/o/token/",
-        {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": REDIRECT,
-            "client_id": application.client_id,
-            "client_secret": RP_SECRET,
-            "code_verifier": VERIFIER,
-        },
+    """POST the code to the token endpoint as the relying party does."""
+    return client.post("/o/token/", exchange_body(application, code))
+
+
+def register_machine():
+    """A learning institution's client-credentials client, as `hours_api_client` registers one."""
+    return Application.objects.create(
+        name="學習機構",
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
+        client_secret=MACHINE_SECRET,
     )
 
 

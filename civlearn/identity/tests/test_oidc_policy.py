@@ -16,13 +16,7 @@ from civlearn.identity import oidc
 from civlearn.identity.models import SigninRecord
 from civlearn.identity.tests.sso_support import CHALLENGE, REDIRECT, RP_SECRET, VERIFIER, exchange_code, register_rp
 
-
-@pytest.fixture(autouse=True)
-def _oidc(monkeypatch):
-    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
-    oidc.forget_cached_keys()
-    yield
-    oidc.forget_cached_keys()
+pytestmark = pytest.mark.usefixtures("oidc_keys")
 
 
 def _authorize_params(application, **extra):

@@ -17,30 +17,19 @@ from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken, ge
 
 from civlearn.identity import oidc, oidc_clients
 from civlearn.identity.models import SigninRecord
-from civlearn.identity.tests.sso_support import CHALLENGE, REDIRECT, RP_SECRET, exchange_code, register_rp
+from civlearn.identity.tests.sso_support import (
+    CHALLENGE,
+    MACHINE_SECRET,
+    REDIRECT,
+    RP_SECRET,
+    exchange_code,
+    register_rp,
+)
 
 Application = get_application_model()
-MACHINE_SECRET = "machine-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_caches(monkeypatch):
-    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
-    # (The root conftest empties the client cache before every test.)
-    oidc.forget_cached_keys()
-    yield
-    oidc.forget_cached_keys()
-
-
-@pytest.fixture
-def machine(db):
-    """A learning institution's client-credentials client, as `hours_api_client` registers one."""
-    return Application.objects.create(
-        name="學習機構",
-        client_type=Application.CLIENT_CONFIDENTIAL,
-        authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
-        client_secret=MACHINE_SECRET,
-    )
+pytestmark = pytest.mark.usefixtures("oidc_keys")
 
 
 def _client_credentials(client, application, secret=MACHINE_SECRET):

@@ -20,29 +20,21 @@ from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken, ge
 
 from civlearn.identity import oidc, token_fast
 from civlearn.identity.models import SigninRecord
-from civlearn.identity.tests.sso_support import CHALLENGE, REDIRECT, RP_SECRET, VERIFIER, register_rp
+from civlearn.identity.tests.sso_support import (
+    CHALLENGE,
+    MACHINE_SECRET,
+    REDIRECT,
+    RP_SECRET,
+    VERIFIER,
+    exchange_body,
+    register_rp,
+)
 
 Application = get_application_model()
-MACHINE_SECRET = "machine-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
 FORM = "application/x-www-form-urlencoded"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_keys(monkeypatch):
-    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
-    oidc.forget_cached_keys()
-    yield
-    oidc.forget_cached_keys()
-
-
-@pytest.fixture
-def machine(db):
-    return Application.objects.create(
-        name="學習機構",
-        client_type=Application.CLIENT_CONFIDENTIAL,
-        authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
-        client_secret=MACHINE_SECRET,
-    )
+pytestmark = pytest.mark.usefixtures("oidc_keys")
 
 
 @pytest.fixture
@@ -97,19 +89,6 @@ def grant_for(application, user, **changes) -> str:
     }
     values.update(changes)
     return Grant.objects.create(**values).code
-
-
-def exchange(application, code, **changes):
-    data = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": REDIRECT,
-        "client_id": application.client_id,
-        "client_secret": RP_SECRET,
-        "code_verifier": VERIFIER,
-    }
-    data.update(changes)
-    return {k: v for k, v in data.items() if v is not None}
 
 
 # Columns that differ between any two tokens; timestamps are compared to the second.
@@ -189,9 +168,9 @@ def test_a_code_exchange_from_the_fast_path_is_the_one_dot_gives(client, learner
     record = SigninRecord.objects.create(user=learner, method="moica", success=True)
     SigninRecord.objects.create(user=learner, method="password", success=False)  # a later failure does not count
 
-    fast = post(client, exchange(application, grant_for(application, learner)))
+    fast = post(client, exchange_body(application, grant_for(application, learner)))
     dot_only(True)
-    slow = post(client, exchange(application, grant_for(application, learner)))
+    slow = post(client, exchange_body(application, grant_for(application, learner)))
 
     assert answered == [True]
     assert fast.status_code == slow.status_code == 200
@@ -235,7 +214,7 @@ def test_a_code_exchange_from_the_fast_path_is_the_one_dot_gives(client, learner
 
 def test_the_fast_path_s_refresh_token_refreshes_through_dot(client, learner):
     application = register_rp(name="差勤", redirect_uri=REDIRECT, first_party=True)
-    first = post(client, exchange(application, grant_for(application, learner))).json()
+    first = post(client, exchange_body(application, grant_for(application, learner))).json()
 
     refreshed = post(
         client,
@@ -254,7 +233,7 @@ def test_the_fast_path_s_refresh_token_refreshes_through_dot(client, learner):
 
 def test_a_public_client_exchanges_its_code_with_pkce_alone(client, learner, answered):
     application = register_rp(name="行動版", redirect_uri=REDIRECT, client_type="public")
-    body = exchange(application, grant_for(application, learner, scope="openid"), client_secret=None)
+    body = exchange_body(application, grant_for(application, learner, scope="openid"), client_secret=None)
 
     response = post(client, body)
 
@@ -265,7 +244,7 @@ def test_a_public_client_exchanges_its_code_with_pkce_alone(client, learner, ans
 
 def test_a_code_without_openid_gets_no_id_token(client, learner, answered):
     application = register_rp(name="差勤", redirect_uri=REDIRECT, first_party=True)
-    response = post(client, exchange(application, grant_for(application, learner, scope="profile", nonce="")))
+    response = post(client, exchange_body(application, grant_for(application, learner, scope="profile", nonce="")))
 
     assert response.status_code == 200
     assert answered == [True]
@@ -276,7 +255,7 @@ def test_a_code_without_openid_gets_no_id_token(client, learner, answered):
 
 def test_basic_authentication_works_for_a_code_exchange(client, learner, answered):
     application = register_rp(name="差勤", redirect_uri=REDIRECT, first_party=True)
-    body = exchange(application, grant_for(application, learner), client_secret=None, client_id=None)
+    body = exchange_body(application, grant_for(application, learner), client_secret=None, client_id=None)
 
     response = post(client, body, HTTP_AUTHORIZATION=basic(application.client_id, RP_SECRET))
 
@@ -351,31 +330,33 @@ def test_the_fast_path_leaves_every_other_request_to_dot(client, machine, learne
     elif case == "repeated scope":
         data = {**cc, "scope": "read read"}
     elif case == "code: wrong redirect_uri":
-        data = exchange(application, grant_for(application, learner), redirect_uri=REDIRECT + "x")
+        data = exchange_body(application, grant_for(application, learner), redirect_uri=REDIRECT + "x")
     elif case == "code: wrong verifier":
-        data = exchange(application, grant_for(application, learner), code_verifier="w" * 64)
+        data = exchange_body(application, grant_for(application, learner), code_verifier="w" * 64)
     elif case == "code: no verifier":
-        data = exchange(application, grant_for(application, learner), code_verifier=None)
+        data = exchange_body(application, grant_for(application, learner), code_verifier=None)
     elif case == "code: expired":
-        data = exchange(application, grant_for(application, learner, expires=timezone.now() - dt.timedelta(seconds=1)))
+        data = exchange_body(
+            application, grant_for(application, learner, expires=timezone.now() - dt.timedelta(seconds=1))
+        )
     elif case == "code: another client's":
         other = register_rp(name="乙", redirect_uri=REDIRECT, first_party=True)
-        data = exchange(application, grant_for(other, learner))
+        data = exchange_body(application, grant_for(other, learner))
     elif case == "code: unknown":
-        data = exchange(application, "no-such-code")
+        data = exchange_body(application, "no-such-code")
     elif case == "code: confidential client without secret":
-        data = exchange(application, grant_for(application, learner), client_secret=None)
+        data = exchange_body(application, grant_for(application, learner), client_secret=None)
     elif case == "code: resource":
-        data = exchange(application, grant_for(application, learner, resource=["https://api.example.tw/"]))
+        data = exchange_body(application, grant_for(application, learner, resource=["https://api.example.tw/"]))
     elif case == "code: HS256 client":
         # (HS256 signs with the plaintext secret, so DOT needs it stored unhashed)
         application.algorithm = Application.HS256_ALGORITHM
         application.hash_client_secret = False
         application.client_secret = RP_SECRET
         application.save()
-        data = exchange(application, grant_for(application, learner))
+        data = exchange_body(application, grant_for(application, learner))
     elif case == "code: plain PKCE grant":
-        data = exchange(
+        data = exchange_body(
             application,
             grant_for(application, learner, code_challenge=VERIFIER, code_challenge_method="plain"),
         )
@@ -415,7 +396,7 @@ def test_a_code_consumed_meanwhile_writes_nothing_and_dot_refuses_it(client, lea
 
     monkeypatch.setattr(oidc, "sign_id_token", consumed_meanwhile)
 
-    response = post(client, exchange(application, code))
+    response = post(client, exchange_body(application, code))
 
     # then nothing this request minted is stored, and DOT's answer is the refusal
     assert answered == [False]
@@ -436,13 +417,13 @@ def test_the_fast_path_s_statements(client, machine, learner):
     application = register_rp(name="差勤", redirect_uri=REDIRECT, first_party=True)
     cc = {"grant_type": "client_credentials", "client_id": machine.client_id, "client_secret": MACHINE_SECRET}
     post(client, cc)  # the client is cached
-    post(client, exchange(application, grant_for(application, learner)))
+    post(client, exchange_body(application, grant_for(application, learner)))
 
     with CaptureQueriesContext(connection) as for_cc:
         assert post(client, cc).status_code == 200
     code = grant_for(application, learner)
     with CaptureQueriesContext(connection) as for_code:
-        assert post(client, exchange(application, code)).status_code == 200
+        assert post(client, exchange_body(application, code)).status_code == 200
 
     if connection.vendor == "postgresql":
         # prepared statements: the token INSERT; the grant read (with the claims' rows and the latest sign-in) and one
@@ -463,7 +444,7 @@ def test_a_person_who_never_signed_in_gets_auth_time_from_dot_s_rule(client, lea
     # (an operator-made account, no sign-in record): DOT's rule applies, last_login or now
     application = register_rp(name="差勤", redirect_uri=REDIRECT, first_party=True)
 
-    body = post(client, exchange(application, grant_for(application, learner))).json()
+    body = post(client, exchange_body(application, grant_for(application, learner))).json()
 
     claims = id_claims(body)
     assert "amr" not in claims
@@ -472,10 +453,10 @@ def test_a_person_who_never_signed_in_gets_auth_time_from_dot_s_rule(client, lea
 
 def test_a_token_signed_before_a_key_rotation_still_verifies(client, learner):
     application = register_rp(name="差勤", redirect_uri=REDIRECT, first_party=True)
-    before = post(client, exchange(application, grant_for(application, learner))).json()["id_token"]
+    before = post(client, exchange_body(application, grant_for(application, learner))).json()["id_token"]
 
     oidc.rotate_key()
-    after = post(client, exchange(application, grant_for(application, learner))).json()["id_token"]
+    after = post(client, exchange_body(application, grant_for(application, learner))).json()["id_token"]
 
     keys = {k.thumbprint(): k for k in oidc.published_keys()}
     for token in (before, after):

@@ -11,13 +11,11 @@ import pytest
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
-from oauth2_provider.models import AccessToken, get_application_model
+from oauth2_provider.models import AccessToken
 
 from civlearn.core.front import FrontHandler
 from civlearn.identity import token_fast
-
-Application = get_application_model()
-SECRET = "machine-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
+from civlearn.identity.tests.sso_support import MACHINE_SECRET
 
 
 @pytest.fixture(autouse=True)
@@ -28,16 +26,6 @@ def _keep_the_test_connection():
     yield
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
-
-
-@pytest.fixture
-def machine(db):
-    return Application.objects.create(
-        name="學習機構",
-        client_type=Application.CLIENT_CONFIDENTIAL,
-        authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
-        client_secret=SECRET,
-    )
 
 
 def django_must_not_answer(environ, start_response):
@@ -70,7 +58,7 @@ def call(app, *, method="POST", path="/o/token/", data=None, host="localhost"):
 
 def test_a_token_is_answered_in_front_of_django_with_its_security_headers(machine):
     front = FrontHandler(django_must_not_answer)
-    data = {"grant_type": "client_credentials", "client_id": machine.client_id, "client_secret": SECRET}
+    data = {"grant_type": "client_credentials", "client_id": machine.client_id, "client_secret": MACHINE_SECRET}
 
     answer = call(front, data=data)
 
@@ -106,7 +94,7 @@ def test_what_the_front_declines_reaches_dot_with_its_body(machine, monkeypatch)
 
 def test_a_request_for_another_host_gets_django_s_refusal(machine):
     front = FrontHandler(WSGIHandler())
-    data = {"grant_type": "client_credentials", "client_id": machine.client_id, "client_secret": SECRET}
+    data = {"grant_type": "client_credentials", "client_id": machine.client_id, "client_secret": MACHINE_SECRET}
 
     answer = call(front, data=data, host="evil.example")
 
