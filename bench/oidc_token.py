@@ -1,5 +1,5 @@
-"""Token endpoint throughput: civlearn (django-oauth-toolkit on granian WSGI, 2 workers, PostgreSQL) beside the
-`oidc-provider` npm package (v8, Node 20, in-memory store) on this machine, in the same run.
+"""Token endpoint throughput: civlearn (/o/token/ as ADR 0009 answers it, on granian WSGI, 2 workers, PostgreSQL)
+beside the `oidc-provider` npm package (v8, Node 20, in-memory store) on this machine, in the same run.
 
 Run from the repository root (needs wrk, node and npm; PostgreSQL on 127.0.0.1):
 
