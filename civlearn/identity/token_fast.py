@@ -66,8 +66,13 @@ HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 @contextlib.contextmanager
 def token_transaction():
-    """One transaction for a token request, committed on PostgreSQL without waiting for the WAL flush.
+    """One transaction for a token request, committed on PostgreSQL without waiting for the WAL flush: DOT's
+    requests (oidc_views.TokenView) and, on SQLite, this module's writes.
 
+    DOT writes the ID token, the access and refresh tokens and deletes the code in three transactions of its own;
+    here they share one (the validator opens no savepoints). A refused request commits too: DOT's refusals may
+    write on purpose (a replayed refresh token revokes its whole family). Only an exception, or a code that a
+    concurrent request consumed first (`CivlearnValidator.invalidate_authorization_code`), rolls back.
     `SET LOCAL synchronous_commit` ends with the transaction: a crash may lose tokens issued in the last fraction of
     a second; their clients get "invalid token" and ask again, which they must handle anyway.
     """
