@@ -3,8 +3,8 @@
 Almost everything that reaches `/o/token/` is one of two requests: a learning institution taking a
 client-credentials token for the hours API, and a connected system exchanging the code of a sign-in. DOT runs each
 through oauthlib's request object, its grant dispatchers and some forty validator calls; here the plain,
-well-formed case of each is checked and answered in a few dozen lines, with DOT's rules, DOT's token values and
-rows, and the ID token `CivlearnValidator` would sign, in one transaction.
+well-formed case of each is checked and answered directly, with DOT's rules, DOT's rows and the ID token
+`CivlearnValidator` would sign, in one statement for the writes.
 
 This module only ever says yes. Whatever it does not recognise as a plain request that will succeed — another
 grant, a missing, unknown or repeated parameter, a query string, an Origin header, no or two kinds of client
@@ -12,7 +12,8 @@ authentication, an unknown client or a secret not hashed by `ClientSecretHasher`
 the client's, an RFC 8707 resource, an expired or foreign code, a redirect URI or PKCE verifier that does not
 match, a signing algorithm other than RS256, a token generator or server configured in settings — returns None, and
 DOT's own endpoint answers, with its errors in its words. The fast path can therefore never grant what DOT would
-refuse; `tests/test_oidc_token_fast.py` sends every case through both and compares.
+refuse; `tests/test_oidc_token_fast.py` sends each such case and checks that DOT answered it, and sends the plain
+ones through both and compares the answers and every column of the rows.
 
 Everything else at the endpoint (refresh tokens, device codes, errors) and every other endpoint (authorize,
 userinfo, introspection, revocation, logout, discovery, JWKS) stays DOT's.
