@@ -136,7 +136,7 @@ if DATABASE_URL:
         )
     }
     # Server-side prepared statements only where code asks for them: Django's own cursors bind on the client and
-    # are never prepared; the token endpoint's fast path prepares its two statements (ADR 0009). Set
+    # are never prepared; the token endpoint's fast path prepares its statements (ADR 0009). Set
     # DATABASE_PREPARED_STATEMENTS=false behind a pooler in transaction mode that does not track prepared statements
     # (PgBouncer before 1.21, or without max_prepared_statements).
     if env_bool("DATABASE_PREPARED_STATEMENTS", True):
