@@ -43,6 +43,7 @@ from django.utils import timezone
 from oauth2_provider.models import (
     AbstractApplication,
     AccessToken,
+    Application,
     Grant,
     IDToken,
     RefreshToken,
@@ -101,7 +102,7 @@ def _plain_configuration() -> bool:
             and isinstance(s.ACCESS_TOKEN_EXPIRE_SECONDS, int)
             and isinstance(s.ID_TOKEN_EXPIRE_SECONDS, int)
             and issubclass(s.OAUTH2_VALIDATOR_CLASS, oidc.CivlearnValidator)
-            and get_application_model() is _stock_application()
+            and get_application_model() is Application
         )
     # A receiver of DOT's app_authorized signal expects DOT's view to send it.
     return _configuration[0] and not app_authorized.has_listeners()
@@ -113,12 +114,6 @@ _configuration: list[bool] = []
 @receiver(setting_changed)
 def _settings_changed(**kwargs) -> None:
     _configuration.clear()
-
-
-def _stock_application():
-    from oauth2_provider.models import Application
-
-    return Application
 
 
 def _params(request, allowed: frozenset) -> dict[str, str] | None:

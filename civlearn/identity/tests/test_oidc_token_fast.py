@@ -54,15 +54,8 @@ def answered(monkeypatch):
 
 @pytest.fixture
 def dot_only(monkeypatch):
-    """The endpoint as DOT alone answers it."""
-
-    def use(enabled: bool):
-        if enabled:
-            monkeypatch.setattr(token_fast, "answer", lambda request: None)
-        else:
-            monkeypatch.undo()
-
-    return use
+    """Call it, and from then on DOT alone answers the endpoint."""
+    return lambda: monkeypatch.setattr(token_fast, "answer", lambda request: None)
 
 
 def post(client, data, **extra):
@@ -120,7 +113,7 @@ def test_a_client_credentials_token_from_the_fast_path_is_the_one_dot_gives(clie
     body = {"grant_type": "client_credentials", "client_id": machine.client_id, "client_secret": MACHINE_SECRET}
 
     fast = post(client, body)
-    dot_only(True)
+    dot_only()
     slow = post(client, body)
 
     assert answered == [True]
@@ -169,7 +162,7 @@ def test_a_code_exchange_from_the_fast_path_is_the_one_dot_gives(client, learner
     SigninRecord.objects.create(user=learner, method="password", success=False)  # a later failure does not count
 
     fast = post(client, exchange_body(application, grant_for(application, learner)))
-    dot_only(True)
+    dot_only()
     slow = post(client, exchange_body(application, grant_for(application, learner)))
 
     assert answered == [True]
