@@ -85,7 +85,8 @@ class FrontHandler:
             environ[FRONT_DECLINED] = True
             return self.application(environ, start_response)
         response.headers["Content-Length"] = str(len(response.content))
-        start_response(f"{response.status_code} {response.reason_phrase}", list(response.items()))
+        headers = [*response.items(), *(("Set-Cookie", c.output(header="")) for c in response.cookies.values())]
+        start_response(f"{response.status_code} {response.reason_phrase}", headers)
         return [response.content]
 
     @staticmethod
