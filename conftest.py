@@ -18,6 +18,8 @@ os.environ.setdefault("CIVLEARN_TESTING", "1")
 # still plain synchronous calls, so Django's async-safety guard is a false alarm here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+pytest_plugins = ["civlearn.testing.required", "pytester"]
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -264,8 +266,10 @@ def message_text(message: email.message.EmailMessage) -> str:
 
 @pytest.fixture(scope="session")
 def browser():
+    from civlearn.testing.required import skip_needing
+
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
-        pytest.skip("Chromium is not installed (./test installs Debian's chromium)")
+        skip_needing("browser", "Chromium is not installed (./test installs Debian's chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
