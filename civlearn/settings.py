@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -79,6 +80,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
     "rest_framework",
     "drf_spectacular",
     "oauth2_provider",
@@ -92,8 +94,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "civlearn.learning.scorm.origin.ContentOriginMiddleware",
     "civlearn.core.middleware.ShortcutMiddleware",  # SHORTCUT_URL_NAMES end here (see module)
+    # After the shortcut: the machine endpoints answer JSON to programs, which have no use for a page policy.
+    "civlearn.core.security_headers.SiteCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -196,6 +201,39 @@ CSRF_COOKIE_SECURE = SECURE_COOKIES
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Strict-Transport-Security, sent by Django on https requests only. One year by default when the site is https;
+# subdomains and the browsers' preload list only when asked for (they bind every host under the domain to https).
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if SITE_URL.startswith("https://") else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Content-Security-Policy (django-csp 4, core/security_headers.py): scripts, styles, images and fonts from this
+# site only, inline scripts only with the request's nonce, no inline styles or event handlers, no plugins, not
+# framed. The SCORM player and package files send their own policy (learning/scorm/runtime.py), which stays.
+# No form-action: a sign-in or consent form ends in a redirect to the relying party, which browsers check against it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],  # + the signing component (CERT_SIGNER_URL), added per response
+        "frame-src": [SELF],  # + the SCORM content origin, on the player's page
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "report-uri": env_str("CSP_REPORT_URI") or None,
+    },
+}
+# Permissions-Policy: powerful features nothing here uses are off, for the pages and anything they frame. Passkeys
+# (publickey-credentials-*) and fullscreen keep the browsers' default (this site, and a frame it allows).
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "camera", "microphone", "geolocation", "payment", "usb", "serial", "hid", "midi", "display-capture",
+        "browsing-topics",
+    )
+}  # fmt: skip
 if env_bool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
