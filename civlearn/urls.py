@@ -22,5 +22,10 @@ urlpatterns = [
     path("o/", include("oauth2_provider.urls", namespace="oauth2_provider")),
 ]
 
+handler400 = "civlearn.core.errors.bad_request"
+handler403 = "civlearn.core.errors.permission_denied"
+handler404 = "civlearn.core.errors.page_not_found"
+handler500 = "civlearn.core.errors.server_error"
+
 if settings.DEBUG:
     urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
