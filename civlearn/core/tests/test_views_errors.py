@@ -16,7 +16,7 @@ def test_a_missing_page_is_the_sites_404_with_a_way_back_to_its_face(client):
     response = client.get("/elearn/no-such-page")
     assert response.status_code == 404
     html = response.content.decode()
-    assert "<h1 id=\"error-title\">找不到網頁</h1>" in html
+    assert '<h1 id="error-title">找不到網頁</h1>' in html
     assert 'class="button" href="/elearn/">回首頁</a>' in html
     assert 'class="site-header"' in html
 
