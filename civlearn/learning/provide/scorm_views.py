@@ -13,9 +13,8 @@ from django.views.decorators.http import require_POST
 
 from civlearn.core.services import client_ip
 from civlearn.identity import selectors as identity_selectors
-from civlearn.learning.models import Course
+from civlearn.learning.models import Course, ScormPackage
 from civlearn.learning.scorm import services
-from civlearn.learning.scorm.models import ScormPackage
 from civlearn.learning.scorm.package import PackageError
 from civlearn.learning.scorm.selectors import package_outline
 

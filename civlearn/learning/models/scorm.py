@@ -1,5 +1,5 @@
 """SCORM packages (one per course unit of kind "scorm"), their SCOs, and each learner's attempt on a SCO with its
-CMI data. Imported by civlearn/learning/models.py so they belong to the learning app's migrations."""
+CMI data."""
 
 from __future__ import annotations
 

@@ -15,13 +15,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civlearn.core import clock
-from civlearn.learning import charts, packages
-from civlearn.learning.dashboard import dashboard_of
-from civlearn.learning.goals import GoalError, goals_progress, goals_set, parse_goal_hours
-from civlearn.learning.models_home import LearningGoal, MemberProfile
-from civlearn.learning.profile import ProfileError, photo_remove, photo_set, profile_get_or_create, profile_update
-from civlearn.learning.records import records_of
-from civlearn.learning.views import member_required
+from civlearn.learning.catalogue.views import member_required
+from civlearn.learning.home import charts, packages
+from civlearn.learning.home.dashboard import dashboard_of
+from civlearn.learning.home.goals import GoalError, goals_progress, goals_set, parse_goal_hours
+from civlearn.learning.home.profile import ProfileError, photo_remove, photo_set, profile_get_or_create, profile_update
+from civlearn.learning.home.records import records_of
+from civlearn.learning.models import LearningGoal, MemberProfile
 
 
 class ProfileForm(forms.ModelForm):

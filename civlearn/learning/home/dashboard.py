@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from civlearn.core import clock
-from civlearn.learning.completion import Condition, Progress, progress_of
-from civlearn.learning.goals import GoalProgress, goals_progress
+from civlearn.learning.catalogue.selectors import enrolments_of
+from civlearn.learning.completion.services import Condition, Progress, progress_of
+from civlearn.learning.home.goals import GoalProgress, goals_progress
+from civlearn.learning.home.packages import PackageProgress, package_progress, packages_for
+from civlearn.learning.home.points import Standing, standing_of
 from civlearn.learning.models import Enrolment, QuestionnaireResponse, TestAttempt, Unit
-from civlearn.learning.packages import PackageProgress, package_progress, packages_for
-from civlearn.learning.points import Standing, standing_of
-from civlearn.learning.selectors import enrolments_of
 
 
 @dataclass(frozen=True)

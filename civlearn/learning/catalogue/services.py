@@ -7,17 +7,17 @@ from django.db import IntegrityError, transaction
 
 from civlearn.core import clock
 from civlearn.core.services import audit_record
-from civlearn.learning.assessment import (  # noqa: F401  (re-exported)
+from civlearn.learning.assessment.services import (  # noqa: F401  (re-exported)
     AssessmentError,
     attempt_start,
     attempt_submit,
     questionnaire_submit,
 )
-from civlearn.learning.completion import completion_evaluate, hours_post, hours_post_outstanding  # noqa: F401
-from civlearn.learning.consent import consent_current, consent_record  # noqa: F401
+from civlearn.learning.catalogue.selectors import enrolment_refusal
+from civlearn.learning.completion.consent import consent_current, consent_record  # noqa: F401
+from civlearn.learning.completion.services import completion_evaluate, hours_post, hours_post_outstanding  # noqa: F401
 from civlearn.learning.models import Course, Enrolment
-from civlearn.learning.reading import HeartbeatRefused, heartbeat_credit, reading_stream_open  # noqa: F401
-from civlearn.learning.selectors import enrolment_refusal
+from civlearn.learning.reading.services import HeartbeatRefused, heartbeat_credit, reading_stream_open  # noqa: F401
 
 
 class EnrolmentRefused(ValueError):

@@ -215,8 +215,8 @@ def scorm_course(agency):
 
 @pytest.fixture
 def enrolled(learner, scorm_course):
-    from civlearn.learning.consent import consent_record
-    from civlearn.learning.services import enrol
+    from civlearn.learning.catalogue.services import enrol
+    from civlearn.learning.completion.consent import consent_record
 
     consent_record(user=learner, share_hours=True)
     return enrol(user=learner, course=scorm_course)

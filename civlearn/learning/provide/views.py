@@ -13,8 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civlearn.core import clock
-from civlearn.learning import providers
 from civlearn.learning.models import Course, Mode, Question, Unit
+from civlearn.learning.provide import services as providers
 
 COURSE_FIELDS = ("title", "summary", "category_code", "certified_hours", "required_reading_minutes", "mode")
 

@@ -11,9 +11,9 @@ from django.db import transaction
 
 from civlearn.core import clock
 from civlearn.core.services import audit_record
-from civlearn.learning.consent import consent_current
+from civlearn.learning.completion.consent import consent_current
 from civlearn.learning.models import Enrolment, Mode, QuestionnaireResponse, TestAttempt, Unit
-from civlearn.learning.reading import reading_ms_exact
+from civlearn.learning.reading.services import reading_ms_exact
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ def completion_evaluate(*, enrolment: Enrolment) -> bool:
 
     The completion is claimed with a conditional UPDATE, so two concurrent calls (a heartbeat and a test
     submission) cannot both issue a certificate."""
-    from civlearn.learning.certificates import certificate_issue
+    from civlearn.learning.completion.certificates import certificate_issue
 
     with transaction.atomic():
         enrolment.refresh_from_db(fields=["reading_ms", "completed_at"])

@@ -15,8 +15,7 @@ from django.db.models import Q
 from civlearn.core.services import audit_record
 from civlearn.identity import selectors as identity_selectors
 from civlearn.learning.categories import category_subtree
-from civlearn.learning.models import Course, Enrolment
-from civlearn.learning.models_home import CoursePackage
+from civlearn.learning.models import Course, CoursePackage, Enrolment
 
 
 class PackageError(ValueError):

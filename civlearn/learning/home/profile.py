@@ -10,7 +10,7 @@ from PIL import Image, UnidentifiedImageError
 
 from civlearn.core import clock
 from civlearn.core.services import audit_record
-from civlearn.learning.models_home import MemberProfile
+from civlearn.learning.models import MemberProfile
 
 PHOTO_MAX_BYTES = 2 * 1024 * 1024
 PHOTO_MAX_SIDE = 256

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.db import transaction
 
 from civlearn.core.services import audit_record
-from civlearn.learning.models_home import CoursePackage, OutboundBatch, OutboundDestination
+from civlearn.learning.models import CoursePackage, OutboundBatch, OutboundDestination
 
 
 @admin.register(OutboundDestination)

@@ -20,7 +20,7 @@ On PostgreSQL both are one statement (a data-modifying CTE: one round trip); els
 Client-sent times are ignored, so a skewed client clock changes nothing; a server clock stepping back credits 0.
 
 With `REDIS_URL` set, the two updates are one Redis script instead and the database receives the balances in
-batches (reading_redis.py, docs/adr/0006-reading-time-in-redis.md); `reading_ms_exact()` gives the exact
+batches (redis_store.py, docs/adr/0006-reading-time-in-redis.md); `reading_ms_exact()` gives the exact
 balance either way.
 """
 
@@ -41,8 +41,8 @@ from django.core import signing
 from django.db import connection, transaction
 
 from civlearn.core import clock
-from civlearn.learning import reading_redis
 from civlearn.learning.models import Enrolment, LearnerClock
+from civlearn.learning.reading import redis_store
 
 logger = logging.getLogger(__name__)
 
@@ -131,10 +131,10 @@ def reading_stream_open(*, enrolment: Enrolment) -> str:
 
     Called when a course page is rendered (not on the hot path)."""
     LearnerClock.objects.get_or_create(user_id=enrolment.user_id)
-    if reading_redis.enabled():
+    if redis_store.enabled():
         try:
-            reading_redis.seed(enrolment_id=enrolment.pk, user_id=enrolment.user_id)
-        except reading_redis.RedisError as exc:
+            redis_store.seed(enrolment_id=enrolment.pk, user_id=enrolment.user_id)
+        except redis_store.RedisError as exc:
             # The page still opens: its beats are refused until Redis is back, and the first one then seeds.
             logger.warning("reading stream opened without Redis: %s", exc)
     start = now_ms()
@@ -156,12 +156,12 @@ def heartbeat_credit(*, token: str) -> Beat:
     else:
         credit_from, credit_to = previous_ms, min(now, stretch_ms + stretch_cap_ms())
 
-    if reading_redis.enabled():
+    if redis_store.enabled():
         try:
-            result = reading_redis.credit(
+            result = redis_store.credit(
                 enrolment_id=enrolment_id, user_id=user_id, now=now, credit_from=credit_from, credit_to=credit_to
             )
-        except reading_redis.RedisError as exc:
+        except redis_store.RedisError as exc:
             raise ReadingUnavailable("閱讀計時暫時無法使用，稍後會自動重試") from exc
         if result is None:
             raise HeartbeatRefused("找不到此選課紀錄")
@@ -182,10 +182,10 @@ def heartbeat_credit(*, token: str) -> Beat:
 def reading_ms_exact(*, enrolment: Enrolment) -> int:
     """The enrolment's exact reading time, also set on `enrolment`. With Redis, flushes this enrolment first; with
     Redis unreachable, the database's figure (short by at most the last flush interval, never more than credited)."""
-    if reading_redis.enabled():
+    if redis_store.enabled():
         try:
-            return reading_redis.reading_exact(enrolment=enrolment)
-        except reading_redis.RedisError as exc:
+            return redis_store.reading_exact(enrolment=enrolment)
+        except redis_store.RedisError as exc:
             logger.warning("reading time read without Redis: %s", exc)
     return enrolment.reading_ms
 

@@ -1,5 +1,4 @@
-"""The learner's side of e等公務園+: member consent, enrolments, the reading clock, test attempts,
-questionnaire answers and certificates."""
+"""A learner in a course: consent to share hours, the enrolment with its reading balance, and the reading clock."""
 
 from __future__ import annotations
 
@@ -89,66 +88,3 @@ class Enrolment(models.Model):
     @property
     def reading_minutes(self) -> int:
         return self.reading_ms // 60_000
-
-
-class TestAttempt(models.Model):
-    __test__ = False  # not a pytest test class, despite the name
-
-    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="attempts")
-    unit = models.ForeignKey("learning.Unit", on_delete=models.CASCADE, related_name="attempts")
-    number = models.PositiveSmallIntegerField("第幾次")
-    started_at = models.DateTimeField(default=clock.now)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    # The shuffled order this attempt shows: [question id, ...] and {question id: [choice id, ...]}.
-    question_order = models.JSONField(default=list)
-    choice_order = models.JSONField(default=dict)
-    answers = models.JSONField(default=dict, blank=True)
-    score = models.PositiveSmallIntegerField("分數", null=True, blank=True)
-    passed = models.BooleanField("及格", default=False)
-
-    class Meta:
-        ordering = ["enrolment", "unit", "number"]
-        constraints = [
-            models.UniqueConstraint(fields=["enrolment", "unit", "number"], name="attempt_number_unique"),
-        ]
-        verbose_name = "測驗作答"
-        verbose_name_plural = "測驗作答"
-
-    def __str__(self) -> str:
-        return f"{self.enrolment_id} #{self.number} {self.score}"
-
-
-class QuestionnaireResponse(models.Model):
-    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="questionnaire_responses")
-    unit = models.ForeignKey("learning.Unit", on_delete=models.CASCADE, related_name="responses")
-    answers = models.JSONField(default=dict)
-    submitted_at = models.DateTimeField(default=clock.now)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["enrolment", "unit"], name="questionnaire_once")]
-        verbose_name = "問卷填答"
-        verbose_name_plural = "問卷填答"
-
-    def __str__(self) -> str:
-        return f"{self.enrolment_id} {self.unit_id}"
-
-
-class Certificate(models.Model):
-    """A completion certificate. Name, course and hours are copied at issue so the verification page keeps
-    saying what was certified even if the course is later renamed."""
-
-    enrolment = models.OneToOneField(Enrolment, on_delete=models.PROTECT, related_name="certificate")
-    number = models.CharField("證書字號", max_length=30, unique=True)
-    verify_code = models.CharField("驗證碼", max_length=20, unique=True)
-    issued_at = models.DateTimeField("發證時間", default=clock.now)
-    learner_name = models.CharField("姓名", max_length=100)
-    course_title = models.CharField("課程名稱", max_length=200)
-    certified_hours = models.DecimalField("認證時數", max_digits=5, decimal_places=1)
-    provider_name = models.CharField("教材提供機關", max_length=200)
-
-    class Meta:
-        verbose_name = "完成證書"
-        verbose_name_plural = "完成證書"
-
-    def __str__(self) -> str:
-        return self.number

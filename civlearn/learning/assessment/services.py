@@ -136,7 +136,7 @@ def attempt_submit(*, user, attempt: TestAttempt, answers: dict[str, list[str]])
             changes={"score": [None, score], "passed": [None, passed]},
         )
     if passed:
-        from civlearn.learning.completion import completion_evaluate
+        from civlearn.learning.completion.services import completion_evaluate
 
         completion_evaluate(enrolment=enrolment)
     return attempt
@@ -176,7 +176,7 @@ def questionnaire_submit(
             audit_record(actor=user, action="learning.questionnaire_submitted", subject=response)
     except IntegrityError as exc:
         raise AssessmentError("您已填寫過此問卷") from exc
-    from civlearn.learning.completion import completion_evaluate
+    from civlearn.learning.completion.services import completion_evaluate
 
     completion_evaluate(enrolment=enrolment)
     return response

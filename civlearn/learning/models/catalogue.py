@@ -1,5 +1,4 @@
-"""e等公務園+: the catalogue (zones, courses, units, questions) and the learner's side (consent, enrolment,
-reading clock, attempts, questionnaire answers, certificates). Progress models live in models_progress.py."""
+"""The catalogue of e等公務園+: zones (專區), courses, their units, and the questions of tests and questionnaires."""
 
 from __future__ import annotations
 
@@ -184,39 +183,3 @@ class Choice(models.Model):
 
     def __str__(self) -> str:
         return self.text
-
-
-from civlearn.learning.models_progress import (  # noqa: E402  (kept in its own module for size)
-    Certificate,
-    Enrolment,
-    LearnerClock,
-    MemberConsent,
-    QuestionnaireResponse,
-    TestAttempt,
-)
-from civlearn.learning.scorm.models import Sco, ScormAttempt, ScormPackage  # noqa: E402, F401
-
-__all__ = [
-    "Certificate",
-    "Choice",
-    "Course",
-    "Enrolment",
-    "LearnerClock",
-    "MemberConsent",
-    "Mode",
-    "Question",
-    "QuestionnaireResponse",
-    "TestAttempt",
-    "Unit",
-    "Zone",
-    "search_normalize",
-]
-
-from civlearn.learning.models_home import (  # noqa: E402, F401
-    CoursePackage,
-    LearningGoal,
-    MemberProfile,
-    OutboundBatch,
-    OutboundDestination,
-    OutboundItem,
-)

@@ -16,8 +16,7 @@ from django.utils import timezone
 
 from civlearn.core import clock
 from civlearn.core.services import audit_record
-from civlearn.learning.models import Enrolment
-from civlearn.learning.models_home import LearningGoal
+from civlearn.learning.models import Enrolment, LearningGoal
 
 MAX_GOAL_HOURS = {
     LearningGoal.WEEK: Decimal("168"),

@@ -1,4 +1,4 @@
-"""The heartbeat endpoint (hot path), video files with HTTP range requests, certificate PDF and verification."""
+"""The heartbeat endpoint (hot path) and video files with HTTP range requests."""
 
 from __future__ import annotations
 
@@ -8,16 +8,15 @@ import re
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from civlearn.core.decorators import session_free
-from civlearn.learning.certificates import certificate_pdf, normalize_code, qr_svg, verification_url
-from civlearn.learning.completion import completion_evaluate
-from civlearn.learning.models import Certificate, Enrolment, Unit
-from civlearn.learning.reading import HeartbeatRefused, ReadingUnavailable, heartbeat_credit
-from civlearn.learning.selectors import enrolment_current
+from civlearn.learning.catalogue.selectors import enrolment_current
+from civlearn.learning.completion.services import completion_evaluate
+from civlearn.learning.models import Enrolment, Unit
+from civlearn.learning.reading.services import HeartbeatRefused, ReadingUnavailable, heartbeat_credit
 
 logger = logging.getLogger(__name__)
 
@@ -108,38 +107,3 @@ def video_view(request, unit_id: int):
     response["Content-Length"] = str(length)
     response["Accept-Ranges"] = "bytes"
     return response
-
-
-@login_required
-@require_GET
-def certificate_pdf_view(request, number: str):
-    certificate = get_object_or_404(Certificate, number=number, enrolment__user=request.user)
-    response = HttpResponse(certificate_pdf(certificate=certificate), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.number}.pdf"'
-    return response
-
-
-@require_GET
-def verify_form_view(request):
-    """Public: type the code printed on a certificate."""
-    code = normalize_code(request.GET.get("code", ""))
-    if code:
-        return redirect("learning:certificate_verify_code", code=code)
-    return render(request, "learning/verify.html", {"asked": "code" in request.GET})
-
-
-@require_GET
-def verify_view(request, code: str):
-    """Public: shows that a certificate is genuine — name, course, hours, date, number; nothing else personal."""
-    certificate = Certificate.objects.filter(verify_code=normalize_code(code)).first()
-    if certificate is None:
-        return render(request, "learning/verify.html", {"asked": True, "code": code}, status=404)
-    return render(
-        request,
-        "learning/verify.html",
-        {
-            "certificate": certificate,
-            "qr_svg": qr_svg(verification_url(certificate)),
-            "verify_url": verification_url(certificate),
-        },
-    )

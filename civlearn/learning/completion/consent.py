@@ -64,7 +64,7 @@ def consent_record(*, user, share_hours: bool, ip_address: str | None = None) ->
         )
     if share_hours:
         # Imported here: completion imports this module for consent_current.
-        from civlearn.learning.completion import hours_post_outstanding
+        from civlearn.learning.completion.services import hours_post_outstanding
 
         hours_post_outstanding(user=user)
     return decision

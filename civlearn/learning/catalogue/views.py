@@ -1,7 +1,7 @@
 """Pages of e等公務園+: member terms, 課程中心, course pages, units, tests, questionnaires, my courses.
 
-Views parse, call a service or selector, render. The heartbeat, video and certificate endpoints are in
-views_media.py."""
+Views parse, call a service or selector, render. The heartbeat and video endpoints are in reading/views.py,
+certificates in completion/views.py."""
 
 from __future__ import annotations
 
@@ -19,9 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civlearn.core.services import client_ip
-from civlearn.learning import consent as terms
-from civlearn.learning import selectors
-from civlearn.learning.assessment import (
+from civlearn.learning.assessment.services import (
     AssessmentError,
     attempt_questions,
     attempt_start,
@@ -29,12 +27,14 @@ from civlearn.learning.assessment import (
     attempts_left,
     questionnaire_submit,
 )
+from civlearn.learning.catalogue import selectors
+from civlearn.learning.catalogue.services import EnrolmentRefused, consent_current, consent_record, enrol
 from civlearn.learning.categories import category_choices, category_path
-from civlearn.learning.completion import progress_of
+from civlearn.learning.completion import consent as terms
+from civlearn.learning.completion.services import progress_of
 from civlearn.learning.models import Course, Mode, QuestionnaireResponse, TestAttempt, Unit, Zone
-from civlearn.learning.reading import heartbeat_seconds, reading_stream_open
+from civlearn.learning.reading.services import heartbeat_seconds, reading_stream_open
 from civlearn.learning.scorm import selectors as scorm_selectors
-from civlearn.learning.services import EnrolmentRefused, consent_current, consent_record, enrol
 
 
 def member_required(view):
