@@ -301,6 +301,14 @@ OAUTH2_PROVIDER.update(
         "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
         "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
         "APPLICATION_ADMIN_CLASS": "civlearn.identity.admin_sso.ApplicationAdmin",
+        # Only the grants and response types eCPA allows exist (civlearn/identity/oidc_server.py); DOT's own gates
+        # and its metadata say the same.
+        "OAUTH2_SERVER_CLASS": "civlearn.identity.oidc_server.Server",
+        "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+        "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+        "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+        "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
+        "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "client_credentials", "refresh_token"],
     }
 )
 # Client secrets are long random strings: a keyed fast hash is enough and keeps the token endpoint from paying a

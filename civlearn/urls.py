@@ -17,9 +17,10 @@ urlpatterns = [
     path("elearn/", include("civlearn.learning.scorm.urls")),
     path("elearn/", include("civlearn.learning.urls")),
     path("api/v1/", include("civlearn.api_urls")),
-    # eCPA's own consent/logout pages and cached JWKS take their paths ahead of django-oauth-toolkit's views.
+    # The OIDC provider: only what clients need (oidc_views.protocol_urlpatterns), under DOT's names for its own
+    # reverses; "sso" names the same views for templates.
     path("o/", include((oidc_views.provider_urlpatterns, "sso"))),
-    path("o/", include("oauth2_provider.urls", namespace="oauth2_provider")),
+    path("o/", include((oidc_views.protocol_urlpatterns, "oauth2_provider"))),
 ]
 
 handler400 = "civlearn.core.errors.bad_request"
