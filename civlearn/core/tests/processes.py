@@ -34,6 +34,7 @@ class Site:
 
     def __init__(self, var_dir: Path, *, extra_env: dict[str, str] | None = None):
         self.var_dir = var_dir
+        var_dir.mkdir(parents=True, exist_ok=True)
         self.database_name = ""
         self.env = {
             key: value
@@ -136,3 +137,42 @@ def site(tmp_path: Path, **kwargs) -> Iterator[Site]:
         yield made
     finally:
         made.close()
+
+
+class RedisServer:
+    """A throwaway Redis on a port of its own, without persistence: a restart loses every key, as a Redis without
+    persistence does after a crash. Never the shared one."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self.process = subprocess.Popen(
+            [*command, "--dir", str(self.directory)],
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    return
+            time.sleep(0.05)
+        raise AssertionError("the test Redis did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop(self.process)
+            self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
