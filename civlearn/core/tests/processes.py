@@ -176,3 +176,38 @@ class RedisServer:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+
+def children_of(pid: int) -> list[int]:
+    """The direct children of `pid`, from /proc (Linux)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The command name (2nd field) may hold spaces; the fields after its closing parenthesis do not.
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def descendants_of(pid: int) -> list[int]:
+    found, stack = [], [pid]
+    while stack:
+        for child in children_of(stack.pop()):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    """True while the process exists and is not a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
