@@ -28,7 +28,7 @@ from oauth2_provider.scopes import BaseScopes
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
 
-from civlearn.core import clock, national_id
+from civlearn.core import clock, national_id, stamps
 from civlearn.core.services import audit_record
 from civlearn.identity.models import SigninRecord
 from civlearn.identity.models_sso import RelyingParty, SigningKey
@@ -133,13 +133,15 @@ class ClientSecretHasher(BasePasswordHasher):
 # ---- signing keys --------------------------------------------------------------------------------------------------
 
 KEY_SIZE = 2048
-# How long a process trusts its copy of the key list: a rotation made by another process is seen within this time.
-# Signing with the old key meanwhile is harmless because the old key stays published.
+# How long a process trusts its copy of the key list. A rotation (`oidc_rotate_key`, another process) bumps a stamp in
+# the shared cache that every process checks on each use, so it is seen at once; the TTL bounds only the publishing
+# window's end (publish_until), which no stamp announces.
 KEY_LIST_TTL_SECONDS = 5.0
+_KEYS_STAMP = "identity:signing-keys"
 
 _lock = threading.Lock()
 _jwks_by_kid: dict[str, jwk.JWK] = {}
-_key_list: dict = {"at": 0.0, "active": None, "published": []}
+_key_list: dict = {"at": 0.0, "stamp": None, "active": None, "published": []}
 
 
 def _jwk(row: SigningKey) -> jwk.JWK:
@@ -159,13 +161,18 @@ def _new_key_row() -> SigningKey:
 
 def forget_cached_keys() -> None:
     with _lock:
-        _key_list.update(at=0.0, active=None, published=[])
+        _key_list.update(at=0.0, stamp=None, active=None, published=[])
 
 
 def _load_keys() -> tuple[SigningKey, list[SigningKey]]:
     now_mono = time.monotonic()
+    stamp = stamps.current(_KEYS_STAMP)
     with _lock:
-        if _key_list["active"] is not None and now_mono - _key_list["at"] < KEY_LIST_TTL_SECONDS:
+        if (
+            _key_list["active"] is not None
+            and _key_list["stamp"] == stamp
+            and now_mono - _key_list["at"] < KEY_LIST_TTL_SECONDS
+        ):
             return _key_list["active"], _key_list["published"]
     now = clock.now()
     rows = list(SigningKey.objects.filter(active=True)) + list(
@@ -175,8 +182,10 @@ def _load_keys() -> tuple[SigningKey, list[SigningKey]]:
     if active is None:
         active = _create_first_key()
         rows.insert(0, active)
+        # The creation bumped the stamp; what was just read and written is current under the new one.
+        stamp = stamps.current(_KEYS_STAMP)
     with _lock:
-        _key_list.update(at=now_mono, active=active, published=rows)
+        _key_list.update(at=now_mono, stamp=stamp, active=active, published=rows)
     return active, rows
 
 
@@ -187,6 +196,7 @@ def _create_first_key() -> SigningKey:
         with transaction.atomic():
             row.save()
             audit_record(actor=None, action="identity.oidc_key_created", subject=row, changes={"kid": row.kid})
+            stamps.bump(_KEYS_STAMP)
     except IntegrityError:
         return SigningKey.objects.get(active=True)
     return row
@@ -256,6 +266,7 @@ def rotate_key(*, actor=None) -> SigningKey:
             subject=row,
             changes={"kid": row.kid, "retired": [k.kid for k in old], "deleted": dropped},
         )
+        stamps.bump(_KEYS_STAMP)
     forget_cached_keys()
     return row
 
