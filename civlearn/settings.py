@@ -14,7 +14,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-if (BASE_DIR / ".env").exists():
+# Tests never read .env: a developer's DATABASE_URL there would turn the SQLite run into a PostgreSQL one.
+_TEST_RUN = os.environ.get("CIVLEARN_TESTING", "").strip().lower() in {"1", "true", "yes", "on"}
+if (BASE_DIR / ".env").exists() and not _TEST_RUN:
     # A local .env is a convenience for development; real environment variables win.
     from dotenv import load_dotenv
 
