@@ -10,8 +10,8 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 
 from civlearn.core.security_headers import allow_frames_from
-from civlearn.learning import selectors as learning_selectors
-from civlearn.learning.scorm.models import ScormPackage
+from civlearn.learning.catalogue import selectors as learning_selectors
+from civlearn.learning.models import ScormPackage
 from civlearn.learning.scorm.origin import ContentOriginMissing, content_origin
 from civlearn.learning.scorm.selectors import launchable, package_for_unit, package_outline
 from civlearn.learning.scorm.services import may_provide

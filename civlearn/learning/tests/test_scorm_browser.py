@@ -10,10 +10,9 @@ import pytest
 from django.test import Client
 from playwright.sync_api import expect
 
-from civlearn.learning.models import Enrolment
-from civlearn.learning.scorm import testing
-from civlearn.learning.scorm.models import ScormAttempt
-from civlearn.learning.scorm.testing import upload
+from civlearn.learning.models import Enrolment, ScormAttempt
+from civlearn.learning.tests import scorm_packages as testing
+from civlearn.learning.tests.scorm_packages import upload
 
 # Shared SCORM fixtures (learning/tests/conftest.py belongs to the learning app's own tests).
 scorm_dir, provider, scorm_course, enrolled = (

@@ -13,15 +13,15 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from civlearn.core import clock
+from civlearn.learning.catalogue.services import enrol
 from civlearn.learning.models import Enrolment, LearnerClock
-from civlearn.learning.reading import (
+from civlearn.learning.reading.services import (
     TOKEN_SALT,
     HeartbeatRefused,
     heartbeat_credit,
     reading_ms_exact,
     reading_stream_open,
 )
-from civlearn.learning.services import enrol
 from civlearn.testing.required import postgresql_only
 
 from .conftest import make_course
@@ -307,7 +307,7 @@ def test_a_lost_database_connection_is_replaced_on_the_next_beat(consenting_lear
 def test_tokens_are_django_signed_objects_both_ways(enrolment, settings, monkeypatch):
     import time
 
-    from civlearn.learning.reading import _sign, _unsign
+    from civlearn.learning.reading.services import _sign, _unsign
 
     signed_at = time.time()
     monkeypatch.setattr("time.time", lambda: signed_at)  # both signatures in the same second

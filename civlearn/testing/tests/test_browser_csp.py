@@ -7,8 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from civlearn.hours.tests.factories import record_manual_113
-from civlearn.learning.consent import consent_record
-from civlearn.learning.scorm import testing
+from civlearn.learning.completion.consent import consent_record
+from civlearn.learning.tests import scorm_packages as testing
 from civlearn.testing.browser import shoot, sign_in, watch_csp
 from conftest import PASSWORD
 
