@@ -33,11 +33,18 @@ CHROMIUM_ARGS = [
 
 
 def pytest_collection_modifyitems(items):
-    # A transactional test (live server, browser) ends by flushing every table, which would also wipe the reference
-    # data that migrations load (category code tables, requirement rules, connected systems) for the tests after it.
-    # Serialized rollback restores that data at the start of each such test. Every transactional test must use it:
-    # one flush without it re-creates content types under new ids, and the next restore then collides with them.
+    misplaced = []
     for item in items:
+        # One naming scheme: browser tests live in test_browser_*.py files, and every test there is marked `browser`.
+        if item.path.name.startswith("test_browser_"):
+            item.add_marker(pytest.mark.browser)
+        elif {"page", "browser"} & set(getattr(item, "fixturenames", ())):
+            misplaced.append(item.nodeid)
+        # A transactional test (live server, browser) ends by flushing every table, which would also wipe the
+        # reference data that migrations load (category code tables, requirement rules, connected systems) for the
+        # tests after it. Serialized rollback restores that data at the start of each such test. Every transactional
+        # test must use it: one flush without it re-creates content types under new ids, and the next restore then
+        # collides with them.
         marker = item.get_closest_marker("django_db")
         if marker is not None and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
             kwargs = {**marker.kwargs, "serialized_rollback": True}
@@ -48,6 +55,10 @@ def pytest_collection_modifyitems(items):
             continue
         if "live_server" in names or "transactional_db" in names:
             names.append("django_db_serialized_rollback")
+    if misplaced:
+        raise pytest.UsageError(
+            "tests that drive Chromium belong in files named test_browser_*.py: " + ", ".join(sorted(misplaced))
+        )
 
 
 @pytest.fixture(scope="session")
@@ -278,14 +289,26 @@ def browser():
         instance.close()
 
 
+_CALL_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_FAILED] = report.failed
+    return report
+
+
 @pytest.fixture
-def page(browser, live_server):
+def page(request, browser, live_server):
+    from civlearn.testing.browser import shoot
+
     context = browser.new_context(locale="zh-TW", base_url=live_server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     tab = context.new_page()
     yield tab
-    artifacts = os.environ.get("TEST_ARTIFACTS")
-    if artifacts:
-        os.makedirs(artifacts, exist_ok=True)
-        tab.screenshot(path=os.path.join(artifacts, f"last-{os.getpid()}.png"), full_page=True)
+    if request.node.stash.get(_CALL_FAILED, False):
+        # What the browser showed when the test failed (with TEST_ARTIFACTS set, as ./test does).
+        shoot(tab, f"failed-{request.node.nodeid}")
     context.close()

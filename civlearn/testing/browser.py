@@ -37,11 +37,13 @@ def shoot(page, name: str) -> Path | None:
 
 def sign_in(page, user, base_url: str) -> None:
     """Give the page's browser context a session of `user` for `base_url` (no sign-in form: that has its own tests)."""
+    from django.conf import settings
     from django.test import Client
 
     client = Client()
     client.force_login(user)
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base_url}])
+    name = settings.SESSION_COOKIE_NAME
+    page.context.add_cookies([{"name": name, "value": client.cookies[name].value, "url": base_url}])
 
 
 # Reports every Content-Security-Policy violation of every frame to the test (through an exposed binding, which
