@@ -14,7 +14,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-if (BASE_DIR / ".env").exists():
+# Tests never read .env: a developer's DATABASE_URL there would turn the SQLite run into a PostgreSQL one.
+_TEST_RUN = os.environ.get("CIVLEARN_TESTING", "").strip().lower() in {"1", "true", "yes", "on"}
+if (BASE_DIR / ".env").exists() and not _TEST_RUN:
     # A local .env is a convenience for development; real environment variables win.
     from dotenv import load_dotenv
 
@@ -217,6 +219,7 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_COOKIES = env_bool("SECURE_COOKIES", SITE_URL.startswith("https://"))
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
+CSRF_FAILURE_VIEW = "civlearn.core.errors.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -326,6 +329,14 @@ OAUTH2_PROVIDER.update(
         "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
         "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
         "APPLICATION_ADMIN_CLASS": "civlearn.identity.admin_sso.ApplicationAdmin",
+        # Only the grants and response types eCPA allows exist (civlearn/identity/oidc_server.py); DOT's own gates
+        # and its metadata say the same.
+        "OAUTH2_SERVER_CLASS": "civlearn.identity.oidc_server.Server",
+        "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+        "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+        "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+        "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
+        "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "client_credentials", "refresh_token"],
     }
 )
 # Client secrets are long random strings: a keyed fast hash is enough and keeps the token endpoint from paying a

@@ -33,6 +33,7 @@ from civlearn.core.services import audit_record
 from civlearn.identity.models import SigninRecord
 from civlearn.identity.models_sso import RelyingParty, SigningKey
 from civlearn.identity.oidc_clients import cached_application
+from civlearn.identity.oidc_server import grant_allowed, redirect_uri_problem
 
 # ---- scopes ------------------------------------------------------------------------------------------------------
 
@@ -321,6 +322,29 @@ class CivlearnValidator(OAuth2Validator):
     @classmethod
     def _get_additional_claims_is_request_agnostic(cls):
         # DOT asks inspect.signature() twice per ID token whether get_additional_claims takes the request; it does.
+        return False
+
+    # ---- what a client may do (oidc_server holds the rules) ----------------------------------------------------
+
+    def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs):
+        # A client row saved before the rules (or written around the admin) is refused here too.
+        if not grant_allowed(client, grant_type):
+            return False
+        return super().validate_grant_type(client_id, grant_type, client, request, *args, **kwargs)
+
+    def validate_response_type(self, client_id, response_type, client, request, *args, **kwargs):
+        if response_type != "code" or not grant_allowed(client, "authorization_code"):
+            return False
+        return super().validate_response_type(client_id, response_type, client, request, *args, **kwargs)
+
+    def validate_redirect_uri(self, client_id, redirect_uri, request, *args, **kwargs):
+        if redirect_uri_problem(redirect_uri) is not None:
+            return False
+        return super().validate_redirect_uri(client_id, redirect_uri, request, *args, **kwargs)
+
+    def validate_user(self, username, password, client, request, *args, **kwargs):
+        """The password grant is not offered (oidc_server.Server); should it ever be reached, no password is
+        checked here, outside the sign-in throttle and record."""
         return False
 
     def get_additional_claims(self, request):
