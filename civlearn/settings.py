@@ -319,6 +319,11 @@ SPECTACULAR_SETTINGS = {
     "OAUTH2_SCOPES": {"read": "讀取", "write": "寫入"},
 }
 
+# Every uploaded spreadsheet (civlearn/core/spreadsheets.py): data rows per sheet or CSV, and an .xlsx archive's size
+# once inflated; a file over either is refused before it is parsed.
+SPREADSHEET_MAX_ROWS = env_int("SPREADSHEET_MAX_ROWS", 500_000)
+SPREADSHEET_MAX_UNPACKED_MB = env_int("SPREADSHEET_MAX_UNPACKED_MB", 300)
+
 # Identity policy (eCPA rules from the manual; operators may tighten them).
 PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 180)
 PASSWORD_MIN_AGE_HOURS = env_int("PASSWORD_MIN_AGE_HOURS", 2)

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from civlearn.core import national_id as nid
-from civlearn.core import rocdate
+from civlearn.core import rocdate, spreadsheets
 
 
 @dataclass(frozen=True)
@@ -190,6 +190,9 @@ class ParseResult:
 # ---- reading ------------------------------------------------------------------------------------------------
 
 
+_UNKNOWN_ENCODING = "檔案編碼無法辨識，請以 UTF-8 或 Big5 編碼儲存 CSV 檔"
+
+
 class UnreadableFile(ValueError):
     """The bytes are not a CSV file in an accepted encoding; the message is fit to show."""
 
@@ -198,6 +201,12 @@ def decode(data: bytes) -> tuple[str, str]:
     """Return (text, encoding name). UTF-8 (with or without BOM) first: Big5 bytes are almost never valid UTF-8."""
     if not data.strip():
         raise UnreadableFile("檔案是空的")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UnreadableFile(_UNKNOWN_ENCODING)  # UTF-16, full of NUL bytes: the encoding is the mistake
+    try:
+        spreadsheets.refuse_nul(data)
+    except spreadsheets.SpreadsheetError as exc:
+        raise UnreadableFile(exc.message) from None
     try:
         return data.decode("utf-8-sig"), "UTF-8"
     except UnicodeDecodeError:
@@ -208,7 +217,7 @@ def decode(data: bytes) -> tuple[str, str]:
             return data.decode(codec), label
         except UnicodeDecodeError:
             continue
-    raise UnreadableFile("檔案編碼無法辨識，請以 UTF-8 或 Big5 編碼儲存 CSV 檔")
+    raise UnreadableFile(_UNKNOWN_ENCODING)
 
 
 def clean_header(text: str) -> str:

@@ -34,6 +34,9 @@ class UploadForm(forms.Form):
         self.fields["institution"].queryset = institutions
         self.fields["institution"].error_messages["invalid_choice"] = "請選擇您可代表的學習機關(構)"
         self.fields["file"].error_messages["required"] = "請選擇要上傳的檔案"
+        # Django's own text for an empty file reads "no file was submitted", which sends people looking for the
+        # wrong mistake.
+        self.fields["file"].error_messages["empty"] = "檔案是空的（0 位元組），請確認選擇的是匯出後的 CSV 檔"
 
 
 def _require_institutions(request):
