@@ -14,7 +14,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-if (BASE_DIR / ".env").exists():
+# Tests never read .env: a developer's DATABASE_URL there would turn the SQLite run into a PostgreSQL one.
+_TEST_RUN = os.environ.get("CIVLEARN_TESTING", "").strip().lower() in {"1", "true", "yes", "on"}
+if (BASE_DIR / ".env").exists() and not _TEST_RUN:
     # A local .env is a convenience for development; real environment variables win.
     from dotenv import load_dotenv
 
@@ -103,7 +105,7 @@ MIDDLEWARE = [
 ]
 
 # Machine endpoints answered right after the security middleware (core/middleware.py).
-SHORTCUT_URL_NAMES = ["learning:heartbeat", "sso:token"]
+SHORTCUT_URL_NAMES = ["learning:heartbeat", "sso:token", "healthz", "readyz"]
 # Requests answered in front of Django's handler when the function says yes, else passed on (core/front.py, ADR 0009).
 FRONT_ROUTES = {"sso:token": "civlearn.identity.token_fast.answer"}
 
@@ -178,19 +180,46 @@ if TESTING:
     # Hashing cost is not what the tests measure; fast hashing keeps the suite quick.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# One cache shared by every process on every setup, so that an operator's change (a rule book's generation stamp,
+# a client, a setting) is seen by every worker and every server at once: Redis when REDIS_URL is set, else a table in
+# the database (created by the core app's migrations). A per-process cache is only for what never changes while the
+# process runs (parsed constants, files shipped with the code).
 REDIS_URL = env_str("REDIS_URL")
+CACHE_TIMEOUT_SECONDS = env_int("CACHE_TIMEOUT_SECONDS", 2)
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that stops answering fails a request in seconds instead of holding the worker for ever.
+            "OPTIONS": {"socket_connect_timeout": CACHE_TIMEOUT_SECONDS, "socket_timeout": CACHE_TIMEOUT_SECONDS},
+        }
+    }
 else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "civlearn_cache",
+            # Expired rows are culled on writes; a third of them once the table holds this many.
+            "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 50000), "CULL_FREQUENCY": 3},
+        }
+    }
+if TESTING and not REDIS_URL:
+    # The test process is one process, and the suite's query-count bounds count the application's own queries, not
+    # cache reads. The shared setups are tested with real server processes (core/tests/test_shared_cache.py) and the
+    # readiness tests, which switch CACHES back to the database cache.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions live in the database, so a cache restart (Redis losing its data) signs nobody out; with Redis in front
+# a session is read from the cache and falls back to its row. With the database cache, a second copy of a row in
+# the same database would only double the writes.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SECURE_COOKIES = env_bool("SECURE_COOKIES", SITE_URL.startswith("https://"))
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
+CSRF_FAILURE_VIEW = "civlearn.core.errors.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -300,6 +329,14 @@ OAUTH2_PROVIDER.update(
         "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
         "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
         "APPLICATION_ADMIN_CLASS": "civlearn.identity.admin_sso.ApplicationAdmin",
+        # Only the grants and response types eCPA allows exist (civlearn/identity/oidc_server.py); DOT's own gates
+        # and its metadata say the same.
+        "OAUTH2_SERVER_CLASS": "civlearn.identity.oidc_server.Server",
+        "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+        "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+        "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+        "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
+        "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "client_credentials", "refresh_token"],
     }
 )
 # Client secrets are long random strings: a keyed fast hash is enough and keeps the token endpoint from paying a

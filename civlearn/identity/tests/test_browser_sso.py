@@ -10,6 +10,7 @@ import pytest
 
 from civlearn.identity.models_sso import ExternalIdentity, ExternalProvider, RelyingParty
 from civlearn.identity.tests.sso_support import node_provider, node_ready, register_rp
+from civlearn.testing.required import skip_needing
 from conftest import PASSWORD, make_account, make_person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -75,7 +76,7 @@ def test_enter_elearn_from_connected_systems_without_a_second_signin(page, learn
 def node_issuer(live_server):
     problem = node_ready()
     if problem:
-        pytest.skip(problem)
+        skip_needing("node", problem)
     client = {
         "client_id": "myegov",
         "client_secret": NODE_SECRET,

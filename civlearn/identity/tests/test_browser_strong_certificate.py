@@ -51,13 +51,6 @@ def signer(tmp_path, settings):
         process.wait(timeout=5)
 
 
-@pytest.fixture(autouse=True)
-def _no_favicon_requests(page):
-    # The live server shares one SQLite connection between its threads; Chromium's favicon request (a session and
-    # user lookup) running alongside a page's own request can make SQLite refuse a commit. Nothing here needs it.
-    page.route("**/favicon.ico", lambda route: route.fulfill(status=204, body=""))
-
-
 def _password_signin(page, login, password):
     section = page.get_by_role("region", name="帳號密碼登入")
     section.get_by_label("帳號", exact=True).fill(login)

@@ -18,14 +18,14 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from civlearn.learning.reading import (
+from civlearn.learning.models import ScormPackage
+from civlearn.learning.reading.services import (
     TOKEN_SALT,
     HeartbeatRefused,
     heartbeat_credit,
     heartbeat_seconds,
     reading_stream_open,
 )
-from civlearn.learning.scorm.models import ScormPackage
 from civlearn.learning.scorm.origin import require_content_origin
 from civlearn.learning.scorm.package import member_path, scorm_root
 from civlearn.learning.scorm.tracking import RuntimeRefused, attempt_commit, launch_read, session_open
@@ -166,7 +166,7 @@ def beat_view(request):
     except HeartbeatRefused as exc:
         return JsonResponse({"message": str(exc)}, status=400)
     if beat.threshold_crossed:
-        from civlearn.learning.completion import completion_evaluate
+        from civlearn.learning.completion.services import completion_evaluate
         from civlearn.learning.models import Enrolment
 
         enrolment_id = getattr(beat, "enrolment_id", None) or signing.loads(beat.token, salt=TOKEN_SALT)[0]

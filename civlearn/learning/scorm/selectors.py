@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from civlearn.learning.models import Course, Enrolment
-from civlearn.learning.scorm.models import Sco, ScormAttempt, ScormPackage
+from civlearn.learning.models import Course, Enrolment, Sco, ScormAttempt, ScormPackage
 
 NOT_STARTED, IN_PROGRESS, DONE, FAILED = "未開始", "學習中", "已完成", "未通過"
 

@@ -22,9 +22,8 @@ from django.db import transaction
 
 from civlearn.core import clock
 from civlearn.core.services import audit_record
-from civlearn.learning.models import Enrolment, Unit
+from civlearn.learning.models import Enrolment, Sco, ScormAttempt, ScormPackage, Unit
 from civlearn.learning.scorm.manifest import V12, V2004_4
-from civlearn.learning.scorm.models import Sco, ScormAttempt, ScormPackage
 
 LAUNCH_SALT = "learning.scorm.launch"
 SESSION_SALT = "learning.scorm.session"
@@ -435,7 +434,7 @@ def attempt_commit(*, token: str, data: dict, seq: int) -> Commit:
                 actor=attempt.enrolment.user, action="learning.scorm_tracked", subject=attempt, changes=changes
             )
     if newly_done:
-        from civlearn.learning.completion import completion_evaluate
+        from civlearn.learning.completion.services import completion_evaluate
 
         completion_evaluate(enrolment=attempt.enrolment)
     return Commit(True, attempt.done_at is not None, completion, success)

@@ -9,8 +9,8 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 
-from civlearn.learning import selectors as learning_selectors
-from civlearn.learning.scorm.models import ScormPackage
+from civlearn.learning.catalogue import selectors as learning_selectors
+from civlearn.learning.models import ScormPackage
 from civlearn.learning.scorm.origin import ContentOriginMissing, content_origin
 from civlearn.learning.scorm.selectors import launchable, package_for_unit, package_outline
 from civlearn.learning.scorm.services import may_provide

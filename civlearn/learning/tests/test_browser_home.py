@@ -11,10 +11,10 @@ import pytest
 from playwright.sync_api import expect
 
 from civlearn.identity.models import SigninRecord
-from civlearn.learning.consent import consent_record
+from civlearn.learning.catalogue.services import enrol
+from civlearn.learning.completion.consent import consent_record
+from civlearn.learning.home.packages import package_save
 from civlearn.learning.models import Enrolment, Unit
-from civlearn.learning.packages import package_save
-from civlearn.learning.services import enrol
 
 from .conftest import add_questionnaire, add_test, make_course
 from .test_views_browser import session_cookie

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from civlearn.core import clock
-from civlearn.learning.services import enrol
+from civlearn.learning.catalogue.services import enrol
 
 from .reading_fixtures import reading_store  # noqa: F401  (a fixture)
 from .test_views_browser import session_cookie, shoot

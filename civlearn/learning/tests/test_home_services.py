@@ -15,11 +15,10 @@ from PIL import Image
 
 from civlearn.core import clock
 from civlearn.core.models import AuditEvent
-from civlearn.learning import goals, packages, points, profile
-from civlearn.learning.completion import completion_evaluate
-from civlearn.learning.models import Enrolment
-from civlearn.learning.models_home import CoursePackage, LearningGoal, MemberProfile
-from civlearn.learning.services import enrol
+from civlearn.learning.catalogue.services import enrol
+from civlearn.learning.completion.services import completion_evaluate
+from civlearn.learning.home import goals, packages, points, profile
+from civlearn.learning.models import CoursePackage, Enrolment, LearningGoal, MemberProfile
 
 from .conftest import make_course
 

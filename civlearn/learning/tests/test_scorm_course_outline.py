@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from civlearn.learning.scorm import testing
+from civlearn.learning.tests import scorm_packages as testing
 
 pytestmark = pytest.mark.django_db
 

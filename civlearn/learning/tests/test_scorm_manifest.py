@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from civlearn.learning.scorm.manifest import ManifestError, manifest_parse, safe_join
-from civlearn.learning.scorm.testing import NS_12, NS_2004, manifest_12, manifest_2004
+from civlearn.learning.tests.scorm_packages import NS_12, NS_2004, manifest_12, manifest_2004
 
 
 def test_scorm12_single_sco_gives_title_version_launch_mastery_and_launch_data():

@@ -10,9 +10,7 @@ import zipfile
 import pytest
 
 from civlearn.core.models import AuditEvent
-from civlearn.learning.models import Unit
-from civlearn.learning.scorm import testing
-from civlearn.learning.scorm.models import Sco, ScormPackage
+from civlearn.learning.models import Sco, ScormPackage, Unit
 from civlearn.learning.scorm.package import PackageError
 from civlearn.learning.scorm.services import (
     ScormPermissionDenied,
@@ -20,6 +18,7 @@ from civlearn.learning.scorm.services import (
     package_remove,
     package_upload,
 )
+from civlearn.learning.tests import scorm_packages as testing
 
 scorm_dir, provider, scorm_course = testing.scorm_dir, testing.provider, testing.scorm_course
 

@@ -8,9 +8,7 @@ from decimal import Decimal
 import pytest
 
 from civlearn.core.models import AuditEvent
-from civlearn.learning.models import Enrolment
-from civlearn.learning.scorm import testing
-from civlearn.learning.scorm.models import ScormAttempt
+from civlearn.learning.models import Enrolment, ScormAttempt
 from civlearn.learning.scorm.tracking import (
     RuntimeRefused,
     attempt_commit,
@@ -20,6 +18,7 @@ from civlearn.learning.scorm.tracking import (
     scorm_units_done,
     session_open,
 )
+from civlearn.learning.tests import scorm_packages as testing
 
 scorm_dir, provider, scorm_course, enrolled = (
     testing.scorm_dir,

@@ -12,11 +12,10 @@ import pytest
 from django.core import signing
 
 from civlearn.core import clock
-from civlearn.learning.models import Enrolment, Unit
-from civlearn.learning.reading import TOKEN_SALT
-from civlearn.learning.scorm import testing
-from civlearn.learning.scorm.models import ScormAttempt, ScormPackage
+from civlearn.learning.models import Enrolment, ScormAttempt, ScormPackage, Unit
+from civlearn.learning.reading.services import TOKEN_SALT
 from civlearn.learning.scorm.tracking import launch_token
+from civlearn.learning.tests import scorm_packages as testing
 
 scorm_dir, provider, scorm_course, enrolled = (
     testing.scorm_dir,

@@ -7,7 +7,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from civlearn.learning import reading_redis
+from civlearn.learning.reading import redis_store
 
 
 class Command(BaseCommand):
@@ -19,13 +19,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, every: float, **options):
-        if not reading_redis.enabled():
+        if not redis_store.enabled():
             raise CommandError("未設定 REDIS_URL：閱讀時數直接寫入資料庫，無須排清")
         if every < 0:
             raise CommandError("--every 必須是 0 或正數")
         while True:
             started = time.monotonic()
-            written = reading_redis.reading_flush()
+            written = redis_store.reading_flush()
             if not every:
                 self.stdout.write(f"flushed {written}")
                 return
