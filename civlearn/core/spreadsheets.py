@@ -245,3 +245,62 @@ def cell_text(value) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value).replace("\u3000", " ").strip()
+
+
+# -- writing --------------------------------------------------------------------------------------------------------
+
+# What makes Excel, LibreOffice or Google Sheets read a cell as a formula (OWASP "CSV Injection"): a name such as
+# `=cmd|' /C calc'!A0` typed by one person would run on the computer of the officer who opens the export.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A plain number ("-2", "+1.5") is never a formula: it is left as it is, so a reversal's negative hours stay numbers.
+_PLAIN_NUMBER = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?$")
+
+
+# What an importer says of a name that starts like a formula (exports neutralise it anyway; this keeps it out).
+FORMULA_REFUSED = "不可以 =、+、-、@ 開頭（試算表軟體會把它當作公式執行）"
+
+
+def looks_like_formula(text: str) -> bool:
+    return text.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.match(text)
+
+
+def neutralise(value):
+    """A text cell a spreadsheet would run as a formula gets a leading apostrophe (OWASP's advice); anything else
+    is returned unchanged."""
+    if isinstance(value, str) and looks_like_formula(value):
+        return "'" + value
+    return value
+
+
+class _NeutralisingWriter:
+    def __init__(self, writer):
+        self._writer = writer
+
+    def writerow(self, row):
+        return self._writer.writerow([neutralise(cell) for cell in row])
+
+    def writerows(self, rows):
+        for row in rows:
+            self.writerow(row)
+
+
+def csv_writer(handle, **options) -> _NeutralisingWriter:
+    """`csv.writer(handle, **options)` whose every cell goes through `neutralise`: every CSV the platform writes
+    is made with this."""
+    return _NeutralisingWriter(csv.writer(handle, **options))
+
+
+def xlsx_row(worksheet, row) -> list:
+    """Cells for `worksheet.append` (openpyxl, write-only): text stays text. openpyxl itself stores a string that
+    starts with "=" as a formula, so such a cell is written with the string type instead (the text unchanged)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cells = []
+    for value in row:
+        if isinstance(value, str) and value.startswith("="):
+            cell = WriteOnlyCell(worksheet, value)
+            cell.data_type = "s"
+            cells.append(cell)
+        else:
+            cells.append(value)
+    return cells

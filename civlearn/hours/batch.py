@@ -398,6 +398,8 @@ def validate_record(
     for key, limit in (("course_name", 200), ("course_code", 50), ("period", 50), ("name", 100)):
         if len(v[key]) > limit:
             err(key, v[key][:20] + "…", f"長度超過 {limit} 字")
+        elif spreadsheets.looks_like_formula(v[key]):
+            err(key, v[key][:20], spreadsheets.FORMULA_REFUSED)
 
     if errors:
         return None, errors
@@ -680,7 +682,7 @@ def write_csv_rows(rows: Iterable[list[str]], *, encoding: str = "utf-8") -> Ite
     "?")."""
     codec = "cp950" if encoding.lower() in {"big5", "cp950"} else "utf-8"
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = spreadsheets.csv_writer(buffer, lineterminator="\r\n")
     writer.writerow(header_row())
     first = True
     for count, row in enumerate(rows, start=1):
@@ -703,7 +705,8 @@ def _encode(text: str, codec: str, *, bom: bool) -> bytes:
 def error_report_csv(errors: Iterable[Mapping[str, object]]) -> bytes:
     """The validation report as a CSV a person opens in Excel (UTF-8 with BOM)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    # The values come from the uploaded file as typed, so they are neutralised like any export.
+    writer = spreadsheets.csv_writer(buffer, lineterminator="\r\n")
     writer.writerow(["列", "欄位", "值", "錯誤說明"])
     for error in errors:
         writer.writerow([error.get("row") or "", error.get("column", ""), error.get("value", ""), error["message"]])

@@ -336,3 +336,13 @@ def test_the_command_creates_a_client_that_can_take_a_token(client, agency, lear
     ).json()
     assert body["created"] == 1
     assert InstitutionClient.objects.get().institution == agency
+
+
+def test_a_name_that_starts_like_a_formula_is_a_record_error(api, learner_person):
+    body = post(api, [record(course_name='=HYPERLINK("http://x")'), record(name="@王小明", period="2")]).json()
+
+    assert [r["errors"] for r in body["results"]] == [
+        [{"field": "course_name", "message": "不可以 =、+、-、@ 開頭（試算表軟體會把它當作公式執行）"}],
+        [{"field": "name", "message": "不可以 =、+、-、@ 開頭（試算表軟體會把它當作公式執行）"}],
+    ]
+    assert LedgerEntry.objects.count() == 0

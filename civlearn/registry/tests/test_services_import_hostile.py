@@ -161,3 +161,13 @@ def test_an_ordinary_workbook_still_passes_every_check(agency):
     result = import_persons(xlsx_file([PERSON_HEADER, *ROWS[1:]]), "persons.xlsx")
 
     assert (result.errors, result.created) == ([], 2)
+
+
+def test_names_that_start_like_a_formula_are_refused_at_import(agency):
+    rows = [PERSON_HEADER, ["A123456789", "=cmd|' /C calc'!A0", "0610101", "A09600000Q", "1040801", "", "", ""]]
+    before = snapshot()
+
+    result = import_persons(csv_file(rows), "persons.csv")
+
+    assert errors_of(result) == [(2, "姓名", "不可以 =、+、-、@ 開頭（試算表軟體會把它當作公式執行）")]
+    assert snapshot() == before
