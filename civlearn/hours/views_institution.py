@@ -77,11 +77,15 @@ def upload(request):
 @login_required
 def job_list(request):
     _require_institutions(request)
+    jobs.import_jobs_reclaim()
     page = Paginator(jobs.jobs_visible_to(request.user), 30).get_page(request.GET.get("page"))
     return render(request, "hours/institution/jobs.html", {"page": page})
 
 
 def _job_for(request, job_id: int) -> ImportJob:
+    # A job whose worker died is marked failed before it is shown (one indexed query when none is running), so
+    # the page that polls a running job learns of it within HOURS_JOB_STALE_SECONDS.
+    jobs.import_jobs_reclaim()
     # Someone else's job is "not found", so job numbers reveal nothing.
     return get_object_or_404(jobs.jobs_visible_to(request.user), pk=job_id)
 
@@ -106,6 +110,19 @@ def job_commit_valid(request, job_id: int):
     job = _job_for(request, job_id)
     try:
         jobs.import_job_commit_valid(job=job, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except PermissionDenied as exc:
+        raise PermissionDenied(str(exc)) from exc
+    return redirect("hours:institution_job", job_id=job.pk)
+
+
+@login_required
+@require_POST
+def job_retry(request, job_id: int):
+    job = _job_for(request, job_id)
+    try:
+        jobs.import_job_retry(job=job, user=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     except PermissionDenied as exc:
