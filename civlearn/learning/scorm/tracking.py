@@ -158,20 +158,25 @@ def _initial_cmi(sco: Sco, package: ScormPackage, user, attempt: ScormAttempt | 
     if package.is_scorm12:
         core_stored = stored.get("core", {}) if isinstance(stored.get("core"), dict) else {}
         score = core_stored.get("score") if isinstance(core_stored.get("score"), dict) else {}
-        data: dict[str, Any] = {
-            "core": {
-                "student_id": learner_id,
-                "student_name": _learner_name(user),
-                "lesson_location": attempt.location if attempt else "",
-                "credit": credit,
-                "lesson_status": (attempt.completion_status if attempt else "") or "not attempted",
-                "entry": entry,
-                "total_time": total,
-                "lesson_mode": mode,
-                "score": {
-                    key: str(score.get(key, "")) for key in ("raw", "min", "max") if score.get(key) not in (None, "")
-                },
+        core: dict[str, Any] = {
+            "student_id": learner_id,
+            "student_name": _learner_name(user),
+            "lesson_location": attempt.location if attempt else "",
+            "credit": credit,
+            "entry": entry,
+            "total_time": total,
+            "lesson_mode": mode,
+            "score": {
+                key: str(score.get(key, "")) for key in ("raw", "min", "max") if score.get(key) not in (None, "")
             },
+        }
+        status = attempt.completion_status if attempt else ""
+        # "not attempted" is not loaded: scorm-again takes any status present at LMSInitialize as set by the SCO,
+        # which would stop the LMSFinish rule (not attempted -> completed / passed / failed / browsed) from running.
+        if status not in ("", "not attempted"):
+            core["lesson_status"] = status
+        data: dict[str, Any] = {
+            "core": core,
             "suspend_data": attempt.suspend_data if attempt else "",
             "launch_data": sco.launch_data,
             "student_data": {

@@ -223,6 +223,29 @@ def test_provider_uploads_previews_and_publishes(
     assert package.status == "published"
 
 
+def test_a_default_naming_no_organization_is_accepted_and_the_provider_warned(
+    client, provider, scorm_course, scorm_dir
+):
+    # given a package whose manifest's default organization does not exist (Moodle falls back to the first)
+    client.force_login(provider)
+    upload = io.BytesIO(
+        testing.package_with(
+            {
+                "imsmanifest.xml": testing.manifest_12().replace('default="org"', 'default="missing"'),
+                "sco1/index.html": "x",
+            }
+        )
+    )
+    upload.name = "vendor.zip"
+    response = client.post("/elearn/provide/scorm/", {"course": scorm_course.pk, "title": "", "package": upload})
+    # then it is imported, and the provider is told on the next page and on the package page afterwards
+    package = ScormPackage.objects.get()
+    warning = "imsmanifest.xml 指定的預設組織「missing」不存在，已改用第一個組織「測試課程 1.2」；請通知教材製作者修正"
+    assert warning in client.get(response["Location"]).content.decode().replace("&quot;", '"')
+    assert client.get(f"/elearn/provide/scorm/{package.pk}/").content.decode().count(warning) == 1
+    assert package.scos.filter(identifier="item_1").exists()
+
+
 def test_a_refused_upload_names_the_problem_at_the_field_and_keeps_nothing(client, provider, scorm_course, scorm_dir):
     client.force_login(provider)
     upload = io.BytesIO(testing.package_with({"index.html": "x"}))
