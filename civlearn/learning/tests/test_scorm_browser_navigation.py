@@ -108,3 +108,28 @@ def test_scorm12_unload_finishing_scos_follow_each_click_and_the_course_complete
     while Enrolment.objects.get(pk=enrolled.pk).completed_at is None and time.monotonic() < deadline:
         time.sleep(0.1)
     assert Enrolment.objects.get(pk=enrolled.pk).completed_at is not None
+
+
+def test_scorm12_finish_with_only_a_raw_score_is_judged_against_the_mastery_score(
+    page, origins, scorm_dir, provider, scorm_course, enrolled, learner
+):
+    # given a one-SCO SCORM 1.2 package with adlcp:masteryscore 80
+    package = upload(actor=provider, course=scorm_course, data=testing.package_12(mastery="80"))
+    sign_in(page, learner, origins[0])
+    page.goto(f"/elearn/scorm/{package.unit_id}/")
+    expect(content_frame(page).locator("#entry")).to_have_text("ab-initio")
+    sco = next(frame for frame in page.frames if frame.url.endswith("sco1/index.html"))
+    # when the SCO sets a raw score of 70 and no status, then finishes: failed (RTE 3.4.4 with a mastery score)
+    sco.evaluate("() => { api.LMSSetValue('cmi.core.score.raw', '70'); api.LMSFinish(''); }")
+    expect(page.locator(".scorm-ended")).to_be_visible()
+    attempt = ScormAttempt.objects.get(enrolment=enrolled)
+    assert (attempt.completion_status, attempt.score_raw, attempt.done_at) == ("failed", 70, None)
+    # when it is entered again and scores 90: passed, and the course completes
+    page.get_by_role("link", name="再次進入").click()
+    expect(content_frame(page).locator("#entry")).to_have_text("")
+    sco = next(frame for frame in page.frames if frame.url.endswith("sco1/index.html"))
+    sco.evaluate("() => { api.LMSSetValue('cmi.core.score.raw', '90'); api.LMSFinish(''); }")
+    expect(page.locator(".scorm-ended")).to_be_visible()
+    attempt.refresh_from_db()
+    assert (attempt.completion_status, attempt.score_raw) == ("passed", 90)
+    assert Enrolment.objects.get(pk=enrolled.pk).completed_at is not None
