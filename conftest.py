@@ -84,12 +84,9 @@ def _reset_clock_and_cache():
     from django.core.cache import cache
 
     from civlearn.core import clock
-    from civlearn.identity.oidc_clients import forget_cached_clients
 
     clock.reset()
     cache.clear()
-    # Rolled-back test rows send no delete signal: a client id reused by another test must not be served stale.
-    forget_cached_clients()
     yield
     clock.reset()
 

@@ -103,9 +103,7 @@ MIDDLEWARE = [
 ]
 
 # Machine endpoints answered right after the security middleware (core/middleware.py).
-SHORTCUT_URL_NAMES = ["learning:heartbeat", "sso:token"]
-# Requests answered in front of Django's handler when the function says yes, else passed on (core/front.py, ADR 0009).
-FRONT_ROUTES = {"sso:token": "civlearn.identity.token_fast.answer"}
+SHORTCUT_URL_NAMES = ["learning:heartbeat"]
 
 ROOT_URLCONF = "civlearn.urls"
 WSGI_APPLICATION = "civlearn.wsgi.application"

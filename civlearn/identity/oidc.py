@@ -8,21 +8,18 @@ and `OIDC_RSA_PRIVATE_KEY(S_INACTIVE)` as lazy values read from the `SigningKey`
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import hmac
 import json
-import threading
-import time
+from dataclasses import dataclass
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
 from django.contrib.auth.hashers import BasePasswordHasher, mask_hash
-from django.db import IntegrityError, router, transaction
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
 from django.utils.crypto import constant_time_compare, get_random_string
-from jwcrypto import jwk, jws
-from oauth2_provider.models import AbstractApplication, AccessToken, Grant, IDToken
+from jwcrypto import jwk
+from oauth2_provider.models import AbstractApplication
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.scopes import BaseScopes
 from oauth2_provider.settings import oauth2_settings
@@ -32,7 +29,6 @@ from civlearn.core import clock, national_id
 from civlearn.core.services import audit_record
 from civlearn.identity.models import SigninRecord
 from civlearn.identity.models_sso import RelyingParty, SigningKey
-from civlearn.identity.oidc_clients import cached_application
 from civlearn.identity.oidc_server import grant_allowed, redirect_uri_problem
 
 # ---- scopes ------------------------------------------------------------------------------------------------------
@@ -133,17 +129,25 @@ class ClientSecretHasher(BasePasswordHasher):
 # ---- signing keys --------------------------------------------------------------------------------------------------
 
 KEY_SIZE = 2048
-# How long a process trusts its copy of the key list: a rotation made by another process is seen within this time.
-# Signing with the old key meanwhile is harmless because the old key stays published.
-KEY_LIST_TTL_SECONDS = 5.0
+# The key list lives in the shared cache (every process sees a rotation at once: rotate_key deletes the entry when
+# its transaction commits); the timeout only bounds how long a change made around rotate_key can go unseen.
+KEY_LIST_CACHE_KEY = "oidc:signing-keys:v1"
+KEY_LIST_CACHE_SECONDS = 300
 
-_lock = threading.Lock()
+# Parsed keys by kid: a kid is the key's own thumbprint, so an entry can never go stale. Parsing a PEM private key
+# costs milliseconds (cryptography checks the key).
 _jwks_by_kid: dict[str, jwk.JWK] = {}
-_key_list: dict = {"at": 0.0, "active": None, "published": []}
 
 
-def _jwk(row: SigningKey) -> jwk.JWK:
-    # Parsing a PEM private key costs milliseconds (cryptography checks the key); keys never change, so cache by kid.
+@dataclass(frozen=True)
+class _Key:
+    kid: str
+    private_pem: str
+    active: bool
+    publish_until: float | None
+
+
+def _jwk(row) -> jwk.JWK:
     key = _jwks_by_kid.get(row.kid)
     if key is None:
         key = jwk.JWK.from_pem(row.private_pem.encode())
@@ -158,25 +162,34 @@ def _new_key_row() -> SigningKey:
 
 
 def forget_cached_keys() -> None:
-    with _lock:
-        _key_list.update(at=0.0, active=None, published=[])
+    cache.delete(KEY_LIST_CACHE_KEY)
 
 
-def _load_keys() -> tuple[SigningKey, list[SigningKey]]:
-    now_mono = time.monotonic()
-    with _lock:
-        if _key_list["active"] is not None and now_mono - _key_list["at"] < KEY_LIST_TTL_SECONDS:
-            return _key_list["active"], _key_list["published"]
-    now = clock.now()
-    rows = list(SigningKey.objects.filter(active=True)) + list(
-        SigningKey.objects.filter(active__isnull=True, publish_until__gt=now)
-    )
-    active = next((r for r in rows if r.active), None)
-    if active is None:
-        active = _create_first_key()
-        rows.insert(0, active)
-    with _lock:
-        _key_list.update(at=now_mono, active=active, published=rows)
+def _key_rows() -> list[_Key]:
+    rows = cache.get(KEY_LIST_CACHE_KEY)
+    if rows is None:
+        found = list(SigningKey.objects.filter(active=True)) + list(
+            SigningKey.objects.filter(active__isnull=True, publish_until__isnull=False)
+        )
+        created = not any(r.active for r in found)
+        if created:
+            found.insert(0, _create_first_key())
+        rows = [
+            _Key(r.kid, r.private_pem, bool(r.active), r.publish_until.timestamp() if r.publish_until else None)
+            for r in found
+        ]
+        if not created:
+            # A key created just now may still be rolled back with the caller's transaction: not shared until read
+            # back from the table.
+            cache.set(KEY_LIST_CACHE_KEY, rows, KEY_LIST_CACHE_SECONDS)
+    return rows
+
+
+def _load_keys() -> tuple[_Key, list[_Key]]:
+    """The signing key and every published one (the signing key, and retired keys whose tokens may be in use)."""
+    now = clock.now().timestamp()
+    rows = [r for r in _key_rows() if r.active or (r.publish_until is not None and r.publish_until > now)]
+    active = next(r for r in rows if r.active)
     return active, rows
 
 
@@ -194,28 +207,6 @@ def _create_first_key() -> SigningKey:
 
 def signing_key() -> jwk.JWK:
     return _jwk(_load_keys()[0])
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def sign_id_token(claims: dict) -> str:
-    """An ID token: a compact JWS (RFC 7515 section 7.1), RS256 with the active key, its kid in the header.
-
-    The cached key's RSA object signs directly; building the token through jwcrypto's JWT
-    and JWS objects cost ≈ 0.5 ms per token on top of the ≈ 0.7 ms of the RSA signature itself.
-    """
-    row = _load_keys()[0]
-    private_key = _jwk(row).get_op_key("sign")  # jwcrypto keeps the RSA object it made the first time
-    header = {"typ": "JWT", "alg": "RS256", "kid": row.kid}
-    signing_input = (
-        _b64url(json.dumps(header, separators=(",", ":")).encode())
-        + "."
-        + _b64url(json.dumps(claims, separators=(",", ":"), ensure_ascii=False, default=str).encode())
-    )
-    signature = private_key.sign(signing_input.encode("ascii"), padding.PKCS1v15(), hashes.SHA256())
-    return signing_input + "." + _b64url(signature)
 
 
 def published_keys() -> list[jwk.JWK]:
@@ -257,6 +248,7 @@ def rotate_key(*, actor=None) -> SigningKey:
             changes={"kid": row.kid, "retired": [k.kid for k in old], "deleted": dropped},
         )
     forget_cached_keys()
+    transaction.on_commit(forget_cached_keys)
     return row
 
 
@@ -292,9 +284,6 @@ def last_signin(user, *, before: dt.datetime | None = None) -> SigninRecord | No
     return records.order_by("-at", "-id").first()
 
 
-_UNREAD = object()
-
-
 # ---- the validator -----------------------------------------------------------------------------------------------
 
 
@@ -307,11 +296,6 @@ class CivlearnValidator(OAuth2Validator):
         "identity_type": "agency",
         "national_id": "national_id",
     }
-
-    @classmethod
-    def _get_additional_claims_is_request_agnostic(cls):
-        # DOT asks inspect.signature() twice per ID token whether get_additional_claims takes the request; it does.
-        return False
 
     # ---- what a client may do (oidc_server holds the rules) ----------------------------------------------------
 
@@ -330,6 +314,16 @@ class CivlearnValidator(OAuth2Validator):
         if redirect_uri_problem(redirect_uri) is not None:
             return False
         return super().validate_redirect_uri(client_id, redirect_uri, request, *args, **kwargs)
+
+    def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):
+        try:
+            super().invalidate_authorization_code(client_id, code, request, *args, **kwargs)
+        except errors.InvalidGrantError:
+            # A concurrent request consumed the code after this one validated it: the tokens minted here must not
+            # outlive the refusal. The token view's transaction (oidc_views.TokenView) discards them.
+            if transaction.get_connection().in_atomic_block:
+                transaction.set_rollback(True)
+            raise
 
     def validate_user(self, username, password, client, request, *args, **kwargs):
         """The password grant is not offered (oidc_server.Server); should it ever be reached, no password is
@@ -364,178 +358,8 @@ class CivlearnValidator(OAuth2Validator):
     def get_id_token_dictionary(self, token, token_handler, request):
         claims, expiration_time = super().get_id_token_dictionary(token, token_handler, request)
         # DOT takes auth_time from user.last_login; the sign-in record says when and how this person signed in.
-        # token_fast reads it together with the grant and hands it over (None: never signed in).
-        record = getattr(request, "civlearn_last_signin", _UNREAD)
-        if record is _UNREAD:
-            record = last_signin(request.user)
+        record = last_signin(request.user)
         if record is not None:
             claims["auth_time"] = int(record.at.timestamp())
             claims["amr"] = AMR_BY_METHOD.get(record.method, [record.method])
         return claims, expiration_time
-
-    def finalize_id_token(self, id_token, token, token_handler, request):
-        """DOT's finalize_id_token, signing with the active key of the key table (DOT re-reads the PEM each time)."""
-        claims, expiration_time = self.get_id_token_dictionary(token, token_handler, request)
-        id_token.update(**claims)
-        if "nonce" not in id_token and request.nonce:
-            id_token["nonce"] = request.nonce
-        if request.client.algorithm != AbstractApplication.RS256_ALGORITHM:
-            return super().finalize_id_token(id_token, token, token_handler, request)
-        serialized = sign_id_token(id_token)
-        # savepoint=False: inside the token endpoint's transaction no savepoint is needed (a failure rolls back the
-        # whole response); called on its own, it is still one transaction.
-        with transaction.atomic(using=router.db_for_write(IDToken), savepoint=False):
-            saved = self._save_id_token(id_token["jti"], request, expiration_time)
-        request.access_token = saved
-        request.id_token = saved
-        request._civlearn_issued_id_token = (serialized, saved)
-        return serialized
-
-    # ---- the token endpoint without repeated reads --------------------------------------------------------------
-
-    def _load_application(self, client_id, request):
-        # A process-wide cache of clients (oidc_clients says how fresh it is); DOT then finds request.client set
-        # and only checks that it is usable. Unknown and CIMD clients go through DOT's own lookup.
-        if not request.client and client_id:
-            request.client = cached_application(client_id)
-        return super()._load_application(client_id, request)
-
-    def _request_grant(self, code, request):
-        """The grant behind `code`, read once per request together with the person its claims come from.
-
-        DOT reads the same row up to seven times in one code exchange (scopes, client check, redirect URI, PKCE
-        challenge and method, nonce, resource); every read here is answered from this one. The first read comes
-        before the client is authenticated, so it is by code only and the client is compared in Python. The latest
-        sign-in (auth_time, amr) stays a query of its own: as a subquery here it cost more CPU to build and plan
-        than the separate indexed read.
-        """
-        grant = getattr(request, "_civlearn_grant", None)
-        if grant is not None and grant.code == code:
-            return grant
-        # No ordering: the code is unique, and `.first()` would add an ORDER BY for nothing.
-        found = list(Grant.objects.select_related("user__person__agency").filter(code=code)[:1])
-        grant = found[0] if found else None
-        request._civlearn_grant = grant
-        return grant
-
-    def _client_grant(self, code, client, request):
-        grant = self._request_grant(code, request)
-        if grant is None or client is None or grant.application_id != client.pk:
-            return None
-        return grant
-
-    def get_authorization_code_scopes(self, client_id, code, redirect_uri, request):
-        grant = self._request_grant(code, request)
-        return grant.scope.split() if grant is not None and grant.scope else []
-
-    def get_authorization_code_nonce(self, client_id, code, redirect_uri, request):
-        grant = self._request_grant(code, request)
-        return (grant.nonce or None) if grant is not None else None
-
-    def validate_code(self, client_id, code, client, request, *args, **kwargs):
-        grant = self._client_grant(code, client, request)
-        if grant is None or grant.is_expired():
-            return False
-        request.scopes = grant.scope.split(" ")
-        request.user = grant.user
-        if grant.nonce:
-            request.nonce = grant.nonce
-        if grant.claims:
-            request.claims = json.loads(grant.claims)
-        return True
-
-    def confirm_redirect_uri(self, client_id, code, redirect_uri, client, *args, **kwargs):
-        request = kwargs.get("request") or (args[0] if args else None)
-        grant = self._client_grant(code, client, request) if request is not None else None
-        if grant is None:
-            # oauthlib calls this only after validate_code succeeded; DOT raises DoesNotExist here too.
-            raise Grant.DoesNotExist
-        return grant.redirect_uri_allowed(redirect_uri)
-
-    def get_code_challenge(self, code, request):
-        grant = self._client_grant(code, request.client, request)
-        if grant is None:
-            raise Grant.DoesNotExist
-        return grant.code_challenge or None
-
-    def get_code_challenge_method(self, code, request):
-        grant = self._client_grant(code, request.client, request)
-        if grant is None:
-            raise Grant.DoesNotExist
-        return grant.code_challenge_method or None
-
-    def _check_and_set_request_resource(self, request):
-        """RFC 8707 resources of a code exchange from the grant already read; other grants are DOT's."""
-        if request.grant_type != "authorization_code":
-            return super()._check_and_set_request_resource(request)
-        # DOT's method for the other grants normalises request.resource and validates it; it reads the grant only
-        # for the code grant, so run it as if no grant applied and do the grant part here.
-        grant_type, request.grant_type = request.grant_type, "civlearn-no-grant"
-        try:
-            super()._check_and_set_request_resource(request)
-        finally:
-            request.grant_type = grant_type
-        grant = self._client_grant(request.code, request.client, request)
-        granted = (grant.resource or []) if grant is not None else []
-        if request.resource and granted:
-            outside = [r for r in request.resource if r not in granted]
-            if outside:
-                raise errors.CustomOAuth2Error(
-                    error="invalid_target",
-                    description=f"The requested resource '{outside[0]}' is not allowed. Token request cannot "
-                    "escalate resource permissions beyond the original authorization grant",
-                    request=request,
-                )
-        elif granted:
-            self._validate_resource_uris(request, granted)
-            request.resource = granted
-
-    def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):
-        try:
-            super().invalidate_authorization_code(client_id, code, request, *args, **kwargs)
-        except errors.InvalidGrantError:
-            # A concurrent request consumed the code after this one validated it (its DELETE waited for theirs):
-            # the tokens minted here must not outlive the refusal. Inside the token endpoint's transaction this
-            # discards them; DOT alone would have committed them already.
-            using = router.db_for_write(Grant)
-            if transaction.get_connection(using).in_atomic_block:
-                transaction.set_rollback(True, using=using)
-            raise
-
-    def save_bearer_token(self, token, request, *args, **kwargs):
-        # DOT opens a transaction here; inside the token endpoint's own one a savepoint would only cost two
-        # statements (a failure rolls back the whole response anyway).
-        with transaction.atomic(using=router.db_for_write(AccessToken), savepoint=False):
-            return self._save_bearer_token(token, request, *args, **kwargs)
-
-    def _create_access_token(self, expires, request, token, source_refresh_token=None):
-        issued = getattr(request, "_civlearn_issued_id_token", None)
-        if issued is None or token.get("id_token") != issued[0]:
-            return super()._create_access_token(expires, request, token, source_refresh_token)
-        # The ID token of this very response: its row is at hand, so DOT's verify-and-read-back is skipped.
-        access_token = AccessToken(
-            user=request.user,
-            scope=token["scope"],
-            expires=expires,
-            id_token=issued[1],
-            application=request.client,
-            source_refresh_token=source_refresh_token,
-            resource=getattr(request, "resource", []),
-        )
-        self._set_token_value(access_token, token["access_token"])
-        access_token.save()
-        return access_token
-
-    def _get_key_for_token(self, token):
-        """The key that signed this token, by its kid, among every published key (tokens from before a rotation
-        stay valid as id_token_hint)."""
-        unverified = jws.JWS()
-        unverified.deserialize(token)
-        header = unverified.jose_header or {}
-        payload = json.loads(unverified.objects["payload"].decode("utf-8"))
-        if "aud" not in payload:
-            return None
-        if header.get("alg") == "RS256":
-            return key_for_kid(header.get("kid"))
-        application = self._get_client_by_audience(payload["aud"])
-        return application.jwk_key if application else None

@@ -1,8 +1,7 @@
 """The OIDC provider's pages that people see (consent, logout confirmation), the cached JWKS, and 連結系統 in My Area.
 
-The protocol endpoints are django-oauth-toolkit's (the token endpoint's two everyday requests are answered by
-`token_fast` over DOT's models, ADR 0009); `provider_urlpatterns` is mounted under /o/ ahead of DOT's own
-so these few views take their paths.
+The protocol endpoints are django-oauth-toolkit's, through its public extension points only (ADR 0011);
+`protocol_urlpatterns` mounts just the ones clients need.
 """
 
 from __future__ import annotations
@@ -11,14 +10,14 @@ import json
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, JsonResponse
+from django.db import transaction
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from oauth2_provider.settings import oauth2_settings
-from oauth2_provider.signals import app_authorized
 from oauth2_provider.views import (
     AuthorizationView,
     ConnectDiscoveryInfoView,
@@ -29,8 +28,7 @@ from oauth2_provider.views import (
 from oauth2_provider.views import TokenView as DotTokenView
 
 from civlearn.core.decorators import session_free
-from civlearn.core.front import FRONT_DECLINED
-from civlearn.identity import oidc, oidc_server, token_fast
+from civlearn.identity import oidc, oidc_server
 from civlearn.identity.models_sso import RelyingParty
 from civlearn.identity.views import _my_context
 
@@ -51,38 +49,23 @@ class LogoutView(RPInitiatedLogoutView):
     template_name = "identity/sso/logout_confirm.html"
 
 
+@method_decorator(sensitive_post_parameters("password", "client_secret"), name="post")
 class TokenView(DotTokenView):
-    """The token endpoint: the two everyday requests answered by `token_fast` (ADR 0009); everything else by DOT,
-    in one transaction, minus a re-read of the new token for the `app_authorized` signal nobody listens to."""
+    """django-oauth-toolkit's token endpoint, each request in one transaction: a code consumed by a concurrent
+    request after this one validated it rolls back the tokens minted here (the validator's
+    `invalidate_authorization_code`), where DOT alone would have committed them already."""
 
-    @method_decorator(sensitive_post_parameters("password", "client_secret"))
     def post(self, request, *args, **kwargs):
-        # In production core.front asked token_fast first; a request it declined is DOT's at once.
-        if not request.META.get(FRONT_DECLINED):
-            response = token_fast.answer(request)
-            if response is not None:
-                return response
-        return super().post(request, *args, **kwargs)
-
-    @method_decorator(sensitive_post_parameters("password", "client_secret"))
-    def authorization_flow_token_response(self, request, *args, **kwargs):
-        if app_authorized.has_listeners():
-            return super().authorization_flow_token_response(request, *args, **kwargs)
-        with token_fast.token_transaction():
-            _url, headers, body, status = self.create_token_response(request)
+        with transaction.atomic():
+            response = super().post(request, *args, **kwargs)
         # Token endpoint answers are JSON and never cached (RFC 6749 5.1, 5.2); oauthlib leaves both headers out of
-        # an error raised after validation (a code consumed meanwhile).
-        response = HttpResponse(content=body, status=status, content_type="application/json")
-        for key, value in headers.items():
-            response[key] = value
+        # an error raised after validation (the code consumed meanwhile).
+        response["Content-Type"] = "application/json"
         response.setdefault("Cache-Control", "no-store")
-        # CommonMiddleware would set it; the token endpoint skips that middleware (core.middleware).
-        response["Content-Length"] = str(len(response.content))
         return response
 
 
-# session_free: a client posting with a browser's cookie still makes the token endpoint read no session. The same
-# view object serves the URL and core.middleware.ShortcutMiddleware.
+# session_free: a client posting with a browser's cookie still makes the token endpoint read no session.
 token_view = session_free(TokenView.as_view())
 
 

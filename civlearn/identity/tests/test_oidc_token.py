@@ -1,5 +1,6 @@
-"""The token endpoint's cost and its client cache: exact statements for both grants (a regression adds one and
-fails here), a changed or deleted client refused at once, a replayed code refused with nothing written."""
+"""The token endpoint (django-oauth-toolkit through its public extension points, ADR 0011): upper bounds on its
+queries for both grants, a changed or deleted client refused at once, a replayed code refused with nothing
+written."""
 
 from __future__ import annotations
 
@@ -8,14 +9,13 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.contrib.auth.hashers import make_password
 from django.db import connection
 from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
 from jwcrypto import jwt
 from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken, get_application_model
 
-from civlearn.identity import oidc, oidc_clients
+from civlearn.identity import oidc
 from civlearn.identity.models import SigninRecord
 from civlearn.identity.tests.sso_support import (
     CHALLENGE,
@@ -54,8 +54,8 @@ def _code(client, application) -> str:
     return parse_qs(urlsplit(response["Location"]).query)["code"][0]
 
 
-def _statements(queries) -> list[str]:
-    """Each captured statement as its verb and table; transaction control as itself."""
+def _tables(queries) -> list[str]:
+    """Each captured data statement as its verb and table (transaction control left out)."""
     out = []
     for query in queries.captured_queries:
         sql = query["sql"]
@@ -63,59 +63,44 @@ def _statements(queries) -> list[str]:
         if verb in ("SELECT", "INSERT", "DELETE", "UPDATE"):
             table = sql.split(" FROM " if verb in ("SELECT", "DELETE") else " INTO ")[1].split()[0].strip('"')
             out.append(f"{verb} {table}")
-        elif verb == "SET":
-            out.append(sql)
-        else:
-            out.append(verb)  # SAVEPOINT / RELEASE in a test's transaction; BEGIN / COMMIT in production
     return out
 
 
-def _wrapped(data: list[str]) -> list[str]:
-    """The token endpoint's one transaction around `data`: a savepoint inside the test's own transaction."""
-    setting = ["SET LOCAL synchronous_commit TO OFF"] if connection.vendor == "postgresql" else []
-    return ["SAVEPOINT", *setting, *data, "RELEASE"]
-
-
-def test_a_client_credentials_token_is_one_insert_once_the_client_is_cached(client, machine):
-    # when an institution takes a token, and then another
-    with CaptureQueriesContext(connection) as first:
+def test_a_client_credentials_token_costs_a_few_queries(client, machine):
+    # when an institution takes a token
+    with CaptureQueriesContext(connection) as queries:
         response = _client_credentials(client, machine)
-    with CaptureQueriesContext(connection) as second:
-        again = _client_credentials(client, machine)
 
-    # then the first reads the client and stores the token; the second only stores its token
+    # then the client is read and the token stored, within a small bound (DOT's own statements, not pinned)
     assert response.status_code == 200
-    assert again.status_code == 200
-    assert _statements(first) == _wrapped(["SELECT oauth2_provider_application", "INSERT oauth2_provider_accesstoken"])
-    assert _statements(second) == _wrapped(["INSERT oauth2_provider_accesstoken"])
-    assert AccessToken.objects.filter(application=machine).count() == 2
+    tables = _tables(queries)
+    assert tables.count("INSERT oauth2_provider_accesstoken") == 1
+    assert len(tables) <= 3, tables
+    assert AccessToken.objects.filter(application=machine).count() == 1
 
 
-def test_a_code_exchange_reads_the_grant_once_with_the_person(client, learner):
+def test_a_code_exchange_costs_a_bounded_number_of_queries(client, learner):
     # given a first-party system and a person who signed in with a passkey
     application = register_rp(name="e等公務園+學習平臺", redirect_uri=REDIRECT, first_party=True)
     record = SigninRecord.objects.create(user=learner, method="passkey", success=True)
     client.force_login(learner)
-    exchange_code(client, application, _code(client, application))  # the client is now cached
     code = _code(client, application)
 
     # when the system exchanges the code
     with CaptureQueriesContext(connection) as queries:
         response = exchange_code(client, application, code)
 
-    # then the grant is read once (with the person and agency its claims need), the latest sign-in once, the three
-    # token rows are written and the code is deleted — all in one transaction
+    # then the three token rows are written and the code deleted, within a bound on everything DOT reads
     assert response.status_code == 200
-    assert _statements(queries) == _wrapped(
-        [
-            "SELECT oauth2_provider_grant",
-            "SELECT identity_signinrecord",
-            "INSERT oauth2_provider_idtoken",
-            "INSERT oauth2_provider_accesstoken",
-            "INSERT oauth2_provider_refreshtoken",
-            "DELETE oauth2_provider_grant",
-        ]
-    )
+    tables = _tables(queries)
+    for statement in (
+        "INSERT oauth2_provider_idtoken",
+        "INSERT oauth2_provider_accesstoken",
+        "INSERT oauth2_provider_refreshtoken",
+        "DELETE oauth2_provider_grant",
+    ):
+        assert tables.count(statement) == 1, tables
+    assert len(tables) <= 25, tables
     body = response.json()
     claims = json.loads(jwt.JWT(jwt=body["id_token"], key=oidc.signing_key()).claims)
     assert {k: claims[k] for k in ("sub", "name", "agency_code", "agency_name", "nonce", "amr", "auth_time")} == {
@@ -210,22 +195,6 @@ def test_an_unknown_client_id_is_not_remembered(client, db):
     assert client.post("/o/token/", body).status_code == 200
 
 
-def test_a_change_without_signals_is_seen_after_the_cache_lifetime(client, machine, monkeypatch):
-    # given a cached client whose secret is replaced with a bulk update (no post_save: as another process's
-    # change looks to this one)
-    now = [1000.0]
-    monkeypatch.setattr(oidc_clients.time, "monotonic", lambda: now[0])
-    assert _client_credentials(client, machine).status_code == 200
-    Application.objects.filter(pk=machine.pk).update(client_secret=make_password("other", hasher="client_hmac_sha256"))
-
-    # then within the cache lifetime the cached secret still applies, and after it the new one does
-    now[0] += oidc_clients.CLIENT_CACHE_TTL_SECONDS - 0.1
-    assert _client_credentials(client, machine).status_code == 200
-    now[0] += 0.2
-    assert _client_credentials(client, machine).status_code == 401
-    assert _client_credentials(client, machine, "other").status_code == 200
-
-
 def test_a_replayed_refresh_token_revokes_its_family_for_good(client, learner):
     # given a relying party that refreshed once (rotation: the first refresh token is spent)
     application = register_rp(name="差勤", redirect_uri=REDIRECT, first_party=True)
@@ -281,21 +250,20 @@ def test_a_code_consumed_by_a_concurrent_request_leaves_no_tokens(client, learne
     assert response["Cache-Control"] == "no-store"
 
 
-def test_the_token_endpoint_skips_the_site_middleware_but_not_security(client, machine, learner):
+def test_the_token_endpoint_reads_no_session_and_keeps_the_security_headers(client, machine, learner):
     # given a person's browser session that also carries a client's token request (its cookie comes along)
     client.force_login(learner)
-    _client_credentials(client, machine)  # the client is now cached
 
     with CaptureQueriesContext(connection) as queries:
         response = _client_credentials(client, machine)
 
-    # then no session or user is read, the security headers are still set, and the JSON answer has its length
+    # then no session or user is read, and the security headers are set on the JSON answer
     assert response.status_code == 200
-    assert _statements(queries) == _wrapped(["INSERT oauth2_provider_accesstoken"])
+    tables = _tables(queries)
+    assert not [t for t in tables if "django_session" in t or "identity_user" in t], tables
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Cache-Control"] == "no-store"
-    assert response["Content-Length"] == str(len(response.content))
-    assert "X-Frame-Options" not in response  # the clickjacking middleware is among those skipped
+    assert response["Content-Type"] == "application/json"
 
 
 def test_a_token_request_for_another_host_is_refused(client, machine):
