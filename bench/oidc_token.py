@@ -133,7 +133,7 @@ def prepare_django(codes: int, code_file: Path) -> dict[str, str]:
     from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken, get_application_model
 
     from civlearn.identity.models import User
-    from civlearn.identity.models_sso import RelyingParty
+    from civlearn.sso.models import RelyingParty
 
     Application = get_application_model()
     # Start each run from empty token tables so runs compare.

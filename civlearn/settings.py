@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "civlearn.core",
     "civlearn.registry",
     "civlearn.identity",
+    "civlearn.sso",
     "civlearn.hours",
     "civlearn.learning",
     "civlearn.demo",
@@ -133,12 +134,6 @@ if DATABASE_URL:
             DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 600), conn_health_checks=True
         )
     }
-    # Server-side prepared statements only where code asks for them: Django's own cursors bind on the client and
-    # are never prepared; the token endpoint's fast path prepares its statements (ADR 0009). Set
-    # DATABASE_PREPARED_STATEMENTS=false behind a pooler in transaction mode that does not track prepared statements
-    # (PgBouncer before 1.21, or without max_prepared_statements).
-    if env_bool("DATABASE_PREPARED_STATEMENTS", True):
-        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
     # One test database per test process, so that two suites on one server (CI and a developer) never drop each
     # other's database.
     DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME") or f"test_civlearn_{os.getpid()}"}
@@ -250,16 +245,16 @@ OAUTH2_PROVIDER = {
 }
 
 
-# eCPA as an OpenID Connect provider (civlearn/identity/oidc.py). Signing keys live in the identity.SigningKey table,
+# eCPA as an OpenID Connect provider (civlearn/sso/oidc.py). Signing keys live in the sso.SigningKey table,
 # generated on first use and rotated with `manage.py oidc_rotate_key`; DOT reads them through these lazy values.
 def _oidc_active_key() -> str:
-    from civlearn.identity.oidc import active_private_pem
+    from civlearn.sso.oidc import active_private_pem
 
     return active_private_pem()
 
 
 def _oidc_inactive_keys() -> list[str]:
-    from civlearn.identity.oidc import inactive_private_pems
+    from civlearn.sso.oidc import inactive_private_pems
 
     return inactive_private_pems()
 
@@ -273,8 +268,8 @@ OAUTH2_PROVIDER.update(
         "OIDC_ISS_ENDPOINT": env_str("OIDC_ISSUER", SITE_URL + "/o").rstrip("/"),
         "OIDC_RSA_PRIVATE_KEY": lazy(_oidc_active_key, str)(),
         "OIDC_RSA_PRIVATE_KEYS_INACTIVE": lazy(_oidc_inactive_keys, list)(),
-        "OAUTH2_VALIDATOR_CLASS": "civlearn.identity.oidc.CivlearnValidator",
-        "SCOPES_BACKEND_CLASS": "civlearn.identity.oidc.ClientScopes",
+        "OAUTH2_VALIDATOR_CLASS": "civlearn.sso.oidc.CivlearnValidator",
+        "SCOPES_BACKEND_CLASS": "civlearn.sso.oidc.ClientScopes",
         "SCOPES": {
             "read": "讀取",
             "write": "寫入",
@@ -297,10 +292,10 @@ OAUTH2_PROVIDER.update(
         "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
         "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
         "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
-        "APPLICATION_ADMIN_CLASS": "civlearn.identity.admin_sso.ApplicationAdmin",
-        # Only the grants and response types eCPA allows exist (civlearn/identity/oidc_server.py); DOT's own gates
+        "APPLICATION_ADMIN_CLASS": "civlearn.sso.admin.ApplicationAdmin",
+        # Only the grants and response types eCPA allows exist (civlearn/sso/clients.py); DOT's own gates
         # and its metadata say the same.
-        "OAUTH2_SERVER_CLASS": "civlearn.identity.oidc_server.Server",
+        "OAUTH2_SERVER_CLASS": "civlearn.sso.clients.Server",
         "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
         "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
         "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
@@ -310,7 +305,7 @@ OAUTH2_PROVIDER.update(
 )
 # Client secrets are long random strings: a keyed fast hash is enough and keeps the token endpoint from paying a
 # password hash. Listed last, so no person's password is ever hashed with it.
-PASSWORD_HASHERS = [*PASSWORD_HASHERS, "civlearn.identity.oidc.ClientSecretHasher"]
+PASSWORD_HASHERS = [*PASSWORD_HASHERS, "civlearn.sso.oidc.ClientSecretHasher"]
 # Named explicitly because the hours app's InstitutionClient points at it: migrations resolve it through settings.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 

@@ -111,9 +111,7 @@ def signin_attempt(*, login: str, password: str, ip_address: str | None, method:
                 "signin-user", str(user.pk), limit=settings.SIGNIN_MAX_FAILURES, **limits
             )
             with transaction.atomic():
-                SigninRecord.objects.create(
-                    user=user, at=clock.now(), ip_address=ip_address, method=method, success=False
-                )
+                signin_record_failure(user=user, method=method, ip_address=ip_address)
                 if user_lock or name_lock:
                     audit_record(
                         actor=None,
@@ -129,6 +127,13 @@ def signin_attempt(*, login: str, password: str, ip_address: str | None, method:
 
     throttle.clear("signin-account", key, **limits)
     throttle.clear("signin-user", str(user.pk), **limits)
+    signin_record_success(user=user, method=method, ip_address=ip_address)
+    return SigninResult(user=user, password_expired=passwords.password_expired(user))
+
+
+def signin_record_success(*, user: User, method: str, ip_address: str | None, details: dict | None = None) -> None:
+    """The one record of a successful sign-in, whatever the method: the counters, the 登入資訊 record and the audit
+    event, in one transaction (the caller's, when it has one)."""
     now = clock.now()
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(
@@ -136,10 +141,18 @@ def signin_attempt(*, login: str, password: str, ip_address: str | None, method:
         )
         SigninRecord.objects.create(user=user, at=now, ip_address=ip_address, method=method, success=True)
         audit_record(
-            actor=user, action="identity.signed_in", subject=user, changes={"method": method}, ip_address=ip_address
+            actor=user,
+            action="identity.signed_in",
+            subject=user,
+            changes={"method": method, **(details or {})},
+            ip_address=ip_address,
         )
     user.refresh_from_db()
-    return SigninResult(user=user, password_expired=passwords.password_expired(user))
+
+
+def signin_record_failure(*, user: User, method: str, ip_address: str | None) -> None:
+    """The 登入資訊 record of a failed sign-in to a known account, whatever the method."""
+    SigninRecord.objects.create(user=user, at=clock.now(), ip_address=ip_address, method=method, success=False)
 
 
 # ---- e-mail verification (first sign-in and forgotten password) -----------------------------------------------

@@ -36,10 +36,8 @@ from webauthn.helpers.structs import (
 from civlearn.core import clock, national_id
 from civlearn.core.services import audit_record
 from civlearn.identity import throttle
-from civlearn.identity.models import User
-from civlearn.identity.models_strong import METHOD_PASSKEY, Passkey
-from civlearn.identity.services import IdentityError
-from civlearn.identity.signin_certificate import signin_record_failure
+from civlearn.identity.models import METHOD_PASSKEY, Passkey, User
+from civlearn.identity.services import IdentityError, signin_record_failure
 
 logger = logging.getLogger(__name__)
 
@@ -201,7 +199,8 @@ def msg_signin_failed() -> str:
 def passkey_signin(
     *, credential: str | dict, expected_challenge: bytes | None, origins: list[str], ip_address: str | None
 ) -> User:
-    """Verify an assertion from a registered passkey; returns the account (the caller calls `signin_complete`)."""
+    """Verify an assertion from a registered passkey; returns the account (the caller calls
+    `sessions.signin_finish`)."""
     if not expected_challenge:
         raise IdentityError(_("通行金鑰登入已逾時，請重新操作"))
     try:

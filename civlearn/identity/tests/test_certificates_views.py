@@ -2,8 +2,7 @@
 
 import pytest
 
-from civlearn.identity.models import SigninRecord
-from civlearn.identity.models_strong import BoundCertificate, CertificateChallenge
+from civlearn.identity.models import BoundCertificate, CertificateChallenge, SigninRecord
 from civlearn.identity.tests import strong_pki
 
 pki = strong_pki.pki
