@@ -6,6 +6,7 @@ The helpers below fail loudly on a malformed value rather than guessing.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -190,6 +191,14 @@ X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
+# The reverse proxies whose X-Forwarded-For is believed, as addresses or CIDR networks (core/client_address.py);
+# empty: the connection's own address is the client's.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network") from None
 
 LANGUAGE_CODE = "zh-hant"
 LANGUAGES = [("zh-hant", "繁體中文"), ("en", "English")]
@@ -328,6 +337,10 @@ FIRST_SIGNIN_CODE_TTL_MINUTES = env_int("FIRST_SIGNIN_CODE_TTL_MINUTES", 30)
 SIGNIN_MAX_FAILURES = env_int("SIGNIN_MAX_FAILURES", 5)
 SIGNIN_LOCK_MINUTES = env_int("SIGNIN_LOCK_MINUTES", 15)
 SIGNIN_MAX_PER_ADDRESS = env_int("SIGNIN_MAX_PER_ADDRESS", 30)
+# How long an address that reached SIGNIN_MAX_PER_ADDRESS waits; browsers with a device cookie for the account do
+# not (identity/devices.py).
+SIGNIN_ADDRESS_SLOWDOWN_MINUTES = env_int("SIGNIN_ADDRESS_SLOWDOWN_MINUTES", 15)
+SIGNIN_DEVICE_COOKIE_DAYS = env_int("SIGNIN_DEVICE_COOKIE_DAYS", 180)
 # First sign-in / forgotten-password requests per national ID and per address within an hour; wrong codes per link.
 FIRST_SIGNIN_MAX_PER_ID = env_int("FIRST_SIGNIN_MAX_PER_ID", 5)
 FIRST_SIGNIN_MAX_PER_ADDRESS = env_int("FIRST_SIGNIN_MAX_PER_ADDRESS", 20)

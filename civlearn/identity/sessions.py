@@ -7,6 +7,7 @@ only deals with the request.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import login
 from django.utils.translation import gettext as _
 
@@ -16,6 +17,8 @@ from civlearn.identity import passwords, selectors, services
 from civlearn.identity.models import SigninRecord, User
 
 BACKEND = "civlearn.identity.backends.AccountBackend"
+# The signed device cookie of a browser that signed in with a password before (identity/devices.py).
+DEVICE_COOKIE = "ecpa_device"
 # Which method this session signed in with (登入方式 in My Area's header, amr for relying parties).
 SESSION_METHOD = "identity_signin_method"
 
@@ -32,6 +35,23 @@ def signin_finish(request, user: User, method: str, *, details: dict | None = No
     start the session. The password sign-in records inside `services.signin_attempt` and calls `session_start`."""
     services.signin_record_success(user=user, method=method, ip_address=client_ip(request), details=details)
     session_start(request, user, method)
+
+
+def device_cookie(request) -> str | None:
+    return request.COOKIES.get(DEVICE_COOKIE)
+
+
+def device_cookie_set(response, value: str) -> None:
+    """Remember this browser for the accounts in `value` (signed by devices.cookie_after_signin)."""
+    if value:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            value,
+            max_age=settings.SIGNIN_DEVICE_COOKIE_DAYS * 86400,
+            httponly=True,
+            secure=settings.SECURE_COOKIES,
+            samesite="Lax",
+        )
 
 
 def my_area_context(request, current: str) -> dict:

@@ -35,7 +35,7 @@ from civlearn.identity.models import (
     User,
 )
 from civlearn.identity.selectors import find_account
-from civlearn.identity.services import IdentityError, signin_record_failure
+from civlearn.identity.services import IdentityError, credential_remove, signin_record_failure
 from civlearn.registry.models import Agency
 
 
@@ -195,18 +195,14 @@ def certificate_bind(
 
 def certificate_unbind(*, user: User, certificate_id: int, ip_address: str | None) -> None:
     """Remove one of the account's own bound certificates; someone else's is "not found", not "forbidden"."""
-    with transaction.atomic():
-        bound = BoundCertificate.objects.select_for_update().filter(pk=certificate_id, user=user).first()
-        if bound is None:
-            raise IdentityError(_("找不到此憑證"))
-        audit_record(
-            actor=user,
-            action="identity.certificate_unbound",
-            subject=user,
-            changes={"issuer": bound.issuer, "serial": bound.serial},
-            ip_address=ip_address,
-        )
-        bound.delete()
+    credential_remove(
+        user=user,
+        credential=BoundCertificate.objects.filter(pk=certificate_id),
+        not_found=_("找不到此憑證"),
+        action="identity.certificate_unbound",
+        changes=lambda bound: {"issuer": bound.issuer, "serial": bound.serial},
+        ip_address=ip_address,
+    )
 
 
 def bound_certificates(user: User) -> list[BoundCertificate]:

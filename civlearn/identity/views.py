@@ -50,13 +50,19 @@ def signin(request):
     form = SigninForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         result = services.signin_attempt(
-            login=form.cleaned_data["login"], password=form.cleaned_data["password"], ip_address=client_ip(request)
+            login=form.cleaned_data["login"],
+            password=form.cleaned_data["password"],
+            ip_address=client_ip(request),
+            device_cookie=sessions.device_cookie(request),
         )
         if result.user is not None:
             sessions.session_start(request, result.user, SigninRecord.PASSWORD)
             if result.password_expired:
-                return redirect("identity:password_expired")
-            return redirect(_safe_next(request) or "identity:my_area")
+                response = redirect("identity:password_expired")
+            else:
+                response = redirect(_safe_next(request) or "identity:my_area")
+            sessions.device_cookie_set(response, result.device_cookie)
+            return response
         form.add_error(None, result.error)
     return render(request, "identity/signin.html", {"form": form, "next": _safe_next(request)})
 

@@ -49,9 +49,14 @@ class SignedChallengeForm(forms.Form):
     def clean(self):
         data = super().clean()
         if self.errors:
-            # Hidden fields: a person cannot fix them, so one message in words they can act on.
+            # Hidden fields: a person cannot fix them, so one message in words they can act on. Only a missing
+            # signature means the card or the component did not answer; an oversized one is not a signature at all.
+            codes = {error.code for errors in self.errors.as_data().values() for error in errors}
             self.errors.clear()
-            self.add_error(None, _("未取得憑證簽章，請確認已插入憑證卡並啟動憑證元件後再試"))
+            if "max_length" in codes:
+                self.add_error(None, _("憑證簽章資料過大，不是有效的簽章，請重新操作"))
+            else:
+                self.add_error(None, _("未取得憑證簽章，請確認已插入憑證卡並啟動憑證元件後再試"))
         return data
 
 

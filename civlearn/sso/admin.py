@@ -13,7 +13,7 @@ from django.db import transaction
 from oauth2_provider.admin import ApplicationAdmin as DotApplicationAdmin
 from oauth2_provider.models import AbstractApplication
 
-from civlearn.core.services import audit_record
+from civlearn.core.services import audit_record, client_ip
 from civlearn.sso.clients import ALLOWED_ALGORITHMS, ALLOWED_GRANT_TYPES, client_problems
 from civlearn.sso.models import ExternalIdentity, ExternalProvider, RelyingParty, SigningKey
 
@@ -97,7 +97,7 @@ class ApplicationAdmin(DotApplicationAdmin):
                     "first_party": skip,
                     "national_id_allowed": bool(rp and rp.national_id_allowed),
                 },
-                ip_address=request.META.get("REMOTE_ADDR"),
+                ip_address=client_ip(request),
             )
 
 
@@ -114,7 +114,7 @@ class ExternalProviderAdmin(admin.ModelAdmin):
                 action="identity.external_provider_saved",
                 subject=obj,
                 changes={k: form.cleaned_data.get(k) for k in form.changed_data if k != "client_secret"},
-                ip_address=request.META.get("REMOTE_ADDR"),
+                ip_address=client_ip(request),
             )
 
 

@@ -28,6 +28,7 @@ from oauthlib.oauth2.rfc6749 import errors
 from civlearn.core import clock, national_id
 from civlearn.core.services import audit_record
 from civlearn.identity.models import SigninRecord
+from civlearn.registry.models import Person
 from civlearn.sso.clients import grant_allowed, redirect_uri_problem
 from civlearn.sso.models import RelyingParty, SigningKey
 
@@ -332,7 +333,10 @@ class CivlearnValidator(OAuth2Validator):
 
     def get_additional_claims(self, request):
         user = request.user
-        person = user.person if user.person_id else None
+        person = None
+        if user.person_id:
+            # The person with the agency in one query (the grant's user comes without them).
+            person = Person.objects.select_related("agency").filter(pk=user.person_id).first()
         claims = {
             "name": person.name if person else (user.username or ""),
             "preferred_username": user.username or "",

@@ -1,4 +1,5 @@
-"""eCPA's models: accounts and their sign-in records (accounts.py), strong sign-in credentials (strong_signin.py)."""
+"""eCPA's models: accounts and their sign-in records (accounts.py), strong sign-in credentials (strong_signin.py),
+the sign-in throttle's counters and locks (throttle.py)."""
 
 from civlearn.identity.models.accounts import (
     AgencyRole,
@@ -17,6 +18,7 @@ from civlearn.identity.models.strong_signin import (
     CertificateChallenge,
     Passkey,
 )
+from civlearn.identity.models.throttle import ThrottleCounter, ThrottleLock
 
 __all__ = [
     "METHOD_AGENCY_CERT",
@@ -30,6 +32,8 @@ __all__ = [
     "Passkey",
     "PasswordHistory",
     "SigninRecord",
+    "ThrottleCounter",
+    "ThrottleLock",
     "User",
     "UserManager",
 ]
