@@ -133,7 +133,7 @@ def prepare(learners: int, token_file: Path) -> None:
 
     from civlearn.identity.models import User
     from civlearn.learning.models import Course, Enrolment, LearnerClock
-    from civlearn.learning.reading import reading_stream_open
+    from civlearn.learning.reading.services import reading_stream_open
     from civlearn.registry.models import Agency
 
     agency, _ = Agency.objects.get_or_create(code="BENCH0000A", defaults={"name": "效能測試機關"})

@@ -55,22 +55,22 @@ def main() -> None:
 
     if options.redis:
         settings.LEARNING_READING_REDIS_PREFIX = "bench-profile"
-    from civlearn.learning import reading_redis
     from civlearn.learning.models import Enrolment
-    from civlearn.learning.reading import reading_stream_open
+    from civlearn.learning.reading import redis_store
+    from civlearn.learning.reading.services import reading_stream_open
     from civlearn.wsgi import application
 
     enrolments = list(Enrolment.objects.filter(user__username__startswith="bench").select_related("course")[:5000])
     if not enrolments:
         sys.exit("run bench/heartbeat.py first: it creates the learners")
     if options.redis:
-        client = reading_redis.client()
+        client = redis_store.client()
         keys = list(client.scan_iter(match="bench-profile:*", count=1000))
         if keys:
             client.delete(*keys)
     tokens = [reading_stream_open(enrolment=e).encode() for e in enrolments]
     if options.redis:
-        reading_redis.reading_flush()
+        redis_store.reading_flush()
 
     path = {"heartbeat": "/elearn/heartbeat", "hello": "/bench/hello", "echo": "/bench/echo"}[options.path]
     method = "GET" if options.path == "hello" else "POST"
@@ -114,7 +114,7 @@ def main() -> None:
         if profiler:
             profiler.enable()
         loop(options.beats)
-        written = reading_redis.reading_flush() if options.redis else 0
+        written = redis_store.reading_flush() if options.redis else 0
         if profiler:
             profiler.disable()
         app = time.process_time() - before[0]

@@ -50,10 +50,10 @@ def run(args, CaptureQueriesContext, connection) -> None:
     from django.test import Client
 
     from civlearn.identity.models import User
-    from civlearn.learning.completion import completion_evaluate
-    from civlearn.learning.consent import consent_record
+    from civlearn.learning.catalogue.services import enrol
+    from civlearn.learning.completion.consent import consent_record
+    from civlearn.learning.completion.services import completion_evaluate
     from civlearn.learning.models import Choice, Course, Enrolment, Question, Unit
-    from civlearn.learning.services import enrol
     from civlearn.registry.models import Agency, Person
 
     agency = Agency.objects.create(code="A09600000Q", name="國立臺中科技大學")

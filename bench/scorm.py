@@ -47,12 +47,12 @@ def main() -> None:
 
 def run() -> None:
     from civlearn.identity.models import AgencyRole, User
-    from civlearn.learning.consent import consent_record
+    from civlearn.learning.catalogue.services import enrol
+    from civlearn.learning.completion.consent import consent_record
     from civlearn.learning.models import Course
-    from civlearn.learning.scorm import testing
     from civlearn.learning.scorm.services import package_publish, package_upload
     from civlearn.learning.scorm.tracking import launch_token, session_open
-    from civlearn.learning.services import enrol
+    from civlearn.learning.tests import scorm_packages as testing
     from civlearn.registry.models import Agency
 
     agency = Agency.objects.create(code="A09600000Q", name="國立臺中科技大學")

@@ -9,6 +9,7 @@ from civlearn.sso import views as sso_views
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("ecpa/", include("civlearn.identity.urls")),
@@ -21,6 +22,11 @@ urlpatterns = [
     # The OIDC provider: only what clients need, under the names DOT's own views reverse.
     path("o/", include((sso_views.protocol_urlpatterns, "oauth2_provider"))),
 ]
+
+handler400 = "civlearn.core.errors.bad_request"
+handler403 = "civlearn.core.errors.permission_denied"
+handler404 = "civlearn.core.errors.page_not_found"
+handler500 = "civlearn.core.errors.server_error"
 
 if settings.DEBUG:
     urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]

@@ -27,8 +27,14 @@ from django.utils import timezone
 from civlearn.core import clock, rocdate
 from civlearn.core.services import audit_record
 from civlearn.learning.categories import category_subtree
-from civlearn.learning.models import Enrolment, MemberConsent
-from civlearn.learning.models_home import MemberProfile, OutboundBatch, OutboundDestination, OutboundItem
+from civlearn.learning.models import (
+    Enrolment,
+    MemberConsent,
+    MemberProfile,
+    OutboundBatch,
+    OutboundDestination,
+    OutboundItem,
+)
 
 logger = logging.getLogger(__name__)
 

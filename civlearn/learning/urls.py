@@ -1,32 +1,60 @@
-from django.urls import include, path
+"""The learning app's URLs under /elearn/ (namespace "learning"), grouped by concern. SCORM has its own
+namespace (scorm/urls.py) because part of it is served from the content origin."""
 
-from civlearn.learning import views, views_media
+from django.urls import path
+
+from civlearn.learning.catalogue import views as catalogue
+from civlearn.learning.completion import views as completion
+from civlearn.learning.home import views as home
+from civlearn.learning.provide import views as provide
+from civlearn.learning.reading import views as reading
 
 app_name = "learning"
 
 urlpatterns = [
-    path("", views.catalogue_view, name="catalogue"),
-    path("terms/", views.terms_view, name="terms"),
-    path("my/", views.my_courses_view, name="my_courses"),
-    path("courses/<str:code>/", views.course_view, name="course"),
-    path("courses/<str:code>/enrol", views.enrol_view, name="enrol"),
-    path("courses/<str:code>/learn/", views.learn_view, name="learn"),
-    path("courses/<str:code>/learn/<int:unit_id>/", views.learn_view, name="learn_unit"),
-    path("courses/<str:code>/learn/<int:unit_id>/test/start", views.test_start_view, name="test_start"),
+    # catalogue, enrolment and the course pages
+    path("", catalogue.catalogue_view, name="catalogue"),
+    path("terms/", catalogue.terms_view, name="terms"),
+    path("my/", catalogue.my_courses_view, name="my_courses"),
+    path("courses/<str:code>/", catalogue.course_view, name="course"),
+    path("courses/<str:code>/enrol", catalogue.enrol_view, name="enrol"),
+    path("courses/<str:code>/learn/", catalogue.learn_view, name="learn"),
+    path("courses/<str:code>/learn/<int:unit_id>/", catalogue.learn_view, name="learn_unit"),
+    path("courses/<str:code>/learn/<int:unit_id>/test/start", catalogue.test_start_view, name="test_start"),
     path(
         "courses/<str:code>/learn/<int:unit_id>/test/<int:attempt_id>/submit",
-        views.test_submit_view,
+        catalogue.test_submit_view,
         name="test_submit",
     ),
     path(
         "courses/<str:code>/learn/<int:unit_id>/questionnaire",
-        views.questionnaire_submit_view,
+        catalogue.questionnaire_submit_view,
         name="questionnaire_submit",
     ),
-    path("heartbeat", views_media.heartbeat_view, name="heartbeat"),
-    path("units/<int:unit_id>/video", views_media.video_view, name="video"),
-    path("certificates/<str:number>.pdf", views_media.certificate_pdf_view, name="certificate_pdf"),
-    path("verify/", views_media.verify_form_view, name="certificate_verify"),
-    path("verify/<str:code>/", views_media.verify_view, name="certificate_verify_code"),
-    path("home/", include("civlearn.learning.urls_home")),
+    # reading time and media
+    path("heartbeat", reading.heartbeat_view, name="heartbeat"),
+    path("units/<int:unit_id>/video", reading.video_view, name="video"),
+    # certificates
+    path("certificates/<str:number>.pdf", completion.certificate_pdf_view, name="certificate_pdf"),
+    path("verify/", completion.verify_form_view, name="certificate_verify"),
+    path("verify/<str:code>/", completion.verify_view, name="certificate_verify_code"),
+    # 個人專區
+    path("home/", home.home_view, name="home"),
+    path("home/profile/", home.profile_view, name="home_profile"),
+    path("home/profile/photo", home.photo_view, name="home_photo"),
+    path("home/profile/photo/upload", home.photo_upload_view, name="home_photo_upload"),
+    path("home/profile/photo/remove", home.photo_remove_view, name="home_photo_remove"),
+    path("home/goals/", home.goals_view, name="home_goals"),
+    path("home/records/", home.records_view, name="home_records"),
+    path("home/records/charts/", home.charts_view, name="home_charts"),
+    path("home/records/history/", home.history_view, name="home_history"),
+    path("home/packages/", home.packages_view, name="home_packages"),
+    # 我教的課 (provider staff)
+    path("home/teach/", provide.teach_list_view, name="teach"),
+    path("home/teach/<str:code>/", provide.teach_course_view, name="teach_course"),
+    path("home/teach/<str:code>/publish", provide.teach_publish_view, name="teach_publish"),
+    path("home/teach/<str:code>/units/add", provide.teach_unit_add_view, name="teach_unit_add"),
+    path("home/teach/<str:code>/units/<int:unit_id>/", provide.teach_unit_view, name="teach_unit"),
+    path("home/teach/<str:code>/results/", provide.teach_results_view, name="teach_results"),
+    path("home/teach/<str:code>/results.<str:fmt>", provide.teach_export_view, name="teach_export"),
 ]

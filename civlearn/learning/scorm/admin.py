@@ -3,7 +3,7 @@ provider page (/elearn/provide/scorm/), which runs the package checks and writes
 
 from django.contrib import admin
 
-from civlearn.learning.scorm.models import Sco, ScormAttempt, ScormPackage
+from civlearn.learning.models import Sco, ScormAttempt, ScormPackage
 
 
 class ScoInline(admin.TabularInline):

@@ -13,8 +13,7 @@ from django.db.models import Max
 from civlearn.core import clock
 from civlearn.core.services import audit_record
 from civlearn.identity import selectors as identity_selectors
-from civlearn.learning.models import Course, Unit
-from civlearn.learning.scorm.models import Sco, ScormPackage
+from civlearn.learning.models import Course, Sco, ScormPackage, Unit
 from civlearn.learning.scorm.package import PackageError, package_extract, package_read, scorm_root
 
 

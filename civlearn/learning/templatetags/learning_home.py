@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from civlearn.learning.points import badge_of
+from civlearn.learning.home.points import badge_of
 
 register = template.Library()
 

@@ -76,7 +76,7 @@ def full_course(agency):
 
 @pytest.fixture
 def consenting_learner(learner):
-    from civlearn.learning.consent import consent_record
+    from civlearn.learning.completion.consent import consent_record
 
     consent_record(user=learner, share_hours=True)
     return learner

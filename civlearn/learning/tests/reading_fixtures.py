@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from civlearn.learning import reading_redis
+from civlearn.learning.reading import redis_store
 
 # A database number of its own, away from the cache and the Celery broker of a local run.
 TEST_REDIS_URL = os.environ.get("CIVLEARN_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
@@ -24,11 +24,11 @@ class Store:
         return self.name == "redis"
 
     def flush(self) -> int:
-        return reading_redis.reading_flush() if self.redis else 0
+        return redis_store.reading_flush() if self.redis else 0
 
     def lose_redis(self) -> None:
         """What a Redis restart without persistence does to this store: every key gone."""
-        client = reading_redis._client_for(TEST_REDIS_URL)  # not settings.REDIS_URL: a test may have changed it
+        client = redis_store._client_for(TEST_REDIS_URL)  # not settings.REDIS_URL: a test may have changed it
         keys = list(client.scan_iter(match=f"{self.prefix}:*", count=1000))
         if keys:
             client.delete(*keys)

@@ -7,15 +7,15 @@ import pytest
 from playwright.sync_api import expect
 
 from civlearn.identity.models import AgencyRole
-from civlearn.learning.assessment import attempt_start, attempt_submit, questionnaire_submit
-from civlearn.learning.completion import completion_evaluate
-from civlearn.learning.consent import consent_record
+from civlearn.learning.assessment.services import attempt_start, attempt_submit, questionnaire_submit
+from civlearn.learning.catalogue.services import enrol
+from civlearn.learning.completion.consent import consent_record
+from civlearn.learning.completion.services import completion_evaluate
 from civlearn.learning.models import Course, Enrolment, Unit
-from civlearn.learning.services import enrol
 from conftest import make_account, make_person
 
 from .test_browser_home import shoot
-from .test_views_browser import session_cookie
+from .test_browser_learning import session_cookie
 
 # serialized_rollback: the flush at the end of a transactional test wipes the migration-loaded code tables; this
 # restores them for the next test (and makes the test database keep a serialized copy when run alone).

@@ -11,11 +11,10 @@ from PIL import Image
 
 from civlearn.core.models import AuditEvent
 from civlearn.identity.models import SigninRecord
-from civlearn.learning.completion import completion_evaluate
-from civlearn.learning.models import Enrolment
-from civlearn.learning.models_home import LearningGoal, MemberProfile
-from civlearn.learning.packages import package_save
-from civlearn.learning.services import enrol
+from civlearn.learning.catalogue.services import enrol
+from civlearn.learning.completion.services import completion_evaluate
+from civlearn.learning.home.packages import package_save
+from civlearn.learning.models import Enrolment, LearningGoal, MemberProfile
 
 from .conftest import add_questionnaire, add_test, make_course
 
@@ -124,7 +123,7 @@ def test_a_photo_upload_is_served_back_as_png_to_its_owner_only(member, client, 
     photo = client.get("/elearn/home/profile/photo")
     assert (photo.status_code, photo["Content-Type"], photo.content[:8]) == (200, "image/png", b"\x89PNG\r\n\x1a\n")
     client.force_login(hr_officer)
-    from civlearn.learning.consent import consent_record
+    from civlearn.learning.completion.consent import consent_record
 
     consent_record(user=hr_officer, share_hours=True)
     assert client.get("/elearn/home/profile/photo").status_code == 404
@@ -189,7 +188,7 @@ def test_the_history_lists_each_completion_with_its_certificate(member, client, 
 
 
 def test_an_hr_officer_defines_a_package_for_their_agency_and_staff_see_it(client, hr_officer, agency, learner):
-    from civlearn.learning.consent import consent_record
+    from civlearn.learning.completion.consent import consent_record
 
     make_course(agency, code="PK-1", title="行政程序法")
     client.force_login(hr_officer)
@@ -205,7 +204,7 @@ def test_an_hr_officer_defines_a_package_for_their_agency_and_staff_see_it(clien
 def test_a_package_for_another_agency_or_with_an_unknown_course_is_refused(
     client, other_hr_officer, hr_officer, agency
 ):
-    from civlearn.learning.models_home import CoursePackage
+    from civlearn.learning.models import CoursePackage
 
     client.force_login(other_hr_officer)
     response = client.post("/elearn/home/packages/", {"agency": str(agency.pk), "title": "偷渡", "courses": ""})
@@ -246,9 +245,9 @@ def test_dashboard_and_records_queries_do_not_grow_with_enrolments(member, clien
 
 
 def test_the_cards_progress_matches_the_completion_rules(member, agency):
-    from civlearn.learning.assessment import attempt_start, attempt_submit
-    from civlearn.learning.completion import progress_of
-    from civlearn.learning.dashboard import course_cards
+    from civlearn.learning.assessment.services import attempt_start, attempt_submit
+    from civlearn.learning.completion.services import progress_of
+    from civlearn.learning.home.dashboard import course_cards
 
     from .conftest import correct_answers
 

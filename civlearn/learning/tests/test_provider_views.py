@@ -12,11 +12,11 @@ from openpyxl import load_workbook
 
 from civlearn.core.models import AuditEvent
 from civlearn.identity.models import AgencyRole
-from civlearn.learning import providers
-from civlearn.learning.assessment import questionnaire_submit
-from civlearn.learning.completion import completion_evaluate
+from civlearn.learning.assessment.services import questionnaire_submit
+from civlearn.learning.catalogue.services import enrol
+from civlearn.learning.completion.services import completion_evaluate
 from civlearn.learning.models import Certificate, Course, Enrolment, Question, Unit
-from civlearn.learning.services import enrol
+from civlearn.learning.provide import services as providers
 from conftest import make_account, make_person
 
 from .conftest import add_questionnaire, make_course
@@ -123,7 +123,7 @@ def test_a_bad_course_field_is_named_and_nothing_is_created(client, provider, ag
 
 
 def completed_with_answers(user, course, text: str):
-    from civlearn.learning.consent import consent_record
+    from civlearn.learning.completion.consent import consent_record
 
     consent_record(user=user, share_hours=True)
     enrolment = enrol(user=user, course=course)

@@ -11,11 +11,11 @@ import pytest
 
 from civlearn.core.models import AuditEvent
 from civlearn.hours import selectors as hours_selectors
-from civlearn.learning.assessment import AssessmentError, attempt_start, attempt_submit, questionnaire_submit
-from civlearn.learning.completion import completion_evaluate, hours_post, hours_post_outstanding, progress_of
-from civlearn.learning.consent import consent_record
+from civlearn.learning.assessment.services import AssessmentError, attempt_start, attempt_submit, questionnaire_submit
+from civlearn.learning.catalogue.services import enrol
+from civlearn.learning.completion.consent import consent_record
+from civlearn.learning.completion.services import completion_evaluate, hours_post, hours_post_outstanding, progress_of
 from civlearn.learning.models import Certificate, Enrolment, TestAttempt, Unit
-from civlearn.learning.services import enrol
 
 from .conftest import add_questionnaire, add_test, correct_answers, make_course, wrong_answers
 

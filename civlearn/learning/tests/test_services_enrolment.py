@@ -8,10 +8,10 @@ import pytest
 
 from civlearn.core import clock
 from civlearn.core.models import AuditEvent
-from civlearn.learning.completion import completion_evaluate
-from civlearn.learning.consent import TERMS_VERSION, consent_current, consent_record
+from civlearn.learning.catalogue.services import EnrolmentRefused, enrol
+from civlearn.learning.completion.consent import TERMS_VERSION, consent_current, consent_record
+from civlearn.learning.completion.services import completion_evaluate
 from civlearn.learning.models import Enrolment, MemberConsent
-from civlearn.learning.services import EnrolmentRefused, enrol
 
 from .conftest import make_course
 
@@ -96,6 +96,6 @@ def test_consent_is_recorded_with_time_and_version_and_can_change(learner):
 
 def test_a_new_terms_version_asks_again(learner, monkeypatch):
     consent_record(user=learner, share_hours=True)
-    monkeypatch.setattr("civlearn.learning.consent.TERMS_VERSION", "2099.1")
+    monkeypatch.setattr("civlearn.learning.completion.consent.TERMS_VERSION", "2099.1")
     assert consent_current(user=learner) is None
     assert MemberConsent.objects.filter(user=learner).count() == 1

@@ -10,11 +10,11 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from civlearn.core import clock
-from civlearn.learning import reading_redis
-from civlearn.learning.completion import completion_evaluate
+from civlearn.learning.catalogue.services import enrol
+from civlearn.learning.completion.services import completion_evaluate
 from civlearn.learning.models import Enrolment, LearnerClock
-from civlearn.learning.reading import heartbeat_credit, reading_ms_exact, reading_stream_open
-from civlearn.learning.services import enrol
+from civlearn.learning.reading import redis_store as reading_redis
+from civlearn.learning.reading.services import heartbeat_credit, reading_ms_exact, reading_stream_open
 
 from .reading_fixtures import reading_store  # noqa: F401  (a fixture)
 

@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 
 from civlearn.core import clock
+from civlearn.learning.catalogue.services import enrol
 from civlearn.learning.models import Enrolment
-from civlearn.learning.reading import reading_ms_exact, reading_stream_open
-from civlearn.learning.services import enrol
+from civlearn.learning.reading.services import reading_ms_exact, reading_stream_open
 
 from .reading_fixtures import reading_store  # noqa: F401  (a fixture)
 

@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from civlearn.core import clock
-from civlearn.learning.reading import reading_stream_open
-from civlearn.learning.services import enrol
+from civlearn.learning.catalogue.services import enrol
+from civlearn.learning.reading.services import reading_stream_open
 
 from .conftest import make_course
 

@@ -11,9 +11,9 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from civlearn.demo.learning import seed
+from civlearn.learning.catalogue.services import enrol
 from civlearn.learning.models import Certificate, Enrolment, MemberConsent, TestAttempt, Unit
-from civlearn.learning.reading import reading_stream_open
-from civlearn.learning.services import enrol
+from civlearn.learning.reading.services import reading_stream_open
 
 from .conftest import correct_answers, make_course
 
@@ -202,7 +202,7 @@ def test_video_is_served_with_range_requests(client, member, course, media_root)
 def test_certificate_pdf_and_public_verification(client, member, course, tmp_path):
     enrolment = enrol(user=member, course=course)
     Enrolment.objects.filter(pk=enrolment.pk).update(reading_ms=course.required_reading_ms)
-    from civlearn.learning.completion import completion_evaluate
+    from civlearn.learning.completion.services import completion_evaluate
 
     completion_evaluate(enrolment=enrolment)
     certificate = Certificate.objects.get()
@@ -229,7 +229,7 @@ def test_certificate_pdf_and_public_verification(client, member, course, tmp_pat
 def test_someone_elses_certificate_cannot_be_downloaded(client, member, hr_officer, course):
     enrolment = enrol(user=member, course=course)
     Enrolment.objects.filter(pk=enrolment.pk).update(reading_ms=course.required_reading_ms)
-    from civlearn.learning.completion import completion_evaluate
+    from civlearn.learning.completion.services import completion_evaluate
 
     completion_evaluate(enrolment=enrolment)
     client.force_login(hr_officer)
@@ -257,8 +257,8 @@ def test_the_beat_that_reaches_the_reading_time_completes_a_reading_only_course(
 
 
 def test_my_courses_tells_a_learner_without_consent_why_no_hours(client, learner, course):
-    from civlearn.learning.completion import completion_evaluate
-    from civlearn.learning.consent import consent_record
+    from civlearn.learning.completion.consent import consent_record
+    from civlearn.learning.completion.services import completion_evaluate
 
     consent_record(user=learner, share_hours=False)
     client.force_login(learner)

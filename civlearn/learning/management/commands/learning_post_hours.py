@@ -5,7 +5,7 @@ Posting normally happens at completion; this picks up failures and is safe to ru
 
 from django.core.management.base import BaseCommand
 
-from civlearn.learning.completion import hours_post_outstanding
+from civlearn.learning.completion.services import hours_post_outstanding
 
 
 class Command(BaseCommand):

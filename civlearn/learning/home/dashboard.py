@@ -1,0 +1,121 @@
+"""個人專區: what the learner's home shows — counts, course cards with the three conditions, goals,
+packages, level and points. Reads only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from civlearn.core import clock
+from civlearn.learning.catalogue.selectors import enrolments_of
+from civlearn.learning.completion.services import Condition, Progress, progress_of
+from civlearn.learning.home.goals import GoalProgress, goals_progress
+from civlearn.learning.home.packages import PackageProgress, package_progress, packages_for
+from civlearn.learning.home.points import Standing, standing_of
+from civlearn.learning.models import Enrolment, QuestionnaireResponse, TestAttempt, Unit
+
+
+@dataclass(frozen=True)
+class CourseCard:
+    enrolment: Enrolment
+    progress: Progress
+    best_score: int | None
+    has_questionnaire: bool
+    questionnaire_done: bool
+    has_test: bool
+    test_passed: bool
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    today: object
+    standing: Standing
+    unfinished: list[CourseCard]
+    finished: list[CourseCard]
+    goals: list[GoalProgress]
+    packages: list[PackageProgress]
+
+    @property
+    def all(self) -> list[CourseCard]:
+        return self.unfinished + self.finished
+
+    @property
+    def finished_percent(self) -> int:
+        total = len(self.unfinished) + len(self.finished)
+        return int(100 * len(self.finished) / total) if total else 0
+
+
+def _progress(enrolment: Enrolment, units: dict[str, set[int]], passed: set[int], answered: set[int]) -> Progress:
+    """progress_of() from data fetched for all cards at once (same conditions, labels and percentage), so the
+    page costs a fixed number of queries. Courses with SCORM units ask progress_of() itself."""
+    if units.get(Unit.SCORM):
+        return progress_of(enrolment=enrolment)
+    required, reading = enrolment.course.required_reading_ms, enrolment.reading_ms
+    conditions = [
+        Condition("reading", "閱讀時數", reading >= required, f"{reading // 60_000} 分鐘 / {required // 60_000} 分鐘")
+    ]
+    fractions = [min(1.0, reading / required) if required else 1.0]
+    if units.get(Unit.TEST):
+        met = passed >= units[Unit.TEST]
+        conditions.append(Condition("test", "測驗", met, "已通過" if met else "尚未通過"))
+        fractions.append(1.0 if met else 0.0)
+    if units.get(Unit.QUESTIONNAIRE):
+        met = answered >= units[Unit.QUESTIONNAIRE]
+        conditions.append(Condition("questionnaire", "問卷", met, "已填寫" if met else "尚未填寫"))
+        fractions.append(1.0 if met else 0.0)
+    percent = int(100 * sum(fractions) / len(fractions))
+    return Progress(conditions=conditions, percent=percent, reading_ms=reading, required_ms=required)
+
+
+def course_cards(*, user) -> list[CourseCard]:
+    """Every enrolment of the learner as a card, in a fixed number of queries (plus one per SCORM course)."""
+    enrolments = list(enrolments_of(user=user))
+    ids = [e.pk for e in enrolments]
+    course_ids = {e.course_id for e in enrolments}
+    units: dict[int, dict[str, set[int]]] = {}
+    for course_id, unit_id, kind in Unit.objects.filter(course_id__in=course_ids).values_list(
+        "course_id", "pk", "kind"
+    ):
+        units.setdefault(course_id, {}).setdefault(kind, set()).add(unit_id)
+    scores: dict[int, int] = {}
+    passed: dict[int, set[int]] = {}
+    for enrolment_id, unit_id, score, ok in TestAttempt.objects.filter(
+        enrolment_id__in=ids, submitted_at__isnull=False
+    ).values_list("enrolment_id", "unit_id", "score", "passed"):
+        if score is not None:
+            scores[enrolment_id] = max(score, scores.get(enrolment_id, 0))
+        if ok:
+            passed.setdefault(enrolment_id, set()).add(unit_id)
+    answered: dict[int, set[int]] = {}
+    for enrolment_id, unit_id in QuestionnaireResponse.objects.filter(enrolment_id__in=ids).values_list(
+        "enrolment_id", "unit_id"
+    ):
+        answered.setdefault(enrolment_id, set()).add(unit_id)
+    cards = []
+    for e in enrolments:
+        course_units = units.get(e.course_id, {})
+        mine_passed, mine_answered = passed.get(e.pk, set()), answered.get(e.pk, set())
+        tests, questionnaires = course_units.get(Unit.TEST, set()), course_units.get(Unit.QUESTIONNAIRE, set())
+        cards.append(
+            CourseCard(
+                enrolment=e,
+                progress=_progress(e, course_units, mine_passed, mine_answered),
+                best_score=scores.get(e.pk),
+                has_questionnaire=bool(questionnaires),
+                questionnaire_done=bool(questionnaires) and mine_answered >= questionnaires,
+                has_test=bool(tests),
+                test_passed=bool(tests) and mine_passed >= tests,
+            )
+        )
+    return cards
+
+
+def dashboard_of(*, user) -> Dashboard:
+    cards = course_cards(user=user)
+    return Dashboard(
+        today=clock.today(),
+        standing=standing_of(user=user),
+        unfinished=[c for c in cards if c.enrolment.completed_at is None],
+        finished=[c for c in cards if c.enrolment.completed_at is not None],
+        goals=goals_progress(user=user),
+        packages=package_progress(user=user, packages=packages_for(user=user)),
+    )

@@ -1,0 +1,128 @@
+"""學習目標: weekly, monthly and yearly goals as "x / y 小時" of credited hours.
+
+Credited hours = the certified hours (認證時數) of courses completed within the period, counted in local time
+(Asia/Taipei); a week starts on Monday. Reading time is not split by period (an enrolment keeps one running
+total), so a course counts in full in the period where it was completed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from civlearn.core import clock
+from civlearn.core.services import audit_record
+from civlearn.learning.models import Enrolment, LearningGoal
+
+MAX_GOAL_HOURS = {
+    LearningGoal.WEEK: Decimal("168"),
+    LearningGoal.MONTH: Decimal("744"),
+    LearningGoal.YEAR: Decimal("8784"),
+}
+
+
+class GoalError(ValueError):
+    """The message names the field and is shown as is."""
+
+
+@dataclass(frozen=True)
+class GoalProgress:
+    period: str
+    label: str
+    done: Decimal
+    target: Decimal | None
+
+    @property
+    def met(self) -> bool:
+        return self.target is not None and self.done >= self.target
+
+    @property
+    def percent(self) -> int:
+        if not self.target:
+            return 0
+        return min(100, int(self.done * 100 / self.target))
+
+
+def period_bounds(period: str, today: dt.date) -> tuple[dt.date, dt.date]:
+    """[first day, day after the last) of the week (Monday first), month or year containing `today`."""
+    if period == LearningGoal.WEEK:
+        start = today - dt.timedelta(days=today.weekday())
+        return start, start + dt.timedelta(days=7)
+    if period == LearningGoal.MONTH:
+        start = today.replace(day=1)
+        following = (start + dt.timedelta(days=32)).replace(day=1)
+        return start, following
+    if period == LearningGoal.YEAR:
+        return today.replace(month=1, day=1), today.replace(year=today.year + 1, month=1, day=1)
+    raise ValueError(period)
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_default_timezone())
+
+
+def credited_hours(*, user, start: dt.date, end: dt.date) -> Decimal:
+    """Certified hours of the courses the learner completed from local `start` up to (not including) `end`."""
+    total = Enrolment.objects.filter(
+        user=user, completed_at__gte=_local_midnight(start), completed_at__lt=_local_midnight(end)
+    ).aggregate(total=Sum("course__certified_hours"))["total"]
+    return Decimal(total or 0)
+
+
+def goals_progress(*, user) -> list[GoalProgress]:
+    today = clock.today()
+    targets = dict(LearningGoal.objects.filter(user=user).values_list("period", "hours"))
+    result = []
+    for period, label in LearningGoal.PERIOD_CHOICES:
+        start, end = period_bounds(period, today)
+        result.append(GoalProgress(period, label, credited_hours(user=user, start=start, end=end), targets.get(period)))
+    return result
+
+
+def parse_goal_hours(text: str, *, label: str) -> Decimal | None:
+    """A goal typed by the learner: empty = no goal; otherwise 0.5 or more, in steps of 0.1."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation as exc:
+        raise GoalError(f"{label}：請輸入數字（小時）") from exc
+    if not value.is_finite() or value < Decimal("0.5"):
+        raise GoalError(f"{label}：至少 0.5 小時")
+    if value != value.quantize(Decimal("0.1")):
+        raise GoalError(f"{label}：最多一位小數")
+    return value
+
+
+def goals_set(*, user, actor, goals: dict[str, Decimal | None]) -> None:
+    """Set (or, with None, remove) the learner's goals, all or nothing; audited with old and new values."""
+    if actor.pk != user.pk:
+        raise GoalError("只能設定自己的學習目標")
+    labels = dict(LearningGoal.PERIOD_CHOICES)
+    for period, hours in goals.items():
+        if period not in labels:
+            raise GoalError(f"未知的目標期間：{period}")
+        if hours is not None and hours > MAX_GOAL_HOURS[period]:
+            raise GoalError(f"{labels[period]}：不可超過 {MAX_GOAL_HOURS[period]} 小時")
+    with transaction.atomic():
+        current = {goal.period: goal for goal in LearningGoal.objects.select_for_update().filter(user=user)}
+        changes = {}
+        for period, hours in goals.items():
+            old = current.get(period)
+            old_hours = old.hours if old else None
+            if old_hours == hours:
+                continue
+            if hours is None:
+                old.delete()
+            elif old is None:
+                LearningGoal.objects.create(user=user, period=period, hours=hours)
+            else:
+                LearningGoal.objects.filter(pk=old.pk).update(hours=hours)
+            changes[period] = [str(old_hours) if old_hours is not None else None, str(hours) if hours else None]
+        if changes:
+            audit_record(actor=actor, action="learning.goals_set", subject=user, changes=changes)

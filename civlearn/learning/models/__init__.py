@@ -1,0 +1,36 @@
+"""The learning app's models, one module per concern; every model is importable from here."""
+
+from civlearn.learning.models.assessment import QuestionnaireResponse, TestAttempt
+from civlearn.learning.models.catalogue import Choice, Course, Mode, Question, Unit, Zone, search_normalize
+from civlearn.learning.models.certificate import Certificate
+from civlearn.learning.models.course_package import CoursePackage
+from civlearn.learning.models.enrolment import Enrolment, LearnerClock, MemberConsent
+from civlearn.learning.models.member import PLATFORM_ID_VALIDATOR, LearningGoal, MemberProfile
+from civlearn.learning.models.outbound import OutboundBatch, OutboundDestination, OutboundItem
+from civlearn.learning.models.scorm import Sco, ScormAttempt, ScormPackage
+
+__all__ = [
+    "PLATFORM_ID_VALIDATOR",
+    "Certificate",
+    "Choice",
+    "Course",
+    "CoursePackage",
+    "Enrolment",
+    "LearnerClock",
+    "LearningGoal",
+    "MemberConsent",
+    "MemberProfile",
+    "Mode",
+    "OutboundBatch",
+    "OutboundDestination",
+    "OutboundItem",
+    "Question",
+    "QuestionnaireResponse",
+    "Sco",
+    "ScormAttempt",
+    "ScormPackage",
+    "TestAttempt",
+    "Unit",
+    "Zone",
+    "search_normalize",
+]
