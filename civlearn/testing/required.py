@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from typing import NoReturn
 
 import pytest
@@ -43,7 +44,7 @@ def postgresql_only(reason: str) -> None:
         skip_needing("postgresql", reason)
 
 
-def required_needs(environ: os._Environ[str] | dict[str, str] = os.environ) -> frozenset[str]:
+def required_needs(environ: Mapping[str, str] = os.environ) -> frozenset[str]:
     raw = environ.get("CIVLEARN_REQUIRE")
     if raw is None:
         return frozenset(CI_DEFAULT) if environ.get("CI", "").lower() == "true" else frozenset()
