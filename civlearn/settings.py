@@ -394,6 +394,15 @@ SPECTACULAR_SETTINGS = {
     "OAUTH2_SCOPES": {"read": "讀取", "write": "寫入"},
 }
 
+# Every uploaded spreadsheet (civlearn/core/spreadsheets.py): data rows per sheet or CSV, and an .xlsx archive's size
+# once inflated; a file over either is refused before it is parsed.
+SPREADSHEET_MAX_ROWS = env_int("SPREADSHEET_MAX_ROWS", 500_000)
+SPREADSHEET_MAX_UNPACKED_MB = env_int("SPREADSHEET_MAX_UNPACKED_MB", 300)
+# Upload jobs (hours/jobs.py): the running job stamps its row every HEARTBEAT seconds; one without a stamp for STALE
+# seconds has lost its worker and is marked failed (by the job pages and `hours_jobs reclaim`, run every minute).
+HOURS_JOB_HEARTBEAT_SECONDS = env_int("HOURS_JOB_HEARTBEAT_SECONDS", 10)
+HOURS_JOB_STALE_SECONDS = env_int("HOURS_JOB_STALE_SECONDS", 60)
+
 # Identity policy (eCPA rules from the manual; operators may tighten them).
 PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 180)
 PASSWORD_MIN_AGE_HOURS = env_int("PASSWORD_MIN_AGE_HOURS", 2)
