@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from civlearn.learning.models import Enrolment, ScormAttempt
 from civlearn.learning.tests import scorm_packages as testing
 from civlearn.learning.tests.scorm_packages import upload
-from civlearn.learning.tests.test_scorm_browser import content_frame, sign_in
+from civlearn.learning.tests.test_browser_scorm import content_frame, sign_in
 
 scorm_dir, provider, scorm_course, enrolled = (
     testing.scorm_dir,
