@@ -76,3 +76,14 @@ def test_the_watch_sees_a_blocked_inline_script(page, db):
             break
         page.wait_for_timeout(100)
     assert any(" script-src-elem inline " in text for text in watch.violations), watch.violations
+
+
+def test_the_admin(page, live_server, operator):
+    watch = watch_csp(page)
+    sign_in(page, operator, live_server.url)
+    page.goto("/admin/")
+    expect(page.locator("#site-name")).to_be_visible()
+    page.goto("/admin/registry/agency/add/")
+    expect(page.locator("#agency_form")).to_be_visible()
+    shoot(page, "csp-admin-add")
+    assert watch.violations == []
