@@ -30,6 +30,7 @@ _REASON = re.compile(r"^needs (\w+): ")
 
 def skip_needing(need: str, reason: str) -> NoReturn:
     """Skip the calling test for want of `need` (one of NEEDS); a leg that requires it fails instead."""
+    __tracebackhide__ = True  # the skip report names the caller's line, not this one
     if need not in NEEDS:
         raise ValueError(f"unknown need {need!r}; one of {', '.join(NEEDS)}")
     # The need travels in the reason, which is all a skip report keeps; this function is its only writer.
@@ -38,6 +39,7 @@ def skip_needing(need: str, reason: str) -> NoReturn:
 
 def postgresql_only(reason: str) -> None:
     """Skip the calling test unless the test database is PostgreSQL."""
+    __tracebackhide__ = True
     from django.db import connection
 
     if connection.vendor != "postgresql":
