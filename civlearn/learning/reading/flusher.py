@@ -24,12 +24,13 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.db import DatabaseError, close_old_connections, connection
 
-from civlearn.core import clock
+from civlearn.core import clock, health
 from civlearn.learning.reading import redis_store
 
 logger = logging.getLogger(__name__)
 
-STATUS_KEY = "learning:flusher:status"
+# The key core's readiness check (/readyz) reads: one constant for both sides.
+STATUS_KEY = health.FLUSHER_STATUS_KEY
 MAX_BACKOFF_SECONDS = 30.0
 # The report outlives a few missed rounds, not an hour: a stale report must not look current.
 STATUS_TTL_SECONDS = 300
