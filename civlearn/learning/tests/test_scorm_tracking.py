@@ -236,6 +236,24 @@ def test_scorm2004_re_entry_after_a_normal_exit_is_a_new_attempt_and_a_done_sco_
     assert (resumed["entry"], resumed["suspend_data"]) == ("resume", "s2")
 
 
+def test_scorm2004_completion_threshold_and_progress_measure_decide_completion(
+    provider, scorm_course, scorm_dir, learner, enrolled
+):
+    # given a SCO with a 4th-edition completion threshold of 0.75 and no passing score
+    manifest = testing.manifest_2004(scos=1, passing="").replace(
+        "<title>第 1 節</title>", '<title>第 1 節</title><adlcp:completionThreshold minProgressMeasure="0.75"/>'
+    )
+    data = testing.package_with({"imsmanifest.xml": manifest, "sco1/index.html": "x"})
+    package = testing.upload(actor=provider, course=scorm_course, data=data)
+    session = open_session(first_sco(package), learner, enrolled)
+    assert session.initial["completion_threshold"] == "0.75"
+    # then the measure decides, whatever the SCO says (RTE 4.2.4.1)
+    short = attempt_commit(token=session.token, data=cmi2004("completed", progress="0.5"), seq=1)
+    assert (short.completion_status, short.done) == ("incomplete", False)
+    enough = attempt_commit(token=session.token, data=cmi2004("incomplete", progress="0.75"), seq=2)
+    assert (enough.completion_status, enough.done) == ("completed", True)
+
+
 def test_scorm12_re_entry_after_a_normal_exit_keeps_the_data(package12, learner, enrolled):
     sco = first_sco(package12)
     session = open_session(sco, learner, enrolled)
