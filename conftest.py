@@ -7,6 +7,7 @@ import email
 import email.policy
 import os
 import shutil
+import tempfile
 import threading
 from dataclasses import dataclass, field
 
@@ -16,6 +17,8 @@ os.environ.setdefault("CIVLEARN_TESTING", "1")
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by the test itself are
 # still plain synchronous calls, so Django's async-safety guard is a false alarm here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytest_plugins = ["civlearn.testing.required", "pytester"]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -30,16 +33,18 @@ CHROMIUM_ARGS = [
 
 
 def pytest_collection_modifyitems(items):
-    # A transactional test (live server, browser) ends by flushing every table, which would also wipe the reference
-    # data that migrations load (category code tables, requirement rules, connected systems) for the tests after it.
-    # Serialized rollback restores that data at the start of each such test. Every transactional test must use it:
-    # one flush without it re-creates content types under new ids, and the next restore then collides with them.
+    misplaced = []
     for item in items:
-        if item.get_closest_marker("browser") is not None and item.get_closest_marker("flaky") is None:
-            # A browser test against the threaded live server can lose a race on a 2-core machine under load
-            # (seen: one CSRF refusal in several full runs, never reproduced alone). One rerun keeps CI honest about
-            # real failures — a test that fails twice still fails — and pytest reports every rerun.
-            item.add_marker(pytest.mark.flaky(reruns=1))
+        # One naming scheme: browser tests live in test_browser_*.py files, and every test there is marked `browser`.
+        if item.path.name.startswith("test_browser_"):
+            item.add_marker(pytest.mark.browser)
+        elif {"page", "browser"} & set(getattr(item, "fixturenames", ())):
+            misplaced.append(item.nodeid)
+        # A transactional test (live server, browser) ends by flushing every table, which would also wipe the
+        # reference data that migrations load (category code tables, requirement rules, connected systems) for the
+        # tests after it. Serialized rollback restores that data at the start of each such test. Every transactional
+        # test must use it: one flush without it re-creates content types under new ids, and the next restore then
+        # collides with them.
         marker = item.get_closest_marker("django_db")
         if marker is not None and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
             kwargs = {**marker.kwargs, "serialized_rollback": True}
@@ -50,6 +55,29 @@ def pytest_collection_modifyitems(items):
             continue
         if "live_server" in names or "transactional_db" in names:
             names.append("django_db_serialized_rollback")
+    if misplaced:
+        raise pytest.UsageError(
+            "tests that drive Chromium belong in files named test_browser_*.py: " + ", ".join(sorted(misplaced))
+        )
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """On SQLite, a test database in a file (on tmpfs when there is one) instead of in memory.
+
+    With an in-memory database the live server's threads and the test thread share one connection object (Django
+    cannot open a second connection to it), so a page's request and the test's own queries interleave on it: under
+    load SQLite then refuses a commit ("cannot commit transaction - SQL statements in progress") and the next request
+    is refused by CSRF. With a file each thread has its own connection, serialised by SQLite's locks (WAL, busy
+    timeout), as in production.
+    """
+    from django.conf import settings
+
+    folder = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
+    for alias, database in settings.DATABASES.items():
+        if database["ENGINE"] == "django.db.backends.sqlite3":
+            name = os.path.join(folder, f"civlearn-test-{os.getpid()}-{alias}.sqlite3")
+            database.setdefault("TEST", {})["NAME"] = name
 
 
 @pytest.fixture(scope="session")
@@ -249,8 +277,10 @@ def message_text(message: email.message.EmailMessage) -> str:
 
 @pytest.fixture(scope="session")
 def browser():
+    from civlearn.testing.required import skip_needing
+
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
-        pytest.skip("Chromium is not installed (./test installs Debian's chromium)")
+        skip_needing("browser", "Chromium is not installed (./test installs Debian's chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -259,14 +289,26 @@ def browser():
         instance.close()
 
 
+_CALL_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_FAILED] = report.failed
+    return report
+
+
 @pytest.fixture
-def page(browser, live_server):
+def page(request, browser, live_server):
+    from civlearn.testing.browser import shoot
+
     context = browser.new_context(locale="zh-TW", base_url=live_server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     tab = context.new_page()
     yield tab
-    artifacts = os.environ.get("TEST_ARTIFACTS")
-    if artifacts:
-        os.makedirs(artifacts, exist_ok=True)
-        tab.screenshot(path=os.path.join(artifacts, f"last-{os.getpid()}.png"), full_page=True)
+    if request.node.stash.get(_CALL_FAILED, False):
+        # What the browser showed when the test failed (with TEST_ARTIFACTS set, as ./test does).
+        shoot(tab, f"failed-{request.node.nodeid}")
     context.close()

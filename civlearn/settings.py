@@ -10,11 +10,14 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-if (BASE_DIR / ".env").exists():
+# Tests never read .env: a developer's DATABASE_URL there would turn the SQLite run into a PostgreSQL one.
+_TEST_RUN = os.environ.get("CIVLEARN_TESTING", "").strip().lower() in {"1", "true", "yes", "on"}
+if (BASE_DIR / ".env").exists() and not _TEST_RUN:
     # A local .env is a convenience for development; real environment variables win.
     from dotenv import load_dotenv
 
@@ -77,6 +80,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
     "rest_framework",
     "drf_spectacular",
     "oauth2_provider",
@@ -90,8 +94,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "civlearn.learning.scorm.origin.ContentOriginMiddleware",
     "civlearn.core.middleware.ShortcutMiddleware",  # SHORTCUT_URL_NAMES end here (see module)
+    # After the shortcut: the machine endpoints answer JSON to programs, which have no use for a page policy.
+    "civlearn.core.security_headers.SiteCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -103,7 +110,7 @@ MIDDLEWARE = [
 ]
 
 # Machine endpoints answered right after the security middleware (core/middleware.py).
-SHORTCUT_URL_NAMES = ["learning:heartbeat", "sso:token"]
+SHORTCUT_URL_NAMES = ["learning:heartbeat", "sso:token", "healthz", "readyz"]
 # Requests answered in front of Django's handler when the function says yes, else passed on (core/front.py, ADR 0009).
 FRONT_ROUTES = {"sso:token": "civlearn.identity.token_fast.answer"}
 
@@ -178,22 +185,82 @@ if TESTING:
     # Hashing cost is not what the tests measure; fast hashing keeps the suite quick.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# One cache shared by every process on every setup, so that an operator's change (a rule book's generation stamp,
+# a client, a setting) is seen by every worker and every server at once: Redis when REDIS_URL is set, else a table in
+# the database (created by the core app's migrations). A per-process cache is only for what never changes while the
+# process runs (parsed constants, files shipped with the code).
 REDIS_URL = env_str("REDIS_URL")
+CACHE_TIMEOUT_SECONDS = env_int("CACHE_TIMEOUT_SECONDS", 2)
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that stops answering fails a request in seconds instead of holding the worker for ever.
+            "OPTIONS": {"socket_connect_timeout": CACHE_TIMEOUT_SECONDS, "socket_timeout": CACHE_TIMEOUT_SECONDS},
+        }
+    }
 else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "civlearn_cache",
+            # Expired rows are culled on writes; a third of them once the table holds this many.
+            "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 50000), "CULL_FREQUENCY": 3},
+        }
+    }
+if TESTING and not REDIS_URL:
+    # The test process is one process, and the suite's query-count bounds count the application's own queries, not
+    # cache reads. The shared setups are tested with real server processes (core/tests/test_shared_cache.py) and the
+    # readiness tests, which switch CACHES back to the database cache.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions live in the database, so a cache restart (Redis losing its data) signs nobody out; with Redis in front
+# a session is read from the cache and falls back to its row. With the database cache, a second copy of a row in
+# the same database would only double the writes.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SECURE_COOKIES = env_bool("SECURE_COOKIES", SITE_URL.startswith("https://"))
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
+CSRF_FAILURE_VIEW = "civlearn.core.errors.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Strict-Transport-Security, sent by Django on https requests only. One year by default when the site is https;
+# subdomains and the browsers' preload list only when asked for (they bind every host under the domain to https).
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if SITE_URL.startswith("https://") else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Content-Security-Policy (django-csp 4, core/security_headers.py): scripts, styles, images and fonts from this
+# site only, inline scripts only with the request's nonce, no inline styles or event handlers, no plugins, not
+# framed. The SCORM player and package files send their own policy (learning/scorm/runtime.py), which stays.
+# No form-action: a sign-in or consent form ends in a redirect to the relying party, which browsers check against it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],  # + the signing component (CERT_SIGNER_URL), added per response
+        "frame-src": [SELF],  # + the SCORM content origin, on the player's page
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "report-uri": env_str("CSP_REPORT_URI") or None,
+    },
+}
+# Permissions-Policy: powerful features nothing here uses are off, for the pages and anything they frame. Passkeys
+# (publickey-credentials-*) and fullscreen keep the browsers' default (this site, and a frame it allows).
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "camera", "microphone", "geolocation", "payment", "usb", "serial", "hid", "midi", "display-capture",
+        "browsing-topics",
+    )
+}  # fmt: skip
 if env_bool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
@@ -300,6 +367,14 @@ OAUTH2_PROVIDER.update(
         "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
         "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
         "APPLICATION_ADMIN_CLASS": "civlearn.identity.admin_sso.ApplicationAdmin",
+        # Only the grants and response types eCPA allows exist (civlearn/identity/oidc_server.py); DOT's own gates
+        # and its metadata say the same.
+        "OAUTH2_SERVER_CLASS": "civlearn.identity.oidc_server.Server",
+        "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+        "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+        "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+        "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
+        "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "client_credentials", "refresh_token"],
     }
 )
 # Client secrets are long random strings: a keyed fast hash is enough and keeps the token endpoint from paying a
@@ -318,6 +393,15 @@ SPECTACULAR_SETTINGS = {
     "OAUTH2_TOKEN_URL": "/o/token/",
     "OAUTH2_SCOPES": {"read": "讀取", "write": "寫入"},
 }
+
+# Every uploaded spreadsheet (civlearn/core/spreadsheets.py): data rows per sheet or CSV, and an .xlsx archive's size
+# once inflated; a file over either is refused before it is parsed.
+SPREADSHEET_MAX_ROWS = env_int("SPREADSHEET_MAX_ROWS", 500_000)
+SPREADSHEET_MAX_UNPACKED_MB = env_int("SPREADSHEET_MAX_UNPACKED_MB", 300)
+# Upload jobs (hours/jobs.py): the running job stamps its row every HEARTBEAT seconds; one without a stamp for STALE
+# seconds has lost its worker and is marked failed (by the job pages and `hours_jobs reclaim`, run every minute).
+HOURS_JOB_HEARTBEAT_SECONDS = env_int("HOURS_JOB_HEARTBEAT_SECONDS", 10)
+HOURS_JOB_STALE_SECONDS = env_int("HOURS_JOB_STALE_SECONDS", 60)
 
 # Identity policy (eCPA rules from the manual; operators may tighten them).
 PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 180)

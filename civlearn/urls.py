@@ -9,6 +9,7 @@ from civlearn.identity import oidc_views
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("ecpa/", include("civlearn.identity.urls")),
@@ -17,10 +18,16 @@ urlpatterns = [
     path("elearn/", include("civlearn.learning.scorm.urls")),
     path("elearn/", include("civlearn.learning.urls")),
     path("api/v1/", include("civlearn.api_urls")),
-    # eCPA's own consent/logout pages and cached JWKS take their paths ahead of django-oauth-toolkit's views.
+    # The OIDC provider: only what clients need (oidc_views.protocol_urlpatterns), under DOT's names for its own
+    # reverses; "sso" names the same views for templates.
     path("o/", include((oidc_views.provider_urlpatterns, "sso"))),
-    path("o/", include("oauth2_provider.urls", namespace="oauth2_provider")),
+    path("o/", include((oidc_views.protocol_urlpatterns, "oauth2_provider"))),
 ]
+
+handler400 = "civlearn.core.errors.bad_request"
+handler403 = "civlearn.core.errors.permission_denied"
+handler404 = "civlearn.core.errors.page_not_found"
+handler500 = "civlearn.core.errors.server_error"
 
 if settings.DEBUG:
     urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]

@@ -84,13 +84,15 @@ class CategoryTableAdmin(admin.ModelAdmin):
 
 
 class RulesInvalidateMixin:
+    # After the admin's transaction commits: another process that rebuilt the rule book before the commit would
+    # otherwise keep the old rows under the new generation stamp until the stamp expires.
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        rules.invalidate()
+        transaction.on_commit(rules.invalidate)
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        rules.invalidate()
+        transaction.on_commit(rules.invalidate)
 
 
 @admin.register(ReportingCategory)

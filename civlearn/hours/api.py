@@ -2,18 +2,22 @@
 
 Authentication: OAuth 2 client credentials (django-oauth-toolkit, token at /o/token/); the token's application is
 mapped to its institution by an InstitutionClient. The records carry the fields of the 25-column upload under English
-keys, with ISO 8601 dates; the same checks apply (batch.validate_record) and the same source reference makes a record
-sent twice — or sent once by file and once here — count once.
+keys, with ISO 8601 dates. The serializers below parse the request — the same classes the OpenAPI schema is built
+from — and a request they refuse is answered 400 naming each field; a well-formed record then goes through the
+checks a file row goes through (batch.validate_record) and gets its own result. The same source reference makes a
+record sent twice — or sent once by file and once here — count once.
 """
 
 from __future__ import annotations
 
+import re
+
 from django.db import transaction
-from django.utils.dateparse import parse_date, parse_datetime
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication, TokenHasReadWriteScope
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -26,48 +30,235 @@ from civlearn.hours.models import InstitutionClient, LedgerEntry
 
 MAX_RECORDS = 1000
 PAGE_SIZE = 500
+# A page beyond this holds nothing for any institution (500 million records); the bound keeps the offset inside
+# the database's integer range and is part of the schema.
+MAX_PAGE = 1_000_000
 
 # API key → the upload columns it stands for. Datetimes stand for a date column and a time column.
 _DATETIME_KEYS = ("course_start", "course_end", "actual_start", "actual_end")
 _PART_TO_KEY = {f"{key}_{part}": key for key in _DATETIME_KEYS for part in ("date", "time")}
-REQUIRED_KEYS = ("national_id", "name", "course_name", "category_code", "county_code", "certified_hours", "mode",
-                 "digital_hours", "physical_hours", *_DATETIME_KEYS)  # fmt: skip
+
+_REQUIRED = "必填欄位未填寫"
 
 
 def _api_label(key: str) -> str:
     return _PART_TO_KEY.get(key, key)
 
 
-class RecordIn(serializers.Serializer):
-    """One certified learning, as in the 25-column upload (ISO dates; hours as numbers with one decimal)."""
+# The years an ROC date of the upload format can carry (民國 1–999 年), as written in the ISO text. A moment near
+# either end that falls outside once converted to Taipei time is a record error, reported like any other.
+_YEAR_PATTERN = r"^(19(1[2-9]|[2-9][0-9])|2[0-8][0-9]{2}|290[0-9]|2910)-"
+_HOURS_PATTERN = r"^[0-9]{1,3}(\.[0-9])?$"
 
-    national_id = serializers.CharField(help_text="身分證字號")
-    name = serializers.CharField(help_text="姓名")
-    course_name = serializers.CharField(help_text="課程名稱")
-    course_code = serializers.CharField(required=False, allow_blank=True, help_text="課程代碼")
-    period = serializers.CharField(required=False, allow_blank=True, help_text="期別")
-    category_code = serializers.CharField(help_text="課程類別代碼（依實際上課結束日期適用之代碼表）")
-    county_code = serializers.CharField(help_text="上課縣市代碼")
-    degree_credit = serializers.CharField(required=False, default="6", help_text="學位學分（非學位學分為 6）")
-    certified_hours = serializers.DecimalField(max_digits=5, decimal_places=1, help_text="訓練總數（小時）")
-    hours_unit = serializers.CharField(required=False, default="1", help_text="訓練總數單位（1 = 小時）")
-    digital_hours = serializers.DecimalField(max_digits=5, decimal_places=1, help_text="數位時數")
-    physical_hours = serializers.DecimalField(max_digits=5, decimal_places=1, help_text="實體時數")
-    mode = serializers.IntegerField(help_text="學習性質：1 數位、2 實體、3 混成、4 遠距")
-    course_start = serializers.DateTimeField(help_text="開課起始（ISO 8601；無時區者視為臺北時間）")
-    course_end = serializers.DateTimeField(help_text="開課結束")
-    actual_start = serializers.DateTimeField(help_text="實際上課起始")
-    actual_end = serializers.DateTimeField(help_text="實際上課結束（決定計入的年度）")
-    score = serializers.CharField(required=False, allow_blank=True, help_text="訓練成績")
-    certificate_no = serializers.CharField(required=False, allow_blank=True, help_text="證件字號")
-    attendance_note = serializers.CharField(required=False, allow_blank=True, help_text="出勤上課狀況")
-    birthday = serializers.DateField(required=False, allow_null=True, help_text="生日")
-    job_related = serializers.BooleanField(required=False, default=False, help_text="與業務相關")
-    self_applied_leave = serializers.BooleanField(required=False, default=False, help_text="自行申請公假")
+
+def _messages(**extra: str) -> dict[str, str]:
+    return {"required": _REQUIRED, "null": _REQUIRED, "blank": _REQUIRED, **extra}
+
+
+class _Text(serializers.CharField):
+    """JSON text only: DRF's CharField would also take numbers and booleans, which the schema does not allow."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "error_messages", _messages(invalid="應為文字", max_length="長度超過 {max_length} 字", min_length=_REQUIRED)
+        )
+        kwargs.setdefault("max_length", 200)
+        # Spaces are kept for batch.validate_record, which trims and reports a blank required field per record;
+        # the schema's minLength then says exactly what is refused here.
+        kwargs.setdefault("trim_whitespace", False)
+        if not kwargs.get("allow_blank"):
+            kwargs.setdefault("min_length", 1)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class _Integer(serializers.IntegerField):
+    """A JSON integer only (not "1", 1.0 or true)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("error_messages", _messages(invalid="應為整數"))
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class _Boolean(serializers.BooleanField):
+    """A JSON true or false only."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("error_messages", _messages(invalid="應為 true 或 false"))
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "pattern": _HOURS_PATTERN},
+            {"type": "integer", "minimum": 0, "maximum": 999},
+        ],
+        "example": "1.5",
+    }
+)
+class _Hours(serializers.Field):
+    """Hours as text with at most one decimal ("1.5") or a whole number (2); kept as the upload's text."""
+
+    default_error_messages = _messages(invalid='應為 0 至 999.9 的時數（最多 1 位小數），例如 "1.5" 或 2')
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        if isinstance(data, int) and 0 <= data <= 999:
+            return str(data)
+        if isinstance(data, str) and re.match(_HOURS_PATTERN, data):
+            return data
+        self.fail("invalid")
+
+    def to_representation(self, value):
+        return value
+
+
+@extend_schema_field({"type": "string", "format": "date-time", "pattern": _YEAR_PATTERN})
+class _Moment(serializers.DateTimeField):
+    """An ISO 8601 date and time in 民國 1–999 年 (1912–2910); without an offset it is Taipei time."""
+
+    default_error_messages = _messages(
+        invalid="應為 ISO 8601 日期時間，例如 2024-03-21T09:00:00+08:00",
+        date="應為 ISO 8601 日期時間，例如 2024-03-21T09:00:00+08:00",
+        out_of_range="應介於民國 1 年至 999 年之間（西元 1912–2910 年）",
+    )
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str):
+            self.fail("invalid")
+        if re.match(r"^[0-9]{4}-", value) and not re.match(_YEAR_PATTERN, value):
+            self.fail("out_of_range")
+        return super().to_internal_value(value)
+
+
+@extend_schema_field({"type": "string", "format": "date", "pattern": _YEAR_PATTERN})
+class _Day(serializers.DateField):
+    default_error_messages = _messages(
+        invalid="應為 ISO 8601 日期，例如 1972-01-01",
+        datetime="應為 ISO 8601 日期，例如 1972-01-01",
+        out_of_range="應介於民國 1 年至 999 年之間（西元 1912–2910 年）",
+    )
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str):
+            self.fail("invalid")
+        if re.match(r"^[0-9]{4}-", value) and not re.match(_YEAR_PATTERN, value):
+            self.fail("out_of_range")
+        return super().to_internal_value(value)
+
+
+class RecordIn(serializers.Serializer):
+    """One certified learning, as in the 25-column upload (ISO dates; hours as text with one decimal or whole
+    numbers). The types are checked here; the rules of the ledger (ID checksum, codes in force, hours adding up)
+    are checked by batch.validate_record, as for a file, and reported per record."""
+
+    default_error_messages = {"invalid": "應為物件"}
+
+    national_id = _Text(max_length=20, help_text="身分證字號")
+    name = _Text(max_length=100, help_text="姓名")
+    course_name = _Text(help_text="課程名稱")
+    course_code = _Text(max_length=50, required=False, allow_blank=True, help_text="課程代碼")
+    period = _Text(max_length=50, required=False, allow_blank=True, help_text="期別")
+    category_code = _Text(max_length=20, help_text="課程類別代碼（依實際上課結束日期適用之代碼表）")
+    county_code = _Text(max_length=20, help_text="上課縣市代碼")
+    degree_credit = _Text(max_length=20, required=False, default="6", help_text="學位學分（非學位學分為 6）")
+    certified_hours = _Hours(help_text="訓練總數（小時）")
+    hours_unit = _Text(max_length=20, required=False, default="1", help_text="訓練總數單位（1 = 小時）")
+    digital_hours = _Hours(help_text="數位時數")
+    physical_hours = _Hours(help_text="實體時數")
+    mode = _Integer(help_text="學習性質：1 數位、2 實體、3 混成、4 遠距")
+    course_start = _Moment(help_text="開課起始（ISO 8601；無時區者視為臺北時間）")
+    course_end = _Moment(help_text="開課結束")
+    actual_start = _Moment(help_text="實際上課起始")
+    actual_end = _Moment(help_text="實際上課結束（決定計入的年度）")
+    score = _Text(max_length=20, required=False, allow_blank=True, help_text="訓練成績")
+    certificate_no = _Text(max_length=100, required=False, allow_blank=True, help_text="證件字號")
+    attendance_note = _Text(required=False, allow_blank=True, help_text="出勤上課狀況")
+    birthday = _Day(required=False, allow_null=True, help_text="生日")
+    job_related = _Boolean(required=False, default=False, help_text="與業務相關")
+    self_applied_leave = _Boolean(required=False, default=False, help_text="自行申請公假")
+
+
+class _Records(serializers.ListField):
+    def to_internal_value(self, data):
+        # Counted before any record is parsed: a huge list is refused without the work of reading it.
+        if isinstance(data, list) and len(data) > MAX_RECORDS:
+            raise serializers.ValidationError(f"每次最多 {MAX_RECORDS} 筆，本次 {len(data)} 筆")
+        return super().to_internal_value(data)
 
 
 class RecordsIn(serializers.Serializer):
-    records = RecordIn(many=True, help_text=f"最多 {MAX_RECORDS} 筆")
+    records = _Records(
+        child=RecordIn(),
+        max_length=MAX_RECORDS,
+        help_text=f"最多 {MAX_RECORDS} 筆",
+        error_messages={
+            "required": "請以 records 陣列傳送紀錄",
+            "null": "請以 records 陣列傳送紀錄",
+            "not_a_list": "請以 records 陣列傳送紀錄",
+            "max_length": f"每次最多 {MAX_RECORDS} 筆",
+        },
+    )
+
+
+class _QueryInteger(serializers.IntegerField):
+    """An integer query parameter; `?page=` (present but empty) is an error, not the default."""
+
+    def get_value(self, dictionary):
+        return dictionary.get(self.field_name, serializers.empty)
+
+
+class RecordsQuery(serializers.Serializer):
+    year = _QueryInteger(
+        min_value=1912,
+        max_value=2910,
+        help_text="西元年度（依實際上課結束日期）",
+        error_messages={
+            "required": "請以 year 指定西元年度，例如 2024",
+            "invalid": "請以 year 指定西元年度，例如 2024",
+            "min_value": "year 應介於 1912 與 2910 之間",
+            "max_value": "year 應介於 1912 與 2910 之間",
+            "max_string_length": "year 應介於 1912 與 2910 之間",
+        },
+    )
+    page = _QueryInteger(
+        required=False,
+        default=1,
+        min_value=1,
+        max_value=MAX_PAGE,
+        help_text="頁碼，自 1 起",
+        error_messages={
+            "invalid": "page 應為正整數頁碼，例如 1",
+            "min_value": "page 應為正整數頁碼，例如 1",
+            "max_value": f"page 最大為 {MAX_PAGE}",
+            "max_string_length": f"page 最大為 {MAX_PAGE}",
+        },
+    )
+
+
+# A refused request. 400: {field: [messages]}, a record's under "records" → its position → field; 401/403:
+# {"detail": message}.
+_REFUSED = {
+    400: OpenApiResponse(OpenApiTypes.OBJECT, description="請求不符格式：依欄位列出錯誤"),
+    401: OpenApiResponse(OpenApiTypes.OBJECT, description="缺少或無效的存取權杖"),
+    403: OpenApiResponse(OpenApiTypes.OBJECT, description="權杖未對應任何學習機關(構)，或範圍不足"),
+}
 
 
 class FieldError(serializers.Serializer):
@@ -134,53 +325,49 @@ def _text(value) -> str:
     return str(value)
 
 
-def to_upload_values(record: dict) -> tuple[dict[str, str], list[dict[str, str]]]:
-    """JSON record → the upload's {key: text}, plus type errors (bad ISO date, not an object…)."""
-    errors: list[dict[str, str]] = []
+def to_upload_values(record: dict) -> dict[str, str]:
+    """A record RecordIn has parsed → the upload's {key: text}, which batch.validate_record checks like a file row.
+
+    A moment is written as the Taipei date and time it stands for; one that falls outside 民國 1–999 年 there
+    (a few hours from either end of the range) is left empty and reported by `moment_errors`.
+    """
     values: dict[str, str] = {}
     zone = batch.local_zone()
     for key in batch.KEYS:
         if key in _PART_TO_KEY or key == "birthday":
             continue
-        if key in record and isinstance(record[key], (dict, list)):
-            errors.append({"field": key, "message": "應為文字或數字"})
-            continue
         values[key] = _text(record.get(key))
-    values.setdefault("degree_credit", "6")
     values["degree_credit"] = values["degree_credit"] or "6"
-    values["hours_unit"] = values.get("hours_unit") or "1"
+    values["hours_unit"] = values["hours_unit"] or "1"
     for key in _DATETIME_KEYS:
-        raw = record.get(key)
-        if raw in (None, ""):
-            continue
-        moment = parse_datetime(str(raw)) if isinstance(raw, str) else None
-        if moment is None:
-            errors.append({"field": key, "message": "應為 ISO 8601 日期時間，例如 2024-03-21T09:00:00+08:00"})
-            continue
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=zone)
-        local = moment.astimezone(zone)
-        values[f"{key}_date"] = rocdate.format_dashed(local.date())
-        values[f"{key}_time"] = local.strftime("%H:%M:%S")
-    birthday = record.get("birthday")
-    if birthday not in (None, ""):
-        day = parse_date(str(birthday)) if isinstance(birthday, str) else None
-        if day is None:
-            errors.append({"field": "birthday", "message": "應為 ISO 8601 日期，例如 1972-01-01"})
-        else:
-            values["birthday"] = rocdate.format_dashed(day)
-    return values, errors
+        local = record[key].astimezone(zone) if record[key].tzinfo else record[key]
+        if rocdate.MIN_DATE <= local.date() <= rocdate.MAX_DATE:
+            values[f"{key}_date"] = rocdate.format_dashed(local.date())
+            values[f"{key}_time"] = local.strftime("%H:%M:%S")
+    if record.get("birthday") is not None:
+        values["birthday"] = rocdate.format_dashed(record["birthday"])
+    return values
+
+
+def moment_errors(values: dict[str, str]) -> list[dict[str, str]]:
+    return [
+        {"field": key, "message": "換算為臺北時間後不在民國 1 年至 999 年之間"}
+        for key in _DATETIME_KEYS
+        if f"{key}_date" not in values
+    ]
 
 
 class RecordsView(APIView):
     authentication_classes = [OAuth2Authentication]
     permission_classes = [TokenHasReadWriteScope, IsInstitutionClient]
+    # JSON only: the schema then offers no form encodings, which cannot carry a list of records.
+    parser_classes = [JSONParser]
 
     @extend_schema(
         operation_id="hours_records_create",
         summary="上傳學習時數紀錄（每筆各自回報結果；重送不會重複）",
         request=RecordsIn,
-        responses={200: RecordsOut},
+        responses={200: RecordsOut, **_REFUSED},
         examples=[
             OpenApiExample(
                 "一筆",
@@ -211,24 +398,19 @@ class RecordsView(APIView):
     )
     def post(self, request):
         client = request.institution_client
-        records = request.data.get("records") if isinstance(request.data, dict) else None
-        if not isinstance(records, list):
-            raise ValidationError({"records": ["請以 records 陣列傳送紀錄"]})
-        if len(records) > MAX_RECORDS:
-            raise ValidationError({"records": [f"每次最多 {MAX_RECORDS} 筆，本次 {len(records)} 筆"]})
+        incoming = RecordsIn(data=request.data if isinstance(request.data, dict) else {"records": None})
+        # A request the schema does not allow (a wrong type, a missing field) is refused whole, naming each
+        # record's fields; a well-formed record that breaks a ledger rule is reported on its own below.
+        incoming.is_valid(raise_exception=True)
+        records = incoming.validated_data["records"]
         institution_code = client.institution.code
         book = rules.book()
         codes_for = jobs.codes_lookup(book)
         results: list[dict] = []
         checked = []
         for index, record in enumerate(records):
-            if not isinstance(record, dict):
-                results.append({"index": index, "status": "invalid", "errors": [{"field": "", "message": "應為物件"}]})
-                continue
-            values, type_errors = to_upload_values(record)
-            missing = [
-                {"field": key, "message": "必填欄位未填寫"} for key in REQUIRED_KEYS if record.get(key) in (None, "")
-            ]
+            values = to_upload_values(record)
+            errors = moment_errors(values)
             row, row_errors = batch.validate_record(
                 values,
                 line=index,
@@ -237,18 +419,12 @@ class RecordsView(APIView):
                 label=_api_label,
                 today=clock.today(),
             )
-            reported = {(e["field"], e["message"]) for e in missing}
-            errors = type_errors + missing
-            errors += [
-                {"field": e.column, "message": e.message}
-                for e in row_errors
-                if (e.column, e.message) not in reported and e.column not in {t["field"] for t in type_errors}
-            ]
+            named = {e["field"] for e in errors}
+            errors += [{"field": e.column, "message": e.message} for e in row_errors if e.column not in named]
             result = {"index": index, "status": "invalid", "errors": errors}
             results.append(result)
             if not errors and row is not None:
                 checked.append((result, row))
-
         people = jobs.people_lookup({row.national_id for _, row in checked})
         seen: set[str] = set()
         to_write = []
@@ -286,10 +462,7 @@ class RecordsView(APIView):
     @extend_schema(
         operation_id="hours_records_list",
         summary="本機關(構)上傳之學習時數紀錄（依年度，每頁 500 筆）",
-        parameters=[
-            OpenApiParameter("year", int, required=True, description="西元年度（依實際上課結束日期）"),
-            OpenApiParameter("page", int, required=False, description="頁碼，自 1 起"),
-        ],
+        parameters=[RecordsQuery],
         responses={
             200: inline_serializer(
                 "RecordsPage",
@@ -299,16 +472,15 @@ class RecordsView(APIView):
                     "pages": serializers.IntegerField(),
                     "results": RecordOut(many=True),
                 },
-            )
+            ),
+            **_REFUSED,
         },
     )
     def get(self, request):
         client = request.institution_client
-        try:
-            year = int(request.query_params.get("year", ""))
-            page = max(1, int(request.query_params.get("page", "1")))
-        except ValueError as exc:
-            raise ValidationError({"year": ["請以 year 指定西元年度，例如 2024"]}) from exc
+        query = RecordsQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        year, page = query.validated_data["year"], query.validated_data["page"]
         queryset = LedgerEntry.objects.filter(
             institution_code=client.institution.code, year=year, source_kind__in=jobs.INSTITUTION_KINDS
         ).order_by("id")

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from civlearn.core import national_id as nid
-from civlearn.core import rocdate
+from civlearn.core import rocdate, spreadsheets
 
 
 @dataclass(frozen=True)
@@ -190,6 +190,9 @@ class ParseResult:
 # ---- reading ------------------------------------------------------------------------------------------------
 
 
+_UNKNOWN_ENCODING = "檔案編碼無法辨識，請以 UTF-8 或 Big5 編碼儲存 CSV 檔"
+
+
 class UnreadableFile(ValueError):
     """The bytes are not a CSV file in an accepted encoding; the message is fit to show."""
 
@@ -198,6 +201,12 @@ def decode(data: bytes) -> tuple[str, str]:
     """Return (text, encoding name). UTF-8 (with or without BOM) first: Big5 bytes are almost never valid UTF-8."""
     if not data.strip():
         raise UnreadableFile("檔案是空的")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UnreadableFile(_UNKNOWN_ENCODING)  # UTF-16, full of NUL bytes: the encoding is the mistake
+    try:
+        spreadsheets.refuse_nul(data)
+    except spreadsheets.SpreadsheetError as exc:
+        raise UnreadableFile(exc.message) from None
     try:
         return data.decode("utf-8-sig"), "UTF-8"
     except UnicodeDecodeError:
@@ -208,7 +217,7 @@ def decode(data: bytes) -> tuple[str, str]:
             return data.decode(codec), label
         except UnicodeDecodeError:
             continue
-    raise UnreadableFile("檔案編碼無法辨識，請以 UTF-8 或 Big5 編碼儲存 CSV 檔")
+    raise UnreadableFile(_UNKNOWN_ENCODING)
 
 
 def clean_header(text: str) -> str:
@@ -389,6 +398,8 @@ def validate_record(
     for key, limit in (("course_name", 200), ("course_code", 50), ("period", 50), ("name", 100)):
         if len(v[key]) > limit:
             err(key, v[key][:20] + "…", f"長度超過 {limit} 字")
+        elif spreadsheets.looks_like_formula(v[key]):
+            err(key, v[key][:20], spreadsheets.FORMULA_REFUSED)
 
     if errors:
         return None, errors
@@ -671,7 +682,7 @@ def write_csv_rows(rows: Iterable[list[str]], *, encoding: str = "utf-8") -> Ite
     "?")."""
     codec = "cp950" if encoding.lower() in {"big5", "cp950"} else "utf-8"
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = spreadsheets.csv_writer(buffer, lineterminator="\r\n")
     writer.writerow(header_row())
     first = True
     for count, row in enumerate(rows, start=1):
@@ -694,7 +705,8 @@ def _encode(text: str, codec: str, *, bom: bool) -> bytes:
 def error_report_csv(errors: Iterable[Mapping[str, object]]) -> bytes:
     """The validation report as a CSV a person opens in Excel (UTF-8 with BOM)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    # The values come from the uploaded file as typed, so they are neutralised like any export.
+    writer = spreadsheets.csv_writer(buffer, lineterminator="\r\n")
     writer.writerow(["列", "欄位", "值", "錯誤說明"])
     for error in errors:
         writer.writerow([error.get("row") or "", error.get("column", ""), error.get("value", ""), error["message"]])

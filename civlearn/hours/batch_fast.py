@@ -20,6 +20,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from civlearn.core import national_id as nid
+from civlearn.core import spreadsheets
 from civlearn.hours import batch
 
 _LETTERS = nid.LETTER_VALUES
@@ -131,6 +132,10 @@ class RowChecker:
             or len(course_code) > 50
             or len(period) > 50
             or len(name) > 100
+            or course_name.startswith(spreadsheets.FORMULA_STARTS)
+            or name.startswith(spreadsheets.FORMULA_STARTS)
+            or course_code.startswith(spreadsheets.FORMULA_STARTS)
+            or period.startswith(spreadsheets.FORMULA_STARTS)
         ):
             return None
         credit_ok = self._credits.get(degree_credit)

@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.db.models import CharField, QuerySet
 from django.db.models.functions import Cast
 
-from civlearn.core import rocdate
+from civlearn.core import rocdate, spreadsheets
 from civlearn.hours import batch, rules
 from civlearn.hours.models import LedgerEntry, mode_labels
 from civlearn.hours.rules import Summary
@@ -126,7 +126,7 @@ def to_xlsx(workbook_sheets: list[Sheet]) -> bytes:
     for sheet in workbook_sheets:
         worksheet = workbook.create_sheet(title=sheet.name)
         for row in sheet.rows:
-            worksheet.append(list(row))
+            worksheet.append(spreadsheets.xlsx_row(worksheet, row))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

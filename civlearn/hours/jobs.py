@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.db.models import Q, QuerySet
 
 from civlearn.core import clock
@@ -119,23 +121,151 @@ def _enqueue(job_id: int) -> None:
     transaction.on_commit(lambda: tasks.run_import_job.delay(job_id))
 
 
+def import_job_retry(*, job: ImportJob, user: User) -> ImportJob:
+    """Queue a failed job again ("重新執行"): its stored file is read afresh. A failed run wrote nothing (each run
+    commits in one transaction), and rows already in the ledger are not written twice (the unique key)."""
+    if not jobs_visible_to(user).filter(pk=job.pk).exists() or not may_upload_for(user, job.institution):
+        raise PermissionDenied("您沒有處理此批次上傳的權限")
+    with transaction.atomic():
+        claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.FAILED).update(
+            status=ImportJob.QUEUED, progress=0, message="", started_at=None, heartbeat_at=None, finished_at=None
+        )
+        if not claimed:
+            raise ValidationError({"job": ["只有處理失敗的批次上傳可以重新執行"]})
+        audit_record(
+            actor=user, action="hours.import_job_retry", subject=job, changes={"status": [job.status, ImportJob.QUEUED]}
+        )
+        _enqueue(job.pk)
+    job.refresh_from_db()
+    return job
+
+
 def import_job_run(job_id: int) -> None:
-    """Do one queued job. Safe to call twice: only the call that moves it from queued to running does the work."""
+    """Do one queued job. Safe to call twice: only the call that moves it from queued to running does the work.
+
+    While it runs, a Heartbeat stamps the row; a run whose row was meanwhile reclaimed (its heartbeat looked dead)
+    or claimed again writes nothing (the writes check that the row is still this run's, `_still_ours`).
+    """
+    started = clock.now()
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.QUEUED).update(
-        status=ImportJob.RUNNING, started_at=clock.now(), progress=0
+        status=ImportJob.RUNNING, started_at=started, heartbeat_at=started, progress=0
     )
     if not claimed:
         return
     job = ImportJob.objects.select_related("institution", "created_by").get(pk=job_id)
     try:
-        _run(job)
+        with Heartbeat(job_id=job_id, started_at=started):
+            _run(job)
+    except JobLost:
+        logger.warning("hours import job %s was reclaimed while it ran; its rows were rolled back", job_id)
     except Exception as exc:
         logger.exception("hours import job %s failed", job_id)
-        ImportJob.objects.filter(pk=job_id).update(
+        _still_ours(job).update(
             status=ImportJob.FAILED,
             finished_at=clock.now(),
             message=mask_in_text(f"處理時發生錯誤，請稍後重試或聯絡系統管理者（{type(exc).__name__}）"),
         )
+
+
+# ---- workers that died --------------------------------------------------------------------------------------
+
+STALE_MESSAGE = "處理程序已中斷（超過 {seconds} 秒沒有回應），未匯入任何資料；請按「重新執行」再試一次"
+
+
+def heartbeat_seconds() -> float:
+    return float(getattr(settings, "HOURS_JOB_HEARTBEAT_SECONDS", 10))
+
+
+def stale_seconds() -> float:
+    return float(getattr(settings, "HOURS_JOB_STALE_SECONDS", 60))
+
+
+class Heartbeat:
+    """While the block runs, a thread stamps the job's heartbeat_at every HOURS_JOB_HEARTBEAT_SECONDS, on its own
+    database connection (the job's own connection is inside a long transaction whose writes nobody sees yet).
+
+    A thread rather than the progress callback: the last steps of a big upload (the COPY's end, the commit) report
+    no progress for a while, yet the worker is alive. When the process dies, the stamps stop.
+    """
+
+    def __init__(self, *, job_id: int, started_at: dt.datetime) -> None:
+        self._job_id, self._started_at = job_id, started_at
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"hours-job-{job_id}-heartbeat", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        interval = heartbeat_seconds()
+        try:
+            while not self._stop.wait(interval):
+                try:
+                    ImportJob.objects.filter(
+                        pk=self._job_id, status=ImportJob.RUNNING, started_at=self._started_at
+                    ).update(heartbeat_at=clock.now())
+                except DatabaseError:
+                    # A database that cannot take the stamp now (SQLite busy with the job's own write) may take the
+                    # next one; the stale bound is several intervals long.
+                    logger.warning("hours import job %s: heartbeat not recorded", self._job_id, exc_info=True)
+        finally:
+            connections.close_all()
+
+
+def import_jobs_reclaim() -> list[int]:
+    """Mark failed every running job whose heartbeat is older than HOURS_JOB_STALE_SECONDS; return their ids.
+
+    Its worker is gone (killed, out of memory, the machine restarted): nothing of it was committed, and the person
+    can start it again. Called by the job pages (so a person watching sees it at once) and by `hours_jobs reclaim`
+    (cron or Celery beat, every minute). Each reclaimed job is audited.
+    """
+    seconds = stale_seconds()
+    cutoff = clock.now() - dt.timedelta(seconds=seconds)
+    stale = list(
+        ImportJob.objects.filter(status=ImportJob.RUNNING)
+        .filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff))
+        .values_list("pk", "started_at")
+    )
+    reclaimed = []
+    for job_id, started_at in stale:
+        with transaction.atomic():
+            # Conditional on the same run: a job claimed again meanwhile is left alone.
+            done = ImportJob.objects.filter(
+                Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True),
+                pk=job_id,
+                status=ImportJob.RUNNING,
+                started_at=started_at,
+            ).update(
+                status=ImportJob.FAILED,
+                finished_at=clock.now(),
+                message=STALE_MESSAGE.format(seconds=int(seconds)),
+            )
+            if done:
+                audit_record(
+                    actor=None,
+                    action="hours.import_job_reclaim",
+                    subject_type="hours.importjob",
+                    subject_id=str(job_id),
+                    changes={"status": [ImportJob.RUNNING, ImportJob.FAILED]},
+                )
+                reclaimed.append(job_id)
+    if reclaimed:
+        logger.warning("hours import jobs %s had no heartbeat for %s s: marked failed", reclaimed, int(seconds))
+    return reclaimed
+
+
+def _still_ours(job: ImportJob) -> QuerySet[ImportJob]:
+    """The job's row, if it is still running as this run claimed it."""
+    return ImportJob.objects.filter(pk=job.pk, status=ImportJob.RUNNING, started_at=job.started_at)
+
+
+class JobLost(Exception):
+    """The job's row is no longer this run's: the transaction that would have written its rows is rolled back."""
 
 
 def _progress(job_id: int, share: float) -> None:
@@ -172,7 +302,7 @@ def _counts(result: batch.ParseResult) -> dict:
 def _finish(job: ImportJob, result: batch.ParseResult, created: int) -> None:
     """Mark the job done and audit it, in the transaction that wrote its rows."""
     duplicates = result.valid_count - created
-    ImportJob.objects.filter(pk=job.pk).update(
+    ours = _still_ours(job).update(
         status=ImportJob.DONE,
         progress=100,
         finished_at=clock.now(),
@@ -180,6 +310,9 @@ def _finish(job: ImportJob, result: batch.ParseResult, created: int) -> None:
         duplicate_rows=duplicates,
         **_counts(result),
     )
+    if not ours:
+        # Reclaimed while it ran (its heartbeat was late): the person was told nothing was written, so nothing is.
+        raise JobLost
     audit_record(
         actor=job.created_by,
         action="hours.import_job_commit",
@@ -195,9 +328,7 @@ def _finish(job: ImportJob, result: batch.ParseResult, created: int) -> None:
 
 def _to_review(job: ImportJob, result: batch.ParseResult) -> None:
     # Nothing is committed from a file with errors until the person chooses to commit its valid rows.
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportJob.REVIEW, progress=100, finished_at=clock.now(), **_counts(result)
-    )
+    _still_ours(job).update(status=ImportJob.REVIEW, progress=100, finished_at=clock.now(), **_counts(result))
 
 
 def _run_streamed(job: ImportJob, data: bytes, book: rules.RuleBook) -> None:

@@ -49,6 +49,9 @@ class ImportJob(models.Model):
     message = models.TextField("訊息", blank=True)
     created_at = models.DateTimeField("上傳時間")
     started_at = models.DateTimeField("開始處理", null=True, blank=True)
+    # Stamped every few seconds by the process running the job (jobs.Heartbeat); a running job whose stamp is
+    # older than HOURS_JOB_STALE_SECONDS has lost its worker and is marked failed (jobs.import_jobs_reclaim).
+    heartbeat_at = models.DateTimeField("最後心跳", null=True, blank=True)
     finished_at = models.DateTimeField("處理完成", null=True, blank=True)
 
     class Meta:

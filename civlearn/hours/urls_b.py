@@ -14,6 +14,7 @@ urlpatterns = [
         views_institution.job_commit_valid,
         name="institution_job_commit_valid",
     ),
+    path("institution/jobs/<int:job_id>/retry", views_institution.job_retry, name="institution_job_retry"),
     path("institution/jobs/<int:job_id>/errors.csv", views_institution.job_errors_csv, name="institution_job_errors"),
     path("institution/export", views_institution.export, name="institution_export"),
     path("manage/", views_hr.report, name="hr"),

@@ -34,6 +34,9 @@ class UploadForm(forms.Form):
         self.fields["institution"].queryset = institutions
         self.fields["institution"].error_messages["invalid_choice"] = "請選擇您可代表的學習機關(構)"
         self.fields["file"].error_messages["required"] = "請選擇要上傳的檔案"
+        # Django's own text for an empty file reads "no file was submitted", which sends people looking for the
+        # wrong mistake.
+        self.fields["file"].error_messages["empty"] = "檔案是空的（0 位元組），請確認選擇的是匯出後的 CSV 檔"
 
 
 def _require_institutions(request):
@@ -74,11 +77,15 @@ def upload(request):
 @login_required
 def job_list(request):
     _require_institutions(request)
+    jobs.import_jobs_reclaim()
     page = Paginator(jobs.jobs_visible_to(request.user), 30).get_page(request.GET.get("page"))
     return render(request, "hours/institution/jobs.html", {"page": page})
 
 
 def _job_for(request, job_id: int) -> ImportJob:
+    # A job whose worker died is marked failed before it is shown (one indexed query when none is running), so
+    # the page that polls a running job learns of it within HOURS_JOB_STALE_SECONDS.
+    jobs.import_jobs_reclaim()
     # Someone else's job is "not found", so job numbers reveal nothing.
     return get_object_or_404(jobs.jobs_visible_to(request.user), pk=job_id)
 
@@ -103,6 +110,19 @@ def job_commit_valid(request, job_id: int):
     job = _job_for(request, job_id)
     try:
         jobs.import_job_commit_valid(job=job, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except PermissionDenied as exc:
+        raise PermissionDenied(str(exc)) from exc
+    return redirect("hours:institution_job", job_id=job.pk)
+
+
+@login_required
+@require_POST
+def job_retry(request, job_id: int):
+    job = _job_for(request, job_id)
+    try:
+        jobs.import_job_retry(job=job, user=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     except PermissionDenied as exc:

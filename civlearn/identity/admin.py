@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from civlearn.core.national_id import mask
 from civlearn.core.services import audit_record
 from civlearn.identity.models import AgencyRole, EmailVerification, SigninRecord, User
+
+
+class AdminSigninForm(AdminAuthenticationForm):
+    """The admin login checks passwords through the eCPA sign-in (backends.AccountBackend): same throttle, lock and
+    record. This form shows the sign-in's own message, e.g. how long the account stays locked."""
+
+    def get_invalid_login_error(self):
+        message = getattr(self.request, "civlearn_signin_error", "")
+        if message:
+            return ValidationError(message, code="invalid_login")
+        return super().get_invalid_login_error()
+
+
+admin.site.login_form = AdminSigninForm
 
 
 class AgencyRoleInline(admin.TabularInline):

@@ -7,12 +7,15 @@ is discovered; the other models are registered by that same import.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db import transaction
 from oauth2_provider.admin import ApplicationAdmin as DotApplicationAdmin
+from oauth2_provider.models import AbstractApplication
 
 from civlearn.core.services import audit_record
 from civlearn.identity.models_sso import ExternalIdentity, ExternalProvider, RelyingParty, SigningKey
+from civlearn.identity.oidc_server import ALLOWED_ALGORITHMS, ALLOWED_GRANT_TYPES, client_problems
 
 
 class RelyingPartyInline(admin.StackedInline):
@@ -31,7 +34,47 @@ class RelyingPartyInline(admin.StackedInline):
     )
 
 
+class ApplicationForm(forms.ModelForm):
+    """DOT's application form offering only what oidc_server allows, and checking it the same way."""
+
+    # No Meta: the admin builds the form for DOT's model and its fields (modelform_factory) on top of this class.
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, allowed in (("authorization_grant_type", ALLOWED_GRANT_TYPES), ("algorithm", ALLOWED_ALGORITHMS)):
+            field = self.fields.get(name)
+            if field is not None:
+                field.choices = [(value, label) for value, label in field.choices if value in allowed]
+        if "algorithm" in self.fields and not self.instance.pk:
+            self.fields["algorithm"].initial = AbstractApplication.RS256_ALGORITHM
+
+    def clean(self):
+        cleaned = super().clean()
+        self._problems = client_problems(
+            grant_type=cleaned.get("authorization_grant_type") or "",
+            algorithm=cleaned.get("algorithm") or "",
+            redirect_uris=cleaned.get("redirect_uris") or "",
+            post_logout_redirect_uris=cleaned.get("post_logout_redirect_uris") or "",
+        )
+        # A field its own validation already refused (a grant type outside the choices) keeps that message.
+        refused = set(self.errors)
+        self._problems = {field: ms for field, ms in self._problems.items() if field not in refused}
+        for field, messages in self._problems.items():
+            for message in messages:
+                self.add_error(field if field in self.fields else None, message)
+        return cleaned
+
+    def full_clean(self):
+        super().full_clean()
+        # DOT's model check then finds the refused URIs missing and adds "redirect_uris cannot be empty": the
+        # operator needs only the reason the URI was refused.
+        for field, messages in getattr(self, "_problems", {}).items():
+            if field in self.fields and self._errors is not None:
+                self._errors[field] = self.error_class(messages)
+
+
 class ApplicationAdmin(DotApplicationAdmin):
+    form = ApplicationForm
     inlines = [RelyingPartyInline]
 
     def save_related(self, request, form, formsets, change):

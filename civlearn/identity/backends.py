@@ -1,37 +1,31 @@
-"""Password sign-in by national ID or custom account (manual step 九)."""
+"""The authentication backend Django's own password checks use (the admin login, any `authenticate()` call).
+
+Every password check goes through `services.signin_attempt`, the one place with the sign-in throttle, the account
+lock and the sign-in record, so no path checks a password around them.
+"""
 
 from __future__ import annotations
 
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import PermissionDenied
 
-from civlearn.core import national_id
-from civlearn.identity.models import User
-
-
-def find_account(login: str) -> User | None:
-    """The account a sign-in name refers to: a national ID (any case) or a custom account, else None."""
-    text = (login or "").strip()
-    if not text:
-        return None
-    normalized = national_id.normalize(text)
-    query = User.objects.select_related("person")
-    if national_id.is_valid(normalized):
-        found = query.filter(person__national_id=normalized).first()
-        if found:
-            return found
-    # 自訂帳號 is unique whatever the case (a constraint on Lower(username)), so case does not matter here either.
-    return query.filter(username__iexact=text).first()
+from civlearn.core.services import client_ip
+from civlearn.identity import services
 
 
 class AccountBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None or password is None:
             return None
-        user = find_account(username)
-        if user is None:
-            # Hash anyway so that response time does not tell whether the account exists.
-            User().set_password(password)
+        result = services.signin_attempt(
+            login=username, password=password, ip_address=client_ip(request) if request is not None else None
+        )
+        if result.user is None:
+            if request is not None:
+                # The admin's login form shows why (wrong password, or locked until when).
+                request.civlearn_signin_error = result.error
+            if result.locked_until is not None:
+                # No other backend may try: a locked account stays locked whichever way it is asked.
+                raise PermissionDenied(result.error)
             return None
-        if user.check_password(password) and self.user_can_authenticate(user):
-            return user
-        return None
+        return result.user if self.user_can_authenticate(result.user) else None

@@ -28,11 +28,12 @@ from oauth2_provider.scopes import BaseScopes
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
 
-from civlearn.core import clock, national_id
+from civlearn.core import clock, national_id, stamps
 from civlearn.core.services import audit_record
 from civlearn.identity.models import SigninRecord
 from civlearn.identity.models_sso import RelyingParty, SigningKey
 from civlearn.identity.oidc_clients import cached_application
+from civlearn.identity.oidc_server import grant_allowed, redirect_uri_problem
 
 # ---- scopes ------------------------------------------------------------------------------------------------------
 
@@ -132,13 +133,15 @@ class ClientSecretHasher(BasePasswordHasher):
 # ---- signing keys --------------------------------------------------------------------------------------------------
 
 KEY_SIZE = 2048
-# How long a process trusts its copy of the key list: a rotation made by another process is seen within this time.
-# Signing with the old key meanwhile is harmless because the old key stays published.
+# How long a process trusts its copy of the key list. A rotation (`oidc_rotate_key`, another process) bumps a stamp in
+# the shared cache that every process checks on each use, so it is seen at once; the TTL bounds only the publishing
+# window's end (publish_until), which no stamp announces.
 KEY_LIST_TTL_SECONDS = 5.0
+_KEYS_STAMP = "identity:signing-keys"
 
 _lock = threading.Lock()
 _jwks_by_kid: dict[str, jwk.JWK] = {}
-_key_list: dict = {"at": 0.0, "active": None, "published": []}
+_key_list: dict = {"at": 0.0, "stamp": None, "active": None, "published": []}
 
 
 def _jwk(row: SigningKey) -> jwk.JWK:
@@ -158,13 +161,18 @@ def _new_key_row() -> SigningKey:
 
 def forget_cached_keys() -> None:
     with _lock:
-        _key_list.update(at=0.0, active=None, published=[])
+        _key_list.update(at=0.0, stamp=None, active=None, published=[])
 
 
 def _load_keys() -> tuple[SigningKey, list[SigningKey]]:
     now_mono = time.monotonic()
+    stamp = stamps.current(_KEYS_STAMP)
     with _lock:
-        if _key_list["active"] is not None and now_mono - _key_list["at"] < KEY_LIST_TTL_SECONDS:
+        if (
+            _key_list["active"] is not None
+            and _key_list["stamp"] == stamp
+            and now_mono - _key_list["at"] < KEY_LIST_TTL_SECONDS
+        ):
             return _key_list["active"], _key_list["published"]
     now = clock.now()
     rows = list(SigningKey.objects.filter(active=True)) + list(
@@ -174,8 +182,10 @@ def _load_keys() -> tuple[SigningKey, list[SigningKey]]:
     if active is None:
         active = _create_first_key()
         rows.insert(0, active)
+        # The creation bumped the stamp; what was just read and written is current under the new one.
+        stamp = stamps.current(_KEYS_STAMP)
     with _lock:
-        _key_list.update(at=now_mono, active=active, published=rows)
+        _key_list.update(at=now_mono, stamp=stamp, active=active, published=rows)
     return active, rows
 
 
@@ -186,6 +196,7 @@ def _create_first_key() -> SigningKey:
         with transaction.atomic():
             row.save()
             audit_record(actor=None, action="identity.oidc_key_created", subject=row, changes={"kid": row.kid})
+            stamps.bump(_KEYS_STAMP)
     except IntegrityError:
         return SigningKey.objects.get(active=True)
     return row
@@ -255,6 +266,7 @@ def rotate_key(*, actor=None) -> SigningKey:
             subject=row,
             changes={"kid": row.kid, "retired": [k.kid for k in old], "deleted": dropped},
         )
+        stamps.bump(_KEYS_STAMP)
     forget_cached_keys()
     return row
 
@@ -310,6 +322,29 @@ class CivlearnValidator(OAuth2Validator):
     @classmethod
     def _get_additional_claims_is_request_agnostic(cls):
         # DOT asks inspect.signature() twice per ID token whether get_additional_claims takes the request; it does.
+        return False
+
+    # ---- what a client may do (oidc_server holds the rules) ----------------------------------------------------
+
+    def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs):
+        # A client row saved before the rules (or written around the admin) is refused here too.
+        if not grant_allowed(client, grant_type):
+            return False
+        return super().validate_grant_type(client_id, grant_type, client, request, *args, **kwargs)
+
+    def validate_response_type(self, client_id, response_type, client, request, *args, **kwargs):
+        if response_type != "code" or not grant_allowed(client, "authorization_code"):
+            return False
+        return super().validate_response_type(client_id, response_type, client, request, *args, **kwargs)
+
+    def validate_redirect_uri(self, client_id, redirect_uri, request, *args, **kwargs):
+        if redirect_uri_problem(redirect_uri) is not None:
+            return False
+        return super().validate_redirect_uri(client_id, redirect_uri, request, *args, **kwargs)
+
+    def validate_user(self, username, password, client, request, *args, **kwargs):
+        """The password grant is not offered (oidc_server.Server); should it ever be reached, no password is
+        checked here, outside the sign-in throttle and record."""
         return False
 
     def get_additional_claims(self, request):

@@ -7,6 +7,7 @@ so these few views take their paths.
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -18,12 +19,18 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.signals import app_authorized
-from oauth2_provider.views import AuthorizationView, RPInitiatedLogoutView
+from oauth2_provider.views import (
+    AuthorizationView,
+    ConnectDiscoveryInfoView,
+    RevokeTokenView,
+    RPInitiatedLogoutView,
+    UserInfoView,
+)
 from oauth2_provider.views import TokenView as DotTokenView
 
 from civlearn.core.decorators import session_free
 from civlearn.core.front import FRONT_DECLINED
-from civlearn.identity import oidc, token_fast
+from civlearn.identity import oidc, oidc_server, token_fast
 from civlearn.identity.models_sso import RelyingParty
 from civlearn.identity.views import _my_context
 
@@ -87,11 +94,41 @@ def jwks(request):
     return response
 
 
+class DiscoveryView(ConnectDiscoveryInfoView):
+    """DOT's discovery document, saying exactly what oidc_server allows: DOT lists HS256 beside RS256 whenever an
+    RSA key is set, and names no grant types."""
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        data = json.loads(response.content)
+        data["id_token_signing_alg_values_supported"] = ["RS256"]
+        data["response_types_supported"] = list(oidc_server.RESPONSE_TYPES)
+        data["grant_types_supported"] = list(oidc_server.TOKEN_GRANT_TYPES)
+        data["response_modes_supported"] = ["query"]
+        data["revocation_endpoint"] = oidc.issuer() + "/revoke_token/"
+        fixed = JsonResponse(data)
+        fixed["Access-Control-Allow-Origin"] = "*"
+        return fixed
+
+
 provider_urlpatterns = [
     path("authorize/", ConsentView.as_view(), name="authorize"),
     path("token/", token_view, name="token"),
     path("logout/", LogoutView.as_view(), name="logout"),
     path(".well-known/jwks.json", jwks, name="jwks"),
+]
+
+# What relying parties and machine clients need from django-oauth-toolkit, under the names its views reverse. Its
+# application-management, authorized-token, device, registration and metadata views are not mounted: clients are
+# created by operators only (admin, `manage.py oidc_client`).
+protocol_urlpatterns = [
+    path("authorize/", ConsentView.as_view(), name="authorize"),
+    path("token/", token_view, name="token"),
+    path("revoke_token/", RevokeTokenView.as_view(), name="revoke-token"),
+    path("userinfo/", UserInfoView.as_view(), name="user-info"),
+    path(".well-known/openid-configuration", DiscoveryView.as_view(), name="oidc-connect-discovery-info"),
+    path(".well-known/jwks.json", jwks, name="jwks-info"),
+    path("logout/", LogoutView.as_view(), name="rp-initiated-logout"),
 ]
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from civlearn.core import national_id
 from civlearn.identity.models import AgencyRole, SigninRecord, User
 from civlearn.registry.models import Agency
 
@@ -67,3 +68,18 @@ def signin_info(user: User) -> SigninInfo:
 
 def recent_signins(user: User, *, limit: int = 10) -> list[SigninRecord]:
     return list(SigninRecord.objects.filter(user=user)[:limit])
+
+
+def find_account(login: str) -> User | None:
+    """The account a sign-in name refers to: a national ID (any case) or a custom account, else None."""
+    text = (login or "").strip()
+    if not text:
+        return None
+    normalized = national_id.normalize(text)
+    query = User.objects.select_related("person")
+    if national_id.is_valid(normalized):
+        found = query.filter(person__national_id=normalized).first()
+        if found:
+            return found
+    # 自訂帳號 is unique whatever the case (a constraint on Lower(username)), so case does not matter here either.
+    return query.filter(username__iexact=text).first()

@@ -27,8 +27,8 @@ from civlearn.core import clock, national_id
 from civlearn.core.services import audit_record
 from civlearn.identity import passwords, tasks, throttle
 from civlearn.identity.accounts import account_name_problems, phone_problems
-from civlearn.identity.backends import find_account
 from civlearn.identity.models import EmailVerification, PasswordHistory, SigninRecord, User
+from civlearn.identity.selectors import find_account
 from civlearn.registry.models import Person
 
 logger = logging.getLogger(__name__)

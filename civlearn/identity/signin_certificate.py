@@ -27,7 +27,6 @@ from django.utils.translation import gettext as _
 from civlearn.core import clock
 from civlearn.core.services import audit_record, client_ip
 from civlearn.identity import certificates, selectors, throttle
-from civlearn.identity.backends import find_account
 from civlearn.identity.certificates import CertificateError, CertificateFacts
 from civlearn.identity.models import AgencyRole, SigninRecord, User
 from civlearn.identity.models_strong import (
@@ -36,6 +35,7 @@ from civlearn.identity.models_strong import (
     BoundCertificate,
     CertificateChallenge,
 )
+from civlearn.identity.selectors import find_account
 from civlearn.identity.services import IdentityError
 from civlearn.registry.models import Agency
 

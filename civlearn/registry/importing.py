@@ -7,21 +7,17 @@ registry and writes them. Row numbers are what a spreadsheet shows: the header i
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
-import itertools
-import os
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+from civlearn.core import spreadsheets
 
 PERSONS = "persons"
 AGENCIES = "agencies"
 KINDS = {PERSONS: "人員", AGENCIES: "機關"}
 
 _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
-_SNIFF_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -67,17 +63,14 @@ class ImportFileError(Exception):
         self.message, self.row, self.column = message, row, column
 
 
-def clean_text(value) -> str:
-    """A cell as trimmed text: numbers without a needless ".0", dates as ISO, full-width spaces trimmed."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).replace("\u3000", " ").strip()
+def _rows(file, filename: str) -> Iterator[tuple[int, list]]:
+    try:
+        yield from spreadsheets.read_rows(file, filename)
+    except spreadsheets.SpreadsheetError as exc:
+        raise ImportFileError(exc.message, row=exc.row) from None
+
+
+clean_text = spreadsheets.cell_text
 
 
 def normalize_header(value) -> str:
@@ -114,92 +107,7 @@ def map_headers(kind: str, headers: list) -> tuple[dict[str, int], list[str]]:
     return positions, unknown
 
 
-# -- reading files --------------------------------------------------------------------------------------------------
-
-
-def _binary(file):
-    # Django's UploadedFile wraps the real file object; io needs the object that has readable()/read().
-    raw = getattr(file, "file", file)
-    if hasattr(raw, "seek"):
-        raw.seek(0)
-    return raw
-
-
-def sniff_encoding(head: bytes, *, complete: bool) -> str:
-    """utf-8-sig, utf-8 or cp950 (Big5 as Windows writes it), judged on the first bytes of the file."""
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise ImportFileError("不支援 UTF-16 編碼的檔案，請另存為 CSV（UTF-8）或 .xlsx")
-    try:
-        # An incremental decoder tolerates a character cut in half at the end of the sample.
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=complete)
-    except UnicodeDecodeError:
-        return "cp950"
-    return "utf-8"
-
-
-def read_rows(file, filename: str) -> Iterator[tuple[int, list]]:
-    """Yield (row number, cells) for every row of the file, header included, streaming.
-
-    The type is judged by content first (an .xlsx is a ZIP archive), then by the file name.
-    """
-    raw = _binary(file)
-    head = raw.read(_SNIFF_BYTES)
-    raw.seek(0)
-    if not head:
-        raise ImportFileError("檔案是空的")
-    extension = os.path.splitext(filename or "")[1].lower()
-    if head.startswith(b"PK\x03\x04"):
-        yield from _xlsx_rows(raw)
-    elif head.startswith(b"\xd0\xcf\x11\xe0") or extension == ".xls":
-        raise ImportFileError("不支援舊版 Excel（.xls）檔案，請另存為 .xlsx 或 CSV")
-    elif extension in (".xlsx", ".xlsm"):
-        raise ImportFileError("檔案無法以 Excel（.xlsx）格式開啟，請確認檔案未損壞")
-    else:
-        yield from _csv_rows(raw, sniff_encoding(head, complete=len(head) < _SNIFF_BYTES))
-
-
-def _decoded_lines(raw, encoding: str) -> Iterator[str]:
-    # Lines are split as bytes and decoded one by one, so a decoding error names its own row rather than
-    # somewhere in a read-ahead buffer. Splitting bytes at b"\n" is safe: neither UTF-8 nor Big5 uses 0x0A
-    # inside a multi-byte character.
-    for line in raw:
-        yield line.decode(encoding)
-
-
-def _csv_rows(raw, encoding: str) -> Iterator[tuple[int, list]]:
-    number = 0
-    try:
-        lines = _decoded_lines(raw, encoding)
-        first_line = next(lines, "")
-        # Spreadsheet programs' "text (tab-delimited)" export is accepted too.
-        delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
-        for number, cells in enumerate(csv.reader(itertools.chain([first_line], lines), delimiter=delimiter), 1):
-            yield number, cells
-    except UnicodeDecodeError:
-        label = "Big5" if encoding == "cp950" else "UTF-8"
-        raise ImportFileError(
-            f"含有無法以 {label} 解讀的字元，請將檔案另存為 UTF-8 或 Big5 編碼的 CSV", row=number + 1
-        ) from None
-    except csv.Error as exc:
-        raise ImportFileError(f"CSV 格式不正確（{exc}）", row=number + 1) from None
-
-
-def _xlsx_rows(raw) -> Iterator[tuple[int, list]]:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        workbook = load_workbook(raw, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportFileError("檔案無法以 Excel（.xlsx）格式開啟，請確認檔案未損壞") from exc
-    try:
-        sheet = workbook.worksheets[0]
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, list(cells)
-    finally:
-        workbook.close()
+# -- reading files: civlearn.core.spreadsheets, with the limits every importer shares ------------------------------
 
 
 def iter_records(kind: str, file, filename: str) -> tuple[list[str], Iterator[tuple[int, dict[str, str | dt.date]]]]:
@@ -207,7 +115,7 @@ def iter_records(kind: str, file, filename: str) -> tuple[list[str], Iterator[tu
 
     Raises ImportFileError for an empty file or a bad header row before yielding anything.
     """
-    rows = read_rows(file, filename)
+    rows = _rows(file, filename)
     header_row = None
     for _number, cells in rows:
         if any(clean_text(cell) for cell in cells):

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 
-from civlearn.core import clock, national_id, rocdate
+from civlearn.core import clock, national_id, rocdate, spreadsheets
 from civlearn.core.services import audit_record
 from civlearn.registry import importing
 from civlearn.registry.importing import AGENCIES, PERSONS, ImportFileError
@@ -149,6 +149,8 @@ def _text(record: dict, field_name: str, kind: str, row: int, errors: list[RowEr
     limit = MAX_LENGTHS.get(field_name, AGENCY_NAME_MAX)
     if len(value) > limit:
         errors.append(RowError(row, column, f"長度不可超過 {limit} 字"))
+    if spreadsheets.looks_like_formula(value):
+        errors.append(RowError(row, column, spreadsheets.FORMULA_REFUSED))
     return value
 
 

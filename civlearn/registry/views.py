@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.contrib.auth.decorators import login_required
@@ -10,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
+from civlearn.core import spreadsheets
 from civlearn.registry import importing, selectors, services
 from civlearn.registry.forms import ImportForm
 
@@ -69,7 +69,7 @@ def import_template(request, kind: str, extension: str):
     filename = f"registry-{kind}-template.{extension}"
     if extension == "csv":
         text = io.StringIO()
-        csv.writer(text, lineterminator="\r\n").writerows(rows)
+        spreadsheets.csv_writer(text, lineterminator="\r\n").writerows(rows)
         # A BOM makes Excel open the UTF-8 file with the Chinese headers intact.
         body = text.getvalue().encode("utf-8-sig")
         content_type = "text/csv; charset=utf-8"
@@ -90,7 +90,7 @@ def _xlsx(rows: list[list[str]], *, title: str) -> bytes:
     sheet = workbook.create_sheet(title)
     for row in rows:
         # Text cells: a date such as 0610101 typed as a number would lose its leading zero.
-        sheet.append(row)
+        sheet.append(spreadsheets.xlsx_row(sheet, row))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -1,13 +1,6 @@
-from django.urls import reverse
-
-
 def test_home_page_links_the_three_faces(client, db):
     response = client.get("/")
     assert response.status_code == 200
     body = response.content.decode()
     for label in ("人事服務網 eCPA", "e等公務園+學習平臺", "公務人員終身學習入口網站"):
         assert label in body
-
-
-def test_healthz_reports_database_ok(client, db):
-    assert client.get(reverse("healthz")).json() == {"status": "ok"}

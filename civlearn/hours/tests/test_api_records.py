@@ -99,15 +99,13 @@ def test_records_are_created_then_reported_as_duplicates(api, learner_person, se
     assert LedgerEntry.objects.count() == 3
 
 
-def test_each_invalid_record_names_its_fields_and_the_valid_ones_still_count(api, learner_person):
+def test_each_record_breaking_a_ledger_rule_names_its_fields_and_the_valid_ones_still_count(api, learner_person):
     records = [
         record(national_id="A123456788"),
         record(mode=9, county_code="99"),
         record(certified_hours="3"),
-        record(actual_end="21/03/2024"),
-        {"course_name": "只有名稱"},
         record(national_id="C123456781"),
-        "not an object",
+        record(name="   ", course_name=" "),
         record(),
         record(),
     ]
@@ -123,19 +121,72 @@ def test_each_invalid_record_names_its_fields_and_the_valid_ones_still_count(api
     assert results[2]["errors"] == [
         {"field": "certified_hours", "message": "訓練總數應等於數位時數加實體時數（2 + 0 = 2）"}
     ]
-    assert results[3]["errors"] == [
-        {"field": "actual_end", "message": "應為 ISO 8601 日期時間，例如 2024-03-21T09:00:00+08:00"}
+    assert results[3]["errors"] == [{"field": "national_id", "message": "人事資料庫查無此人員"}]
+    assert results[4]["errors"] == [
+        {"field": "course_name", "message": "必填欄位未填寫"},
+        {"field": "name", "message": "必填欄位未填寫"},
     ]
-    assert [e["field"] for e in results[4]["errors"]] == [
-        "national_id", "name", "category_code", "county_code", "certified_hours", "mode", "digital_hours",
-        "physical_hours", "course_start", "course_end", "actual_start", "actual_end",
-    ]  # fmt: skip
-    assert {e["message"] for e in results[4]["errors"]} == {"必填欄位未填寫"}
-    assert results[5]["errors"] == [{"field": "national_id", "message": "人事資料庫查無此人員"}]
-    assert results[6]["errors"] == [{"field": "", "message": "應為物件"}]
-    assert [results[7]["status"], results[8]["status"]] == ["created", "duplicate"]
-    assert (body["created"], body["duplicate"], body["invalid"]) == (1, 1, 7)
+    assert [results[5]["status"], results[6]["status"]] == ["created", "duplicate"]
+    assert (body["created"], body["duplicate"], body["invalid"]) == (1, 1, 5)
     assert LedgerEntry.objects.count() == 1
+
+
+def test_a_request_the_schema_forbids_is_refused_whole_naming_each_records_fields(api, learner_person):
+    records = [
+        record(),
+        record(actual_end="21/03/2024"),
+        {"course_name": "只有名稱"},
+        "not an object",
+        record(mode="1", physical_hours=0.5, job_related="yes", national_id=123),
+    ]
+
+    response = post(api, records)
+
+    assert response.status_code == 400
+    errors = response.json()["records"]
+    assert errors["1"] == {"actual_end": ["應為 ISO 8601 日期時間，例如 2024-03-21T09:00:00+08:00"]}
+    assert list(errors["2"]) == [
+        "national_id", "name", "category_code", "county_code", "certified_hours", "digital_hours", "physical_hours",
+        "mode", "course_start", "course_end", "actual_start", "actual_end",
+    ]  # fmt: skip
+    assert {message for messages in errors["2"].values() for message in messages} == {"必填欄位未填寫"}
+    assert errors["3"] == {"non_field_errors": ["應為物件"]}
+    assert errors["4"] == {
+        "national_id": ["應為文字"],
+        "physical_hours": ['應為 0 至 999.9 的時數（最多 1 位小數），例如 "1.5" 或 2'],
+        "mode": ["應為整數"],
+        "job_related": ["應為 true 或 false"],
+    }
+    assert "0" not in errors
+    assert LedgerEntry.objects.count() == 0
+    assert AuditEvent.objects.filter(action="hours.api_records_post").count() == 0
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"actual_end": "0001-01-01T00:00:00Z"}, "actual_end"),
+        ({"course_start": "1911-12-31T09:00:00+08:00"}, "course_start"),
+        ({"course_end": "2911-01-01T09:00:00+08:00"}, "course_end"),
+        ({"actual_start": "9999-12-31T23:59:59-12:00"}, "actual_start"),
+        ({"birthday": "1900-01-01"}, "birthday"),
+    ],
+)
+def test_a_date_outside_roc_years_1_to_999_is_refused_naming_the_field(api, learner_person, changes, field):
+    response = post(api, [record(**changes)])
+
+    assert response.status_code == 400
+    assert response.json() == {"records": {"0": {field: ["應介於民國 1 年至 999 年之間（西元 1912–2910 年）"]}}}
+    assert LedgerEntry.objects.count() == 0
+
+
+def test_a_moment_that_leaves_roc_year_999_in_taipei_time_is_a_record_error(api, learner_person):
+    body = post(api, [record(actual_end="2910-12-31T20:00:00-04:00")]).json()
+
+    assert body["results"][0]["errors"] == [
+        {"field": "actual_end", "message": "換算為臺北時間後不在民國 1 年至 999 年之間"}
+    ]
+    assert LedgerEntry.objects.count() == 0
 
 
 def test_a_record_uploaded_as_a_file_is_a_duplicate_here(api, agency, learner_person, provider, media_root):
@@ -226,8 +277,35 @@ def test_requests_without_a_valid_institution_token_are_refused(client, agency, 
 
 def test_envelope_errors(api):
     assert post(api, "x").json() == {"records": ["請以 records 陣列傳送紀錄"]}
+    assert api.post(URL, {}, content_type="application/json").json() == {"records": ["請以 records 陣列傳送紀錄"]}
     assert post(api, [record()] * 1001).json() == {"records": ["每次最多 1000 筆，本次 1001 筆"]}
     assert LedgerEntry.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({}, {"year": ["請以 year 指定西元年度，例如 2024"]}),
+        ({"year": "abc"}, {"year": ["請以 year 指定西元年度，例如 2024"]}),
+        ({"year": 99999999999999999999}, {"year": ["year 應介於 1912 與 2910 之間"]}),
+        ({"year": 2024, "page": "abc"}, {"page": ["page 應為正整數頁碼，例如 1"]}),
+        ({"year": 2024, "page": ""}, {"page": ["page 應為正整數頁碼，例如 1"]}),
+        ({"year": 2024, "page": 0}, {"page": ["page 應為正整數頁碼，例如 1"]}),
+        ({"year": 2024, "page": 10**30}, {"page": ["page 最大為 1000000"]}),
+    ],
+)
+def test_a_bad_query_is_refused_naming_its_parameter(api, query, expected):
+    response = api.get(URL, query)
+
+    assert (response.status_code, response.json()) == (400, expected)
+
+
+def test_the_last_allowed_page_is_empty_not_an_error(api, learner_person):
+    post(api, [record()])
+
+    body = api.get(URL, {"year": 2024, "page": 1_000_000}).json()
+
+    assert (body["count"], body["page"], body["results"]) == (1, 1_000_000, [])
 
 
 def test_schema_describes_the_endpoint(client):
@@ -258,3 +336,13 @@ def test_the_command_creates_a_client_that_can_take_a_token(client, agency, lear
     ).json()
     assert body["created"] == 1
     assert InstitutionClient.objects.get().institution == agency
+
+
+def test_a_name_that_starts_like_a_formula_is_a_record_error(api, learner_person):
+    body = post(api, [record(course_name='=HYPERLINK("http://x")'), record(name="@王小明", period="2")]).json()
+
+    assert [r["errors"] for r in body["results"]] == [
+        [{"field": "course_name", "message": "不可以 =、+、-、@ 開頭（試算表軟體會把它當作公式執行）"}],
+        [{"field": "name", "message": "不可以 =、+、-、@ 開頭（試算表軟體會把它當作公式執行）"}],
+    ]
+    assert LedgerEntry.objects.count() == 0

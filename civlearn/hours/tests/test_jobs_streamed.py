@@ -17,14 +17,14 @@ from civlearn.core.models import AuditEvent
 from civlearn.hours import batch, jobs, ledger_copy
 from civlearn.hours.models import ImportJob, LedgerEntry
 from civlearn.hours.tests.batch_fixtures import SECOND_ID, csv_file, csv_line
+from civlearn.testing.required import postgresql_only
 
 pytestmark = [pytest.mark.usefixtures("media_root"), pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)
 def _postgresql_only(db):
-    if connection.vendor != "postgresql":
-        pytest.skip("the streamed COPY path is PostgreSQL's; SQLite runs the in-memory path (test_views_institution)")
+    postgresql_only("the streamed COPY path is PostgreSQL's; SQLite runs the in-memory path (test_views_institution)")
 
 
 @pytest.fixture

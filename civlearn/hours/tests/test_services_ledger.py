@@ -220,6 +220,7 @@ def test_the_database_itself_refuses_a_second_reversal_of_one_entry(learner_pers
     assert LedgerEntry.objects.count() == 2
 
 
+@pytest.mark.postgresql
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="partial indexes are PostgreSQL's here")
 def test_columns_empty_on_most_rows_have_partial_indexes(db):
     with connection.cursor() as cursor:

@@ -157,6 +157,39 @@ def test_form_errors(client, provider, agency, other_agency, django_capture_on_c
     assert ImportJob.objects.count() == 0
 
 
+def test_an_empty_file_is_called_empty(client, provider, agency, django_capture_on_commit_callbacks):
+    signed_in(client, provider)
+
+    response = post_file(client, agency, b"", django_capture_on_commit_callbacks)
+
+    assert response.status_code == 200
+    assert "檔案是空的（0 位元組），請確認選擇的是匯出後的 CSV 檔" in response.content.decode()
+    assert "沒有任何檔案被提交" not in response.content.decode()
+    assert ImportJob.objects.count() == 0
+
+
+def test_a_file_with_a_nul_byte_goes_to_review_naming_its_row(
+    client, provider, agency, learner_person, django_capture_on_commit_callbacks
+):
+    signed_in(client, provider)
+    data = csv_file(csv_line(), csv_line(name="王小\x00明"))
+
+    post_file(client, agency, data, django_capture_on_commit_callbacks)
+
+    job = ImportJob.objects.get()
+    assert (job.status, job.valid_rows, job.created_rows) == ("review", 0, 0)
+    assert job.errors == [
+        {
+            "row": 0,
+            "column": "",
+            "value": "",
+            "message": "第 3 列含有空字元（NUL），這不是純文字的 CSV 檔；"
+            "請以 Excel 另存為 CSV（UTF-8 或 Big5）後再上傳",
+        }
+    ]
+    assert LedgerEntry.objects.count() == 0
+
+
 def test_people_without_an_institution_role_are_refused(client, learner, agency, django_capture_on_commit_callbacks):
     signed_in(client, learner)
 

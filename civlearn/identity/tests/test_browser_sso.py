@@ -3,25 +3,19 @@ external provider (oidc-provider 8 on Node, as 我的E政府) that links to the 
 
 from __future__ import annotations
 
-import os
 from urllib.parse import urlencode
 
 import pytest
 
 from civlearn.identity.models_sso import ExternalIdentity, ExternalProvider, RelyingParty
 from civlearn.identity.tests.sso_support import node_provider, node_ready, register_rp
+from civlearn.testing.browser import shoot
+from civlearn.testing.required import skip_needing
 from conftest import PASSWORD, make_account, make_person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NODE_SECRET = "node-client-secret-browser-0123456789"
-
-
-def _shot(page, name: str) -> None:
-    artifacts = os.environ.get("TEST_ARTIFACTS")
-    if artifacts:
-        os.makedirs(artifacts, exist_ok=True)
-        page.screenshot(path=os.path.join(artifacts, f"sso-{name}.png"), full_page=True)
 
 
 def _first_party_entries():
@@ -56,7 +50,7 @@ def test_enter_elearn_from_connected_systems_without_a_second_signin(page, learn
     page.wait_for_url("**/ecpa/my/systems")
     assert page.get_by_role("heading", name="連結系統", level=1).is_visible()
     assert page.get_by_role("heading", name="非人事總處機關及系統").is_visible()
-    _shot(page, "connected-systems")
+    shoot(page, "sso-connected-systems")
 
     # and chooses DL1: e等公務園+學習平臺
     page.get_by_role("link", name="DL1: e等公務園+學習平臺").click()
@@ -68,14 +62,14 @@ def test_enter_elearn_from_connected_systems_without_a_second_signin(page, learn
     page.get_by_role("link", name="我的課程").click()
     page.wait_for_load_state()
     assert "/ecpa/signin" not in page.url
-    _shot(page, "elearn-entered")
+    shoot(page, "sso-elearn-entered")
 
 
 @pytest.fixture(scope="module")
 def node_issuer(live_server):
     problem = node_ready()
     if problem:
-        pytest.skip(problem)
+        skip_needing("node", problem)
     client = {
         "client_id": "myegov",
         "client_secret": NODE_SECRET,
@@ -107,7 +101,7 @@ def test_signin_through_the_external_provider_links_the_right_person(page, node_
 
     # when 林美麗 chooses 以我的E政府登入 on the eCPA sign-in page
     page.goto("/ecpa/signin")
-    _shot(page, "signin-external")
+    shoot(page, "sso-signin-external")
     page.get_by_role("link", name="以我的E政府登入").click()
 
     # and signs in and consents at the provider (its own pages)
@@ -123,7 +117,7 @@ def test_signin_through_the_external_provider_links_the_right_person(page, node_
     assert "林美麗" in body
     assert "F23110****" in body
     assert "F231104095" not in page.content()
-    _shot(page, "external-signed-in")
+    shoot(page, "sso-external-signed-in")
 
     # and the external identity is linked to her account, not to anyone else's
     identity = ExternalIdentity.objects.get()
@@ -156,7 +150,7 @@ def test_a_third_party_system_asks_for_consent_once(page, live_server, learner, 
     assert page.get_by_role("heading", name="「新北市差勤系統」要求使用您的 eCPA 帳號登入").is_visible()
     items = page.locator("#authorizationForm").locator("xpath=preceding::ul[1]/li").all_inner_texts()
     assert items == ["姓名", "服務機關、人員區分及身份別", "您在本平臺的識別編號"]
-    _shot(page, "consent")
+    shoot(page, "sso-consent")
     page.get_by_role("button", name="同意", exact=True).focus()
     with page.expect_request(lambda request: request.url.startswith(redirect)) as sent:
         page.keyboard.press("Enter")

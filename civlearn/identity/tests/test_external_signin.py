@@ -15,6 +15,7 @@ from civlearn.identity import external
 from civlearn.identity.models import SigninRecord, User
 from civlearn.identity.models_sso import ExternalIdentity, ExternalProvider
 from civlearn.identity.tests.sso_support import node_provider, node_ready, signed_in_session
+from civlearn.testing.required import skip_needing
 from conftest import PASSWORD, make_account, make_person
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,7 +32,7 @@ ACCOUNTS = {
 def node_issuer(live_server):
     problem = node_ready()
     if problem:
-        pytest.skip(problem)
+        skip_needing("node", problem)
     clients = [
         {
             "client_id": slug,

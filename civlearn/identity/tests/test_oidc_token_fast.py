@@ -29,6 +29,7 @@ from civlearn.identity.tests.sso_support import (
     exchange_body,
     register_rp,
 )
+from civlearn.testing.required import postgresql_only
 
 Application = get_application_model()
 FORM = "application/x-www-form-urlencoded"
@@ -465,8 +466,7 @@ def _kid(token: str) -> str:
 def test_a_connection_that_went_stale_is_replaced_and_dot_answers(client, machine, answered):
     # given a persistent connection the database has dropped behind Django's back (a restart, a network cut); the
     # fast path skips Django's per-request SELECT 1, so its own statement is the first to find out
-    if connection.vendor != "postgresql":
-        pytest.skip("a server connection: an SQLite file does not drop its connections")
+    postgresql_only("a server connection: an SQLite file does not drop its connections")
     body = {"grant_type": "client_credentials", "client_id": machine.client_id, "client_secret": MACHINE_SECRET}
     assert post(client, body).status_code == 200
     connection.connection.close()

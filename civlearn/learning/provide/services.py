@@ -5,7 +5,6 @@ any), so a view, command or task cannot skip it. Reads for the results pages and
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -13,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
-from civlearn.core import clock, national_id
+from civlearn.core import clock, national_id, spreadsheets
 from civlearn.core.services import audit_record
 from civlearn.identity import selectors as identity_selectors
 from civlearn.learning.models import Choice, Course, Enrolment, Mode, Question, QuestionnaireResponse, Unit
@@ -318,7 +317,7 @@ def export_rows(enrolments: list[Enrolment]) -> list[list[str]]:
 
 def export_csv(enrolments: list[Enrolment]) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = spreadsheets.csv_writer(out)  # cells a spreadsheet would run as formulas are neutralised
     writer.writerow(EXPORT_HEADER)
     writer.writerows(export_rows(enrolments))
     # UTF-8 with BOM so Excel on Windows opens the Chinese columns correctly.
@@ -332,7 +331,7 @@ def export_xlsx(enrolments: list[Enrolment]) -> bytes:
     sheet = book.create_sheet("選課與完成")
     sheet.append(EXPORT_HEADER)
     for row in export_rows(enrolments):
-        sheet.append(row)
+        sheet.append(spreadsheets.xlsx_row(sheet, row))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 
+from civlearn.core.security_headers import allow_frames_from
 from civlearn.learning.catalogue import selectors as learning_selectors
 from civlearn.learning.models import ScormPackage
 from civlearn.learning.scorm.origin import ContentOriginMissing, content_origin
@@ -78,7 +79,11 @@ def _render_player_page(request, *, package: ScormPackage, enrolment, page_url: 
                 "previous": previous_sco.pk if previous_sco else None,
                 "identifiers": {sco.identifier: sco.pk for sco in scos},
             }
-    return render(request, "learning/scorm/play.html", context)
+    response = render(request, "learning/scorm/play.html", context)
+    if "frame_config" in context:
+        # The player is a page of the content origin, framed by this one.
+        response = allow_frames_from(response, context["frame_config"]["contentOrigin"])
+    return response
 
 
 @login_required

@@ -22,6 +22,7 @@ from civlearn.learning.reading.services import (
     reading_ms_exact,
     reading_stream_open,
 )
+from civlearn.testing.required import postgresql_only
 
 from .conftest import make_course
 from .reading_fixtures import reading_store  # noqa: F401  (a fixture)
@@ -258,10 +259,9 @@ def test_concurrent_tabs_on_postgresql_never_double_count_and_are_never_refused(
     Every beat is answered, and the credited total is at most the wall-clock time since the tabs opened."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from django.db import connection, connections
+    from django.db import connections
 
-    if connection.vendor != "postgresql":
-        pytest.skip("row-lock concurrency is exercised on PostgreSQL")
+    postgresql_only("row-lock concurrency is exercised on PostgreSQL")
     enrolment = enrol(user=consenting_learner, course=course)
     opened = clock.now()
     tokens = [reading_stream_open(enrolment=enrolment) for _ in range(8)]
@@ -292,8 +292,9 @@ def test_concurrent_tabs_on_postgresql_never_double_count_and_are_never_refused(
 def test_a_lost_database_connection_is_replaced_on_the_next_beat(consenting_learner, course, store):
     from django.db import connection
 
-    if connection.vendor != "postgresql" or store.redis:
-        pytest.skip("the PostgreSQL path uses the raw connection; SQLite's in-memory test database dies with it")
+    if store.redis:
+        pytest.skip("the SQL store's connection only")
+    postgresql_only("the PostgreSQL path uses the raw connection; SQLite's in-memory test database dies with it")
     enrolment = enrol(user=consenting_learner, course=course)
     token = reading_stream_open(enrolment=enrolment)
     # given the server's connection was closed under it (a database restart, an idle timeout)

@@ -1,18 +1,10 @@
-import os
-
 import pytest
 
 from civlearn.core import clock
 from civlearn.hours.tests.factories import record, record_manual_113, taipei
+from civlearn.testing.browser import artifacts_dir, shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def shoot(page, name):
-    folder = os.environ.get("TEST_ARTIFACTS")
-    if folder:
-        os.makedirs(folder, exist_ok=True)
-        page.screenshot(path=os.path.join(folder, name), full_page=True)
 
 
 def test_learner_filters_by_keyboard_and_prints(page, live_server, learner):
@@ -40,9 +32,8 @@ def test_learner_filters_by_keyboard_and_prints(page, live_server, learner):
     page.emulate_media(media="print")
     assert not page.get_by_role("button", name="列印").is_visible()
     shoot(page, "hours-print-113.png")
-    folder = os.environ.get("TEST_ARTIFACTS")
-    if folder:
-        page.pdf(path=os.path.join(folder, "hours-print-113.pdf"), format="A4")
+    if folder := artifacts_dir():
+        page.pdf(path=str(folder / "hours-print-113.pdf"), format="A4")
 
 
 def _session_cookie(user, live_server):

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from civlearn.hours.tests.batch_fixtures import SECOND_ID, csv_file, csv_line
 from civlearn.hours.tests.factories import record
+from civlearn.testing.browser import shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -25,13 +24,6 @@ def _seed_tables():
     if not CategoryTable.objects.exists():
         importlib.import_module("civlearn.hours.migrations.0002_seed_tables_and_rules").seed(apps, None)
     rules.invalidate()
-
-
-def shot(page, name):
-    folder = os.environ.get("TEST_ARTIFACTS")
-    if folder:
-        os.makedirs(folder, exist_ok=True)
-        page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
 
 
 def sign_in(page, live_server, user):
@@ -56,7 +48,7 @@ def test_upload_with_errors_then_commit_the_valid_rows(page, live_server, provid
     path.write_bytes(csv_file(csv_line(), csv_line(national_id=SECOND_ID, mode="7", county_code="99")))
 
     page.goto("/lifelong/institution/upload")
-    shot(page, "institution-upload")
+    shoot(page, "institution-upload")
     page.get_by_label("時數檔案（CSV）").set_input_files(str(path))
     page.get_by_label("時數檔案（CSV）").focus()
     page.keyboard.press("Tab")
@@ -66,13 +58,13 @@ def test_upload_with_errors_then_commit_the_valid_rows(page, live_server, provid
     assert "有錯誤，未匯入" in page.locator("#job-status").inner_text()
     report = page.get_by_role("table").last.inner_text()
     assert "學習性質代碼不正確" in report and "不是已知的上課縣市代碼" in report
-    shot(page, "institution-job-review")
+    shoot(page, "institution-job-review")
 
     page.get_by_role("button", name="只匯入正確的資料列").click()
     page.wait_for_load_state()
     assert "已完成" in page.locator("#job-status").inner_text()
     assert "新增筆數\n1" in page.locator("#job-status").inner_text()
-    shot(page, "institution-job-done")
+    shoot(page, "institution-job-done")
 
 
 def test_hr_report_in_the_browser(page, live_server, hr_officer, sub_agency, learner_person):
@@ -87,7 +79,7 @@ def test_hr_report_in_the_browser(page, live_server, hr_officer, sub_agency, lea
     page.goto("/lifelong/manage/?year=113")
     table = page.locator("table.hr-report").inner_text()
     assert "李大華" in table and "B22000****" in table
-    shot(page, "hr-report")
+    shoot(page, "hr-report")
 
     page.get_by_label("達成情形").select_option("environment")
     page.get_by_role("button", name="查詢").click()
@@ -97,4 +89,4 @@ def test_hr_report_in_the_browser(page, live_server, hr_officer, sub_agency, lea
     page.get_by_role("link", name="寄送提醒信給未達成者…").click()
     page.wait_for_load_state()
     assert "信件預覽" in page.content()
-    shot(page, "hr-reminders")
+    shoot(page, "hr-reminders")

@@ -12,9 +12,12 @@ from playwright.sync_api import expect
 
 from civlearn.learning.models import Enrolment, ScormAttempt
 from civlearn.learning.tests import scorm_packages as testing
+from civlearn.learning.tests import test_browser_scorm as browser_scorm
 from civlearn.learning.tests.scorm_packages import upload
-from civlearn.learning.tests.test_scorm_browser import content_frame, sign_in
 
+content_frame, sign_in = browser_scorm.content_frame, browser_scorm.sign_in
+# Shared fixtures: the SCORM course and the two origins (platform on localhost, content on 127.0.0.1).
+origins = browser_scorm.origins
 scorm_dir, provider, scorm_course, enrolled = (
     testing.scorm_dir,
     testing.provider,
@@ -23,13 +26,6 @@ scorm_dir, provider, scorm_course, enrolled = (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-@pytest.fixture
-def origins(settings, live_server):
-    content = live_server.url.replace("localhost", "127.0.0.1")
-    settings.SCORM_CONTENT_ORIGIN = content
-    return live_server.url, content
 
 
 def statuses(enrolment) -> dict[str, str]:

@@ -4,7 +4,6 @@ passed test, the questionnaire, the certificate PDF, public verification, and th
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import subprocess
 
@@ -14,15 +13,9 @@ from playwright.sync_api import expect
 from civlearn.core import clock
 from civlearn.demo.learning import seed
 from civlearn.learning.models import Certificate, Course, Enrolment, MemberConsent, Unit
+from civlearn.testing.browser import artifacts_dir, shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def shoot(page, name):
-    folder = os.environ.get("TEST_ARTIFACTS")
-    if folder:
-        os.makedirs(folder, exist_ok=True)
-        page.screenshot(path=os.path.join(folder, name), full_page=True)
 
 
 def session_cookie(user, live_server) -> dict:
@@ -109,8 +102,8 @@ def test_learner_completes_a_course_and_sees_the_hours(page, live_server, learne
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     flat = "".join(text.split())
     assert "王小明" in flat and "環境教育：氣候變遷與調適" in flat
-    if os.environ.get("TEST_ARTIFACTS"):
-        subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), os.path.join(os.environ["TEST_ARTIFACTS"], "cert")])
+    if folder := artifacts_dir():
+        subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(folder / "cert")])
 
     # public verification, signed out, with the code printed on the certificate
     code = re.search(r"驗證碼([2-9A-Z]{10})", flat).group(1)
