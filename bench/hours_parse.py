@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civlearn.settings")
 os.environ.setdefault("CIVLEARN_TESTING", "1")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
