@@ -653,7 +653,8 @@ def iter_upload(
     if result.errors:
         return
 
-    limit = max_rows or getattr(settings, "HOURS_UPLOAD_MAX_ROWS", 500_000)
+    # The row limit every importer shares (SPREADSHEET_MAX_ROWS).
+    limit = max_rows or spreadsheets.max_rows()
     chunk_rows = chunk_rows or PROGRESS_EVERY
     seen: dict[str, int] = {}
     width = len(header)
