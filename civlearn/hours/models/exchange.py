@@ -1,7 +1,5 @@
-"""Models around the ledger: institution uploads (ImportJob), API clients, HR reminders, announcements.
-
-Imported at the end of `models.py` so Django finds them in the hours app.
-"""
+"""The exchange with learning institutions and the HR notices: uploads (ImportJob), API clients, HR reminders,
+announcements."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Admin for operators: 重要訊息, API clients of institutions; import jobs and reminders read-only.
 
-Registered from admin.py. The admin's change view runs in a transaction, so the audit event written in
+The admin's change view runs in a transaction, so the audit event written in
 save_model/delete_model commits or rolls back with the change.
 """
 

@@ -151,6 +151,3 @@ class LedgerEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-from civlearn.hours import admin_b  # noqa: E402, F401  (import jobs, API clients, reminders, announcements)
