@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email
 import email.policy
+import glob
 import os
 import shutil
 import tempfile
@@ -74,10 +76,24 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     from django.conf import settings
 
     folder = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
+    _remove_databases_of_ended_runs(folder)
     for alias, database in settings.DATABASES.items():
         if database["ENGINE"] == "django.db.backends.sqlite3":
             name = os.path.join(folder, f"civlearn-test-{os.getpid()}-{alias}.sqlite3")
             database.setdefault("TEST", {})["NAME"] = name
+
+
+def _remove_databases_of_ended_runs(folder: str) -> None:
+    """A run that was killed leaves its database file behind, in memory when the folder is tmpfs."""
+    for path in glob.glob(os.path.join(folder, "civlearn-test-*-*.sqlite3*")):
+        pid = os.path.basename(path).split("-")[2]
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            with contextlib.suppress(OSError):
+                os.remove(path)
+        except (ValueError, PermissionError):
+            continue
 
 
 @pytest.fixture(scope="session")
@@ -112,12 +128,9 @@ def _reset_clock_and_cache():
     from django.core.cache import cache
 
     from civlearn.core import clock
-    from civlearn.identity.oidc_clients import forget_cached_clients
 
     clock.reset()
     cache.clear()
-    # Rolled-back test rows send no delete signal: a client id reused by another test must not be served stale.
-    forget_cached_clients()
     yield
     clock.reset()
 

@@ -294,153 +294,282 @@ def validate_record(
     zone: ZoneInfo | None = None,
     clean: bool = False,
 ) -> tuple[UploadRow | None, list[RowError]]:
-    """Check one record given as {key: text}. Used by the CSV upload (labels = Chinese headers) and the JSON API
-    (labels = English keys). The registry check is left to the caller, who looks all IDs up in one query."""
-    errors: list[RowError] = []
-
-    def err(key: str, value: str, message: str) -> None:
-        shown = nid.mask(value) if key == "national_id" else value
-        errors.append(RowError(line, label(key), shown, message))
-
-    # The CSV reader passes its fields already stripped and complete (`clean=True`); the API passes raw values.
-    v = values if clean else {key: (values.get(key) or "").strip() for key in KEYS}
-    for column in COLUMNS:
-        if column.required and not v[column.key]:
-            err(column.key, "", "必填欄位未填寫")
-
-    national = ""
-    if v["national_id"]:
-        try:
-            national = nid.validate(v["national_id"], today=today)
-        except nid.InvalidNationalId as exc:
-            err("national_id", v["national_id"], str(exc))
-
-    dates: dict[str, dt.date] = {}
-    for key in ("course_start_date", "course_end_date", "actual_start_date", "actual_end_date", "birthday"):
-        if v[key]:
-            try:
-                dates[key] = parse_roc_date(v[key])
-            except rocdate.InvalidRocDate as exc:
-                err(key, v[key], f"{exc}（應為民國年月日 YYY-MM-DD，例如 113-03-21）")
-    times: dict[str, dt.time] = {}
-    for key in ("course_start_time", "course_end_time", "actual_start_time", "actual_end_time"):
-        if v[key]:
-            try:
-                times[key] = parse_time(v[key])
-            except ValueError as exc:
-                err(key, v[key], str(exc))
-
-    zone = zone or local_zone()
-
-    def moment(prefix: str) -> dt.datetime | None:
-        day, time = dates.get(prefix + "_date"), times.get(prefix + "_time")
-        if day is None or time is None:
-            return None
-        return dt.datetime.combine(day, time, tzinfo=zone)
-
-    course_start, course_end = moment("course_start"), moment("course_end")
-    actual_start, actual_end = moment("actual_start"), moment("actual_end")
-    if course_start and course_end and course_end < course_start:
-        err("course_end_date", v["course_end_date"], "開課結束時間早於開課起始時間")
-    if actual_start and actual_end and actual_end < actual_start:
-        err("actual_end_date", v["actual_end_date"], "實際上課結束時間早於實際上課起始時間")
-    birthday = dates.get("birthday")
-    if birthday and birthday > (today or dt.date.today()):
-        err("birthday", v["birthday"], "生日不可晚於今天")
-
-    hours: dict[str, Decimal] = {}
-    for key in ("certified_hours", "digital_hours", "physical_hours"):
-        if v[key]:
-            try:
-                hours[key] = parse_hours(v[key])
-            except ValueError as exc:
-                err(key, v[key], str(exc))
-    if len(hours) == 3 and hours["certified_hours"] != hours["digital_hours"] + hours["physical_hours"]:
-        err(
-            "certified_hours",
-            v["certified_hours"],
-            "訓練總數應等於數位時數加實體時數"
-            f"（{hours['digital_hours']} + {hours['physical_hours']} = "
-            f"{hours['digital_hours'] + hours['physical_hours']}）",
-        )
-    if v["hours_unit"] and v["hours_unit"] not in HOURS_UNITS:
-        err("hours_unit", v["hours_unit"], "訓練總數單位應為 1（小時）")
-    if v["degree_credit"] and not _DIGITS_RE.match(v["degree_credit"]):
-        err("degree_credit", v["degree_credit"], "學位學分應為代碼數字，非學位學分為 6")
-
-    mode = None
-    if v["mode"]:
-        known = known_modes or modes()
-        if v["mode"].isdigit() and int(v["mode"]) in known:
-            mode = int(v["mode"])
-        else:
-            listed = "、".join(f"{code} {name}" for code, name in sorted(known.items()))
-            err("mode", v["mode"], f"學習性質代碼不正確，應為 {listed}")
-    if v["county_code"] and v["county_code"] not in counties():
-        err("county_code", v["county_code"], "不是已知的上課縣市代碼")
-    if (
-        v["category_code"]
-        and actual_end is not None
-        and v["category_code"] not in category_codes_for(actual_end.date())
-    ):
-        err(
-            "category_code",
-            v["category_code"],
-            f"不是 {actual_end.date():%Y-%m-%d} 適用之課程類別代碼表中的代碼",
-        )
-    flags: dict[str, bool] = {}
-    for key in ("job_related", "self_applied_leave"):
-        text = v[key].upper()
-        if text in _YES or text in _NO:
-            flags[key] = text in _YES
-        else:
-            err(key, v[key], "應填「是」或「否」（或 Y / N）")
-    for key, limit in (("course_name", 200), ("course_code", 50), ("period", 50), ("name", 100)):
-        if len(v[key]) > limit:
-            err(key, v[key][:20] + "…", f"長度超過 {limit} 字")
-        elif spreadsheets.looks_like_formula(v[key]):
-            err(key, v[key][:20], spreadsheets.FORMULA_REFUSED)
-
-    if errors:
-        return None, errors
-    assert course_start and course_end and actual_start and actual_end and mode is not None
-    row = UploadRow(
-        line=line,
-        national_id=national,
-        name=v["name"],
-        course_name=v["course_name"],
-        course_code=v["course_code"],
-        period=v["period"],
-        category_code=v["category_code"],
-        county_code=v["county_code"],
-        degree_credit=v["degree_credit"],
-        certified_hours=hours["certified_hours"],
-        hours_unit=v["hours_unit"],
-        score=v["score"],
-        certificate_no=v["certificate_no"],
-        attendance_note=v["attendance_note"],
-        birthday=birthday,
-        mode=mode,
-        digital_hours=hours["digital_hours"],
-        physical_hours=hours["physical_hours"],
-        course_start=course_start,
-        course_end=course_end,
-        actual_start=actual_start,
-        actual_end=actual_end,
-        job_related=flags["job_related"],
-        self_applied_leave=flags["self_applied_leave"],
+    """Check one record given as {key: text}: RecordChecker.check for a single record. Used by the JSON API
+    (labels = English keys); a file's rows go through one RecordChecker for the whole file."""
+    checker = RecordChecker(
+        institution_code=institution_code,
+        category_codes_for=category_codes_for,
+        label=label,
+        today=today,
+        known_modes=known_modes,
+        zone=zone,
     )
-    # The same key as source_reference(), from the local date and time already parsed (no time-zone arithmetic).
-    parts = [
-        institution_code.upper(),
-        national,
-        row.course_code or "name:" + row.course_name,
-        row.period,
-        _local_text(dates["actual_start_date"], times["actual_start_time"]),
-        _local_text(dates["actual_end_date"], times["actual_end_time"]),
-    ]
-    row.source_reference = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
-    return row, []
+    return checker.check(values, line=line, clean=clean)
+
+
+# A problem before it is placed: (key, value shown, message).
+_Problem = tuple[str, str, str]
+_NO_PROBLEMS: tuple[_Problem, ...] = ()
+# A file whose rows all differ would otherwise keep every row's worked-out parts: a cache starts again past this.
+_MEMO_LIMIT = 20_000
+
+
+class RecordChecker:
+    """The rules of one ledger record from an institution, in one place: what every row of an upload (CSV form,
+    job, COPY) and every record of the JSON API goes through.
+
+    `check` names every problem of a record (row, column, value, reason) or builds its UploadRow. The rows of a real
+    file repeat the same few texts (one course run's dates and times, a handful of hour figures and codes), so the
+    parts that depend only on such texts are worked out once per checker and remembered, problems included: that
+    is what makes a 500,000-row file quick, and every row still gets exactly the same answer. The national ID is
+    checked by civlearn.core.national_id, the only place its checksum lives.
+    """
+
+    def __init__(
+        self,
+        *,
+        institution_code: str,
+        category_codes_for: Callable[[dt.date], Container[str]],
+        label: Callable[[str], str] = HEADER_OF.__getitem__,
+        today: dt.date | None = None,
+        known_modes: Mapping[int, str] | None = None,
+        zone: ZoneInfo | None = None,
+    ) -> None:
+        self._institution = institution_code.upper()
+        self._codes_for = category_codes_for
+        self._label = label
+        self._today = today
+        self._latest_birthday = today or dt.date.today()
+        self._modes = known_modes or modes()
+        self._zone = zone or local_zone()
+        self._counties = counties()
+        self._moments: dict[tuple[str, ...], tuple] = {}
+        self._hours: dict[tuple[str, str, str], tuple] = {}
+        self._codes: dict[tuple[str, dt.date], bool] = {}
+        # A person's ID comes back on each of their rows; civlearn.core.national_id answers once per text.
+        self._national_ids: dict[str, tuple[str, _Problem | None]] = {}
+        self._singles: dict[tuple[str, ...], tuple[int | None, tuple[_Problem, ...]]] = {}
+        self._birthdays: dict[str, tuple[dt.date | None, tuple[_Problem, ...], tuple[_Problem, ...]]] = {}
+
+    def check(
+        self, values: Mapping[str, str], *, line: int, clean: bool = False
+    ) -> tuple[UploadRow | None, list[RowError]]:
+        """`values`: {key: text}. The CSV reader passes every key, already stripped (`clean=True`); the API passes
+        what it has. The registry check is left to the caller, who looks all IDs up in one query."""
+        v = values if clean else {key: (values.get(key) or "").strip() for key in KEYS}
+        problems: list[_Problem] = []
+        if not all(_pick_required(v)):
+            problems.extend((key, "", "必填欄位未填寫") for key in _REQUIRED_KEYS if not v[key])
+
+        national = ""
+        if text := v["national_id"]:
+            found_id = self._national_ids.get(text)
+            if found_id is None:
+                try:
+                    found_id = (nid.validate(text, today=self._today), None)
+                except nid.InvalidNationalId as exc:
+                    found_id = ("", ("national_id", text, str(exc)))
+                self._remember(self._national_ids, text, found_id)
+            national, id_problem = found_id
+            if id_problem is not None:
+                problems.append(id_problem)
+
+        moment_key = _pick_moments(v)
+        moments = self._moments.get(moment_key)
+        if moments is None:
+            moments = self._remember(self._moments, moment_key, self._moments_of(moment_key))
+        date_problems, time_problems, order_problems, parsed, end_day = moments
+        birthday, birthday_parse, birthday_late = self._birthday_of(v["birthday"])
+        problems += date_problems
+        problems += birthday_parse
+        problems += time_problems
+        problems += order_problems
+        problems += birthday_late
+
+        hours_key = (v["certified_hours"], v["digital_hours"], v["physical_hours"])
+        hours_found = self._hours.get(hours_key)
+        if hours_found is None:
+            hours_found = self._remember(self._hours, hours_key, self._hours_of(*hours_key))
+        hours, hour_problems = hours_found
+        problems += hour_problems
+        codes_key = _pick_codes(v)
+        found_codes = self._singles.get(codes_key)
+        if found_codes is None:
+            found_codes = self._remember(self._singles, codes_key, self._codes_of(*codes_key))
+        mode, code_problems = found_codes
+        problems += code_problems
+        category = v["category_code"]
+        if category and end_day is not None:
+            code_ok = self._codes.get((category, end_day))
+            if code_ok is None:
+                code_ok = self._remember(self._codes, (category, end_day), category in self._codes_for(end_day))
+            if not code_ok:
+                problems.append(("category_code", category, f"不是 {end_day:%Y-%m-%d} 適用之課程類別代碼表中的代碼"))
+        flags = []
+        for key in ("job_related", "self_applied_leave"):
+            flag = _FLAGS.get(v[key].upper())
+            if flag is None:
+                problems.append((key, v[key], "應填「是」或「否」（或 Y / N）"))
+            flags.append(flag)
+        for key, limit in _TEXT_LIMITS:
+            text = v[key]
+            if len(text) > limit:
+                problems.append((key, text[:20] + "…", f"長度超過 {limit} 字"))
+            elif text.startswith(spreadsheets.FORMULA_STARTS) and spreadsheets.looks_like_formula(text):
+                problems.append((key, text[:20], spreadsheets.FORMULA_REFUSED))
+
+        if problems:
+            label = self._label
+            return None, [
+                RowError(line, label(key), nid.mask(value) if key == "national_id" else value, message)
+                for key, value, message in problems
+            ]
+        assert parsed is not None and hours is not None and mode is not None
+        course_start, course_end, actual_start, actual_end, start_text, end_text = parsed
+        row = UploadRow(
+            line, national, v["name"], v["course_name"], v["course_code"], v["period"], v["category_code"],
+            v["county_code"], v["degree_credit"], hours[0], v["hours_unit"], v["score"], v["certificate_no"],
+            v["attendance_note"], birthday, mode, hours[1], hours[2], course_start, course_end, actual_start,
+            actual_end, flags[0], flags[1],
+        )  # fmt: skip
+        # The same key as source_reference(), from the local date and time already parsed (no time-zone arithmetic).
+        parts = (
+            self._institution,
+            national,
+            row.course_code or "name:" + row.course_name,
+            row.period,
+            start_text,
+            end_text,
+        )
+        row.source_reference = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+        return row, []
+
+    # ---- what repeats: worked out once per checker -----------------------------------------------------------
+
+    @staticmethod
+    def _remember(memo: dict, key, value):
+        if len(memo) > _MEMO_LIMIT:
+            memo.clear()
+        memo[key] = value
+        return value
+
+    def _moments_of(self, texts: tuple[str, ...]) -> tuple:
+        """(date problems, time problems, order problems, parsed, end day) for the four dates and four times;
+        parsed is (course_start, course_end, actual_start, actual_end, start text, end text), or None with any
+        problem or blank."""
+        given = dict(zip(_MOMENT_KEYS, texts, strict=True))
+        date_problems: list[_Problem] = []
+        time_problems: list[_Problem] = []
+        order_problems: list[_Problem] = []
+        days: dict[str, dt.date] = {}
+        for key in _DATE_KEYS:
+            if given[key]:
+                try:
+                    days[key] = parse_roc_date(given[key])
+                except rocdate.InvalidRocDate as exc:
+                    date_problems.append((key, given[key], f"{exc}（應為民國年月日 YYY-MM-DD，例如 113-03-21）"))
+        times: dict[str, dt.time] = {}
+        for key in _TIME_KEYS:
+            if given[key]:
+                try:
+                    times[key] = parse_time(given[key])
+                except ValueError as exc:
+                    time_problems.append((key, given[key], str(exc)))
+
+        def moment(prefix: str) -> dt.datetime | None:
+            day, time = days.get(prefix + "_date"), times.get(prefix + "_time")
+            if day is None or time is None:
+                return None
+            return dt.datetime.combine(day, time, tzinfo=self._zone)
+
+        course_start, course_end = moment("course_start"), moment("course_end")
+        actual_start, actual_end = moment("actual_start"), moment("actual_end")
+        if course_start and course_end and course_end < course_start:
+            order_problems.append(("course_end_date", given["course_end_date"], "開課結束時間早於開課起始時間"))
+        if actual_start and actual_end and actual_end < actual_start:
+            order_problems.append(("actual_end_date", given["actual_end_date"], "實際上課結束時間早於實際上課起始時間"))
+        parsed = None
+        if course_start and course_end and actual_start and actual_end and not order_problems:
+            parsed = (
+                course_start,
+                course_end,
+                actual_start,
+                actual_end,
+                _local_text(days["actual_start_date"], times["actual_start_time"]),
+                _local_text(days["actual_end_date"], times["actual_end_time"]),
+            )
+        # The category code is checked against the table of the actual end's day whenever that day is known.
+        end_day = actual_end.date() if actual_end is not None else None
+        return tuple(date_problems), tuple(time_problems), tuple(order_problems), parsed, end_day
+
+    def _birthday_of(self, text: str) -> tuple[dt.date | None, tuple[_Problem, ...], tuple[_Problem, ...]]:
+        if not text:
+            return None, _NO_PROBLEMS, _NO_PROBLEMS
+        found = self._birthdays.get(text)
+        if found is None:
+            try:
+                day = parse_roc_date(text)
+            except rocdate.InvalidRocDate as exc:
+                problem = ("birthday", text, f"{exc}（應為民國年月日 YYY-MM-DD，例如 113-03-21）")
+                found = (None, (problem,), _NO_PROBLEMS)
+            else:
+                late = (("birthday", text, "生日不可晚於今天"),) if day > self._latest_birthday else _NO_PROBLEMS
+                found = (day, _NO_PROBLEMS, late)
+            self._remember(self._birthdays, text, found)
+        return found
+
+    @staticmethod
+    def _hours_of(certified: str, digital: str, physical: str) -> tuple:
+        problems: list[_Problem] = []
+        hours: dict[str, Decimal] = {}
+        for key, text in (("certified_hours", certified), ("digital_hours", digital), ("physical_hours", physical)):
+            if text:
+                try:
+                    hours[key] = parse_hours(text)
+                except ValueError as exc:
+                    problems.append((key, text, str(exc)))
+        if len(hours) == 3 and hours["certified_hours"] != hours["digital_hours"] + hours["physical_hours"]:
+            problems.append(
+                (
+                    "certified_hours",
+                    certified,
+                    "訓練總數應等於數位時數加實體時數"
+                    f"（{hours['digital_hours']} + {hours['physical_hours']} = "
+                    f"{hours['digital_hours'] + hours['physical_hours']}）",
+                )
+            )
+        if problems or len(hours) < 3:
+            return None, tuple(problems)
+        return (hours["certified_hours"], hours["digital_hours"], hours["physical_hours"]), _NO_PROBLEMS
+
+    def _codes_of(self, unit: str, credit: str, mode_text: str, county: str) -> tuple[int | None, tuple[_Problem, ...]]:
+        """(mode, problems) of 訓練總數單位, 學位學分, 學習性質 and 上課縣市; a blank one is the required check's."""
+        problems: list[_Problem] = []
+        if unit and unit not in HOURS_UNITS:
+            problems.append(("hours_unit", unit, "訓練總數單位應為 1（小時）"))
+        if credit and not _DIGITS_RE.match(credit):
+            problems.append(("degree_credit", credit, "學位學分應為代碼數字，非學位學分為 6"))
+        mode = None
+        if mode_text:
+            if mode_text.isdigit() and int(mode_text) in self._modes:
+                mode = int(mode_text)
+            else:
+                listed = "、".join(f"{code} {name}" for code, name in sorted(self._modes.items()))
+                problems.append(("mode", mode_text, f"學習性質代碼不正確，應為 {listed}"))
+        if county and county not in self._counties:
+            problems.append(("county_code", county, "不是已知的上課縣市代碼"))
+        return mode, tuple(problems)
+
+
+_REQUIRED_KEYS = tuple(c.key for c in COLUMNS if c.required)
+_DATE_KEYS = ("course_start_date", "course_end_date", "actual_start_date", "actual_end_date")
+_TIME_KEYS = ("course_start_time", "course_end_time", "actual_start_time", "actual_end_time")
+_MOMENT_KEYS = _DATE_KEYS + _TIME_KEYS
+_pick_required = operator.itemgetter(*_REQUIRED_KEYS)
+_pick_moments = operator.itemgetter(*_MOMENT_KEYS)
+_pick_codes = operator.itemgetter("hours_unit", "degree_credit", "mode", "county_code")
+_FLAGS = dict.fromkeys(_YES, True) | dict.fromkeys(_NO, False)
+_TEXT_LIMITS = (("course_name", 200), ("course_code", 50), ("period", 50), ("name", 100))
 
 
 @lru_cache(maxsize=8192)
@@ -494,8 +623,6 @@ def iter_upload(
     (`people_for` is asked once per chunk).
     Problems, counts and the encoding go to `result` (its `rows` stay empty); once the generator is exhausted,
     `result.errors` is in row order."""
-    from civlearn.hours import batch_fast  # imported here: batch_fast builds on this module
-
     try:
         text, result.encoding = decode(data)
     except UnreadableFile as exc:
@@ -526,19 +653,15 @@ def iter_upload(
     if result.errors:
         return
 
-    limit = max_rows or getattr(settings, "HOURS_UPLOAD_MAX_ROWS", 500_000)
+    # The row limit every importer shares (SPREADSHEET_MAX_ROWS).
+    limit = max_rows or spreadsheets.max_rows()
     chunk_rows = chunk_rows or PROGRESS_EVERY
     seen: dict[str, int] = {}
     width = len(header)
     known_modes, zone = modes(), local_zone()
-    keys = list(positions)
-    pick = operator.itemgetter(*positions.values())
-    blank = dict.fromkeys(KEYS, "")
-    # One look-up per day for the whole file: the quick check and the full one ask about the same days.
-    category_codes_for = cache(category_codes_for)
-    quick = batch_fast.RowChecker(
-        positions=positions,
-        width=width,
+    # Every key in the order of KEYS; a column the file does not have reads as "" (one extra field on each row).
+    pick = operator.itemgetter(*(positions.get(key, width) for key in KEYS))
+    checker = RecordChecker(
         institution_code=institution_code,
         category_codes_for=category_codes_for,
         today=today,
@@ -549,12 +672,7 @@ def iter_upload(
     try:
         for line_index, fields in enumerate(reader, start=2):
             right_width = len(fields) == width
-            row = None
-            if right_width:
-                fields.append("")  # what the quick check reads for a column the file does not have
-                row = quick(fields, line_index)
-            # A row the quick check took has a national ID, so only the others can be blank.
-            if row is None and not "".join(fields).strip():
+            if not "".join(fields).strip():
                 continue
             result.total_rows += 1
             if progress is not None and result.total_rows % PROGRESS_EVERY == 0:
@@ -567,23 +685,14 @@ def iter_upload(
                 result.errors.append(RowError(line_index, "", "", f"欄位數為 {len(fields)}，與標題列的 {width} 欄不符"))
                 result.bad_lines.add(line_index)
                 continue
-            if row is None:
-                values = dict(blank)
-                values.update(zip(keys, map(str.strip, pick(fields)), strict=True))
-                row, errors = validate_record(
-                    values,
-                    clean=True,
-                    line=line_index,
-                    institution_code=institution_code,
-                    category_codes_for=category_codes_for,
-                    today=today,
-                    known_modes=known_modes,
-                    zone=zone,
-                )
-                if errors:
-                    result.errors.extend(errors)
-                    result.bad_lines.add(line_index)
-                    continue
+            fields.append("")
+            row, errors = checker.check(
+                dict(zip(KEYS, map(str.strip, pick(fields)), strict=True)), line=line_index, clean=True
+            )
+            if errors:
+                result.errors.extend(errors)
+                result.bad_lines.add(line_index)
+                continue
             assert row is not None
             first = seen.get(row.source_reference)
             if first is not None:

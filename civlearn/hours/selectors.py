@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -127,3 +128,18 @@ def announcements_current(*, limit: int = 10) -> list:
         .filter(Q(show_until__isnull=True) | Q(show_until__gte=today))
         .order_by("-pinned", "-published_on", "-id")[:limit]
     )
+
+
+def category_rows(*, day: dt.date | None = None) -> list[dict[str, str]]:
+    """The course-category code table (課程類別代碼表) in force on `day` (today by default), as rows
+    {"code", "name", "parent_code"} in code order: what the learning catalogue filters and labels courses by.
+
+    Read from the rule book, built from the versioned tables an operator loads (`load_categories`, the admin) and
+    coherent across processes, so a new table reaches every worker at once; no file copy to keep in step.
+    Empty when no table is in force."""
+    book = rules.book()
+    table = book.table_for(day or clock.today())
+    if table is None:
+        return []
+    parents, names = book.codes.get(table[0], {}), book.names.get(table[0], {})
+    return [{"code": code, "name": names.get(code, ""), "parent_code": parents[code] or ""} for code in sorted(parents)]

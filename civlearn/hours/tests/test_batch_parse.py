@@ -318,3 +318,12 @@ def test_the_streamed_xlsx_writer_round_trips_text_numbers_and_blanks():
         ('A&B <課程> "引號"', 1.5, None),
         ("  前後空白 ", 2, None),
     ]
+
+
+def test_the_row_limit_is_the_one_every_importer_shares(settings):
+    settings.SPREADSHEET_MAX_ROWS = 1
+    text = "\n".join([HEADER, line(), line(period="2")]) + "\n"
+
+    result = parse(text)
+
+    assert [e.text for e in result.errors] == ["第 3 列：檔案超過 1 列上限，請分批上傳"]

@@ -224,3 +224,27 @@ def test_the_ledger_is_vacuumed_after_one_percent_of_new_rows_on_postgresql():
         options = cursor.fetchone()[0]
 
     assert sorted(options) == ["autovacuum_vacuum_insert_scale_factor=0.01", "autovacuum_vacuum_insert_threshold=10000"]
+
+
+def test_category_rows_are_the_table_in_force_as_the_catalogue_reads_it(db):
+    import csv
+    import datetime as dt
+    from pathlib import Path
+
+    from civlearn.hours import selectors
+
+    source = Path(selectors.__file__).resolve().parent / "data" / "categories-2024.csv"
+    with source.open(encoding="utf-8") as handle:
+        expected = sorted(
+            ({"code": r["code"], "name": r["name"], "parent_code": r["parent_code"]}
+             for r in csv.DictReader(line for line in handle if not line.startswith("#"))),
+            key=lambda row: row["code"],
+        )  # fmt: skip
+
+    rows = selectors.category_rows(day=dt.date(2024, 3, 1))
+
+    assert rows == expected
+    assert {"code": "522", "name": "資通安全(通識)", "parent_code": "520"} in rows
+    # the day decides the table: in 2015 the 2015 table was in force
+    assert {row["code"] for row in selectors.category_rows(day=dt.date(2015, 6, 1))} != {row["code"] for row in rows}
+    assert selectors.category_rows(day=dt.date(2000, 1, 1)) == []

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from civlearn.identity.models import SigninRecord
-from civlearn.identity.models_strong import BoundCertificate
+from civlearn.identity.models import BoundCertificate, SigninRecord
 from civlearn.identity.tests import strong_pki
 from civlearn.testing.browser import shoot
 from conftest import PASSWORD

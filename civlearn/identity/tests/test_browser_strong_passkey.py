@@ -5,8 +5,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from civlearn.core.models import AuditEvent
-from civlearn.identity.models import SigninRecord
-from civlearn.identity.models_strong import Passkey
+from civlearn.identity.models import Passkey, SigninRecord
 from civlearn.testing.browser import shoot
 from conftest import PASSWORD
 

@@ -270,11 +270,14 @@ def session_open(*, launch: str) -> Session:
         raise RuntimeRefused("找不到您的選課紀錄")
     with transaction.atomic():
         attempt, _ = ScormAttempt.objects.get_or_create(enrolment=enrolment, sco=sco)
-        attempt = ScormAttempt.objects.select_for_update().get(pk=attempt.pk)
+        attempt = ScormAttempt.objects.select_for_update().select_related("enrolment__user").get(pk=attempt.pk)
         if attempt.session_count == 0:
             entry = "ab-initio"
         elif attempt.exit_mode == "suspend":
             entry = "resume"
+        elif not package.is_scorm12 and attempt.cmi:
+            _attempt_restart(attempt)
+            entry = "ab-initio"
         else:
             entry = ""
         # The previous session's reported time is final now; a new session starts from zero.
@@ -283,9 +286,33 @@ def session_open(*, launch: str) -> Session:
         attempt.session_key = key
         attempt.session_seq = 0
         attempt.session_count += 1
-        attempt.save(update_fields=["closed_ms", "session_ms", "session_key", "session_seq", "session_count"])
+        attempt.save()
     token = signing.dumps([attempt.pk, user.pk, key, sco.pk], salt=SESSION_SALT)
     return Session(sco, package, False, token, _initial_cmi(sco, package, user, attempt, entry), attempt, user)
+
+
+def _attempt_restart(attempt: ScormAttempt) -> None:
+    """SCORM 2004 (RTE 4.2.8, cmi.exit): a learner attempt that ended with any exit but "suspend" is over, and the
+    next launch begins a new attempt with no stored data (entry "ab-initio"). Once a SCO is done it stays done for
+    the course (`done_at` is kept); the new attempt's statuses and score replace the old ones. Audited, with what
+    the ended attempt held."""
+    audit_record(
+        actor=attempt.enrolment.user,
+        action="learning.scorm_attempt_restarted",
+        subject=attempt,
+        changes={
+            "completion_status": [attempt.completion_status, ""],
+            "success_status": [attempt.success_status, ""],
+            "score_scaled": [_plain(attempt.score_scaled), None],
+            "total_ms": [attempt.total_ms, 0],
+        },
+    )
+    attempt.cmi = {}
+    attempt.completion_status = attempt.success_status = ""
+    attempt.score_raw = attempt.score_scaled = None
+    attempt.location = attempt.suspend_data = attempt.exit_mode = ""
+    # Total time is per learner attempt (cmi.total_time).
+    attempt.closed_ms = attempt.session_ms = 0
 
 
 # ---- commit --------------------------------------------------------------------------------------------------

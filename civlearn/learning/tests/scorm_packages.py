@@ -1,4 +1,4 @@
-"""Small SCORM packages built in code for the tests (and the demo seeder): SCORM 1.2 and 2004, single- and
+"""Small SCORM packages built in code for the tests (and bench/scorm.py): SCORM 1.2 and 2004, single- and
 multi-SCO, and broken variants. Each SCO page is a tiny but real SCO: it finds the API, initializes, and offers
 buttons that set a status, a score, a bookmark and suspend data, then finishes."""
 

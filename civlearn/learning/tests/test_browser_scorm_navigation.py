@@ -12,9 +12,12 @@ from playwright.sync_api import expect
 
 from civlearn.learning.models import Enrolment, ScormAttempt
 from civlearn.learning.tests import scorm_packages as testing
+from civlearn.learning.tests import test_browser_scorm as browser_scorm
 from civlearn.learning.tests.scorm_packages import upload
-from civlearn.learning.tests.test_browser_scorm import content_frame, sign_in
 
+content_frame, sign_in = browser_scorm.content_frame, browser_scorm.sign_in
+# Shared fixtures: the SCORM course and the two origins (platform on localhost, content on 127.0.0.1).
+origins = browser_scorm.origins
 scorm_dir, provider, scorm_course, enrolled = (
     testing.scorm_dir,
     testing.provider,
@@ -23,13 +26,6 @@ scorm_dir, provider, scorm_course, enrolled = (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-@pytest.fixture
-def origins(settings, live_server):
-    content = live_server.url.replace("localhost", "127.0.0.1")
-    settings.SCORM_CONTENT_ORIGIN = content
-    return live_server.url, content
 
 
 def statuses(enrolment) -> dict[str, str]:
@@ -133,3 +129,20 @@ def test_scorm12_finish_with_only_a_raw_score_is_judged_against_the_mastery_scor
     attempt.refresh_from_db()
     assert (attempt.completion_status, attempt.score_raw) == ("passed", 90)
     assert Enrolment.objects.get(pk=enrolled.pk).completed_at is not None
+
+
+def test_scorm12_finish_in_a_providers_preview_is_browsed_and_stores_nothing(
+    page, origins, scorm_dir, provider, scorm_course
+):
+    # given a provider previewing a draft whose SCO sets no status (browse mode, no credit)
+    package = upload(actor=provider, course=scorm_course, data=testing.package_12_unload(scos=1), publish=False)
+    sign_in(page, provider, origins[0])
+    page.goto(f"/elearn/provide/scorm/{package.pk}/preview/")
+    expect(content_frame(page).locator("#status")).to_have_text("not attempted")
+    sco = next(frame for frame in page.frames if frame.url.endswith("sco1/index.html"))
+    # when it finishes, then the runtime reports "browsed" (RTE 3.4.4 in browse mode) and nothing is stored
+    with page.expect_response(lambda response: "/scorm-content/commit/" in response.url) as committed:
+        sco.evaluate("() => finish()")
+    reply = committed.value.json()
+    assert (reply["result"], reply["stored"], reply["completion"]) == (True, False, "browsed")
+    assert not ScormAttempt.objects.exists()

@@ -55,6 +55,7 @@ class OwnPostgres:
         self.url = f"postgres://postgres@127.0.0.1:{self.port}/postgres"
 
     def _pg(self, tool: str, *args: str) -> None:
+        assert PG_BIN is not None  # the module is skipped without it
         subprocess.run(
             ["runuser", "-u", "postgres", "--", str(PG_BIN / tool), *args],
             check=True,
@@ -74,6 +75,7 @@ class OwnPostgres:
 
         with psycopg.connect(self.url, connect_timeout=5) as conn:
             row = conn.execute("SELECT reading_ms FROM learning_enrolment WHERE id = %s", [enrolment_id]).fetchone()
+        assert row is not None, f"enrolment {enrolment_id} is missing"
         return row[0]
 
 

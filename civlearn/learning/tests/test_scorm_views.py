@@ -71,6 +71,32 @@ def test_play_page_shows_the_outline_and_frames_the_player_on_the_content_origin
     assert "A123456789" not in html
 
 
+def test_coming_back_resumes_at_the_sco_suspended_last_unless_it_is_done(client, package, learner, enrolled):
+    from civlearn.learning.scorm.tracking import attempt_commit, session_open
+
+    first, second = sco_of(package, 1), sco_of(package, 2)
+
+    def suspend(sco, status="incomplete"):
+        launch = launch_token(sco=sco, user=learner, enrolment=enrolled, parent_origin="http://testserver")
+        session = session_open(launch=launch)
+        core = {"lesson_status": status, "exit": "suspend", "lesson_location": "p1"}
+        attempt_commit(token=session.token, data={"cmi": {"core": core}}, seq=1)
+
+    def current_title() -> str:
+        html = client.get(f"/elearn/scorm/{package.unit_id}/").content.decode()
+        return re.search(r'aria-current="page">([^<]+)<', html).group(1)
+
+    client.force_login(learner)
+    # given the learner opened the first SCO, jumped to the second through the table of contents and suspended it
+    suspend(first)
+    suspend(second)
+    # then coming back opens the second (where they left), not the first SCO not done
+    assert current_title() == "第 2 課"
+    # when the second is done, coming back opens the first SCO not done
+    suspend(second, status="completed")
+    assert current_title() == "第 1 課"
+
+
 def test_play_page_needs_an_enrolment(client, package, learner):
     client.force_login(learner)
     response = client.get(f"/elearn/scorm/{package.unit_id}/")

@@ -45,6 +45,16 @@ def test_the_dashboard_the_scorm_player_and_the_hours_page(
     page.goto("/elearn/home/")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     shoot(page, "csp-dashboard")
+    page.get_by_role("link", name="學習紀錄", exact=True).first.click()
+    page.get_by_role("link", name="統計圖表").click()
+    expect(page.locator("[data-table=month]")).to_be_visible()
+    page.goto("/elearn/home/goals/")
+    page.goto("/elearn/home/profile/")
+
+    # The course page: its progress bar is a native <progress>, not an inline style
+    page.goto(f"/elearn/courses/{scorm_course.code}/")
+    # (reading time: 0 of 0 minutes is met, the SCORM unit is not: 50 %)
+    expect(page.get_by_role("progressbar", name="完成百分比")).to_have_attribute("value", "50")
 
     # The SCORM unit: the page frames the player (content origin), which frames the SCO and runs scorm-again
     page.goto(f"/elearn/scorm/{package.unit_id}/")
@@ -76,3 +86,14 @@ def test_the_watch_sees_a_blocked_inline_script(page, db):
             break
         page.wait_for_timeout(100)
     assert any(" script-src-elem inline " in text for text in watch.violations), watch.violations
+
+
+def test_the_admin(page, live_server, operator):
+    watch = watch_csp(page)
+    sign_in(page, operator, live_server.url)
+    page.goto("/admin/")
+    expect(page.locator("#site-name")).to_be_visible()
+    page.goto("/admin/registry/agency/add/")
+    expect(page.locator("#agency_form")).to_be_visible()
+    shoot(page, "csp-admin-add")
+    assert watch.violations == []
