@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email
 import email.policy
+import glob
 import os
 import shutil
 import tempfile
@@ -33,11 +35,18 @@ CHROMIUM_ARGS = [
 
 
 def pytest_collection_modifyitems(items):
-    # A transactional test (live server, browser) ends by flushing every table, which would also wipe the reference
-    # data that migrations load (category code tables, requirement rules, connected systems) for the tests after it.
-    # Serialized rollback restores that data at the start of each such test. Every transactional test must use it:
-    # one flush without it re-creates content types under new ids, and the next restore then collides with them.
+    misplaced = []
     for item in items:
+        # One naming scheme: browser tests live in test_browser_*.py files, and every test there is marked `browser`.
+        if item.path.name.startswith("test_browser_"):
+            item.add_marker(pytest.mark.browser)
+        elif {"page", "browser"} & set(getattr(item, "fixturenames", ())):
+            misplaced.append(item.nodeid)
+        # A transactional test (live server, browser) ends by flushing every table, which would also wipe the
+        # reference data that migrations load (category code tables, requirement rules, connected systems) for the
+        # tests after it. Serialized rollback restores that data at the start of each such test. Every transactional
+        # test must use it: one flush without it re-creates content types under new ids, and the next restore then
+        # collides with them.
         marker = item.get_closest_marker("django_db")
         if marker is not None and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
             kwargs = {**marker.kwargs, "serialized_rollback": True}
@@ -48,6 +57,10 @@ def pytest_collection_modifyitems(items):
             continue
         if "live_server" in names or "transactional_db" in names:
             names.append("django_db_serialized_rollback")
+    if misplaced:
+        raise pytest.UsageError(
+            "tests that drive Chromium belong in files named test_browser_*.py: " + ", ".join(sorted(misplaced))
+        )
 
 
 @pytest.fixture(scope="session")
@@ -63,10 +76,24 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     from django.conf import settings
 
     folder = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
+    _remove_databases_of_ended_runs(folder)
     for alias, database in settings.DATABASES.items():
         if database["ENGINE"] == "django.db.backends.sqlite3":
             name = os.path.join(folder, f"civlearn-test-{os.getpid()}-{alias}.sqlite3")
             database.setdefault("TEST", {})["NAME"] = name
+
+
+def _remove_databases_of_ended_runs(folder: str) -> None:
+    """A run that was killed leaves its database file behind, in memory when the folder is tmpfs."""
+    for path in glob.glob(os.path.join(folder, "civlearn-test-*-*.sqlite3*")):
+        pid = os.path.basename(path).split("-")[2]
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            with contextlib.suppress(OSError):
+                os.remove(path)
+        except (ValueError, PermissionError):
+            continue
 
 
 @pytest.fixture(scope="session")
@@ -101,12 +128,9 @@ def _reset_clock_and_cache():
     from django.core.cache import cache
 
     from civlearn.core import clock
-    from civlearn.identity.oidc_clients import forget_cached_clients
 
     clock.reset()
     cache.clear()
-    # Rolled-back test rows send no delete signal: a client id reused by another test must not be served stale.
-    forget_cached_clients()
     yield
     clock.reset()
 
@@ -278,14 +302,26 @@ def browser():
         instance.close()
 
 
+_CALL_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_FAILED] = report.failed
+    return report
+
+
 @pytest.fixture
-def page(browser, live_server):
+def page(request, browser, live_server):
+    from civlearn.testing.browser import shoot
+
     context = browser.new_context(locale="zh-TW", base_url=live_server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     tab = context.new_page()
     yield tab
-    artifacts = os.environ.get("TEST_ARTIFACTS")
-    if artifacts:
-        os.makedirs(artifacts, exist_ok=True)
-        tab.screenshot(path=os.path.join(artifacts, f"last-{os.getpid()}.png"), full_page=True)
+    if request.node.stash.get(_CALL_FAILED, False):
+        # What the browser showed when the test failed (with TEST_ARTIFACTS set, as ./test does).
+        shoot(tab, f"failed-{request.node.nodeid}")
     context.close()

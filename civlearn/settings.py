@@ -6,10 +6,12 @@ The helpers below fail loudly on a malformed value rather than guessing.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -79,12 +81,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
     "rest_framework",
     "drf_spectacular",
     "oauth2_provider",
     "civlearn.core",
     "civlearn.registry",
     "civlearn.identity",
+    "civlearn.sso",
     "civlearn.hours",
     "civlearn.learning",
     "civlearn.demo",
@@ -92,8 +96,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "civlearn.learning.scorm.origin.ContentOriginMiddleware",
     "civlearn.core.middleware.ShortcutMiddleware",  # SHORTCUT_URL_NAMES end here (see module)
+    # After the shortcut: the machine endpoints answer JSON to programs, which have no use for a page policy.
+    "civlearn.core.security_headers.SiteCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -105,9 +112,7 @@ MIDDLEWARE = [
 ]
 
 # Machine endpoints answered right after the security middleware (core/middleware.py).
-SHORTCUT_URL_NAMES = ["learning:heartbeat", "sso:token", "healthz", "readyz"]
-# Requests answered in front of Django's handler when the function says yes, else passed on (core/front.py, ADR 0009).
-FRONT_ROUTES = {"sso:token": "civlearn.identity.token_fast.answer"}
+SHORTCUT_URL_NAMES = ["learning:heartbeat", "healthz", "readyz"]
 
 ROOT_URLCONF = "civlearn.urls"
 WSGI_APPLICATION = "civlearn.wsgi.application"
@@ -137,12 +142,6 @@ if DATABASE_URL:
             DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 600), conn_health_checks=True
         )
     }
-    # Server-side prepared statements only where code asks for them: Django's own cursors bind on the client and
-    # are never prepared; the token endpoint's fast path prepares its statements (ADR 0009). Set
-    # DATABASE_PREPARED_STATEMENTS=false behind a pooler in transaction mode that does not track prepared statements
-    # (PgBouncer before 1.21, or without max_prepared_statements).
-    if env_bool("DATABASE_PREPARED_STATEMENTS", True):
-        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
     # One test database per test process, so that two suites on one server (CI and a developer) never drop each
     # other's database.
     DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME") or f"test_civlearn_{os.getpid()}"}
@@ -223,9 +222,50 @@ CSRF_FAILURE_VIEW = "civlearn.core.errors.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Strict-Transport-Security, sent by Django on https requests only. One year by default when the site is https;
+# subdomains and the browsers' preload list only when asked for (they bind every host under the domain to https).
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if SITE_URL.startswith("https://") else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Content-Security-Policy (django-csp 4, core/security_headers.py): scripts, styles, images and fonts from this
+# site only, inline scripts only with the request's nonce, no inline styles or event handlers, no plugins, not
+# framed. The SCORM player and package files send their own policy (learning/scorm/runtime.py), which stays.
+# No form-action: a sign-in or consent form ends in a redirect to the relying party, which browsers check against it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],  # + the signing component (CERT_SIGNER_URL), added per response
+        "frame-src": [SELF],  # + the SCORM content origin, on the player's page
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "report-uri": env_str("CSP_REPORT_URI") or None,
+    },
+}
+# Permissions-Policy: powerful features nothing here uses are off, for the pages and anything they frame. Passkeys
+# (publickey-credentials-*) and fullscreen keep the browsers' default (this site, and a frame it allows).
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "camera", "microphone", "geolocation", "payment", "usb", "serial", "hid", "midi", "display-capture",
+        "browsing-topics",
+    )
+}  # fmt: skip
 if env_bool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
+# The reverse proxies whose X-Forwarded-For is believed, as addresses or CIDR networks (core/client_address.py);
+# empty: the connection's own address is the client's.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network") from None
 
 LANGUAGE_CODE = "zh-hant"
 LANGUAGES = [("zh-hant", "繁體中文"), ("en", "English")]
@@ -281,16 +321,16 @@ OAUTH2_PROVIDER = {
 }
 
 
-# eCPA as an OpenID Connect provider (civlearn/identity/oidc.py). Signing keys live in the identity.SigningKey table,
+# eCPA as an OpenID Connect provider (civlearn/sso/oidc.py). Signing keys live in the sso.SigningKey table,
 # generated on first use and rotated with `manage.py oidc_rotate_key`; DOT reads them through these lazy values.
 def _oidc_active_key() -> str:
-    from civlearn.identity.oidc import active_private_pem
+    from civlearn.sso.oidc import active_private_pem
 
     return active_private_pem()
 
 
 def _oidc_inactive_keys() -> list[str]:
-    from civlearn.identity.oidc import inactive_private_pems
+    from civlearn.sso.oidc import inactive_private_pems
 
     return inactive_private_pems()
 
@@ -304,8 +344,8 @@ OAUTH2_PROVIDER.update(
         "OIDC_ISS_ENDPOINT": env_str("OIDC_ISSUER", SITE_URL + "/o").rstrip("/"),
         "OIDC_RSA_PRIVATE_KEY": lazy(_oidc_active_key, str)(),
         "OIDC_RSA_PRIVATE_KEYS_INACTIVE": lazy(_oidc_inactive_keys, list)(),
-        "OAUTH2_VALIDATOR_CLASS": "civlearn.identity.oidc.CivlearnValidator",
-        "SCOPES_BACKEND_CLASS": "civlearn.identity.oidc.ClientScopes",
+        "OAUTH2_VALIDATOR_CLASS": "civlearn.sso.oidc.CivlearnValidator",
+        "SCOPES_BACKEND_CLASS": "civlearn.sso.oidc.ClientScopes",
         "SCOPES": {
             "read": "讀取",
             "write": "寫入",
@@ -328,10 +368,10 @@ OAUTH2_PROVIDER.update(
         "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
         "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
         "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
-        "APPLICATION_ADMIN_CLASS": "civlearn.identity.admin_sso.ApplicationAdmin",
-        # Only the grants and response types eCPA allows exist (civlearn/identity/oidc_server.py); DOT's own gates
+        "APPLICATION_ADMIN_CLASS": "civlearn.sso.admin.ApplicationAdmin",
+        # Only the grants and response types eCPA allows exist (civlearn/sso/clients.py); DOT's own gates
         # and its metadata say the same.
-        "OAUTH2_SERVER_CLASS": "civlearn.identity.oidc_server.Server",
+        "OAUTH2_SERVER_CLASS": "civlearn.sso.clients.Server",
         "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
         "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
         "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
@@ -341,7 +381,7 @@ OAUTH2_PROVIDER.update(
 )
 # Client secrets are long random strings: a keyed fast hash is enough and keeps the token endpoint from paying a
 # password hash. Listed last, so no person's password is ever hashed with it.
-PASSWORD_HASHERS = [*PASSWORD_HASHERS, "civlearn.identity.oidc.ClientSecretHasher"]
+PASSWORD_HASHERS = [*PASSWORD_HASHERS, "civlearn.sso.oidc.ClientSecretHasher"]
 # Named explicitly because the hours app's InstitutionClient points at it: migrations resolve it through settings.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 
@@ -373,6 +413,10 @@ FIRST_SIGNIN_CODE_TTL_MINUTES = env_int("FIRST_SIGNIN_CODE_TTL_MINUTES", 30)
 SIGNIN_MAX_FAILURES = env_int("SIGNIN_MAX_FAILURES", 5)
 SIGNIN_LOCK_MINUTES = env_int("SIGNIN_LOCK_MINUTES", 15)
 SIGNIN_MAX_PER_ADDRESS = env_int("SIGNIN_MAX_PER_ADDRESS", 30)
+# How long an address that reached SIGNIN_MAX_PER_ADDRESS waits; browsers with a device cookie for the account do
+# not (identity/devices.py).
+SIGNIN_ADDRESS_SLOWDOWN_MINUTES = env_int("SIGNIN_ADDRESS_SLOWDOWN_MINUTES", 15)
+SIGNIN_DEVICE_COOKIE_DAYS = env_int("SIGNIN_DEVICE_COOKIE_DAYS", 180)
 # First sign-in / forgotten-password requests per national ID and per address within an hour; wrong codes per link.
 FIRST_SIGNIN_MAX_PER_ID = env_int("FIRST_SIGNIN_MAX_PER_ID", 5)
 FIRST_SIGNIN_MAX_PER_ADDRESS = env_int("FIRST_SIGNIN_MAX_PER_ADDRESS", 20)

@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.static import serve
 
 from civlearn.core import views as core_views
-from civlearn.identity import oidc_views
+from civlearn.sso import views as sso_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -13,15 +13,14 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("ecpa/", include("civlearn.identity.urls")),
+    path("ecpa/", include("civlearn.sso.urls")),
     path("registry/", include("civlearn.registry.urls")),
     path("lifelong/", include("civlearn.hours.urls")),
     path("elearn/", include("civlearn.learning.scorm.urls")),
     path("elearn/", include("civlearn.learning.urls")),
     path("api/v1/", include("civlearn.api_urls")),
-    # The OIDC provider: only what clients need (oidc_views.protocol_urlpatterns), under DOT's names for its own
-    # reverses; "sso" names the same views for templates.
-    path("o/", include((oidc_views.provider_urlpatterns, "sso"))),
-    path("o/", include((oidc_views.protocol_urlpatterns, "oauth2_provider"))),
+    # The OIDC provider: only what clients need, under the names DOT's own views reverse.
+    path("o/", include((sso_views.protocol_urlpatterns, "oauth2_provider"))),
 ]
 
 handler400 = "civlearn.core.errors.bad_request"

@@ -30,3 +30,10 @@ def advance(delta: dt.timedelta) -> None:
 def reset() -> None:
     global _offset
     _offset = dt.timedelta(0)
+
+
+def travel_to(moment: dt.datetime) -> None:
+    """Set the clock to `moment`, from where it goes on ticking (tests only: fixed windows then start where a
+    test expects)."""
+    global _offset
+    _offset = moment - timezone.now()

@@ -5,6 +5,7 @@ from typing import Any
 from django.db import models, transaction
 
 from civlearn.core import clock
+from civlearn.core.client_address import client_address
 from civlearn.core.models import AuditEvent
 
 
@@ -35,6 +36,5 @@ def audit_record(
     )
 
 
-def client_ip(request) -> str | None:
-    """The address the request came from. REMOTE_ADDR only: a forwarded header is trusted by the proxy config."""
-    return request.META.get("REMOTE_ADDR") or None
+# The one client-address rule (trusted proxies, rightmost untrusted X-Forwarded-For): core/client_address.py.
+client_ip = client_address

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from civlearn.core.national_id import mask
-from civlearn.core.services import audit_record
+from civlearn.core.services import audit_record, client_ip
 from civlearn.identity.models import AgencyRole, EmailVerification, SigninRecord, User
 
 
@@ -102,7 +102,7 @@ class UserAdmin(admin.ModelAdmin):
                         name: [str(form.initial.get(name)), str(form.cleaned_data.get(name))]
                         for name in form.changed_data
                     },
-                    ip_address=request.META.get("REMOTE_ADDR"),
+                    ip_address=client_ip(request),
                 )
 
     def save_formset(self, request, form, formset, change):
@@ -118,7 +118,7 @@ class UserAdmin(admin.ModelAdmin):
                         "role": role.role,
                         "include_subagencies": role.include_subagencies,
                     },
-                    ip_address=request.META.get("REMOTE_ADDR"),
+                    ip_address=client_ip(request),
                 )
             for role in formset.deleted_objects:
                 audit_record(
@@ -126,7 +126,7 @@ class UserAdmin(admin.ModelAdmin):
                     action="identity.role_revoked",
                     subject=form.instance,
                     changes={"agency": role.agency.code, "role": role.role},
-                    ip_address=request.META.get("REMOTE_ADDR"),
+                    ip_address=client_ip(request),
                 )
 
 

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 
 from civlearn.core.services import client_ip
 from civlearn.identity import services
+from civlearn.identity.sessions import DEVICE_COOKIE
 
 
 class AccountBackend(ModelBackend):
@@ -18,7 +19,10 @@ class AccountBackend(ModelBackend):
         if username is None or password is None:
             return None
         result = services.signin_attempt(
-            login=username, password=password, ip_address=client_ip(request) if request is not None else None
+            login=username,
+            password=password,
+            ip_address=client_ip(request) if request is not None else None,
+            device_cookie=request.COOKIES.get(DEVICE_COOKIE) if request is not None else None,
         )
         if result.user is None:
             if request is not None:

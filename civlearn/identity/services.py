@@ -11,7 +11,9 @@ import hashlib
 import hmac
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -19,13 +21,13 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from civlearn.core import clock, national_id
 from civlearn.core.services import audit_record
-from civlearn.identity import passwords, tasks, throttle
+from civlearn.identity import devices, passwords, tasks, throttle
 from civlearn.identity.accounts import account_name_problems, phone_problems
 from civlearn.identity.models import EmailVerification, PasswordHistory, SigninRecord, User
 from civlearn.identity.selectors import find_account
@@ -58,6 +60,8 @@ class SigninResult:
     error: str = ""
     locked_until: dt.datetime | None = None
     password_expired: bool = False
+    # After a success: the device cookie's new value (devices.py), for the caller to set.
+    device_cookie: str = ""
 
 
 def _msg_signin_failed() -> str:
@@ -73,25 +77,37 @@ def _signin_key(login: str) -> str:
     return national_id.normalize(login)
 
 
-def signin_attempt(*, login: str, password: str, ip_address: str | None, method: str = SigninRecord.PASSWORD):
+def signin_attempt(
+    *,
+    login: str,
+    password: str,
+    ip_address: str | None,
+    device_cookie: str | None = None,
+    method: str = SigninRecord.PASSWORD,
+) -> SigninResult:
     """Check a national ID or 自訂帳號 and a password. Returns a SigninResult; the caller starts the session.
 
-    Locks are checked before anything else, so a locked name or address costs no hash and no query. Unknown
-    names get the same message and the same hashing work as a wrong password, and are locked the same way.
+    The one place every password check goes through (the sign-in page, the admin login through the auth backend).
+    A browser with a device cookie for the account (devices.py) is limited by its own device lock only; any other
+    browser by the account lock, the sign-in name's lock and the address's limit. Locks are read before any hash.
+    Unknown names get the same message and the same hashing work as a wrong password, and are locked the same way.
     """
     key = _signin_key(login)
     address = ip_address or "unknown"
-    for scope, value in (("signin-account", key), ("signin-address", address)):
-        until = throttle.locked_until(scope, value)
-        if until:
-            return SigninResult(user=None, error=_msg_locked(until), locked_until=until)
-
     user = find_account(login) if key else None
-    if user is not None:
-        # The account's own lock, whichever of its names (national ID, 自訂帳號) was typed: one query, no hash.
-        until = throttle.locked_until("signin-user", str(user.pk))
-        if until:
-            return SigninResult(user=None, error=_msg_locked(until), locked_until=until)
+    entries = devices.entries(device_cookie)
+    nonce = devices.nonce_for(entries, user.pk) if user is not None else None
+    if nonce is not None:
+        checks = [("signin-device", nonce)]
+    else:
+        checks = [("signin-account", key), ("signin-address", address)]
+        if user is not None:
+            # The account's own lock, whichever of its names (national ID, 自訂帳號) was typed.
+            checks.append(("signin-user", str(user.pk)))
+    until = throttle.first_lock(checks)
+    if until:
+        return SigninResult(user=None, error=_msg_locked(until), locked_until=until)
+
     if user is None:
         # Same cost as a real check, so response time does not tell whether the account exists.
         make_password(password)
@@ -101,34 +117,62 @@ def signin_attempt(*, login: str, password: str, ip_address: str | None, method:
 
     limits = {"minutes": settings.SIGNIN_LOCK_MINUTES}
     if not ok:
-        _count, name_lock = throttle.count("signin-account", key, limit=settings.SIGNIN_MAX_FAILURES, **limits)
-        _count, address_lock = throttle.count(
-            "signin-address", address, limit=settings.SIGNIN_MAX_PER_ADDRESS, **limits
-        )
-        user_lock = None
-        if user is not None:
-            _count, user_lock = throttle.count(
-                "signin-user", str(user.pk), limit=settings.SIGNIN_MAX_FAILURES, **limits
+        if nonce is not None:
+            _count, lock = throttle.count("signin-device", nonce, limit=settings.SIGNIN_MAX_FAILURES, **limits)
+            account_lock = lock
+        else:
+            _count, name_lock = throttle.count("signin-account", key, limit=settings.SIGNIN_MAX_FAILURES, **limits)
+            # Per address: slows down untrusted browsers only (a device cookie skips it), so a guesser behind an
+            # agency's shared address does not lock its people out.
+            _count, address_lock = throttle.count(
+                "signin-address",
+                address,
+                limit=settings.SIGNIN_MAX_PER_ADDRESS,
+                lock_minutes=settings.SIGNIN_ADDRESS_SLOWDOWN_MINUTES,
+                **limits,
             )
-            with transaction.atomic():
-                SigninRecord.objects.create(
-                    user=user, at=clock.now(), ip_address=ip_address, method=method, success=False
+            user_lock = None
+            if user is not None:
+                _count, user_lock = throttle.count(
+                    "signin-user", str(user.pk), limit=settings.SIGNIN_MAX_FAILURES, **limits
                 )
-                if user_lock or name_lock:
+            account_lock = user_lock or name_lock
+            lock = account_lock or address_lock
+        if user is not None:
+            with transaction.atomic():
+                signin_record_failure(user=user, method=method, ip_address=ip_address)
+                if account_lock:
                     audit_record(
                         actor=None,
                         action="identity.account_locked",
                         subject=user,
-                        changes={"locked_until": (user_lock or name_lock).isoformat(), "reason": "signin_failures"},
+                        changes={
+                            "locked_until": account_lock.isoformat(),
+                            "reason": "signin_failures",
+                            "trusted_device": nonce is not None,
+                        },
                         ip_address=ip_address,
                     )
-        until = user_lock or name_lock or address_lock
-        if until:
-            return SigninResult(user=None, error=_msg_locked(until), locked_until=until)
+        if lock:
+            return SigninResult(user=None, error=_msg_locked(lock), locked_until=lock)
         return SigninResult(user=None, error=_msg_signin_failed())
 
-    throttle.clear("signin-account", key, **limits)
-    throttle.clear("signin-user", str(user.pk), **limits)
+    if nonce is not None:
+        throttle.clear("signin-device", nonce, **limits)
+    else:
+        throttle.clear("signin-account", key, **limits)
+        throttle.clear("signin-user", str(user.pk), **limits)
+    signin_record_success(user=user, method=method, ip_address=ip_address)
+    return SigninResult(
+        user=user,
+        password_expired=passwords.password_expired(user),
+        device_cookie=devices.cookie_after_signin(entries, user.pk),
+    )
+
+
+def signin_record_success(*, user: User, method: str, ip_address: str | None, details: dict | None = None) -> None:
+    """The one record of a successful sign-in, whatever the method: the counters, the 登入資訊 record and the audit
+    event, in one transaction (the caller's, when it has one)."""
     now = clock.now()
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(
@@ -136,10 +180,38 @@ def signin_attempt(*, login: str, password: str, ip_address: str | None, method:
         )
         SigninRecord.objects.create(user=user, at=now, ip_address=ip_address, method=method, success=True)
         audit_record(
-            actor=user, action="identity.signed_in", subject=user, changes={"method": method}, ip_address=ip_address
+            actor=user,
+            action="identity.signed_in",
+            subject=user,
+            changes={"method": method, **(details or {})},
+            ip_address=ip_address,
         )
     user.refresh_from_db()
-    return SigninResult(user=user, password_expired=passwords.password_expired(user))
+
+
+def signin_record_failure(*, user: User, method: str, ip_address: str | None) -> None:
+    """The 登入資訊 record of a failed sign-in to a known account, whatever the method."""
+    SigninRecord.objects.create(user=user, at=clock.now(), ip_address=ip_address, method=method, success=False)
+
+
+def credential_remove(
+    *,
+    user: User,
+    credential: QuerySet,
+    not_found: str,
+    action: str,
+    changes: Callable[[Any], dict],
+    ip_address: str | None,
+) -> None:
+    """The one way a sign-in credential of the account (a bound certificate, a passkey) is removed: locked, audited
+    and deleted in one transaction. `credential` is the credential's queryset filtered to the one to remove; one
+    that is not the account's own (someone else's, or gone) is `not_found`, never "forbidden"."""
+    with transaction.atomic():
+        found = credential.select_for_update().filter(user=user).first()
+        if found is None:
+            raise IdentityError(not_found)
+        audit_record(actor=user, action=action, subject=user, changes=changes(found), ip_address=ip_address)
+        found.delete()
 
 
 # ---- e-mail verification (first sign-in and forgotten password) -----------------------------------------------
@@ -170,10 +242,9 @@ def _throttle_request(nid: str, ip_address: str | None) -> None:
         ("verify-id", nid, settings.FIRST_SIGNIN_MAX_PER_ID),
         ("verify-address", ip_address or "unknown", settings.FIRST_SIGNIN_MAX_PER_ADDRESS),
     )
-    for scope, value, _limit in checks:
-        until = throttle.locked_until(scope, value)
-        if until:
-            raise IdentityError(_msg_too_many_requests(until), until=until)
+    until = throttle.first_lock([(scope, value) for scope, value, _limit in checks])
+    if until:
+        raise IdentityError(_msg_too_many_requests(until), until=until)
     for scope, value, limit in checks:
         throttle.count(scope, value, limit=limit, minutes=60)
 

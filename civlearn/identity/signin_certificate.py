@@ -19,63 +19,24 @@ import secrets
 import unicodedata
 
 from django.conf import settings
-from django.contrib.auth import login
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils.translation import gettext as _
 
 from civlearn.core import clock
-from civlearn.core.services import audit_record, client_ip
+from civlearn.core.services import audit_record
 from civlearn.identity import certificates, selectors, throttle
 from civlearn.identity.certificates import CertificateError, CertificateFacts
-from civlearn.identity.models import AgencyRole, SigninRecord, User
-from civlearn.identity.models_strong import (
+from civlearn.identity.models import (
     METHOD_AGENCY_CERT,
     METHOD_MOICA,
+    AgencyRole,
     BoundCertificate,
     CertificateChallenge,
+    User,
 )
 from civlearn.identity.selectors import find_account
-from civlearn.identity.services import IdentityError
+from civlearn.identity.services import IdentityError, credential_remove, signin_record_failure
 from civlearn.registry.models import Agency
-
-BACKEND = "civlearn.identity.backends.AccountBackend"
-SESSION_METHOD = "identity_signin_method"  # the key identity.views reads for the method shown in My Area
-
-
-# ---- finishing a sign-in ------------------------------------------------------------------------------------------
-
-
-def signin_record_success(*, user: User, method: str, ip_address: str | None) -> None:
-    """The counters, the 登入資訊 record and the audit event of a successful sign-in, in one transaction."""
-    now = clock.now()
-    with transaction.atomic():
-        User.objects.filter(pk=user.pk).update(
-            signin_count=F("signin_count") + 1, last_login=now, last_signin_ip=ip_address
-        )
-        SigninRecord.objects.create(user=user, at=now, ip_address=ip_address, method=method, success=True)
-        audit_record(
-            actor=user, action="identity.signed_in", subject=user, changes={"method": method}, ip_address=ip_address
-        )
-    user.refresh_from_db()
-
-
-def signin_record_failure(*, user: User, method: str, ip_address: str | None) -> None:
-    SigninRecord.objects.create(user=user, at=clock.now(), ip_address=ip_address, method=method, success=False)
-
-
-def signin_complete(*, request, user: User, method: str) -> None:
-    """What every strong sign-in ends with, as the password sign-in does: record it, then start a new session.
-
-    `login()` rotates the session key, so a session fixed before sign-in is worthless after it.
-    """
-    from civlearn.identity import external_views  # a view module: imported here, where a request exists
-
-    signin_record_success(user=user, method=method, ip_address=client_ip(request))
-    login(request, user, backend=BACKEND)
-    request.session[SESSION_METHOD] = method
-    # The same completion hook the password sign-in calls (finishes a pending external-account link).
-    external_views.after_signin(request, user)
 
 
 def _address_locked(ip_address: str | None) -> None:
@@ -234,18 +195,14 @@ def certificate_bind(
 
 def certificate_unbind(*, user: User, certificate_id: int, ip_address: str | None) -> None:
     """Remove one of the account's own bound certificates; someone else's is "not found", not "forbidden"."""
-    with transaction.atomic():
-        bound = BoundCertificate.objects.select_for_update().filter(pk=certificate_id, user=user).first()
-        if bound is None:
-            raise IdentityError(_("找不到此憑證"))
-        audit_record(
-            actor=user,
-            action="identity.certificate_unbound",
-            subject=user,
-            changes={"issuer": bound.issuer, "serial": bound.serial},
-            ip_address=ip_address,
-        )
-        bound.delete()
+    credential_remove(
+        user=user,
+        credential=BoundCertificate.objects.filter(pk=certificate_id),
+        not_found=_("找不到此憑證"),
+        action="identity.certificate_unbound",
+        changes=lambda bound: {"issuer": bound.issuer, "serial": bound.serial},
+        ip_address=ip_address,
+    )
 
 
 def bound_certificates(user: User) -> list[BoundCertificate]:
@@ -260,7 +217,7 @@ def msg_not_bound() -> str:
 
 
 def certificate_signin(*, challenge: str, signature: str, certificate: str = "", ip_address: str | None) -> User:
-    """自然人憑證登入. Returns the account; the caller finishes with `signin_complete`."""
+    """自然人憑證登入. Returns the account; the caller finishes with `sessions.signin_finish`."""
     _address_locked(ip_address)
     try:
         found = _checked(

@@ -36,10 +36,8 @@ from webauthn.helpers.structs import (
 from civlearn.core import clock, national_id
 from civlearn.core.services import audit_record
 from civlearn.identity import throttle
-from civlearn.identity.models import User
-from civlearn.identity.models_strong import METHOD_PASSKEY, Passkey
-from civlearn.identity.services import IdentityError
-from civlearn.identity.signin_certificate import signin_record_failure
+from civlearn.identity.models import METHOD_PASSKEY, Passkey, User
+from civlearn.identity.services import IdentityError, credential_remove, signin_record_failure
 
 logger = logging.getLogger(__name__)
 
@@ -201,7 +199,8 @@ def msg_signin_failed() -> str:
 def passkey_signin(
     *, credential: str | dict, expected_challenge: bytes | None, origins: list[str], ip_address: str | None
 ) -> User:
-    """Verify an assertion from a registered passkey; returns the account (the caller calls `signin_complete`)."""
+    """Verify an assertion from a registered passkey; returns the account (the caller calls
+    `sessions.signin_finish`)."""
     if not expected_challenge:
         raise IdentityError(_("通行金鑰登入已逾時，請重新操作"))
     try:
@@ -269,15 +268,11 @@ def passkey_rename(*, user: User, passkey_id: int, name: str, ip_address: str | 
 
 
 def passkey_remove(*, user: User, passkey_id: int, ip_address: str | None) -> None:
-    with transaction.atomic():
-        passkey = Passkey.objects.select_for_update().filter(pk=passkey_id, user=user).first()
-        if passkey is None:
-            raise IdentityError(_("找不到此通行金鑰"))
-        audit_record(
-            actor=user,
-            action="identity.passkey_removed",
-            subject=user,
-            changes={"passkey": passkey.pk, "name": passkey.name},
-            ip_address=ip_address,
-        )
-        passkey.delete()
+    credential_remove(
+        user=user,
+        credential=Passkey.objects.filter(pk=passkey_id),
+        not_found=_("找不到此通行金鑰"),
+        action="identity.passkey_removed",
+        changes=lambda passkey: {"passkey": passkey.pk, "name": passkey.name},
+        ip_address=ip_address,
+    )

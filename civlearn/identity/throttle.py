@@ -1,9 +1,9 @@
-"""Cache-based attempt counters and temporary locks, checked before any password hash or registry query.
+"""Attempt counters and temporary locks, checked before any password hash.
 
-Keys hold a keyed hash of what they count (a sign-in name, a national ID, an address), never the value itself,
-so a cache dump shows no national ID. Counters live in fixed windows (`cache.incr` is atomic on Redis and within
-one process on the local-memory cache); a lock stores its end time, compared with `clock.now()` so tests can move
-the clock instead of waiting.
+Kept in the database (models/throttle.py), so a cache restart lifts no lock. Keys hold a keyed hash of what they
+count (a sign-in name, a national ID, an address, a device), never the value itself. Counters live in fixed
+windows; a lock stores its end time, compared with `clock.now()` so tests can move the clock instead of waiting.
+Expired rows are deleted by `manage.py identity_purge`.
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ import hashlib
 import hmac
 
 from django.conf import settings
-from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
 
 from civlearn.core import clock
+from civlearn.identity.models import ThrottleCounter, ThrottleLock
 
 
 def _digest(scope: str, value: str) -> str:
@@ -27,38 +29,54 @@ def _window(minutes: int) -> int:
     return int(clock.now().timestamp() // (minutes * 60))
 
 
+def _counter_key(scope: str, value: str, minutes: int) -> str:
+    return f"{_digest(scope, value)}:{minutes}:{_window(minutes)}"
+
+
 def locked_until(scope: str, value: str) -> dt.datetime | None:
     """The end of the lock on (scope, value), or None when not locked."""
-    until = cache.get(f"lock:{_digest(scope, value)}")
-    if until is None:
-        return None
-    end = dt.datetime.fromtimestamp(until, tz=dt.UTC)
-    return end if end > clock.now() else None
+    return first_lock([(scope, value)])
 
 
-def count(scope: str, value: str, *, limit: int, minutes: int) -> tuple[int, dt.datetime | None]:
-    """Add one to the counter of (scope, value); lock it for `minutes` when it reaches `limit`.
+def first_lock(pairs: list[tuple[str, str]]) -> dt.datetime | None:
+    """The latest end among the current locks on these (scope, value) pairs, in one query; None when none is locked."""
+    keys = [_digest(scope, value) for scope, value in pairs]
+    ends = ThrottleLock.objects.filter(key__in=keys, until__gt=clock.now()).values_list("until", flat=True)
+    return max(ends, default=None)
 
-    Returns the count in this window and the lock's end if this call set one.
-    """
-    key = f"count:{_digest(scope, value)}:{_window(minutes)}"
-    timeout = minutes * 60 * 2
-    cache.add(key, 0, timeout)
-    try:
-        current = cache.incr(key)
-    except ValueError:
-        # The entry expired between add and incr.
-        cache.set(key, 1, timeout)
-        current = 1
-    if current >= limit:
-        end = clock.now() + dt.timedelta(minutes=minutes)
-        # The cache keeps the entry a little longer than the lock; the stored time decides.
-        cache.set(f"lock:{_digest(scope, value)}", end.timestamp(), minutes * 60 + 60)
-        cache.delete(key)
-        return current, end
+
+def lock(scope: str, value: str, *, until: dt.datetime) -> None:
+    ThrottleLock.objects.update_or_create(key=_digest(scope, value), defaults={"until": until})
+
+
+def count(
+    scope: str, value: str, *, limit: int, minutes: int, lock_minutes: int | None = None
+) -> tuple[int, dt.datetime | None]:
+    """Add one to the counter of (scope, value); lock it for `lock_minutes` (default `minutes`) when it reaches
+    `limit`. Returns the count in this window and the lock's end if this call set one."""
+    key = _counter_key(scope, value, minutes)
+    now = clock.now()
+    expires = now + dt.timedelta(minutes=minutes * 2)
+    with transaction.atomic():
+        counter, _created = ThrottleCounter.objects.get_or_create(key=key, defaults={"expires_at": expires})
+        # F(): concurrent failures each count (the row stays locked until this transaction ends).
+        ThrottleCounter.objects.filter(pk=counter.pk).update(count=F("count") + 1)
+        current = ThrottleCounter.objects.values_list("count", flat=True).get(pk=counter.pk)
+        if current >= limit:
+            end = now + dt.timedelta(minutes=lock_minutes if lock_minutes is not None else minutes)
+            lock(scope, value, until=end)
+            ThrottleCounter.objects.filter(pk=counter.pk).delete()
+            return current, end
     return current, None
 
 
 def clear(scope: str, value: str, *, minutes: int) -> None:
     """Forget the counter of this window (failures before a successful sign-in)."""
-    cache.delete(f"count:{_digest(scope, value)}:{_window(minutes)}")
+    ThrottleCounter.objects.filter(key=_counter_key(scope, value, minutes)).delete()
+
+
+def purge(*, before: dt.datetime) -> int:
+    """Delete counters and locks that ended before `before`; returns how many rows went."""
+    counters, _ = ThrottleCounter.objects.filter(expires_at__lt=before).delete()
+    locks, _ = ThrottleLock.objects.filter(until__lt=before).delete()
+    return counters + locks

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from civlearn.identity import external_views, oidc_views, views, views_strong
+from civlearn.identity import views, views_strong
 
 app_name = "identity"
 
@@ -34,8 +34,4 @@ urlpatterns = [
     path("my/passkeys/register", views_strong.my_passkey_register, name="my_passkey_register"),
     path("my/passkeys/<int:passkey_id>/rename", views_strong.my_passkey_rename, name="my_passkey_rename"),
     path("my/passkeys/<int:passkey_id>/remove", views_strong.my_passkey_remove, name="my_passkey_remove"),
-    path("my/systems", oidc_views.connected_systems, name="connected_systems"),
-    path("my/systems/<int:pk>/enter", oidc_views.connected_system_enter, name="connected_system_enter"),
-    path("external/<slug:slug>/start", external_views.external_start, name="external_start"),
-    path("external/<slug:slug>/callback", external_views.external_callback, name="external_callback"),
 ]

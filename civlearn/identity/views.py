@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,9 +14,8 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from civlearn.core import national_id
 from civlearn.core.services import client_ip
-from civlearn.identity import external_views, passwords, selectors, services
+from civlearn.identity import passwords, selectors, services, sessions
 from civlearn.identity.forms import (
     CodeForm,
     FirstSigninForm,
@@ -30,8 +29,6 @@ from civlearn.identity.forms import (
 from civlearn.identity.models import EmailVerification, SigninRecord
 
 SESSION_VERIFICATION = "identity_verification"
-SESSION_METHOD = "identity_signin_method"
-BACKEND = "civlearn.identity.backends.AccountBackend"
 
 
 def index(request):
@@ -53,16 +50,19 @@ def signin(request):
     form = SigninForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         result = services.signin_attempt(
-            login=form.cleaned_data["login"], password=form.cleaned_data["password"], ip_address=client_ip(request)
+            login=form.cleaned_data["login"],
+            password=form.cleaned_data["password"],
+            ip_address=client_ip(request),
+            device_cookie=sessions.device_cookie(request),
         )
         if result.user is not None:
-            # login() rotates the session key, so a session fixed before sign-in is worthless after it.
-            login(request, result.user, backend=BACKEND)
-            request.session[SESSION_METHOD] = SigninRecord.PASSWORD
-            external_views.after_signin(request, result.user)
+            sessions.session_start(request, result.user, SigninRecord.PASSWORD)
             if result.password_expired:
-                return redirect("identity:password_expired")
-            return redirect(_safe_next(request) or "identity:my_area")
+                response = redirect("identity:password_expired")
+            else:
+                response = redirect(_safe_next(request) or "identity:my_area")
+            sessions.device_cookie_set(response, result.device_cookie)
+            return response
         form.add_error(None, result.error)
     return render(request, "identity/signin.html", {"form": form, "next": _safe_next(request)})
 
@@ -181,23 +181,6 @@ def password_set(request):
     return render(request, "identity/password_set.html", context, status=410 if problem else 200)
 
 
-def _my_context(request, current: str) -> dict:
-    user = request.user
-    person = user.person if user.person_id else None
-    method = request.session.get(SESSION_METHOD, SigninRecord.PASSWORD)
-    return {
-        "current": current,
-        "person": person,
-        "masked_id": national_id.mask(person.national_id) if person else "",
-        # The manual's header says 帳號登入 for a password sign-in.
-        "method_label": _("帳號登入")
-        if method == SigninRecord.PASSWORD
-        else dict(SigninRecord.METHOD_CHOICES).get(method, ""),
-        "signin_info": selectors.signin_info(user),
-        "password_expires_at": passwords.expires_at(user),
-    }
-
-
 @sensitive_post_parameters("password")
 @login_required
 @csrf_protect
@@ -222,7 +205,7 @@ def my_area(request):
         else:
             messages.success(request, _("個人資料已儲存"))
             return redirect("identity:my_area")
-    return render(request, "identity/my_area.html", {"form": form, **_my_context(request, "profile")})
+    return render(request, "identity/my_area.html", {"form": form, **sessions.my_area_context(request, "profile")})
 
 
 def _password_change(request, *, forced: bool, template: str, current: str):
@@ -249,7 +232,7 @@ def _password_change(request, *, forced: bool, template: str, current: str):
         "allowed_at": passwords.display_time(allowed_at) if allowed_at else "",
         "min_age_message": passwords.msg_min_age(allowed_at) if allowed_at else "",
         **_password_rules_context(),
-        **_my_context(request, current),
+        **sessions.my_area_context(request, current),
     }
     return render(request, template, context)
 
@@ -277,5 +260,8 @@ def password_expired(request):
 @login_required
 def signin_records(request):
     """我的專區 → 登入資訊: the count, the previous sign-in, and the recent attempts."""
-    context = {"records": selectors.recent_signins(request.user, limit=20), **_my_context(request, "signins")}
+    context = {
+        "records": selectors.recent_signins(request.user, limit=20),
+        **sessions.my_area_context(request, "signins"),
+    }
     return render(request, "identity/signin_records.html", context)

@@ -27,10 +27,10 @@ from django.views.decorators.http import require_POST
 
 from civlearn.core import clock
 from civlearn.core.services import client_ip
+from civlearn.identity import sessions, signin_passkey, throttle, views
 from civlearn.identity import signin_certificate as cert_signin
-from civlearn.identity import signin_passkey, throttle, views
 from civlearn.identity.forms import SigninForm, add_service_errors
-from civlearn.identity.models_strong import METHOD_AGENCY_CERT, METHOD_MOICA, METHOD_PASSKEY, CertificateChallenge
+from civlearn.identity.models import METHOD_AGENCY_CERT, METHOD_MOICA, METHOD_PASSKEY, CertificateChallenge
 from civlearn.identity.services import IdentityError
 
 SESSION_REAUTH = "identity_passkey_reauth_at"
@@ -49,9 +49,14 @@ class SignedChallengeForm(forms.Form):
     def clean(self):
         data = super().clean()
         if self.errors:
-            # Hidden fields: a person cannot fix them, so one message in words they can act on.
+            # Hidden fields: a person cannot fix them, so one message in words they can act on. Only a missing
+            # signature means the card or the component did not answer; an oversized one is not a signature at all.
+            codes = {error.code for errors in self.errors.as_data().values() for error in errors}
             self.errors.clear()
-            self.add_error(None, _("未取得憑證簽章，請確認已插入憑證卡並啟動憑證元件後再試"))
+            if "max_length" in codes:
+                self.add_error(None, _("憑證簽章資料過大，不是有效的簽章，請重新操作"))
+            else:
+                self.add_error(None, _("未取得憑證簽章，請確認已插入憑證卡並啟動憑證元件後再試"))
         return data
 
 
@@ -127,7 +132,7 @@ def certificate_signin(request):
         except IdentityError as exc:
             add_service_errors(form, exc.errors)
         else:
-            cert_signin.signin_complete(request=request, user=user, method=METHOD_MOICA)
+            sessions.signin_finish(request, user, METHOD_MOICA)
             return _after_signin(request)
     return _signin_page(request, moica_form=form, status=400)
 
@@ -151,7 +156,7 @@ def agency_certificate_signin(request):
         except IdentityError as exc:
             add_service_errors(form, exc.errors)
         else:
-            cert_signin.signin_complete(request=request, user=user, method=METHOD_AGENCY_CERT)
+            sessions.signin_finish(request, user, METHOD_AGENCY_CERT)
             return _after_signin(request)
     return _signin_page(request, agency_form=form, status=400)
 
@@ -187,7 +192,7 @@ def my_certificates(request):
         "bind_form": form,
         "certificates": cert_signin.bound_certificates(request.user),
         "signer_url": settings.CERT_SIGNER_URL,
-        **views._my_context(request, "certificates"),
+        **sessions.my_area_context(request, "certificates"),
     }
     return render(request, "identity/strong/certificates.html", context, status=status)
 
@@ -279,7 +284,7 @@ def passkey_signin(request):
             minutes=settings.SIGNIN_LOCK_MINUTES,
         )
         return _json_error(exc.messages[0])
-    cert_signin.signin_complete(request=request, user=user, method=METHOD_PASSKEY)
+    sessions.signin_finish(request, user, METHOD_PASSKEY)
     target = str(body.get("next") or "")
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
         target = reverse("identity:my_area")
@@ -340,7 +345,7 @@ def my_passkeys(request):
         "reauthenticated": _reauth_valid(request),
         "reauth_minutes": settings.PASSKEY_REAUTH_MINUTES,
         "passkeys": signin_passkey.passkeys_of(request.user),
-        **views._my_context(request, "passkeys"),
+        **sessions.my_area_context(request, "passkeys"),
     }
     return render(request, "identity/strong/passkeys.html", context, status=status)
 

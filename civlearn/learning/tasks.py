@@ -5,8 +5,10 @@ from celery import shared_task
 
 @shared_task(name="learning.reading_flush", ignore_result=True)
 def reading_flush() -> None:
-    """Periodic (Celery beat, every few seconds) when REDIS_URL is set: see redis_store.reading_flush."""
+    """Periodic (Celery beat, every few seconds) when REDIS_URL is set: one round of the flusher, its state
+    published like the long-running flusher's (reading/flusher.py); a failed round is retried by the next one."""
     from civlearn.learning.reading import redis_store
+    from civlearn.learning.reading.flusher import flush_round, status_publish
 
     if redis_store.enabled():
-        redis_store.reading_flush()
+        status_publish(flush_round())

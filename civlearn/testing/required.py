@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from typing import NoReturn
 
 import pytest
@@ -29,6 +30,7 @@ _REASON = re.compile(r"^needs (\w+): ")
 
 def skip_needing(need: str, reason: str) -> NoReturn:
     """Skip the calling test for want of `need` (one of NEEDS); a leg that requires it fails instead."""
+    __tracebackhide__ = True  # the skip report names the caller's line, not this one
     if need not in NEEDS:
         raise ValueError(f"unknown need {need!r}; one of {', '.join(NEEDS)}")
     # The need travels in the reason, which is all a skip report keeps; this function is its only writer.
@@ -37,13 +39,14 @@ def skip_needing(need: str, reason: str) -> NoReturn:
 
 def postgresql_only(reason: str) -> None:
     """Skip the calling test unless the test database is PostgreSQL."""
+    __tracebackhide__ = True
     from django.db import connection
 
     if connection.vendor != "postgresql":
         skip_needing("postgresql", reason)
 
 
-def required_needs(environ: os._Environ[str] | dict[str, str] = os.environ) -> frozenset[str]:
+def required_needs(environ: Mapping[str, str] = os.environ) -> frozenset[str]:
     raw = environ.get("CIVLEARN_REQUIRE")
     if raw is None:
         return frozenset(CI_DEFAULT) if environ.get("CI", "").lower() == "true" else frozenset()

@@ -37,11 +37,14 @@ class Site:
         var_dir.mkdir(parents=True, exist_ok=True)
         self.database_name = ""
         self.env = {
-            key: value
-            for key, value in os.environ.items()
-            if key not in {"CIVLEARN_TESTING", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE"}
+            key: value for key, value in os.environ.items() if key not in {"CIVLEARN_TESTING", "DJANGO_SETTINGS_MODULE"}
         }
+        # Set, even when empty: a developer's .env (read outside tests, and never over a variable that is set) must
+        # not point these servers at another database or Redis.
         self.env.update(
+            DATABASE_URL="",
+            REDIS_URL="",
+            CELERY_BROKER_URL="",
             CIVLEARN_DEMO="1",
             VAR_DIR=str(var_dir),
             ALLOWED_HOSTS="127.0.0.1,localhost",

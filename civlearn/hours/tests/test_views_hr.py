@@ -118,7 +118,7 @@ def test_the_report_page_makes_a_fixed_number_of_queries(client, hr_officer, age
     with CaptureQueriesContext(connection) as many:
         assert client.get(URL, {"year": 113}).status_code == 200
 
-    assert len(many.captured_queries) == len(few.captured_queries)
+    assert len(many.captured_queries) <= len(few.captured_queries)
     assert len(many.captured_queries) <= 16
 
 

@@ -1,22 +1,15 @@
 """Manual steps 四 to 十一 in Chromium: first sign-in by e-mail, password rules, sign-in, My Area, custom account."""
 
 import datetime as dt
-import os
 
 import pytest
 
 from civlearn.identity.models import User
 from civlearn.identity.tests.mail import link_and_code
+from civlearn.testing.browser import shoot
 from conftest import make_person, message_text
 
 GOOD_PASSWORD = "Taichung~2026"
-
-
-def _shot(page, name):
-    folder = os.environ.get("TEST_ARTIFACTS")
-    if folder:
-        os.makedirs(folder, exist_ok=True)
-        page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
 
 
 def _password_signin(page, login, password):
@@ -35,7 +28,7 @@ def test_first_signin_to_custom_account(transactional_db, page, live_server, smt
 
     # 四: the sign-in page offers the first sign-in explanation
     page.goto("/ecpa/signin")
-    _shot(page, "01-signin")
+    shoot(page, "01-signin")
     page.get_by_role("link", name="首次登入說明").click()
     # 五: 設定 EMAIL 認證
     page.get_by_role("link", name="設定 EMAIL 認證").click()
@@ -44,7 +37,7 @@ def test_first_signin_to_custom_account(transactional_db, page, live_server, smt
     page.get_by_label("生日").fill("0790517")
     page.get_by_label("任現職之實際到職日期").fill("1090901")
     page.get_by_label("Email").fill("li.xinren@example.tw")
-    _shot(page, "02-first-signin")
+    shoot(page, "02-first-signin")
     page.get_by_role("button", name="送出").click()
     page.get_by_text("若資料正確，認證信已寄出").wait_for()
 
@@ -55,7 +48,7 @@ def test_first_signin_to_custom_account(transactional_db, page, live_server, smt
     assert "A223456781" not in link
     page.goto(link)
     page.get_by_label("認證碼").fill(code)
-    _shot(page, "03-verify")
+    shoot(page, "03-verify")
     page.get_by_role("button", name="確定").click()
 
     # 八: every rule refuses with the manual's own message on the page
@@ -76,7 +69,7 @@ def test_first_signin_to_custom_account(transactional_db, page, live_server, smt
         assert page.get_by_label("新密碼", exact=True).get_attribute("aria-invalid") == "true"
         # Focus goes to the error summary, so a keyboard or screen-reader user starts at what to fix
         assert page.evaluate("document.activeElement.id") == "error-summary"
-    _shot(page, "04-password-refused")
+    shoot(page, "04-password-refused")
     assert not User.objects.exists()
     page.get_by_label("新密碼", exact=True).fill(GOOD_PASSWORD)
     page.get_by_label("確認新密碼").fill(GOOD_PASSWORD + "x")
@@ -102,7 +95,7 @@ def test_first_signin_to_custom_account(transactional_db, page, live_server, smt
     page.get_by_label("自訂帳號").fill("LiXinren90")
     page.get_by_role("button", name="儲存").click()
     page.get_by_text("個人資料已儲存").wait_for()
-    _shot(page, "05-my-area")
+    shoot(page, "05-my-area")
     assert User.objects.get().username == "LiXinren90"
 
     # 十一: sign out, then sign in again with the custom account

@@ -1,28 +1,20 @@
 """自然人憑證上傳 and 自然人憑證登入 in Chromium, through the stand-in signing component running as its own process."""
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from civlearn.identity.models import SigninRecord
-from civlearn.identity.models_strong import BoundCertificate
+from civlearn.identity.models import BoundCertificate, SigninRecord
 from civlearn.identity.tests import strong_pki
+from civlearn.testing.browser import shoot
 from conftest import PASSWORD
 
 pki = strong_pki.pki
 trust = strong_pki.trust
 
 STANDIN = Path(__file__).resolve().parents[3] / "tools" / "signer_standin.py"
-
-
-def _shot(page, name):
-    folder = os.environ.get("TEST_ARTIFACTS")
-    if folder:
-        os.makedirs(folder, exist_ok=True)
-        page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
 
 
 @pytest.fixture
@@ -78,13 +70,13 @@ def test_bind_a_citizen_certificate_then_sign_in_with_it(transactional_db, page,
 
     # With the right PIN the card signs the challenge and is bound
     page.get_by_label("請輸入PinCode").fill(strong_pki.PIN)
-    _shot(page, "strong-01-bind")
+    shoot(page, "strong-01-bind")
     page.get_by_role("button", name="讀取憑證並上傳").click()
     page.get_by_text("自然人憑證已上傳，之後可使用此憑證登入").wait_for()
     bound = BoundCertificate.objects.get()
     row = page.get_by_role("row").filter(has_text=bound.serial_display)
     assert "內政部憑證管理中心 測試" in row.inner_text()
-    _shot(page, "strong-02-bound")
+    shoot(page, "strong-02-bound")
     assert (bound.user_id, bound.serial) == (learner.pk, card.serial_hex)
 
     # Then, signed out, he signs in with the card alone
@@ -93,7 +85,7 @@ def test_bind_a_citizen_certificate_then_sign_in_with_it(transactional_db, page,
     page.goto("/ecpa/signin")
     section = page.get_by_role("region", name="自然人憑證", exact=True)
     section.get_by_label("請輸入PinCode").fill(strong_pki.PIN)
-    _shot(page, "strong-03-signin")
+    shoot(page, "strong-03-signin")
     section.get_by_role("button", name="登入", exact=True).click()
     page.get_by_role("heading", name="個人資料修改").wait_for()
     assert page.url.endswith("/ecpa/my")
@@ -101,7 +93,7 @@ def test_bind_a_citizen_certificate_then_sign_in_with_it(transactional_db, page,
     record = SigninRecord.objects.filter(user=learner).first()
     assert (record.method, record.success) == ("moica", True)
     # The PIN never reached the server: the form posted only the challenge and the signature
-    _shot(page, "strong-04-my-area")
+    shoot(page, "strong-04-my-area")
 
 
 @pytest.mark.browser
@@ -112,7 +104,7 @@ def test_certificate_signin_with_an_unbound_card_explains_what_to_do(transaction
     section.get_by_label("請輸入PinCode").fill(strong_pki.PIN)
     section.get_by_role("button", name="登入", exact=True).click()
     page.get_by_role("alert").filter(has_text="此自然人憑證尚未上傳至任何帳號").wait_for()
-    _shot(page, "strong-05-unbound")
+    shoot(page, "strong-05-unbound")
     assert not SigninRecord.objects.exists()
 
 

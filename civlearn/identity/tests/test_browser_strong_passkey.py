@@ -1,21 +1,13 @@
 """Passkeys in Chromium with its DevTools virtual authenticator: add one in My Area, sign in with it, manage it."""
 
-import os
 from urllib.parse import urlsplit
 
 import pytest
 
 from civlearn.core.models import AuditEvent
-from civlearn.identity.models import SigninRecord
-from civlearn.identity.models_strong import Passkey
+from civlearn.identity.models import Passkey, SigninRecord
+from civlearn.testing.browser import shoot
 from conftest import PASSWORD
-
-
-def _shot(page, name):
-    folder = os.environ.get("TEST_ARTIFACTS")
-    if folder:
-        os.makedirs(folder, exist_ok=True)
-        page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
 
 
 @pytest.fixture
@@ -67,10 +59,10 @@ def test_add_a_passkey_then_sign_in_with_it_rename_and_remove(transactional_db, 
 
     # When he names it and creates it with the (virtual) authenticator
     page.get_by_label("通行金鑰名稱").fill("辦公室電腦")
-    _shot(page, "passkey-01-add")
+    shoot(page, "passkey-01-add")
     page.get_by_role("button", name="建立通行金鑰").click()
     page.get_by_text("已新增通行金鑰「辦公室電腦」").wait_for()
-    _shot(page, "passkey-02-added")
+    shoot(page, "passkey-02-added")
 
     # Then it is listed, kept as a discoverable credential on the authenticator, and audited
     passkey = Passkey.objects.get(user=learner)
@@ -83,7 +75,7 @@ def test_add_a_passkey_then_sign_in_with_it_rename_and_remove(transactional_db, 
     page.get_by_role("button", name="登出").click()
     page.get_by_text("您已登出").wait_for()
     page.goto(f"{origin}/ecpa/signin")
-    _shot(page, "passkey-03-signin")
+    shoot(page, "passkey-03-signin")
     page.get_by_role("button", name="以通行金鑰登入").click()
     page.get_by_role("heading", name="個人資料修改").wait_for()
     page.get_by_text("通行金鑰登入").first.wait_for()
@@ -98,7 +90,7 @@ def test_add_a_passkey_then_sign_in_with_it_rename_and_remove(transactional_db, 
     page.get_by_role("button", name="更名").click()
     page.get_by_text("名稱已更新").wait_for()
     assert Passkey.objects.get(user=learner).name == "我的筆電"
-    _shot(page, "passkey-04-renamed")
+    shoot(page, "passkey-04-renamed")
     page.get_by_role("button", name="移除「我的筆電」").click()
     page.get_by_text("已移除此通行金鑰").wait_for()
     assert not Passkey.objects.filter(user=learner).exists()
@@ -122,5 +114,5 @@ def test_passkey_signin_with_a_removed_passkey_is_refused(transactional_db, page
     page.goto(f"{origin}/ecpa/signin")
     page.get_by_role("button", name="以通行金鑰登入").click()
     page.get_by_role("alert").filter(has_text="通行金鑰登入失敗").wait_for()
-    _shot(page, "passkey-05-refused")
+    shoot(page, "passkey-05-refused")
     assert not SigninRecord.objects.filter(method="passkey").exists()

@@ -7,10 +7,9 @@ import pytest
 
 from civlearn.core import clock
 from civlearn.core.models import AuditEvent
-from civlearn.identity import certificates
+from civlearn.identity import certificates, services
 from civlearn.identity import signin_certificate as cs
-from civlearn.identity.models import SigninRecord
-from civlearn.identity.models_strong import BoundCertificate, CertificateChallenge
+from civlearn.identity.models import BoundCertificate, CertificateChallenge, SigninRecord
 from civlearn.identity.services import IdentityError
 from civlearn.identity.tests import strong_pki
 from conftest import make_account, make_person
@@ -180,7 +179,7 @@ def test_signin_with_a_bound_certificate_returns_the_account(learner, trust):
 
 
 def test_signin_record_success_counts_and_audits(learner):
-    cs.signin_record_success(user=learner, method="moica", ip_address=IP)
+    services.signin_record_success(user=learner, method="moica", ip_address=IP)
     learner.refresh_from_db()
     assert (learner.signin_count, learner.last_signin_ip) == (1, IP)
     record = SigninRecord.objects.get(user=learner)

@@ -2,8 +2,7 @@
 
 import pytest
 
-from civlearn.identity.models import SigninRecord
-from civlearn.identity.models_strong import BoundCertificate, CertificateChallenge
+from civlearn.identity.models import BoundCertificate, CertificateChallenge, SigninRecord
 from civlearn.identity.tests import strong_pki
 
 pki = strong_pki.pki
@@ -53,6 +52,30 @@ def test_certificate_signin_without_a_signature_explains_and_signs_nobody_in(cli
     response = client.post("/ecpa/signin/certificate", {"challenge": "", "signature": ""})
     assert response.status_code == 400
     assert "未取得憑證簽章，請確認已插入憑證卡並啟動憑證元件後再試" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("field", ["signature", "certificate"])
+def test_an_oversized_signature_is_called_invalid_not_a_missing_card(client, learner, field):
+    _challenge(client)
+    response = client.post(
+        "/ecpa/signin/certificate", {"challenge": "eCPA:signin:x", "signature": "QUJD", field: "A" * 200_000}
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "憑證簽章資料過大，不是有效的簽章，請重新操作" in html
+    assert "插入憑證卡" not in html
+    assert "_auth_user_id" not in client.session
+    assert SigninRecord.objects.count() == 0
+
+
+def test_a_junk_signature_is_called_malformed_not_a_missing_card(client, learner):
+    value = _challenge(client)
+    response = client.post("/ecpa/signin/certificate", {"challenge": value, "signature": "%%% not base64 %%%"})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "簽章格式不正確" in html
+    assert "插入憑證卡" not in html
     assert "_auth_user_id" not in client.session
 
 

@@ -16,8 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from civlearn.core import clock
 from civlearn.core.models import AuditEvent
 from civlearn.identity import signin_passkey as sp
-from civlearn.identity.models import SigninRecord
-from civlearn.identity.models_strong import Passkey
+from civlearn.identity.models import Passkey, SigninRecord
 from civlearn.identity.services import IdentityError
 from conftest import PASSWORD
 

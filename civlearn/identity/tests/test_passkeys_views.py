@@ -2,8 +2,7 @@
 
 import json
 
-from civlearn.identity.models import SigninRecord
-from civlearn.identity.models_strong import Passkey
+from civlearn.identity.models import Passkey, SigninRecord
 from civlearn.identity.tests.test_passkeys_services import SoftAuthenticator
 from conftest import PASSWORD
 

@@ -27,7 +27,9 @@ def test_purge_deletes_only_long_expired_verifications(learner_person):
     live = _verification(learner_person, "c" * 64, now + dt.timedelta(minutes=10))
     out = StringIO()
     call_command("identity_purge", stdout=out)
-    assert out.getvalue() == "deleted 1 expired e-mail verification(s)\n"
+    assert out.getvalue() == (
+        "deleted 1 expired e-mail verification(s)\ndeleted 0 ended sign-in counter(s) and lock(s)\n"
+    )
     assert set(EmailVerification.objects.values_list("pk", flat=True)) == {recent.pk, live.pk}
     assert not EmailVerification.objects.filter(pk=old.pk).exists()
     call_command("identity_purge", stdout=StringIO())

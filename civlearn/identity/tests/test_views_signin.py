@@ -135,13 +135,13 @@ def test_signin_records_page_lists_attempts(client, learner):
     assert SigninRecord.objects.filter(user=learner).count() == 2
 
 
-def test_signin_records_page_takes_the_same_queries_for_many_records(client, learner, django_assert_num_queries):
+def test_signin_records_page_takes_few_queries_for_many_records(client, learner, django_assert_max_num_queries):
     client.force_login(learner)
     SigninRecord.objects.bulk_create(
         SigninRecord(user=learner, method="pwd", success=n % 2 == 0, ip_address="192.0.2.9") for n in range(30)
     )
     # session, user, the records, person and agency for the header, sign-in info: none per record
-    with django_assert_num_queries(6):
+    with django_assert_max_num_queries(6):
         response = client.get("/ecpa/my/signins")
     assert response.content.decode().count("<tr><td>") == 20
 

@@ -32,7 +32,7 @@ from civlearn.learning.catalogue.services import EnrolmentRefused, consent_curre
 from civlearn.learning.categories import category_choices, category_path
 from civlearn.learning.completion import consent as terms
 from civlearn.learning.completion.services import progress_of
-from civlearn.learning.models import Course, Mode, QuestionnaireResponse, TestAttempt, Unit, Zone
+from civlearn.learning.models import Course, Mode, QuestionnaireResponse, ScormPackage, TestAttempt, Unit, Zone
 from civlearn.learning.reading.services import heartbeat_seconds, reading_stream_open
 from civlearn.learning.scorm import selectors as scorm_selectors
 
@@ -168,7 +168,9 @@ def _scorm_outlines(course, enrolment) -> dict[int, list]:
     """Each SCORM unit's SCOs (with this learner's status), for the course outline."""
     return {
         package.unit_id: scorm_selectors.package_outline(package=package, enrolment=enrolment)
-        for package in scorm_selectors.packages_of_course(course=course).prefetch_related("scos")
+        for package in scorm_selectors.packages_of_course(course=course)
+        .filter(status=ScormPackage.PUBLISHED)
+        .prefetch_related("scos")
     }
 
 

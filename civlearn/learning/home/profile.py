@@ -14,6 +14,9 @@ from civlearn.learning.models import MemberProfile
 
 PHOTO_MAX_BYTES = 2 * 1024 * 1024
 PHOTO_MAX_SIDE = 256
+# Decoding needs about 4 bytes a pixel: 40 million pixels (e.g. 6000 × 6000) is the most a photo may have.
+PHOTO_MAX_PIXELS = 40_000_000
+TOO_LARGE = "個人照片：圖片尺寸過大（最多 4,000 萬像素，例如 6000 × 6000），請縮小後再上傳"
 PHOTO_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
 EDITABLE_FIELDS = (
     "nickname",
@@ -105,15 +108,19 @@ def photo_png(upload) -> bytes:
             probe.verify()
         # verify() leaves the image unusable: open again to decode it fully.
         with Image.open(io.BytesIO(data)) as image:
-            if image.width * image.height > 40_000_000:
-                raise ProfileError("個人照片：圖片尺寸過大")
+            if image.width * image.height > PHOTO_MAX_PIXELS:
+                raise ProfileError(TOO_LARGE)
             image = image.convert("RGBA")
             image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
             out = io.BytesIO()
             image.save(out, format="PNG", optimize=True)
     except ProfileError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:
+        # Pillow refuses, at open, images far beyond its pixel limit (a 20000 × 20000 PNG of a few bytes): that is
+        # a picture too large, not one that cannot be read.
+        raise ProfileError(TOO_LARGE) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ProfileError("個人照片：無法辨識的圖片檔") from exc
     return out.getvalue()
 

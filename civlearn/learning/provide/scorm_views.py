@@ -16,7 +16,7 @@ from civlearn.identity import selectors as identity_selectors
 from civlearn.learning.models import Course, ScormPackage
 from civlearn.learning.scorm import services
 from civlearn.learning.scorm.package import PackageError
-from civlearn.learning.scorm.selectors import package_outline
+from civlearn.learning.scorm.selectors import package_outline, package_warnings
 
 
 def provided_courses(user):
@@ -72,6 +72,8 @@ def provide_list_view(request):
                 form.add_error("course", str(exc))
             else:
                 messages.success(request, f"已匯入「{package.title}」，請預覽後發布。")
+                for warning in package_warnings(package=package):
+                    messages.warning(request, warning)
                 return redirect("scorm:provide_detail", package_id=package.pk)
     packages = (
         ScormPackage.objects.filter(unit__course__in=courses)
@@ -99,7 +101,11 @@ def provide_detail_view(request, package_id: int):
     return render(
         request,
         "learning/scorm/provide_detail.html",
-        {"package": package, "outline": package_outline(package=package, enrolment=None)},
+        {
+            "package": package,
+            "outline": package_outline(package=package, enrolment=None),
+            "warnings": package_warnings(package=package),
+        },
     )
 
 

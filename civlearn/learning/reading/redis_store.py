@@ -50,6 +50,7 @@ from civlearn.learning.models import Enrolment, LearnerClock
 # Refreshed by every beat that credits time (and by every page view); a learner idle for a day is re-seeded from
 # the (long since flushed) database.
 KEY_TTL_SECONDS = 24 * 3600
+REDIS_TIMEOUT_SECONDS = 5
 
 # KEYS: learner clock, enrolment hash, dirty set. ARGV: enrolment id, user id, now, from, to, ttl.
 # Returns false when a key must be seeded first, -1 when the enrolment belongs to someone else, else {credit, ms}.
@@ -110,7 +111,9 @@ def prefix() -> str:
 
 @lru_cache(maxsize=4)
 def _client_for(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url)
+    # Bounded waits: a Redis that stops answering (a partition, a hung host) fails a beat or a flush round within
+    # seconds instead of holding a worker or the flusher for the operating system's TCP timeout.
+    return redis.Redis.from_url(url, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_timeout=REDIS_TIMEOUT_SECONDS)
 
 
 def client() -> redis.Redis:

@@ -54,6 +54,8 @@ class Manifest:
     items: list[Item]
     # Every package path the manifest names (resource hrefs, <file> hrefs): they must exist in the archive.
     files: set[str] = field(default_factory=set)
+    # What was accepted although the manifest is not quite right (shown to the provider, zh-Hant).
+    warnings: tuple[str, ...] = ()
 
     @property
     def launchable(self) -> list[Item]:
@@ -169,8 +171,14 @@ def manifest_parse(data: bytes) -> Manifest:
     """Parse imsmanifest.xml. Raises ManifestError naming the first problem found."""
     try:
         root = fromstring(data)
-    except (ParseError, DefusedXmlException) as exc:
-        raise ManifestError(f"imsmanifest.xml 無法解析（{exc}）") from exc
+    except DefusedXmlException as exc:
+        # The exception's own text names parser internals (EntitiesForbidden(name=…, system_id=…)).
+        raise ManifestError(
+            "imsmanifest.xml 含有 DTD 實體（ENTITY）或外部參照，基於安全不予處理；請由製作工具重新匯出不含 DTD 的套件"
+        ) from exc
+    except ParseError as exc:
+        line, column = getattr(exc, "position", (0, 0))
+        raise ManifestError(f"imsmanifest.xml 不是格式正確的 XML（第 {line} 行第 {column + 1} 字附近）") from exc
     if _local(root.tag) != "manifest":
         raise ManifestError(f"imsmanifest.xml 的根元素應為 manifest，而非「{_local(root.tag)}」")
     version = _version(root)
@@ -204,11 +212,18 @@ def manifest_parse(data: bytes) -> Manifest:
         raise ManifestError("imsmanifest.xml 沒有任何組織（organization），無法得知課程架構")
     default = _attr(organizations, "default")
     organization = all_organizations[0]
+    warnings: list[str] = []
     if default:
         chosen = [org for org in all_organizations if _attr(org, "identifier") == default]
-        if not chosen:
-            raise ManifestError(f"imsmanifest.xml 指定的預設組織「{default}」不存在")
-        organization = chosen[0]
+        if chosen:
+            organization = chosen[0]
+        else:
+            # Moodle and other LMSs fall back to the first organization; refusing would turn away packages that
+            # play everywhere else.
+            warnings.append(
+                f"imsmanifest.xml 指定的預設組織「{default}」不存在，已改用第一個組織"
+                f"「{_text(_child(organization, 'title')) or _attr(organization, 'identifier')}」；請通知教材製作者修正"
+            )
     org_title = _text(_child(organization, "title"))
 
     items: list[Item] = []
@@ -240,7 +255,14 @@ def manifest_parse(data: bytes) -> Manifest:
     if not any(item.launch for item in items):
         raise ManifestError(f"組織「{org_title or _attr(organization, 'identifier')}」沒有任何可啟動的項目")
     title = org_title or _text(_descendant(root, "metadata", "lom", "general", "title", "string")) or "SCORM"
-    return Manifest(identifier=_attr(root, "identifier"), version=version, title=title[:200], items=items, files=files)
+    return Manifest(
+        identifier=_attr(root, "identifier"),
+        version=version,
+        title=title[:200],
+        items=items,
+        files=files,
+        warnings=tuple(warnings),
+    )
 
 
 def _item(item: Element, identifier: str, title: str, depth: int, launch: str, is_sco: bool) -> Item:

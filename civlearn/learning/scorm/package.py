@@ -24,6 +24,8 @@ from django.conf import settings
 from civlearn.learning.scorm.manifest import Manifest, ManifestError, manifest_parse
 
 MANIFEST = "imsmanifest.xml"
+# The AICC course structure files (.crs course, .au assignable units, .des descriptors, .cst structure).
+AICC_EXTENSIONS = {".crs", ".au", ".des", ".cst"}
 CHUNK = 64 * 1024
 
 
@@ -110,6 +112,14 @@ def package_inspect(archive: zipfile.ZipFile, *, compressed_size: int) -> Inspec
         nested = sorted(path for path in members if posixpath.basename(path).lower() == MANIFEST)
         if nested:
             raise PackageError(f"imsmanifest.xml 必須位於壓縮檔的最上層，而不是在「{nested[0]}」")
+        aicc = sorted(
+            path for path in members if "/" not in path and posixpath.splitext(path)[1].lower() in AICC_EXTENSIONS
+        )
+        if aicc:
+            raise PackageError(
+                f"這是 AICC 課程（含「{aicc[0]}」等 AICC 描述檔），本平臺不支援 AICC；"
+                "請由製作工具匯出為 SCORM 1.2 或 SCORM 2004 套件"
+            )
         raise PackageError("壓縮檔的最上層沒有 imsmanifest.xml，這不是 SCORM 套件")
     return Inspection(members=members, total_bytes=total)
 

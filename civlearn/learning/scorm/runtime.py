@@ -28,7 +28,14 @@ from civlearn.learning.reading.services import (
 )
 from civlearn.learning.scorm.origin import require_content_origin
 from civlearn.learning.scorm.package import member_path, scorm_root
-from civlearn.learning.scorm.tracking import RuntimeRefused, attempt_commit, launch_read, session_open
+from civlearn.learning.scorm.tracking import (
+    RuntimeRefused,
+    attempt_commit,
+    launch_read,
+    preview_content_package,
+    preview_content_token,
+    session_open,
+)
 
 # Package files: scripts may run, keep their own (content) origin so the player's API is reachable, open
 # forms/popups/dialogs as courses do; they may not navigate the platform's top window. No frame-ancestors here:
@@ -72,7 +79,14 @@ def player_view(request, launch: str):
         # 2004 choice requests are valid only for these (scorm-again checks the target against them).
         "scoIdentifiers": list(package.scos.exclude(launch="").values_list("identifier", flat=True)),
     }
-    content_url = reverse("scorm:content", args=[package.storage_key, session.sco.launch.split("?")[0]])
+    launch_path = session.sco.launch.split("?")[0]
+    if session.preview:
+        # A provider's preview (drafts included): the files are served under a signed, expiring token for that
+        # provider; relative links inside the package keep the token, since it is part of the directory.
+        token = preview_content_token(package=package, user=session.user)
+        content_url = reverse("scorm:preview_content", args=[token, launch_path])
+    else:
+        content_url = reverse("scorm:content", args=[package.storage_key, launch_path])
     query = session.sco.launch.partition("?")[2]
     response = render(
         request,
@@ -95,10 +109,27 @@ def player_view(request, launch: str):
 @xframe_options_exempt
 @require_GET
 def content_view(request, key: str, path: str):
-    """A file of an extracted package. The storage key is random; the file must lie inside the package."""
+    """A file of a published package. The storage key is random; the file must lie inside the package. Drafts are
+    served only through preview_content_view."""
     require_content_origin(request)
-    if not ScormPackage.objects.filter(storage_key=key).exists():
+    if not ScormPackage.objects.filter(storage_key=key, status=ScormPackage.PUBLISHED).exists():
         raise Http404("找不到這份教材")
+    return _package_file(key, path)
+
+
+@xframe_options_exempt
+@require_GET
+def preview_content_view(request, token: str, path: str):
+    """A file of a package being previewed by its provider (a draft, or a published package)."""
+    require_content_origin(request)
+    try:
+        package = preview_content_package(token)
+    except RuntimeRefused as exc:
+        raise Http404(str(exc)) from exc
+    return _package_file(package.storage_key, path)
+
+
+def _package_file(key: str, path: str):
     try:
         relative = member_path(path)
     except ValueError as exc:

@@ -24,7 +24,8 @@ class OutlineRow:
 
 
 def _status(attempt: ScormAttempt | None) -> str:
-    if attempt is None or attempt.session_count == 0:
+    # Opened but never initialised (no commit ever reached the server): nothing was learned yet.
+    if attempt is None or attempt.session_count == 0 or not attempt.cmi:
         return NOT_STARTED
     if attempt.done_at is not None:
         return DONE
@@ -78,3 +79,15 @@ def package_for_unit(*, unit_id: int) -> ScormPackage | None:
 
 def packages_of_course(*, course: Course) -> QuerySet[ScormPackage]:
     return ScormPackage.objects.filter(unit__course=course).select_related("unit").order_by("unit__order")
+
+
+def package_warnings(*, package: ScormPackage) -> tuple[str, ...]:
+    """What was accepted at import although the manifest is not quite right, read again from the stored
+    manifest (so no copy of it can go stale)."""
+    from civlearn.learning.scorm.manifest import ManifestError, manifest_parse
+    from civlearn.learning.scorm.package import MANIFEST, scorm_root
+
+    try:
+        return manifest_parse((scorm_root() / package.storage_key / MANIFEST).read_bytes()).warnings
+    except (OSError, ManifestError):
+        return ()

@@ -121,6 +121,38 @@ def launch_read(token: str) -> Launch:
     return Launch(sco_id=sco_id, user_id=user_id, enrolment_id=enrolment_id, parent_origin=parent_origin)
 
 
+PREVIEW_SALT = "learning.scorm.preview"
+
+
+def preview_token_seconds() -> int:
+    # A provider's preview page is opened, played and left; two hours covers a long look at a long course.
+    from django.conf import settings
+
+    return int(getattr(settings, "SCORM_PREVIEW_TOKEN_SECONDS", 2 * 3600))
+
+
+def preview_content_token(*, package: ScormPackage, user) -> str:
+    """The credential in the path of a previewed package's files: a draft is served to nobody else."""
+    return signing.dumps([package.pk, user.pk], salt=PREVIEW_SALT)
+
+
+def preview_content_package(token: str) -> ScormPackage:
+    """The package a preview token opens, while it is valid and its provider may still provide the course.
+    Raises RuntimeRefused."""
+    from civlearn.identity.models import User
+    from civlearn.learning.scorm.services import may_provide
+
+    try:
+        package_id, user_id = signing.loads(token, salt=PREVIEW_SALT, max_age=preview_token_seconds())
+    except (signing.BadSignature, ValueError, TypeError) as exc:
+        raise RuntimeRefused("預覽連結無效或已逾時，請回到教材管理頁重新預覽") from exc
+    package = ScormPackage.objects.select_related("unit__course").filter(pk=package_id).first()
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if package is None or user is None or not may_provide(user=user, course=package.unit.course):
+        raise RuntimeRefused("預覽連結無效或已逾時，請回到教材管理頁重新預覽")
+    return package
+
+
 def _session_read(token: str) -> tuple[int | None, int, str, int]:
     try:
         attempt_id, user_id, key, sco_id = signing.loads(token, salt=SESSION_SALT, max_age=TOKEN_MAX_AGE_SECONDS)
@@ -140,6 +172,7 @@ class Session:
     token: str
     initial: dict[str, Any]
     attempt: ScormAttempt | None
+    user: Any = None
 
 
 def _learner_name(user) -> str:
@@ -158,20 +191,25 @@ def _initial_cmi(sco: Sco, package: ScormPackage, user, attempt: ScormAttempt | 
     if package.is_scorm12:
         core_stored = stored.get("core", {}) if isinstance(stored.get("core"), dict) else {}
         score = core_stored.get("score") if isinstance(core_stored.get("score"), dict) else {}
-        data: dict[str, Any] = {
-            "core": {
-                "student_id": learner_id,
-                "student_name": _learner_name(user),
-                "lesson_location": attempt.location if attempt else "",
-                "credit": credit,
-                "lesson_status": (attempt.completion_status if attempt else "") or "not attempted",
-                "entry": entry,
-                "total_time": total,
-                "lesson_mode": mode,
-                "score": {
-                    key: str(score.get(key, "")) for key in ("raw", "min", "max") if score.get(key) not in (None, "")
-                },
+        core: dict[str, Any] = {
+            "student_id": learner_id,
+            "student_name": _learner_name(user),
+            "lesson_location": attempt.location if attempt else "",
+            "credit": credit,
+            "entry": entry,
+            "total_time": total,
+            "lesson_mode": mode,
+            "score": {
+                key: str(score.get(key, "")) for key in ("raw", "min", "max") if score.get(key) not in (None, "")
             },
+        }
+        status = attempt.completion_status if attempt else ""
+        # "not attempted" is not loaded: scorm-again takes any status present at LMSInitialize as set by the SCO,
+        # which would stop the LMSFinish rule (not attempted -> completed / passed / failed / browsed) from running.
+        if status not in ("", "not attempted"):
+            core["lesson_status"] = status
+        data: dict[str, Any] = {
+            "core": core,
             "suspend_data": attempt.suspend_data if attempt else "",
             "launch_data": sco.launch_data,
             "student_data": {
@@ -224,7 +262,7 @@ def session_open(*, launch: str) -> Session:
     key = secrets.token_hex(12)
     if data.enrolment_id is None:
         token = signing.dumps([None, user.pk, key, sco.pk], salt=SESSION_SALT)
-        return Session(sco, package, True, token, _initial_cmi(sco, package, user, None, "ab-initio"), None)
+        return Session(sco, package, True, token, _initial_cmi(sco, package, user, None, "ab-initio"), None, user)
     if package.status != ScormPackage.PUBLISHED:
         raise RuntimeRefused("這份教材尚未發布")
     enrolment = Enrolment.objects.filter(pk=data.enrolment_id, user=user, course=package.unit.course).first()
@@ -232,11 +270,14 @@ def session_open(*, launch: str) -> Session:
         raise RuntimeRefused("找不到您的選課紀錄")
     with transaction.atomic():
         attempt, _ = ScormAttempt.objects.get_or_create(enrolment=enrolment, sco=sco)
-        attempt = ScormAttempt.objects.select_for_update().get(pk=attempt.pk)
+        attempt = ScormAttempt.objects.select_for_update().select_related("enrolment__user").get(pk=attempt.pk)
         if attempt.session_count == 0:
             entry = "ab-initio"
         elif attempt.exit_mode == "suspend":
             entry = "resume"
+        elif not package.is_scorm12 and attempt.cmi:
+            _attempt_restart(attempt)
+            entry = "ab-initio"
         else:
             entry = ""
         # The previous session's reported time is final now; a new session starts from zero.
@@ -245,9 +286,33 @@ def session_open(*, launch: str) -> Session:
         attempt.session_key = key
         attempt.session_seq = 0
         attempt.session_count += 1
-        attempt.save(update_fields=["closed_ms", "session_ms", "session_key", "session_seq", "session_count"])
+        attempt.save()
     token = signing.dumps([attempt.pk, user.pk, key, sco.pk], salt=SESSION_SALT)
-    return Session(sco, package, False, token, _initial_cmi(sco, package, user, attempt, entry), attempt)
+    return Session(sco, package, False, token, _initial_cmi(sco, package, user, attempt, entry), attempt, user)
+
+
+def _attempt_restart(attempt: ScormAttempt) -> None:
+    """SCORM 2004 (RTE 4.2.8, cmi.exit): a learner attempt that ended with any exit but "suspend" is over, and the
+    next launch begins a new attempt with no stored data (entry "ab-initio"). Once a SCO is done it stays done for
+    the course (`done_at` is kept); the new attempt's statuses and score replace the old ones. Audited, with what
+    the ended attempt held."""
+    audit_record(
+        actor=attempt.enrolment.user,
+        action="learning.scorm_attempt_restarted",
+        subject=attempt,
+        changes={
+            "completion_status": [attempt.completion_status, ""],
+            "success_status": [attempt.success_status, ""],
+            "score_scaled": [_plain(attempt.score_scaled), None],
+            "total_ms": [attempt.total_ms, 0],
+        },
+    )
+    attempt.cmi = {}
+    attempt.completion_status = attempt.success_status = ""
+    attempt.score_raw = attempt.score_scaled = None
+    attempt.location = attempt.suspend_data = attempt.exit_mode = ""
+    # Total time is per learner attempt (cmi.total_time).
+    attempt.closed_ms = attempt.session_ms = 0
 
 
 # ---- commit --------------------------------------------------------------------------------------------------

@@ -20,5 +20,7 @@ urlpatterns = [
     path("scorm-content/play/<str:launch>/", runtime.player_view, name="player"),
     path("scorm-content/commit/<str:token>", runtime.commit_view, name="commit"),
     path("scorm-content/beat", runtime.beat_view, name="beat"),
+    # Before the package-file pattern, which would otherwise take "preview" for a storage key.
+    path("scorm-content/preview/<str:token>/<path:path>", runtime.preview_content_view, name="preview_content"),
     path("scorm-content/<str:key>/<path:path>", runtime.content_view, name="content"),
 ]

@@ -9,8 +9,9 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 
+from civlearn.core.security_headers import allow_frames_from
 from civlearn.learning.catalogue import selectors as learning_selectors
-from civlearn.learning.models import ScormPackage
+from civlearn.learning.models import ScormAttempt, ScormPackage
 from civlearn.learning.scorm.origin import ContentOriginMissing, content_origin
 from civlearn.learning.scorm.selectors import launchable, package_for_unit, package_outline
 from civlearn.learning.scorm.services import may_provide
@@ -40,8 +41,7 @@ def _render_player_page(request, *, package: ScormPackage, enrolment, page_url: 
     wanted = request.GET.get("sco", "")
     current = next((sco for sco in scos if str(sco.pk) == wanted), None)
     if current is None:
-        done = {row.sco.pk for row in outline if row.done}
-        current = next((sco for sco in scos if sco.pk not in done), scos[0])
+        current = resume_point(scos=scos, outline=outline, enrolment=enrolment)
     outline = package_outline(package=package, enrolment=enrolment, current=current)
     index = scos.index(current)
     previous_sco = scos[index - 1] if index > 0 else None
@@ -78,7 +78,28 @@ def _render_player_page(request, *, package: ScormPackage, enrolment, page_url: 
                 "previous": previous_sco.pk if previous_sco else None,
                 "identifiers": {sco.identifier: sco.pk for sco in scos},
             }
-    return render(request, "learning/scorm/play.html", context)
+    response = render(request, "learning/scorm/play.html", context)
+    if "frame_config" in context:
+        # The player is a page of the content origin, framed by this one.
+        response = allow_frames_from(response, context["frame_config"]["contentOrigin"])
+    return response
+
+
+def resume_point(*, scos: list, outline: list, enrolment) -> object:
+    """Where a learner coming back without choosing lands: the SCO they suspended last, if it is not done yet
+    (they may have jumped ahead through the table of contents); otherwise the first SCO not done; the first SCO
+    when all are done."""
+    done = {row.sco.pk for row in outline if row.done}
+    if enrolment is not None:
+        last = (
+            ScormAttempt.objects.filter(enrolment=enrolment, sco__in=scos, exit_mode="suspend")
+            .order_by("-updated_at", "-pk")
+            .values_list("sco_id", flat=True)
+            .first()
+        )
+        if last is not None and last not in done:
+            return next(sco for sco in scos if sco.pk == last)
+    return next((sco for sco in scos if sco.pk not in done), scos[0])
 
 
 @login_required

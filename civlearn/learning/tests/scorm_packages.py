@@ -1,4 +1,4 @@
-"""Small SCORM packages built in code for the tests (and the demo seeder): SCORM 1.2 and 2004, single- and
+"""Small SCORM packages built in code for the tests (and bench/scorm.py): SCORM 1.2 and 2004, single- and
 multi-SCO, and broken variants. Each SCO page is a tiny but real SCO: it finds the API, initializes, and offers
 buttons that set a status, a score, a bookmark and suspend data, then finishes."""
 
@@ -64,6 +64,30 @@ last=<span id="last"></span></p>
 <button id="choose-first" onclick="nav('{{target=item_1}}choice')">choice</button>
 <button id="suspend" onclick="nav('_none_')">suspend</button>
 </body></html>"""
+
+
+# A SCO as many authoring tools write it: it calls LMSInitialize on load and LMSFinish as it unloads, and sets
+# nothing else (no status, no score, no exit). {event} is "beforeunload" or "unload".
+SCO_12_UNLOAD = """<!doctype html><html><head><meta charset="utf-8"><title>{title}</title><script>
+function findAPI(w){{var n=0;while(!w.API&&w.parent&&w.parent!==w&&n<10){{w=w.parent;n++;}}return w.API;}}
+var api=findAPI(window);var finished=false;
+function finish(){{if(!finished){{finished=true;api.LMSFinish("");}}}}
+window.addEventListener("load",function(){{api.LMSInitialize("");
+ document.getElementById("entry").textContent=api.LMSGetValue("cmi.core.entry");
+ document.getElementById("status").textContent=api.LMSGetValue("cmi.core.lesson_status");}});
+window.addEventListener("{event}",finish);
+</script></head><body><h1>{title}</h1><p>entry=<span id="entry"></span> status=<span id="status"></span></p>
+</body></html>"""
+
+
+def package_12_unload(*, scos: int = 4, **manifest_options) -> bytes:
+    """Multi-SCO SCORM 1.2 whose SCOs only initialise and finish on unload (odd SCOs on beforeunload, even ones
+    on unload)."""
+    files: dict[str, bytes | str] = {"imsmanifest.xml": manifest_12(scos=scos, **manifest_options)}
+    for n in range(1, scos + 1):
+        event = "beforeunload" if n % 2 else "unload"
+        files[f"sco{n}/index.html"] = SCO_12_UNLOAD.format(title=f"第 {n} 課", event=event)
+    return _zip(files)
 
 
 def _zip(files: dict[str, bytes | str]) -> bytes:

@@ -3,7 +3,6 @@ badge change as the learner passes a test and fills a questionnaire; the records
 
 from __future__ import annotations
 
-import os
 import re
 from decimal import Decimal
 
@@ -15,20 +14,14 @@ from civlearn.learning.catalogue.services import enrol
 from civlearn.learning.completion.consent import consent_record
 from civlearn.learning.home.packages import package_save
 from civlearn.learning.models import Enrolment, Unit
+from civlearn.testing.browser import shoot
 
 from .conftest import add_questionnaire, add_test, make_course
-from .test_views_browser import session_cookie
+from .test_browser_learning import session_cookie
 
 # serialized_rollback: the flush at the end of a transactional test wipes the migration-loaded code tables; this
 # restores them for the next test (and makes the test database keep a serialized copy when run alone).
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def shoot(page, name):
-    folder = os.environ.get("TEST_ARTIFACTS")
-    if folder:
-        os.makedirs(folder, exist_ok=True)
-        page.screenshot(path=os.path.join(folder, name), full_page=True)
 
 
 def test_the_dashboard_and_records_follow_a_completion(page, live_server, learner, agency, operator, settings):

@@ -15,7 +15,7 @@ from civlearn.learning.models import Course, Enrolment, Unit
 from conftest import make_account, make_person
 
 from .test_browser_home import shoot
-from .test_views_browser import session_cookie
+from .test_browser_learning import session_cookie
 
 # serialized_rollback: the flush at the end of a transactional test wipes the migration-loaded code tables; this
 # restores them for the next test (and makes the test database keep a serialized copy when run alone).

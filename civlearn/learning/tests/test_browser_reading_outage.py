@@ -10,9 +10,10 @@ from playwright.sync_api import expect
 
 from civlearn.core import clock
 from civlearn.learning.catalogue.services import enrol
+from civlearn.testing.browser import shoot
 
 from .reading_fixtures import reading_store  # noqa: F401  (a fixture)
-from .test_views_browser import session_cookie, shoot
+from .test_browser_learning import session_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import struct
+import zlib
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -269,6 +271,16 @@ def image_upload(fmt="PNG", size=(800, 600), name="me.png") -> SimpleUploadedFil
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
 
 
+def png_header(width: int, height: int) -> bytes:
+    """A PNG that claims `width` × `height` pixels in a few dozen bytes (header and end only)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+
+
 def test_a_photo_is_re_encoded_as_a_small_png(learner):
     profile.photo_set(user=learner, actor=learner, upload=image_upload("JPEG", name="me.jpg"))
     stored = bytes(MemberProfile.objects.get(user=learner).photo_png)
@@ -282,6 +294,8 @@ def test_a_photo_is_re_encoded_as_a_small_png(learner):
         (SimpleUploadedFile("x.png", b"<svg onload=alert(1)>", content_type="image/png"), "個人照片：無法辨識的圖片檔"),
         (SimpleUploadedFile("big.png", b"0" * (2 * 1024 * 1024 + 1)), "個人照片：檔案不可超過 2 MB"),
         ("bmp", "個人照片：請上傳 JPEG、PNG、GIF 或 WebP 圖片"),
+        ("huge", "個人照片：圖片尺寸過大（最多 4,000 萬像素，例如 6000 × 6000），請縮小後再上傳"),
+        ("large", "個人照片：圖片尺寸過大（最多 4,000 萬像素，例如 6000 × 6000），請縮小後再上傳"),
     ],
 )
 def test_a_bad_photo_is_refused_and_the_old_one_is_kept(learner, upload, message):
@@ -289,6 +303,10 @@ def test_a_bad_photo_is_refused_and_the_old_one_is_kept(learner, upload, message
     before = bytes(MemberProfile.objects.get(user=learner).photo_png)
     if upload == "bmp":
         upload = image_upload("BMP", name="x.bmp")
+    elif upload == "huge":
+        upload = SimpleUploadedFile("huge.png", png_header(20000, 20000), content_type="image/png")
+    elif upload == "large":
+        upload = SimpleUploadedFile("large.png", png_header(7000, 7000), content_type="image/png")
     with pytest.raises(profile.ProfileError) as refused:
         profile.photo_set(user=learner, actor=learner, upload=upload)
     assert str(refused.value) == message

@@ -66,16 +66,12 @@ def test_asset_resources_launch_but_are_not_scos_and_default_organization_is_cho
 @pytest.mark.parametrize(
     ("xml", "message"),
     [
-        ("<manifest", "imsmanifest.xml 無法解析（unclosed token: line 1, column 0）"),
+        ("<manifest", "imsmanifest.xml 不是格式正確的 XML（第 1 行第 1 字附近）"),
         ("<html/>", "imsmanifest.xml 的根元素應為 manifest，而非「html」"),
         (manifest_12(organization=False), "imsmanifest.xml 沒有任何組織（organization），無法得知課程架構"),
         (
             manifest_12().replace('identifierref="res_1"', 'identifierref="nowhere"'),
             "項目「第 1 課」引用的資源「nowhere」不存在於 imsmanifest.xml",
-        ),
-        (
-            manifest_12().replace('default="org"', 'default="other"'),
-            "imsmanifest.xml 指定的預設組織「other」不存在",
         ),
         (
             manifest_12().replace("<schemaversion>1.2</schemaversion>", "<schemaversion>1.1</schemaversion>"),
@@ -109,7 +105,36 @@ def test_entity_expansion_is_refused_not_expanded():
     )
     with pytest.raises(ManifestError) as refused:
         manifest_parse(bomb.encode())
-    assert str(refused.value).startswith("imsmanifest.xml 無法解析")
+    assert str(refused.value) == ENTITY_REFUSAL
+
+
+ENTITY_REFUSAL = (
+    "imsmanifest.xml 含有 DTD 實體（ENTITY）或外部參照，基於安全不予處理；請由製作工具重新匯出不含 DTD 的套件"
+)
+
+
+def test_an_external_entity_is_refused_with_a_clear_message_not_the_parsers_text():
+    xxe = (
+        manifest_12()
+        .replace("<manifest ", '<!DOCTYPE manifest [<!ENTITY secret SYSTEM "file:///etc/passwd">]><manifest ', 1)
+        .replace("<title>第 1 課</title>", "<title>&secret;</title>")
+    )
+    with pytest.raises(ManifestError) as refused:
+        manifest_parse(xxe.encode())
+    assert str(refused.value) == ENTITY_REFUSAL
+    assert "EntitiesForbidden" not in str(refused.value) and "system_id" not in str(refused.value)
+
+
+def test_a_default_naming_no_organization_falls_back_to_the_first_with_a_warning():
+    # given a manifest whose <organizations default="…"> names no organization (Moodle plays these)
+    xml = manifest_12(scos=2).replace('default="org"', 'default="other"')
+    manifest = manifest_parse(xml.encode())
+    # then the first organization is used and the provider is told
+    assert [item.identifier for item in manifest.launchable] == ["item_1", "item_2"]
+    assert manifest.warnings == (
+        "imsmanifest.xml 指定的預設組織「other」不存在，已改用第一個組織「測試課程 1.2」；請通知教材製作者修正",
+    )
+    assert manifest_parse(manifest_12().encode()).warnings == ()
 
 
 def test_safe_join_normalises_inside_the_package():

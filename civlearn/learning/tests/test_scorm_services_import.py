@@ -89,12 +89,17 @@ REFUSALS = [
     (b"", "上傳的檔案是空的"),
     (zip_of({"index.html": "<p>hi</p>"}), "壓縮檔的最上層沒有 imsmanifest.xml，這不是 SCORM 套件"),
     (
+        zip_of({"course.crs": "[Course]", "course.au": "x", "course.des": "x", "course.cst": "x", "a/x.html": "x"}),
+        "這是 AICC 課程（含「course.au」等 AICC 描述檔），本平臺不支援 AICC；"
+        "請由製作工具匯出為 SCORM 1.2 或 SCORM 2004 套件",
+    ),
+    (
         zip_of({"course/imsmanifest.xml": testing.manifest_12(), "course/sco1/index.html": "x"}),
         "imsmanifest.xml 必須位於壓縮檔的最上層，而不是在「course/imsmanifest.xml」",
     ),
     (
         zip_of({"imsmanifest.xml": "<manifest><organizations>"}),
-        "imsmanifest.xml 無法解析（no element found: line 1, column 25）",
+        "imsmanifest.xml 不是格式正確的 XML（第 1 行第 26 字附近）",
     ),
     (
         zip_of({"imsmanifest.xml": testing.manifest_12(organization=False), "sco1/index.html": "x"}),

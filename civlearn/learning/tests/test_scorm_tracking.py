@@ -57,12 +57,9 @@ def cmi12(status="incomplete", location="", suspend="", exit_mode="", session_ti
 def test_first_launch_is_ab_initio_with_lms_data_and_no_national_id(package12, learner, enrolled):
     session = open_session(first_sco(package12), learner, enrolled)
     core = session.initial["core"]
-    assert (core["entry"], core["lesson_status"], core["credit"], core["lesson_mode"]) == (
-        "ab-initio",
-        "not attempted",
-        "credit",
-        "normal",
-    )
+    assert (core["entry"], core["credit"], core["lesson_mode"]) == ("ab-initio", "credit", "normal")
+    # no status is loaded, so the runtime's own LMSFinish rule (RTE 3.4.4) applies to a SCO that never sets one
+    assert "lesson_status" not in core
     assert (core["student_id"], core["student_name"]) == (f"civlearn-{learner.pk}", "王小明")
     assert session.initial["student_data"]["mastery_score"] == "80"
     assert "A123456789" not in str(session.initial)
@@ -191,6 +188,79 @@ def test_scorm2004_scaled_passing_score_decides_success_and_both_scos_are_needed
     other = open_session(second, learner, enrolled)
     attempt_commit(token=other.token, data=cmi2004("completed", "passed", scaled="0.9"), seq=1)
     assert Enrolment.objects.get(pk=enrolled.pk).completed_at is not None
+
+
+def test_scorm2004_re_entry_after_a_normal_exit_is_a_new_attempt_and_a_done_sco_stays_done(
+    package2004, learner, enrolled
+):
+    from civlearn.core.models import AuditEvent
+
+    first = first_sco(package2004)
+    # given an attempt that passed and ended normally (exit "")
+    session = open_session(first, learner, enrolled)
+    data = cmi2004("completed", "passed", scaled="0.9", suspend="s1", session_time="PT2M")
+    data["cmi"]["location"] = "page-9"
+    attempt_commit(token=session.token, data=data, seq=1)
+    # when the learner enters it again
+    again = open_session(first, learner, enrolled)
+    # then a new attempt begins: ab-initio, no bookmark, no suspend data, statuses unknown, time from zero
+    initial = again.initial
+    assert (initial["entry"], initial["location"], initial["suspend_data"], initial["total_time"]) == (
+        "ab-initio",
+        "",
+        "",
+        "PT0H0M0.00S",
+    )
+    assert (initial["completion_status"], initial["success_status"], initial["score"]) == ("unknown", "unknown", {})
+    attempt = ScormAttempt.objects.get(sco=first)
+    assert (attempt.completion_status, attempt.score_scaled, attempt.total_ms, attempt.session_count) == (
+        "",
+        None,
+        0,
+        2,
+    )
+    # and the SCO stays done for the course; the restart is audited with what the ended attempt held
+    assert attempt.done_at is not None
+    event = AuditEvent.objects.get(action="learning.scorm_attempt_restarted")
+    assert event.changes == {
+        "completion_status": ["completed", ""],
+        "success_status": ["passed", ""],
+        "score_scaled": ["0.90000", None],
+        "total_ms": [120_000, 0],
+    }
+    # when that attempt is suspended, the next entry resumes it (no new attempt)
+    suspended = cmi2004("incomplete", suspend="s2")
+    suspended["cmi"]["exit"] = "suspend"
+    attempt_commit(token=again.token, data=suspended, seq=1)
+    resumed = open_session(first, learner, enrolled).initial
+    assert (resumed["entry"], resumed["suspend_data"]) == ("resume", "s2")
+
+
+def test_scorm2004_completion_threshold_and_progress_measure_decide_completion(
+    provider, scorm_course, scorm_dir, learner, enrolled
+):
+    # given a SCO with a 4th-edition completion threshold of 0.75 and no passing score
+    manifest = testing.manifest_2004(scos=1, passing="").replace(
+        "<title>第 1 節</title>", '<title>第 1 節</title><adlcp:completionThreshold minProgressMeasure="0.75"/>'
+    )
+    data = testing.package_with({"imsmanifest.xml": manifest, "sco1/index.html": "x"})
+    package = testing.upload(actor=provider, course=scorm_course, data=data)
+    session = open_session(first_sco(package), learner, enrolled)
+    assert session.initial["completion_threshold"] == "0.75"
+    # then the measure decides, whatever the SCO says (RTE 4.2.4.1)
+    short = attempt_commit(token=session.token, data=cmi2004("completed", progress="0.5"), seq=1)
+    assert (short.completion_status, short.done) == ("incomplete", False)
+    enough = attempt_commit(token=session.token, data=cmi2004("incomplete", progress="0.75"), seq=2)
+    assert (enough.completion_status, enough.done) == ("completed", True)
+
+
+def test_scorm12_re_entry_after_a_normal_exit_keeps_the_data(package12, learner, enrolled):
+    sco = first_sco(package12)
+    session = open_session(sco, learner, enrolled)
+    attempt_commit(token=session.token, data=cmi12(status="completed", location="p2", suspend="x"), seq=1)
+    core = open_session(sco, learner, enrolled).initial["core"]
+    # SCORM 1.2 has no new-attempt rule: entry "" with the stored status and bookmark
+    assert (core["entry"], core["lesson_status"], core["lesson_location"]) == ("", "completed", "p2")
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import re
+import time
 
 import pytest
 from django.core import signing
@@ -68,6 +69,32 @@ def test_play_page_shows_the_outline_and_frames_the_player_on_the_content_origin
     assert html.count("未開始") == 2 and "第 1 課" in html and "第 2 課" in html
     assert 'rel="next"' in html and 'rel="prev"' not in html
     assert "A123456789" not in html
+
+
+def test_coming_back_resumes_at_the_sco_suspended_last_unless_it_is_done(client, package, learner, enrolled):
+    from civlearn.learning.scorm.tracking import attempt_commit, session_open
+
+    first, second = sco_of(package, 1), sco_of(package, 2)
+
+    def suspend(sco, status="incomplete"):
+        launch = launch_token(sco=sco, user=learner, enrolment=enrolled, parent_origin="http://testserver")
+        session = session_open(launch=launch)
+        core = {"lesson_status": status, "exit": "suspend", "lesson_location": "p1"}
+        attempt_commit(token=session.token, data={"cmi": {"core": core}}, seq=1)
+
+    def current_title() -> str:
+        html = client.get(f"/elearn/scorm/{package.unit_id}/").content.decode()
+        return re.search(r'aria-current="page">([^<]+)<', html).group(1)
+
+    client.force_login(learner)
+    # given the learner opened the first SCO, jumped to the second through the table of contents and suspended it
+    suspend(first)
+    suspend(second)
+    # then coming back opens the second (where they left), not the first SCO not done
+    assert current_title() == "第 2 課"
+    # when the second is done, coming back opens the first SCO not done
+    suspend(second, status="completed")
+    assert current_title() == "第 1 課"
 
 
 def test_play_page_needs_an_enrolment(client, package, learner):
@@ -223,6 +250,29 @@ def test_provider_uploads_previews_and_publishes(
     assert package.status == "published"
 
 
+def test_a_default_naming_no_organization_is_accepted_and_the_provider_warned(
+    client, provider, scorm_course, scorm_dir
+):
+    # given a package whose manifest's default organization does not exist (Moodle falls back to the first)
+    client.force_login(provider)
+    upload = io.BytesIO(
+        testing.package_with(
+            {
+                "imsmanifest.xml": testing.manifest_12().replace('default="org"', 'default="missing"'),
+                "sco1/index.html": "x",
+            }
+        )
+    )
+    upload.name = "vendor.zip"
+    response = client.post("/elearn/provide/scorm/", {"course": scorm_course.pk, "title": "", "package": upload})
+    # then it is imported, and the provider is told on the next page and on the package page afterwards
+    package = ScormPackage.objects.get()
+    warning = "imsmanifest.xml 指定的預設組織「missing」不存在，已改用第一個組織「測試課程 1.2」；請通知教材製作者修正"
+    assert warning in client.get(response["Location"]).content.decode().replace("&quot;", '"')
+    assert client.get(f"/elearn/provide/scorm/{package.pk}/").content.decode().count(warning) == 1
+    assert package.scos.filter(identifier="item_1").exists()
+
+
 def test_a_refused_upload_names_the_problem_at_the_field_and_keeps_nothing(client, provider, scorm_course, scorm_dir):
     client.force_login(provider)
     upload = io.BytesIO(testing.package_with({"index.html": "x"}))
@@ -248,3 +298,63 @@ def test_other_people_cannot_manage_the_course_packages(client, package, learner
     assert client.get(f"/elearn/provide/scorm/{package.pk}/").status_code == 404
     assert client.post(f"/elearn/provide/scorm/{package.pk}/remove").status_code == 404
     assert ScormPackage.objects.filter(pk=package.pk).exists()
+
+
+# ---- drafts are served only to the previewing provider ---------------------------------------------------------
+
+
+@pytest.fixture
+def draft(provider, scorm_course, scorm_dir):
+    return testing.upload(actor=provider, course=scorm_course, data=testing.package_12(scos=2), publish=False)
+
+
+def preview_content_url(draft, provider) -> str:
+    sco = sco_of(draft)
+    launch = launch_token(sco=sco, user=provider, enrolment=None, parent_origin="http://testserver")
+    return config_and_content(launch)[1]
+
+
+def config_and_content(launch: str):
+    from django.test import Client
+
+    response = Client().get(f"/elearn/scorm-content/play/{launch}/", HTTP_HOST=CONTENT)
+    assert response.status_code == 200
+    content = re.search(r'<iframe id="content"[^>]* src="([^"]+)"', response.content.decode()).group(1)
+    return config_of(response), content.replace("&amp;", "&")
+
+
+def test_a_draft_is_served_to_its_previewing_provider_only_through_a_signed_token(client, draft, provider):
+    # given the provider's preview of a draft: its files are served under the preview token
+    url = preview_content_url(draft, provider)
+    assert url.startswith("/elearn/scorm-content/preview/") and url.endswith("/sco1/index.html")
+    response = client.get(url, HTTP_HOST=CONTENT)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"<!doctype html>")
+    # and a relative link inside the package keeps the token (it is part of the directory)
+    assert client.get(url.replace("sco1/index.html", "sco2/index.html"), HTTP_HOST=CONTENT).status_code == 200
+    # then anyone holding only the storage key gets nothing
+    assert (
+        client.get(f"/elearn/scorm-content/{draft.storage_key}/sco1/index.html", HTTP_HOST=CONTENT).status_code == 404
+    )
+
+
+def test_a_preview_token_that_is_missing_forged_expired_or_someone_elses_is_refused(
+    client, draft, provider, learner, settings
+):
+    path = "sco1/index.html"
+    # a forged token, and a token signed for someone who may not provide the course (a learner)
+    assert client.get(f"/elearn/scorm-content/preview/forged/{path}", HTTP_HOST=CONTENT).status_code == 404
+    learners = signing.dumps([draft.pk, learner.pk], salt="learning.scorm.preview")
+    assert client.get(f"/elearn/scorm-content/preview/{learners}/{path}", HTTP_HOST=CONTENT).status_code == 404
+    # a provider who lost the role: the token stops working
+    url = preview_content_url(draft, provider)
+    provider.agency_roles.all().delete()
+    assert client.get(url, HTTP_HOST=CONTENT).status_code == 404
+    # an expired token
+    from civlearn.identity.models import AgencyRole
+
+    AgencyRole.objects.create(user=provider, agency=draft.unit.course.provider_agency, role=AgencyRole.PROVIDER)
+    assert client.get(url, HTTP_HOST=CONTENT).status_code == 200
+    settings.SCORM_PREVIEW_TOKEN_SECONDS = 1
+    time.sleep(2.1)  # Django's signing clock is the system clock, in whole seconds
+    assert client.get(url, HTTP_HOST=CONTENT).status_code == 404

@@ -556,7 +556,7 @@ def test_query_count_does_not_grow_with_rows_in_a_batch(agency):
     assert split(small) == (1, len(small) - 1)
     inserts, others = split(large)
     assert inserts <= 5
-    assert others == len(small) - 1 <= 9
+    assert others <= len(small) - 1 <= 9
 
 
 def test_reimport_of_many_rows_with_changes_uses_few_queries(agency):

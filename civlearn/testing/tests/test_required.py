@@ -56,7 +56,7 @@ def test_without_requirements_every_skip_is_a_skip(run):
     result.assert_outcomes(passed=1, skipped=4)
     assert result.ret == 0
     result.stdout.fnmatch_lines(["civlearn: skips that fail this run: none (CIVLEARN_REQUIRE)"])
-    result.stdout.fnmatch_lines(["SKIPPED*required.py:*: needs node: node/npm are not installed"])
+    result.stdout.fnmatch_lines(["SKIPPED*test_suite.py:9: needs node: node/npm are not installed"])
 
 
 def test_a_required_need_turns_its_skips_into_failures_and_leaves_the_others(run):

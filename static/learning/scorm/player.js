@@ -57,10 +57,22 @@
     logLevel: 4,
     httpService: httpService,
     scoItemIds: cfg.scoIdentifiers || [],
+    // SCORM 1.2 RTE 3.4.4, as Moodle and SCORM Cloud apply it: on LMSFinish a status the SCO never set
+    // ("not attempted") becomes "completed", or passed / failed against adlcp:masteryscore when the SCO set a
+    // raw score (credit, normal mode); "browsed" in browse mode. The server applies the same mastery rule.
+    autoCompleteLessonStatus: true,
+    mastery_override: true,
   };
   var api = is12 ? new window.Scorm12API(settings) : new window.Scorm2004API(settings);
   api.loadFromJSON(cfg.cmi);
   if (is12) {
+    // scorm-again 3.4.3 starts cmi.core.lesson_status at "not attempted" and, at LMSInitialize, takes any status
+    // present as set by the SCO, so its own LMSFinish rule above never runs. The server loads a status only when
+    // a previous session stored one (tracking._initial_cmi); otherwise nobody has set it yet.
+    var statusLoaded = !!(cfg.cmi && cfg.cmi.core && cfg.cmi.core.lesson_status);
+    api.on("LMSInitialize", function () {
+      if (!statusLoaded) api.statusSetByModule = false;
+    });
     window.API = api;
   } else {
     window.API_1484_11 = api;

@@ -1,0 +1,369 @@
+"""eCPA as an OpenID Connect provider: django-oauth-toolkit (DOT) does the protocol; this module supplies what DOT
+leaves to the site — signing keys with rotation, claims, per-client scopes, `auth_time`/`amr` from the real
+sign-in, and a client-secret hasher meant for machine secrets.
+
+Settings point at the pieces here: `OAUTH2_VALIDATOR_CLASS`, `SCOPES_BACKEND_CLASS`, `CLIENT_SECRET_HASHER`,
+and `OIDC_RSA_PRIVATE_KEY(S_INACTIVE)` as lazy values read from the `SigningKey` table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import BasePasswordHasher, mask_hash
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils.crypto import constant_time_compare, get_random_string
+from jwcrypto import jwk
+from oauth2_provider.models import AbstractApplication
+from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauth2_provider.scopes import BaseScopes
+from oauth2_provider.settings import oauth2_settings
+from oauthlib.oauth2.rfc6749 import errors
+
+from civlearn.core import clock, national_id
+from civlearn.core.services import audit_record
+from civlearn.identity.models import SigninRecord
+from civlearn.registry.models import Person
+from civlearn.sso.clients import grant_allowed, redirect_uri_problem
+from civlearn.sso.models import RelyingParty, SigningKey
+
+# ---- scopes ------------------------------------------------------------------------------------------------------
+
+OIDC_SCOPES = {
+    "openid": "OpenID Connect 登入",
+    "profile": "姓名",
+    "email": "電子郵件",
+    "agency": "服務機關、人員區分及身份別",
+    "national_id": "身分證字號",
+}
+# The hours API's client-credentials tokens predate OIDC and keep DOT's read/write scopes.
+API_SCOPES = {"read": "讀取", "write": "寫入"}
+ALL_SCOPES = {**OIDC_SCOPES, **API_SCOPES}
+
+
+class ClientScopes(BaseScopes):
+    """Scopes per client: a relying party gets what the operator allowed it, `national_id` only when ticked."""
+
+    def get_all_scopes(self):
+        return ALL_SCOPES
+
+    def get_available_scopes(self, application=None, request=None, *args, **kwargs):
+        if application is None:
+            return list(ALL_SCOPES)
+        if application.authorization_grant_type == AbstractApplication.GRANT_CLIENT_CREDENTIALS:
+            # A machine client signs nobody in: never a relying party, and no query on its hot path.
+            return list(API_SCOPES)
+        rp = _relying_party(application)
+        if rp is None:
+            return list(API_SCOPES)
+        scopes = [s for s in rp.allowed_scopes.split() if s in ALL_SCOPES]
+        if not rp.national_id_allowed:
+            scopes = [s for s in scopes if s != "national_id"]
+        return scopes
+
+    def get_default_scopes(self, application=None, request=None, *args, **kwargs):
+        if application is None or application.authorization_grant_type == AbstractApplication.GRANT_CLIENT_CREDENTIALS:
+            return list(API_SCOPES)
+        if _relying_party(application) is not None:
+            return ["openid"]
+        return list(API_SCOPES)
+
+
+def _relying_party(application) -> RelyingParty | None:
+    cached = getattr(application, "_civlearn_rp", False)
+    if cached is not False:
+        return cached
+    rp = RelyingParty.objects.filter(application_id=application.pk).first()
+    application._civlearn_rp = rp
+    return rp
+
+
+# ---- client secrets ------------------------------------------------------------------------------------------------
+
+
+class ClientSecretHasher(BasePasswordHasher):
+    """HMAC-SHA-256 with a per-secret salt, for the long random secrets DOT generates.
+
+    A password hasher (Argon2) is slow on purpose because people choose guessable passwords; a 128-character
+    machine-generated secret cannot be guessed, and the token endpoint would otherwise pay ≈ 180 ms per request.
+    """
+
+    algorithm = "client_hmac_sha256"
+
+    def salt(self):
+        return get_random_string(16)
+
+    def encode(self, password, salt):
+        self._check_encode_args(password, salt)
+        digest = hmac.new(salt.encode(), password.encode(), hashlib.sha256).hexdigest()
+        return f"{self.algorithm}${salt}${digest}"
+
+    def decode(self, encoded):
+        algorithm, salt, digest = encoded.split("$", 2)
+        assert algorithm == self.algorithm
+        return {"algorithm": algorithm, "hash": digest, "salt": salt}
+
+    def verify(self, password, encoded):
+        decoded = self.decode(encoded)
+        return constant_time_compare(encoded, self.encode(password, decoded["salt"]))
+
+    def safe_summary(self, encoded):
+        decoded = self.decode(encoded)
+        return {
+            "algorithm": decoded["algorithm"],
+            "salt": mask_hash(decoded["salt"]),
+            "hash": mask_hash(decoded["hash"]),
+        }
+
+    def must_update(self, encoded):
+        return False
+
+    def harden_runtime(self, password, encoded):
+        pass
+
+
+# ---- signing keys --------------------------------------------------------------------------------------------------
+
+KEY_SIZE = 2048
+# The key list lives in the shared cache (every process sees a rotation at once: rotate_key deletes the entry when
+# its transaction commits); the timeout only bounds how long a change made around rotate_key can go unseen.
+KEY_LIST_CACHE_KEY = "oidc:signing-keys:v1"
+KEY_LIST_CACHE_SECONDS = 300
+
+# Parsed keys by kid: a kid is the key's own thumbprint, so an entry can never go stale. Parsing a PEM private key
+# costs milliseconds (cryptography checks the key).
+_jwks_by_kid: dict[str, jwk.JWK] = {}
+
+
+@dataclass(frozen=True)
+class _Key:
+    kid: str
+    private_pem: str
+    active: bool
+    publish_until: float | None
+
+
+def _jwk(row) -> jwk.JWK:
+    key = _jwks_by_kid.get(row.kid)
+    if key is None:
+        key = jwk.JWK.from_pem(row.private_pem.encode())
+        _jwks_by_kid[row.kid] = key
+    return key
+
+
+def _new_key_row() -> SigningKey:
+    key = jwk.JWK.generate(kty="RSA", size=KEY_SIZE)
+    pem = key.export_to_pem(private_key=True, password=None).decode()
+    return SigningKey(kid=key.thumbprint(), private_pem=pem, created_at=clock.now(), active=True)
+
+
+def forget_cached_keys() -> None:
+    cache.delete(KEY_LIST_CACHE_KEY)
+
+
+def _key_rows() -> list[_Key]:
+    rows = cache.get(KEY_LIST_CACHE_KEY)
+    if rows is None:
+        found = list(SigningKey.objects.filter(active=True)) + list(
+            SigningKey.objects.filter(active__isnull=True, publish_until__isnull=False)
+        )
+        created = not any(r.active for r in found)
+        if created:
+            found.insert(0, _create_first_key())
+        rows = [
+            _Key(r.kid, r.private_pem, bool(r.active), r.publish_until.timestamp() if r.publish_until else None)
+            for r in found
+        ]
+        if not created:
+            # A key created just now may still be rolled back with the caller's transaction: not shared until read
+            # back from the table.
+            cache.set(KEY_LIST_CACHE_KEY, rows, KEY_LIST_CACHE_SECONDS)
+    return rows
+
+
+def _load_keys() -> tuple[_Key, list[_Key]]:
+    """The signing key and every published one (the signing key, and retired keys whose tokens may be in use)."""
+    now = clock.now().timestamp()
+    rows = [r for r in _key_rows() if r.active or (r.publish_until is not None and r.publish_until > now)]
+    active = next(r for r in rows if r.active)
+    return active, rows
+
+
+def _create_first_key() -> SigningKey:
+    """The first use generates a key; a concurrent first use in another process loses the race and reads theirs."""
+    row = _new_key_row()
+    try:
+        with transaction.atomic():
+            row.save()
+            audit_record(actor=None, action="identity.oidc_key_created", subject=row, changes={"kid": row.kid})
+    except IntegrityError:
+        return SigningKey.objects.get(active=True)
+    return row
+
+
+def signing_key() -> jwk.JWK:
+    return _jwk(_load_keys()[0])
+
+
+def published_keys() -> list[jwk.JWK]:
+    return [_jwk(row) for row in _load_keys()[1]]
+
+
+def key_for_kid(kid: str | None) -> jwk.JWK | None:
+    for row in _load_keys()[1]:
+        if row.kid == kid:
+            return _jwk(row)
+    return None
+
+
+def active_private_pem() -> str:
+    return _load_keys()[0].private_pem
+
+
+def inactive_private_pems() -> list[str]:
+    return [row.private_pem for row in _load_keys()[1] if not row.active]
+
+
+def rotate_key(*, actor=None) -> SigningKey:
+    """A new signing key; the old one is published until its last ID token has expired; expired ones are deleted."""
+    now = clock.now()
+    lifetime = dt.timedelta(seconds=oauth2_settings.ID_TOKEN_EXPIRE_SECONDS)
+    row = _new_key_row()
+    with transaction.atomic():
+        old = list(SigningKey.objects.select_for_update().filter(active=True))
+        SigningKey.objects.filter(active=True).update(active=None, retired_at=now, publish_until=now + lifetime)
+        row.save()
+        dropped = list(
+            SigningKey.objects.filter(active__isnull=True, publish_until__lte=now).values_list("kid", flat=True)
+        )
+        SigningKey.objects.filter(kid__in=dropped).delete()
+        audit_record(
+            actor=actor,
+            action="identity.oidc_key_rotated",
+            subject=row,
+            changes={"kid": row.kid, "retired": [k.kid for k in old], "deleted": dropped},
+        )
+    forget_cached_keys()
+    transaction.on_commit(forget_cached_keys)
+    return row
+
+
+def jwks_document() -> dict:
+    keys = []
+    for key in published_keys():
+        data = {"alg": "RS256", "use": "sig", "kid": key.thumbprint()}
+        data.update(json.loads(key.export_public()))
+        keys.append(data)
+    return {"keys": keys}
+
+
+# ---- amr -------------------------------------------------------------------------------------------------------
+
+# RFC 8176 values for each sign-in method of SigninRecord.method.
+AMR_BY_METHOD = {
+    SigninRecord.PASSWORD: ["pwd"],
+    "moica": ["hwk", "sc", "pin"],
+    "gca": ["hwk", "sc", "pin"],
+    "passkey": ["hwk", "user"],
+    "ext": ["fed"],
+}
+
+
+def issuer() -> str:
+    return oauth2_settings.OIDC_ISS_ENDPOINT
+
+
+def last_signin(user, *, before: dt.datetime | None = None) -> SigninRecord | None:
+    records = SigninRecord.objects.filter(user=user, success=True)
+    if before is not None:
+        records = records.filter(at__lte=before)
+    return records.order_by("-at", "-id").first()
+
+
+# ---- the validator -----------------------------------------------------------------------------------------------
+
+
+class CivlearnValidator(OAuth2Validator):
+    oidc_claim_scope = {
+        **OAuth2Validator.oidc_claim_scope,
+        "agency_code": "agency",
+        "agency_name": "agency",
+        "personnel_category": "agency",
+        "identity_type": "agency",
+        "national_id": "national_id",
+    }
+
+    # ---- what a client may do (oidc_server holds the rules) ----------------------------------------------------
+
+    def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs):
+        # A client row saved before the rules (or written around the admin) is refused here too.
+        if not grant_allowed(client, grant_type):
+            return False
+        return super().validate_grant_type(client_id, grant_type, client, request, *args, **kwargs)
+
+    def validate_response_type(self, client_id, response_type, client, request, *args, **kwargs):
+        if response_type != "code" or not grant_allowed(client, "authorization_code"):
+            return False
+        return super().validate_response_type(client_id, response_type, client, request, *args, **kwargs)
+
+    def validate_redirect_uri(self, client_id, redirect_uri, request, *args, **kwargs):
+        if redirect_uri_problem(redirect_uri) is not None:
+            return False
+        return super().validate_redirect_uri(client_id, redirect_uri, request, *args, **kwargs)
+
+    def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):
+        try:
+            super().invalidate_authorization_code(client_id, code, request, *args, **kwargs)
+        except errors.InvalidGrantError:
+            # A concurrent request consumed the code after this one validated it: the tokens minted here must not
+            # outlive the refusal. The token view's transaction (oidc_views.TokenView) discards them.
+            if transaction.get_connection().in_atomic_block:
+                transaction.set_rollback(True)
+            raise
+
+    def validate_user(self, username, password, client, request, *args, **kwargs):
+        """The password grant is not offered (oidc_server.Server); should it ever be reached, no password is
+        checked here, outside the sign-in throttle and record."""
+        return False
+
+    def get_additional_claims(self, request):
+        user = request.user
+        person = None
+        if user.person_id:
+            # The person with the agency in one query (the grant's user comes without them).
+            person = Person.objects.select_related("agency").filter(pk=user.person_id).first()
+        claims = {
+            "name": person.name if person else (user.username or ""),
+            "preferred_username": user.username or "",
+            "email": user.email,
+            # An account's address is the one its first sign-in verified (or an operator entered).
+            "email_verified": bool(user.email),
+        }
+        if person is not None:
+            claims.update(
+                agency_code=person.agency.code if person.agency_id else "",
+                agency_name=person.agency.name if person.agency_id else "",
+                personnel_category=person.personnel_category,
+                identity_type=person.identity_type,
+            )
+            # Only reaches a client whose token carries the national_id scope, which ClientScopes grants only to
+            # clients an operator allowed.
+            claims["national_id"] = national_id.normalize(person.national_id)
+        return claims
+
+    def get_discovery_claims(self, request):
+        return ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "amr", *self.oidc_claim_scope]
+
+    def get_id_token_dictionary(self, token, token_handler, request):
+        claims, expiration_time = super().get_id_token_dictionary(token, token_handler, request)
+        # DOT takes auth_time from user.last_login; the sign-in record says when and how this person signed in.
+        record = last_signin(request.user)
+        if record is not None:
+            claims["auth_time"] = int(record.at.timestamp())
+            claims["amr"] = AMR_BY_METHOD.get(record.method, [record.method])
+        return claims, expiration_time
