@@ -1,17 +1,15 @@
 """The course-category code table (課程類別代碼) the catalogue filters by, as a tree.
 
-The file is a copy of the hours portal's table in force since 2024-01-01 (its presumed version; see the header
-lines of the file). It is read once per process. The hours portal owns the versioned tables that validation and
-reporting use; the catalogue only needs names and subtrees of the current one."""
+The hours portal owns the versioned code tables that validation and reporting use (loaded by operators with
+`load_categories` or the admin); the catalogue reads the one in force today through `hours.selectors.category_rows`,
+which comes from the rule book shared by every process, so a new table reaches the catalogue at once and there is no
+copy of the file to keep in step."""
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 
-TABLE = Path(__file__).resolve().parent / "data" / "categories-2024.csv"
+from civlearn.hours import selectors as hours_selectors
 
 
 @dataclass
@@ -22,10 +20,8 @@ class Category:
     children: list[Category] = field(default_factory=list)
 
 
-@cache
 def _table() -> dict[str, Category]:
-    with TABLE.open(encoding="utf-8") as handle:
-        rows = list(csv.DictReader(line for line in handle if not line.startswith("#")))
+    rows = hours_selectors.category_rows()
     nodes = {row["code"]: Category(row["code"], row["name"], row["parent_code"]) for row in rows}
     for node in nodes.values():
         if node.parent in nodes:
