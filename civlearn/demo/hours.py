@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from civlearn.core import clock
 from civlearn.hours import rules
 from civlearn.hours.models import RequirementRule
-from civlearn.hours.services import ledger_entry_record
+from civlearn.hours.services import LedgerRecord, ledger_entry_record
 from civlearn.registry.models import Agency, Person
 
 TAIPEI = ZoneInfo("Asia/Taipei")
@@ -41,8 +41,7 @@ OLDER = [(2023, "永續發展與節能減碳", "336", "3", 2, False), (2022, "�
 
 def _record(person: Person, reference: str, when: dt.datetime, name: str, code: str, hours: str, mode: int, job: bool):
     amount = Decimal(hours)
-    ledger_entry_record(
-        person=person,
+    record = LedgerRecord(
         source_kind="upload",
         source_reference=f"demo:{reference}",
         course_name=name,
@@ -57,6 +56,7 @@ def _record(person: Person, reference: str, when: dt.datetime, name: str, code: 
         period="1",
         job_related=job,
     )
+    ledger_entry_record(person=person, record=record)
 
 
 def seed() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -56,41 +57,53 @@ def can_manage_person(user: User | None, person: Person) -> bool:
     return identity_selectors.user_has_role(user, person.agency, AgencyRole.HR_OFFICER)
 
 
-def ledger_entry_record(
-    *,
-    person: Person,
-    source_kind: str,
-    source_reference: str,
-    course_name: str,
-    category_code: str,
-    mode: int,
-    certified_hours: Decimal,
-    digital_hours: Decimal,
-    physical_hours: Decimal,
-    actual_start: dt.datetime,
-    actual_end: dt.datetime,
-    institution_code: str,
-    course_code: str = "",
-    period: str = "",
-    course_start: dt.datetime | None = None,
-    course_end: dt.datetime | None = None,
-    hours_unit: str = "1",
-    score: str = "",
-    certificate_no: str = "",
-    attendance_note: str = "",
-    job_related: bool = False,
-    self_applied_leave: bool = False,
-    county_code: str = "",
-    degree_credit: str = "6",
-    actor: User | None = None,
-) -> tuple[LedgerEntry, bool]:
+@dataclass(frozen=True, kw_only=True)
+class LedgerRecord:
+    """One certified learning as a source reports it: what `ledger_entry_record` writes for a person."""
+
+    source_kind: str
+    source_reference: str
+    course_name: str
+    category_code: str
+    mode: int
+    certified_hours: Decimal
+    digital_hours: Decimal
+    physical_hours: Decimal
+    actual_start: dt.datetime
+    actual_end: dt.datetime
+    institution_code: str
+    course_code: str = ""
+    period: str = ""
+    course_start: dt.datetime | None = None
+    course_end: dt.datetime | None = None
+    hours_unit: str = "1"
+    score: str = ""
+    certificate_no: str = ""
+    attendance_note: str = ""
+    job_related: bool = False
+    self_applied_leave: bool = False
+    county_code: str = ""
+    degree_credit: str = "6"
+
+
+def ledger_entry_record(*, person: Person, record: LedgerRecord, actor: User | None = None) -> tuple[LedgerEntry, bool]:
     """Record one certified learning; idempotent on (source_kind, source_reference): (existing, False) on repeat.
 
     A repeat returns the stored entry as it is, even if the new call carries different values: a correction is a
     reversal plus a new record under a new reference. Raises ValidationError ({field: [zh-Hant message]}) on bad
     input and PermissionDenied when an HR entry ("manual") comes from someone who may not manage the person.
     """
-    source_reference = (source_reference or "").strip()
+    source_kind, course_name, category_code, mode = (
+        record.source_kind, record.course_name, record.category_code, record.mode,
+    )  # fmt: skip
+    certified_hours, digital_hours, physical_hours = (
+        record.certified_hours, record.digital_hours, record.physical_hours,
+    )  # fmt: skip
+    actual_start, actual_end, course_start, course_end = (
+        record.actual_start, record.actual_end, record.course_start, record.course_end,
+    )  # fmt: skip
+    institution_code, course_code, period = record.institution_code, record.course_code, record.period
+    source_reference = (record.source_reference or "").strip()
     errors: dict[str, list[str]] = {}
     if source_kind not in SOURCE_KINDS:
         errors["source_kind"] = [f"來源種類 {source_kind} 不正確"]
@@ -172,18 +185,18 @@ def ledger_entry_record(
         digital_hours=digital,
         physical_hours=physical,
         certified_hours=certified,
-        hours_unit=hours_unit or "1",
+        hours_unit=record.hours_unit or "1",
         course_start=course_start,
         course_end=course_end,
         actual_start=actual_start,
         actual_end=actual_end,
-        score=score or "",
-        certificate_no=certificate_no or "",
-        attendance_note=attendance_note or "",
-        job_related=bool(job_related),
-        self_applied_leave=bool(self_applied_leave),
-        county_code=county_code or "",
-        degree_credit=degree_credit or "6",
+        score=record.score or "",
+        certificate_no=record.certificate_no or "",
+        attendance_note=record.attendance_note or "",
+        job_related=bool(record.job_related),
+        self_applied_leave=bool(record.self_applied_leave),
+        county_code=record.county_code or "",
+        degree_credit=record.degree_credit or "6",
         source_kind=source_kind,
         source_reference=source_reference,
         created_by=actor if getattr(actor, "pk", None) else None,

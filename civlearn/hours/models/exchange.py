@@ -54,7 +54,13 @@ class ImportJob(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["created_by", "-created_at"], name="hours_import_job_by_user")]
+        indexes = [
+            models.Index(fields=["created_by", "-created_at"], name="hours_import_job_by_user"),
+            # The reclaim runs on every job page and poll: it looks only at the few running jobs.
+            models.Index(
+                fields=["heartbeat_at"], name="hours_import_job_running", condition=models.Q(status="running")
+            ),
+        ]
         verbose_name = "批次上傳"
         verbose_name_plural = "批次上傳"
 

@@ -7,7 +7,7 @@ import itertools
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from civlearn.hours.services import ledger_entry_record
+from civlearn.hours.services import LedgerRecord, ledger_entry_record
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 _refs = itertools.count(1)
@@ -22,7 +22,6 @@ def record(person, *, hours="1", code="510", mode=1, end=None, reference=None, *
     hours = Decimal(hours)
     end = end or taipei(2024, 3, 20, 17)
     values = {
-        "person": person,
         "source_kind": "upload",
         "source_reference": reference or f"test-{next(_refs)}",
         "course_name": f"課程 {code}",
@@ -36,7 +35,8 @@ def record(person, *, hours="1", code="510", mode=1, end=None, reference=None, *
         "institution_code": "A09600000Q",
     }
     values.update(extra)
-    return ledger_entry_record(**values)
+    actor = values.pop("actor", None)
+    return ledger_entry_record(person=person, record=LedgerRecord(**values), actor=actor)
 
 
 # The manual's 113年度 page: (code, hours). All digital and job-related, as its figures show.

@@ -171,8 +171,7 @@ def _ledger_record(enrolment: Enrolment) -> None:
     course = enrolment.course
     hours = Decimal(course.certified_hours)
     digital = hours if course.mode in (Mode.DIGITAL, Mode.REMOTE) else Decimal(0)
-    hours_services.ledger_entry_record(
-        person=enrolment.user.person,
+    record = hours_services.LedgerRecord(
         source_kind=SOURCE_KIND,
         source_reference=f"enrolment:{enrolment.pk}",
         course_name=course.title,
@@ -188,8 +187,8 @@ def _ledger_record(enrolment: Enrolment) -> None:
         course_start=course.class_start,
         course_end=course.class_end,
         score=_best_score(enrolment),
-        actor=enrolment.user,
     )
+    hours_services.ledger_entry_record(person=enrolment.user.person, record=record, actor=enrolment.user)
 
 
 def hours_post_outstanding(*, user=None) -> int:
