@@ -2,7 +2,8 @@
 rights, administrative neutrality, cybersecurity), each with pages, a test and a questionnaire, in the zones of
 公務人員10小時課程專區. Idempotent: running it again updates the same courses by code.
 
-Category codes are from the table in force since 2024 (civlearn/hours/data/categories-2024.csv, loaded by the hours migrations).
+Category codes are from the table in force since 2024 (civlearn/hours/data/categories-2024.csv, loaded by a
+migration).
 Providers are agencies of the registry demo (created here too if that seeder has not run)."""
 
 from __future__ import annotations
