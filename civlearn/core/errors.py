@@ -3,7 +3,9 @@
 Django's own handlers answer bare English pages. These render the site's templates instead. A server error gets a
 short reference id that the page shows and the log line carries, so a person who reports it can be found in the log
 without anything personal in either. The 500 page is rendered without the request's context processors: the error may
-be the database itself, and the layout's "who is signed in" would query it again.
+be the database itself, and the layout's "who is signed in" would query it again. No error page renders a form or
+a CSRF token: an answer to a request that came without the CSRF cookie (a browser's favicon fetch) would otherwise
+set a new cookie under the forms the person has open.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import sys
 
 from django.http import HttpResponseBadRequest, HttpResponseForbidden, HttpResponseNotFound, HttpResponseServerError
 from django.template import loader
-from django.views.decorators.csrf import requires_csrf_token
 
 logger = logging.getLogger("civlearn.errors")
 
@@ -28,21 +29,20 @@ def _home_for(path: str) -> str:
 
 
 def _render(request, template_name: str, **context) -> str:
+    # error_page: the layout leaves out its forms (no CSRF token, so no cookie set by an error answer; see base.html).
     context.setdefault("home_url", _home_for(request.path))
+    context["error_page"] = True
     return loader.render_to_string(template_name, context, request)
 
 
-@requires_csrf_token
 def bad_request(request, exception=None):
     return HttpResponseBadRequest(_render(request, "errors/400.html"))
 
 
-@requires_csrf_token
 def permission_denied(request, exception=None):
     return HttpResponseForbidden(_render(request, "errors/403.html"))
 
 
-@requires_csrf_token
 def page_not_found(request, exception=None):
     return HttpResponseNotFound(_render(request, "errors/404.html"))
 

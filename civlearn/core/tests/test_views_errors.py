@@ -65,3 +65,18 @@ def test_a_form_post_without_its_csrf_token_gets_the_sites_page(learner):
     response = client.post("/ecpa/signout")
     assert response.status_code == 403
     assert ">表單已逾時</h1>" in response.content.decode()
+
+
+def test_an_error_page_sets_no_csrf_cookie_under_the_persons_open_forms(client):
+    # A browser's favicon fetch may come without cookies; its answer must not replace the CSRF cookie that the
+    # person's open forms were rendered with (a sign-in then refused as "CSRF token incorrect").
+    response = client.get("/elearn/no-such-page")
+    assert response.status_code == 404
+    assert "csrftoken" not in response.cookies
+    assert "csrfmiddlewaretoken" not in response.content.decode()
+
+
+def test_pages_name_their_icon_and_favicon_ico_leads_to_it(client):
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in client.get("/").content.decode()
+    response = client.get("/favicon.ico")
+    assert (response.status_code, response["Location"]) == (301, "/static/favicon.svg")
