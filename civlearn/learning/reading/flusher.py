@@ -92,9 +92,13 @@ def flusher_run(
             failures, last_error = 0, ""
         else:
             failures += 1
-            if result.error != last_error:
+            # One outage, one error line: a store going down often fails first with "connection closed" and then
+            # with "connection refused"; a changed reason within the same outage is worth a quieter line only.
+            if failures == 1:
                 logger.error("reading-time flusher: flush failed, retrying with backoff: %s", result.error)
-                last_error = result.error
+            elif result.error != last_error:
+                logger.info("reading-time flusher: still failing: %s", result.error)
+            last_error = result.error
         if on_round is not None:
             on_round(result)
         done += 1
