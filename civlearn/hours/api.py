@@ -129,8 +129,19 @@ class _Hours(serializers.Field):
         return value
 
 
+class _InRocYears:
+    """Text only, and a four-digit year outside 民國 1–999 is named as such (not as a bad format)."""
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str):
+            self.fail("invalid")
+        if re.match(r"^[0-9]{4}-", value) and not re.match(_YEAR_PATTERN, value):
+            self.fail("out_of_range")
+        return super().to_internal_value(value)
+
+
 @extend_schema_field({"type": "string", "format": "date-time", "pattern": _YEAR_PATTERN})
-class _Moment(serializers.DateTimeField):
+class _Moment(_InRocYears, serializers.DateTimeField):
     """An ISO 8601 date and time in 民國 1–999 年 (1912–2910); without an offset it is Taipei time."""
 
     default_error_messages = _messages(
@@ -139,28 +150,14 @@ class _Moment(serializers.DateTimeField):
         out_of_range="應介於民國 1 年至 999 年之間（西元 1912–2910 年）",
     )
 
-    def to_internal_value(self, value):
-        if not isinstance(value, str):
-            self.fail("invalid")
-        if re.match(r"^[0-9]{4}-", value) and not re.match(_YEAR_PATTERN, value):
-            self.fail("out_of_range")
-        return super().to_internal_value(value)
-
 
 @extend_schema_field({"type": "string", "format": "date", "pattern": _YEAR_PATTERN})
-class _Day(serializers.DateField):
+class _Day(_InRocYears, serializers.DateField):
     default_error_messages = _messages(
         invalid="應為 ISO 8601 日期，例如 1972-01-01",
         datetime="應為 ISO 8601 日期，例如 1972-01-01",
         out_of_range="應介於民國 1 年至 999 年之間（西元 1912–2910 年）",
     )
-
-    def to_internal_value(self, value):
-        if not isinstance(value, str):
-            self.fail("invalid")
-        if re.match(r"^[0-9]{4}-", value) and not re.match(_YEAR_PATTERN, value):
-            self.fail("out_of_range")
-        return super().to_internal_value(value)
 
 
 class RecordIn(serializers.Serializer):

@@ -19,7 +19,14 @@ from civlearn.learning.catalogue.views import member_required
 from civlearn.learning.home import charts, packages
 from civlearn.learning.home.dashboard import dashboard_of
 from civlearn.learning.home.goals import GoalError, goals_progress, goals_set, parse_goal_hours
-from civlearn.learning.home.profile import ProfileError, photo_remove, photo_set, profile_get_or_create, profile_update
+from civlearn.learning.home.profile import (
+    EDITABLE_FIELDS,
+    ProfileError,
+    photo_remove,
+    photo_set,
+    profile_get_or_create,
+    profile_update,
+)
 from civlearn.learning.home.records import records_of
 from civlearn.learning.models import LearningGoal, MemberProfile
 
@@ -29,18 +36,7 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = MemberProfile
-        fields = [
-            "nickname",
-            "contact_email",
-            "newsletter",
-            "backup_email",
-            "website",
-            "bio",
-            "show_hours_on_signin",
-            "teacher_network",
-            "part_time_code",
-            "avatar",
-        ]
+        fields = list(EDITABLE_FIELDS)
         widgets = {
             "newsletter": forms.RadioSelect(choices=[(True, "是"), (False, "否")]),
             "show_hours_on_signin": forms.RadioSelect(choices=[(True, "是"), (False, "否")]),
