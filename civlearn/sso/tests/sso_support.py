@@ -173,3 +173,33 @@ def node_provider(*, clients: list[dict], accounts: dict, bench: bool = False):
             process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+INLINE = "relying_party-"
+
+
+def admin_client_form(**overrides) -> dict:
+    """The admin's 'add application' form for a relying party of 新北市 (a confidential code-flow client), with its
+    connected-system inline; `overrides` replace fields, and a field set to None is left out."""
+    application = get_application_model()
+    data = {
+        "client_id": "ntpc-attendance",
+        "client_secret": "s" * 40,
+        "hash_client_secret": "on",
+        "redirect_uris": "https://hr.ntpc.example.tw/oidc/callback",
+        "post_logout_redirect_uris": "",
+        "allowed_origins": "",
+        "client_type": application.CLIENT_CONFIDENTIAL,
+        "authorization_grant_type": application.GRANT_AUTHORIZATION_CODE,
+        "name": "新北市差勤系統",
+        "algorithm": application.RS256_ALGORITHM,
+        f"{INLINE}TOTAL_FORMS": "1",
+        f"{INLINE}INITIAL_FORMS": "0",
+        f"{INLINE}MIN_NUM_FORMS": "0",
+        f"{INLINE}MAX_NUM_FORMS": "1",
+        f"{INLINE}0-allowed_scopes": "openid profile",
+        f"{INLINE}0-group": RelyingParty.GROUP_OTHER,
+        f"{INLINE}0-order": "0",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}

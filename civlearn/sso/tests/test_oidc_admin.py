@@ -7,36 +7,23 @@ from oauth2_provider.models import get_application_model
 
 from civlearn.core.models import AuditEvent
 from civlearn.sso.models import RelyingParty
+from civlearn.sso.tests.sso_support import INLINE, admin_client_form
 
 Application = get_application_model()
-PREFIX = "relying_party-"
+PREFIX = INLINE
 
 
 def _form(**overrides):
-    data = {
-        "client_id": "ntpc-attendance",
-        "client_secret": "s" * 40,
-        "hash_client_secret": "on",
-        "redirect_uris": "https://hr.ntpc.example.tw/oidc/callback",
-        "post_logout_redirect_uris": "",
-        "allowed_origins": "",
-        "client_type": Application.CLIENT_CONFIDENTIAL,
-        "authorization_grant_type": Application.GRANT_AUTHORIZATION_CODE,
-        "name": "新北市差勤系統",
-        "algorithm": Application.RS256_ALGORITHM,
-        f"{PREFIX}TOTAL_FORMS": "1",
-        f"{PREFIX}INITIAL_FORMS": "0",
-        f"{PREFIX}MIN_NUM_FORMS": "0",
-        f"{PREFIX}MAX_NUM_FORMS": "1",
-        f"{PREFIX}0-allowed_scopes": "openid profile agency",
-        f"{PREFIX}0-group": RelyingParty.GROUP_OTHER,
-        f"{PREFIX}0-code": "HR9",
-        f"{PREFIX}0-entry_url": "https://hr.ntpc.example.tw/oidc/login",
-        f"{PREFIX}0-order": "5",
-        f"{PREFIX}0-listed": "on",
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
+    return admin_client_form(
+        **{
+            f"{PREFIX}0-allowed_scopes": "openid profile agency",
+            f"{PREFIX}0-code": "HR9",
+            f"{PREFIX}0-entry_url": "https://hr.ntpc.example.tw/oidc/login",
+            f"{PREFIX}0-order": "5",
+            f"{PREFIX}0-listed": "on",
+            **overrides,
+        }
+    )
 
 
 @pytest.mark.parametrize(("first_party", "skip"), [("on", True), (None, False)])

@@ -12,8 +12,7 @@ from oauth2_provider.models import AccessToken, Grant, get_application_model
 
 from civlearn.core.models import AuditEvent
 from civlearn.identity.models import SigninRecord
-from civlearn.sso.models import RelyingParty
-from civlearn.sso.tests.sso_support import CHALLENGE, REDIRECT, RP_SECRET, register_rp
+from civlearn.sso.tests.sso_support import CHALLENGE, INLINE, REDIRECT, RP_SECRET, admin_client_form, register_rp
 from conftest import PASSWORD
 
 Application = get_application_model()
@@ -175,31 +174,11 @@ def test_discovery_advertises_exactly_what_is_allowed(client, db):
 
 # ---- operators save clients ----------------------------------------------------------------------------------
 
-PREFIX = "relying_party-"
+PREFIX = INLINE
 
 
 def _admin_form(**overrides):
-    data = {
-        "client_id": "ntpc-attendance",
-        "client_secret": "s" * 40,
-        "hash_client_secret": "on",
-        "redirect_uris": "https://hr.ntpc.example.tw/oidc/callback",
-        "post_logout_redirect_uris": "",
-        "allowed_origins": "",
-        "client_type": Application.CLIENT_CONFIDENTIAL,
-        "authorization_grant_type": Application.GRANT_AUTHORIZATION_CODE,
-        "name": "新北市差勤系統",
-        "algorithm": Application.RS256_ALGORITHM,
-        f"{PREFIX}TOTAL_FORMS": "1",
-        f"{PREFIX}INITIAL_FORMS": "0",
-        f"{PREFIX}MIN_NUM_FORMS": "0",
-        f"{PREFIX}MAX_NUM_FORMS": "1",
-        f"{PREFIX}0-allowed_scopes": "openid profile",
-        f"{PREFIX}0-group": RelyingParty.GROUP_OTHER,
-        f"{PREFIX}0-order": "0",
-    }
-    data.update(overrides)
-    return data
+    return admin_client_form(**overrides)
 
 
 @pytest.mark.parametrize(
