@@ -44,6 +44,10 @@ def msg_special() -> str:
     return _("密碼須包含特殊符號")
 
 
+def msg_special_only_forbidden() -> str:
+    return _("密碼中的特殊字元都是不可使用的字元，不算特殊符號；請改用 ~!@#$^*()-_={}|:;., 其中之一")
+
+
 def msg_forbidden() -> str:
     return _("密碼請勿輸入下列特殊字元 %(chars)s") % {"chars": FORBIDDEN_DISPLAY}
 
@@ -83,7 +87,8 @@ def composition_problems(password: str) -> list[str]:
     if not chars & DIGITS:
         problems.append(msg_digit())
     if not chars & SPECIALS:
-        problems.append(msg_special())
+        # A symbol from the forbidden list is a symbol to the person typing it: say why it does not count.
+        problems.append(msg_special_only_forbidden() if chars & set(FORBIDDEN) else msg_special())
     if chars & set(FORBIDDEN):
         problems.append(msg_forbidden())
     if any(c.isspace() for c in password):

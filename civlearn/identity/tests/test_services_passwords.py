@@ -19,6 +19,7 @@ LENGTH = "密碼長度需8碼以上"
 LETTER = "密碼須包含英文字母"
 DIGIT = "密碼須包含阿拉伯數字"
 SPECIAL = "密碼須包含特殊符號"
+ONLY_FORBIDDEN = "密碼中的特殊字元都是不可使用的字元，不算特殊符號；請改用 ~!@#$^*()-_={}|:;., 其中之一"
 FORBIDDEN = "密碼請勿輸入下列特殊字元 % & + ' \" ? < > / \\"
 SPACE = "密碼中請勿使用空白字元"
 HISTORY = "新密碼不可與前3次密碼相同"
@@ -47,8 +48,10 @@ HISTORY = "新密碼不可與前3次密碼相同"
         ("Abcdefg1!中文", ["密碼請使用半形英文字母、數字及符號（勿使用全形字或中文）"]),
         ("", [LENGTH, LETTER, DIGIT, SPECIAL]),
         ("a b", [LENGTH, DIGIT, SPECIAL, SPACE]),
-        # % and & are listed as example symbols in the manual but refused: they do not count as the special symbol.
-        ("Abcdefg1%&", [SPECIAL, FORBIDDEN]),
+        # % and & are listed as example symbols in the manual but refused: they do not count as the special symbol,
+        # and the message says why rather than "no symbol" beside a symbol the person did type.
+        ("Abcdefg1%&", [ONLY_FORBIDDEN, FORBIDDEN]),
+        ("Abcd1234&x", [ONLY_FORBIDDEN, FORBIDDEN]),
     ],
 )
 def test_every_broken_rule_is_reported_at_once_in_the_manuals_words(password, expected):
