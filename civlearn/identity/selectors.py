@@ -62,7 +62,8 @@ class SigninInfo:
 def signin_info(user: User) -> SigninInfo:
     successes = SigninRecord.objects.filter(user=user, success=True).values_list("at", "ip_address")[:2]
     successes = list(successes)
-    previous = successes[1] if len(successes) > 1 else (successes[0] if successes else (None, None))
+    # The newest success is this sign-in itself; the one before it is what 上次登入時間 shows (none on a first sign-in).
+    previous = successes[1] if len(successes) > 1 else (None, None)
     return SigninInfo(count=user.signin_count, previous_at=previous[0], previous_ip=previous[1])
 
 

@@ -58,3 +58,14 @@ def test_signin_info_shows_the_sign_in_before_this_one(learner):
     info = signin_info(learner)
     assert info.count == 2
     assert info.previous_ip == "192.0.2.1"
+
+
+def test_on_the_very_first_sign_in_there_is_no_previous_one(learner):
+    from civlearn.identity import services
+    from conftest import PASSWORD
+
+    services.signin_attempt(login="A123456789", password=PASSWORD, ip_address="192.0.2.1")
+    learner.refresh_from_db()
+    info = signin_info(learner)
+    # 「這是您第1次登入」 with 上次登入時間 （無紀錄）, not this sign-in's own time
+    assert (info.count, info.previous_at, info.previous_ip) == (1, None, None)

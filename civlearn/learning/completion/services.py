@@ -53,46 +53,69 @@ def progress_of(*, enrolment: Enrolment) -> Progress:
     test_units = {pk for pk, kind in kinds.items() if kind == Unit.TEST}
     questionnaire_units = {pk for pk, kind in kinds.items() if kind == Unit.QUESTIONNAIRE}
 
-    required = course.required_reading_ms
     # With Redis the database lags by up to one flush interval: flush this enrolment first.
     reading = reading_ms_exact(enrolment=enrolment)
-    conditions = [
-        Condition(
-            "reading",
-            "閱讀時數",
-            reading >= required,
-            f"{_minutes(reading)} / {_minutes(required)}",
-        )
-    ]
-    fractions = [min(1.0, reading / required) if required else 1.0]
+    test_passed = questionnaire_answered = scorm_done = None
     if test_units:
         passed_units = set(
             TestAttempt.objects.filter(enrolment=enrolment, unit_id__in=test_units, passed=True).values_list(
                 "unit_id", flat=True
             )
         )
-        met = passed_units >= test_units
-        conditions.append(Condition("test", "測驗", met, "已通過" if met else "尚未通過"))
-        fractions.append(1.0 if met else 0.0)
+        test_passed = passed_units >= test_units
     if questionnaire_units:
         answered = set(
             QuestionnaireResponse.objects.filter(enrolment=enrolment, unit_id__in=questionnaire_units).values_list(
                 "unit_id", flat=True
             )
         )
-        met = answered >= questionnaire_units
-        conditions.append(Condition("questionnaire", "問卷", met, "已填寫" if met else "尚未填寫"))
-        fractions.append(1.0 if met else 0.0)
+        questionnaire_answered = answered >= questionnaire_units
     scorm_units = {pk for pk, kind in kinds.items() if kind == Unit.SCORM}
     if scorm_units:
         from civlearn.learning.scorm.tracking import scorm_units_done
 
-        met = scorm_units_done(enrolment=enrolment, unit_ids=scorm_units)
-        conditions.append(Condition("scorm", "SCORM 教材", met, "已完成" if met else "尚未完成"))
+        scorm_done = scorm_units_done(enrolment=enrolment, unit_ids=scorm_units)
+    return progress_from(
+        reading_ms=reading,
+        required_ms=course.required_reading_ms,
+        test_passed=test_passed,
+        questionnaire_answered=questionnaire_answered,
+        scorm_done=scorm_done,
+    )
+
+
+def progress_from(
+    *,
+    reading_ms: int,
+    required_ms: int,
+    test_passed: bool | None,
+    questionnaire_answered: bool | None,
+    scorm_done: bool | None,
+) -> Progress:
+    """The conditions and the percentage from what the learner has done; None: the course has no such unit.
+    The one rule behind progress_of() and the dashboard's cards (which fetch the facts for all cards at once)."""
+    conditions = [
+        Condition(
+            "reading",
+            "閱讀時數",
+            reading_ms >= required_ms,
+            f"{_minutes(reading_ms)} / {_minutes(required_ms)}",
+        )
+    ]
+    fractions = [min(1.0, reading_ms / required_ms) if required_ms else 1.0]
+    if test_passed is not None:
+        conditions.append(Condition("test", "測驗", test_passed, "已通過" if test_passed else "尚未通過"))
+        fractions.append(1.0 if test_passed else 0.0)
+    if questionnaire_answered is not None:
+        met = questionnaire_answered
+        conditions.append(Condition("questionnaire", "問卷", met, "已填寫" if met else "尚未填寫"))
         fractions.append(1.0 if met else 0.0)
+    if scorm_done is not None:
+        conditions.append(Condition("scorm", "SCORM 教材", scorm_done, "已完成" if scorm_done else "尚未完成"))
+        fractions.append(1.0 if scorm_done else 0.0)
     # Rounded half up, as people read a share (2 of 3 conditions is 67 %, not 66 %).
     percent = math.floor(100 * sum(fractions) / len(fractions) + 0.5)
-    return Progress(conditions=conditions, percent=percent, reading_ms=reading, required_ms=required)
+    return Progress(conditions=conditions, percent=percent, reading_ms=reading_ms, required_ms=required_ms)
 
 
 def completion_evaluate(*, enrolment: Enrolment) -> bool:

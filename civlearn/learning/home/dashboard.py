@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from civlearn.core import clock
 from civlearn.learning.catalogue.selectors import enrolments_of
-from civlearn.learning.completion.services import Condition, Progress, progress_of
+from civlearn.learning.completion.services import Progress, progress_from, progress_of
 from civlearn.learning.home.goals import GoalProgress, goals_progress
 from civlearn.learning.home.packages import PackageProgress, package_progress, packages_for
 from civlearn.learning.home.points import Standing, standing_of
@@ -49,21 +49,13 @@ def _progress(enrolment: Enrolment, units: dict[str, set[int]], passed: set[int]
     page costs a fixed number of queries. Courses with SCORM units ask progress_of() itself."""
     if units.get(Unit.SCORM):
         return progress_of(enrolment=enrolment)
-    required, reading = enrolment.course.required_reading_ms, enrolment.reading_ms
-    conditions = [
-        Condition("reading", "閱讀時數", reading >= required, f"{reading // 60_000} 分鐘 / {required // 60_000} 分鐘")
-    ]
-    fractions = [min(1.0, reading / required) if required else 1.0]
-    if units.get(Unit.TEST):
-        met = passed >= units[Unit.TEST]
-        conditions.append(Condition("test", "測驗", met, "已通過" if met else "尚未通過"))
-        fractions.append(1.0 if met else 0.0)
-    if units.get(Unit.QUESTIONNAIRE):
-        met = answered >= units[Unit.QUESTIONNAIRE]
-        conditions.append(Condition("questionnaire", "問卷", met, "已填寫" if met else "尚未填寫"))
-        fractions.append(1.0 if met else 0.0)
-    percent = int(100 * sum(fractions) / len(fractions))
-    return Progress(conditions=conditions, percent=percent, reading_ms=reading, required_ms=required)
+    return progress_from(
+        reading_ms=enrolment.reading_ms,
+        required_ms=enrolment.course.required_reading_ms,
+        test_passed=passed >= units[Unit.TEST] if units.get(Unit.TEST) else None,
+        questionnaire_answered=answered >= units[Unit.QUESTIONNAIRE] if units.get(Unit.QUESTIONNAIRE) else None,
+        scorm_done=None,
+    )
 
 
 def course_cards(*, user) -> list[CourseCard]:
