@@ -27,6 +27,9 @@ def test_the_404_page_in_english(client):
     assert response.status_code == 404
     assert ">Page not found</h1>" in html
     assert 'href="/lifelong/">Home</a>' in html
+    # The layout around it is English too (menu, footer, skip link): no Han character in the page's text.
+    text = re.sub(r"<[^>]+>", " ", html)
+    assert re.findall(r"[\u4e00-\u9fff]+", text) == []
 
 
 def test_a_forbidden_page_says_so_and_offers_sign_in_to_a_visitor(client, error_urls):
