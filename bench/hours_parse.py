@@ -26,27 +26,13 @@ import django
 django.setup()
 
 from hours_generate import national_id  # noqa: E402
+from hours_measure import upload_csv  # noqa: E402
 
 from civlearn.hours import batch  # noqa: E402
 
 
 def upload_file(rows: int) -> bytes:
-    people = [(national_id(n), f"人員{n}") for n in range(50_000)]
-    lines = [",".join(batch.header_row())]
-    for index in range(rows):
-        national, name = people[index % len(people)]
-        day = 1 + index % 28
-        values = {
-            "national_id": national, "course_name": f"上傳測試課程{index % 100}", "course_start_date": "113-03-01",
-            "course_start_time": "09:00:00", "course_end_date": "113-03-31", "course_end_time": "17:00:00",
-            "name": name, "degree_credit": "6", "category_code": "339", "county_code": "40",
-            "period": f"p-{index // len(people)}", "certified_hours": "2", "hours_unit": "1", "score": "90",
-            "certificate_no": "", "attendance_note": "", "birthday": "", "mode": "1", "digital_hours": "2",
-            "physical_hours": "0", "course_code": f"U{index % 100:03d}", "actual_start_date": f"113-04-{day:02d}",
-            "actual_start_time": "09:00:00", "actual_end_date": f"113-04-{day:02d}", "actual_end_time": "11:00:00",
-        }  # fmt: skip
-        lines.append(",".join(values[c.key] for c in batch.COLUMNS))
-    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+    return upload_csv([(national_id(n), f"人員{n}") for n in range(50_000)], rows, "p")
 
 
 def main() -> None:

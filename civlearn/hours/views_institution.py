@@ -104,30 +104,26 @@ def job_status(request, job_id: int):
     return render(request, "hours/institution/_status.html", {"job": job})
 
 
+def _job_action(request, job_id: int, action):
+    """Run a job service on the person's own job; a refusal is a message on the job's page."""
+    job = _job_for(request, job_id)
+    try:
+        action(job=job, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("hours:institution_job", job_id=job.pk)
+
+
 @login_required
 @require_POST
 def job_commit_valid(request, job_id: int):
-    job = _job_for(request, job_id)
-    try:
-        jobs.import_job_commit_valid(job=job, user=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    except PermissionDenied as exc:
-        raise PermissionDenied(str(exc)) from exc
-    return redirect("hours:institution_job", job_id=job.pk)
+    return _job_action(request, job_id, jobs.import_job_commit_valid)
 
 
 @login_required
 @require_POST
 def job_retry(request, job_id: int):
-    job = _job_for(request, job_id)
-    try:
-        jobs.import_job_retry(job=job, user=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    except PermissionDenied as exc:
-        raise PermissionDenied(str(exc)) from exc
-    return redirect("hours:institution_job", job_id=job.pk)
+    return _job_action(request, job_id, jobs.import_job_retry)
 
 
 @login_required
