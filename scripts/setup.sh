@@ -29,7 +29,8 @@ system_packages() {
   fi
 }
 
-RUNTIME_PACKAGES=(fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
+# gettext: msgfmt compiles the translations (.po → .mo) that messages() builds; .mo files are not committed.
+RUNTIME_PACKAGES=(fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext)
 TEST_PACKAGES=(chromium poppler-utils)
 
 python_env() {
@@ -48,6 +49,12 @@ python_env() {
       || die "pip could not install requirements.lock"
     echo "$want" > .venv/.civlearn-lock
   fi
+}
+
+# The English translations, compiled from the committed .po files (a .mo would be a binary copy to keep in step).
+messages() {
+  CIVLEARN_TESTING=1 .venv/bin/python manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0 \
+    || die "compilemessages failed (is gettext installed? Debian: apt-get install gettext)"
 }
 
 local_env() {
