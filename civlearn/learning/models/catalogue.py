@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import unicodedata
 from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from civlearn.core import clock
+from civlearn.core.text import search_fold
 
 
 def search_normalize(text: str) -> str:
-    """The form both the stored search field and a query take: NFKC (full-width → half-width), lower case,
-    no white space, so `環境 教育`, `環境教育` and `ＡＩ` match `ai` alike on SQLite and PostgreSQL."""
-    folded = unicodedata.normalize("NFKC", text or "").lower()
-    return "".join(folded.split())
+    """The form both the stored search field and a query take (`core.text.search_fold`: NFKC, lower case, 台/臺
+    and other variants alike, no white space)."""
+    return search_fold(text)
 
 
 class Mode(models.IntegerChoices):

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from civlearn.demo.learning import seed
 from civlearn.learning.catalogue.services import enrol
-from civlearn.learning.models import Certificate, Enrolment, MemberConsent, TestAttempt, Unit
+from civlearn.learning.models import Certificate, Course, Enrolment, MemberConsent, TestAttempt, Unit
 from civlearn.learning.reading.services import reading_stream_open
 
 from .conftest import correct_answers, make_course
@@ -76,6 +76,19 @@ def test_the_terms_page_ignores_an_outside_next_address(client, learner):
 def test_catalogue_search_finds_chinese_text(client, member, demo, query, expected):
     response = client.get("/elearn/", {"q": query})
     assert sorted(titles(response)) == sorted(expected)
+
+
+def test_catalogue_search_treats_tai_variants_alike(client, member, demo):
+    course = Course.objects.get(title="人權教育：兩公約與公務執行")
+    course.title = "臺北市人權教育：兩公約與公務執行"
+    course.save()
+    other = Course.objects.get(title="環境教育：氣候變遷與調適")
+    other.keywords = "台中 濕地"
+    other.save()
+    found = titles(client.get("/elearn/", {"q": "台北"}))
+    assert "臺北市人權教育：兩公約與公務執行" in found
+    assert titles(client.get("/elearn/", {"q": "臺北"})) == found
+    assert titles(client.get("/elearn/", {"q": "臺中"})) == ["環境教育：氣候變遷與調適"]
 
 
 def test_catalogue_filters_by_category_subtree_zone_mode_and_hours(client, member, demo):
