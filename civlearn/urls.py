@@ -1,8 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 from django.views.static import serve
 
 from civlearn.core import views as core_views
@@ -10,8 +8,7 @@ from civlearn.sso import views as sso_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
-    # Tools and old browsers ask for /favicon.ico whatever the page says; the pages name the SVG.
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("favicon.ico", core_views.favicon),
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
