@@ -100,7 +100,14 @@ def main() -> None:
         print(f"{name:<34} {cpus[len(cpus) // 2] * 1000:>16.1f} {cpus[int(len(cpus) * 0.9)] * 1000:>7.1f} "
               f"{counts[len(counts) // 2]:>11}")  # fmt: skip
     if args.profile in profiles:
-        pstats.Stats(profiles[args.profile]).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(40)
+        stats = pstats.Stats(profiles[args.profile]).sort_stats(os.environ.get("BENCH_SORT", "cumulative"))
+        stats.print_stats(os.environ.get("BENCH_FILTER", ""), 40)
+    if os.environ.get("BENCH_SQL"):
+        login, courses = learners[0]
+        with CaptureQueriesContext(connection) as queries:
+            client_for(login).get(pages_for(login, courses)[os.environ["BENCH_SQL"]])
+        for query in queries.captured_queries:
+            print(query["sql"][:200])
 
 
 if __name__ == "__main__":
