@@ -1,7 +1,13 @@
-// The site header's menu: open without JavaScript; on narrow screens (where the CSS shows the button) it folds
-// behind a disclosure button. The button's aria-expanded is the one state the CSS reads.
+// Every page (templates/base.html). The pages work the same without this script.
 (function () {
   "use strict";
+  // After a refused form, keyboard and screen-reader focus moves to the error summary, so the person hears what
+  // to fix first.
+  var summary = document.getElementById("error-summary");
+  if (summary) { summary.focus(); }
+
+  // The header's menu is open without JavaScript; on narrow screens (where the CSS shows the button) it folds
+  // behind a disclosure button. The button's aria-expanded is the one state the CSS reads.
   var header = document.querySelector(".site-header");
   var button = header && header.querySelector(".menu-toggle");
   if (!button) { return; }
