@@ -25,7 +25,6 @@ from civlearn.hours.models import ReminderRecord
 from civlearn.identity.models import User
 from civlearn.registry.models import Agency, Person
 
-
 REMINDER_TEMPLATE = "hours/mail/reminder"
 
 
