@@ -118,6 +118,17 @@ def test_an_hr_officers_pages_are_english(english, hr_officer, learner_person, u
     assert_english(english, url)
 
 
+@pytest.fixture
+def provider(agency):
+    """A course provider of 國立臺中科技大學: uploads hours as that institution."""
+    from civlearn.identity.models import AgencyRole
+    from conftest import make_account, make_person
+
+    user = make_account(make_person(agency, "C220000001", "張課程", email="course@example.tw"))
+    AgencyRole.objects.create(user=user, agency=agency, role=AgencyRole.PROVIDER)
+    return user
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("url", ["/lifelong/institution/upload", "/lifelong/institution/jobs"])
 def test_an_institutions_pages_are_english(english, provider, url):
