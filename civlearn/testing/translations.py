@@ -90,7 +90,7 @@ def missing_translations(root: Path = ROOT) -> list[Missing]:
                 problems.append(Missing(where=f"{relative}:{entry.linenum}", msgid=entry.msgid, reason=reason))
     for entry in extract(root):
         if _key(entry) not in translated:
-            where = ", ".join(f"{source}:{line}" for source, line in entry.occurrences[:3])
+            where = ", ".join(f"{source}:{line}" for source, line in entry.occurrences[:4])
             context = f" (context {entry.msgctxt!r})" if entry.msgctxt else ""
             problems.append(Missing(where=where, msgid=entry.msgid, reason=f"no English translation{context}"))
     return problems
