@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from civlearn.core import clock
 from civlearn.core.models import AuditEvent
 from civlearn.sso.models import RelyingParty
