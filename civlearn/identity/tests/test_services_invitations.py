@@ -9,8 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from civlearn.core.models import AuditEvent
-from civlearn.hours import jobs
-from civlearn.identity import invitations, services
+from civlearn.identity import invitations, selectors, services
 from civlearn.identity.models import AgencyRole, User
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -63,7 +62,7 @@ def test_an_hr_officer_invites_an_uploader_who_sets_a_password_and_uploads(hr_of
     assert user.check_password(GOOD_PASSWORD)
     assert services.signin_attempt(login="tcuupload", password=GOOD_PASSWORD, ip_address=None,
                                    device_cookie="").user == user  # fmt: skip
-    assert list(jobs.upload_institutions(user)) == [agency]
+    assert list(selectors.agencies_managed_by(user, selectors.PROVIDER)) == [agency]
     # single use: the link no longer works
     assert invitations.invited_user(uid, token) is None
     with pytest.raises(PermissionDenied):
@@ -112,7 +111,7 @@ def test_a_learner_cannot_invite_and_an_operator_can_for_any_agency(learner, ope
         actor=operator, agency_code=other_agency.code, username="tpeupload", email="t@example.tw"
     )
     smtp_server.wait_for(1)
-    assert list(jobs.upload_institutions(user)) == [other_agency]
+    assert list(selectors.agencies_managed_by(user, selectors.PROVIDER)) == [other_agency]
 
 
 def test_an_invitation_expires(hr_officer, agency, smtp_server, settings):
