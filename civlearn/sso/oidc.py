@@ -27,7 +27,7 @@ from oauthlib.oauth2.rfc6749 import errors
 
 from civlearn.core import clock, national_id
 from civlearn.core.services import audit_record
-from civlearn.identity.models import SigninRecord
+from civlearn.identity import selectors as identity_selectors
 from civlearn.registry.models import Person
 from civlearn.sso.clients import grant_allowed, redirect_uri_problem
 from civlearn.sso.models import RelyingParty, SigningKey
@@ -266,7 +266,7 @@ def jwks_document() -> dict:
 
 # RFC 8176 values for each sign-in method of SigninRecord.method.
 AMR_BY_METHOD = {
-    SigninRecord.PASSWORD: ["pwd"],
+    identity_selectors.SIGNIN_PASSWORD: ["pwd"],
     "moica": ["hwk", "sc", "pin"],
     "gca": ["hwk", "sc", "pin"],
     "passkey": ["hwk", "user"],
@@ -278,11 +278,8 @@ def issuer() -> str:
     return oauth2_settings.OIDC_ISS_ENDPOINT
 
 
-def last_signin(user, *, before: dt.datetime | None = None) -> SigninRecord | None:
-    records = SigninRecord.objects.filter(user=user, success=True)
-    if before is not None:
-        records = records.filter(at__lte=before)
-    return records.order_by("-at", "-id").first()
+def last_signin(user, *, before: dt.datetime | None = None):
+    return identity_selectors.last_signin(user, before=before)
 
 
 # ---- the validator -----------------------------------------------------------------------------------------------
