@@ -5,6 +5,9 @@ from oauth2_provider.apps import DOTConfig
 
 
 class SsoConfig(AppConfig):
+    # This module also holds OAuthToolkitConfig (and imports DOTConfig): without `default`, Django would not pick
+    # this class for "civlearn.sso" and ready() below would never run.
+    default = True
     name = "civlearn.sso"
     label = "sso"
     verbose_name = "單一登入"
