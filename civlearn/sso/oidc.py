@@ -31,7 +31,7 @@ from oauthlib.oauth2.rfc6749 import errors, utils
 
 from civlearn.core import clock, national_id
 from civlearn.core.services import audit_record
-from civlearn.identity.models import SigninRecord, User
+from civlearn.identity import selectors as identity_selectors
 from civlearn.registry.models import Person
 from civlearn.sso.clients import grant_allowed, redirect_uri_problem
 from civlearn.sso.models import RelyingParty, SigningKey
@@ -296,7 +296,7 @@ def jwks_document() -> dict:
 
 # RFC 8176 values for each sign-in method of SigninRecord.method.
 AMR_BY_METHOD = {
-    SigninRecord.PASSWORD: ["pwd"],
+    identity_selectors.SIGNIN_PASSWORD: ["pwd"],
     "moica": ["hwk", "sc", "pin"],
     "gca": ["hwk", "sc", "pin"],
     "passkey": ["hwk", "user"],
@@ -308,11 +308,8 @@ def issuer() -> str:
     return oauth2_settings.OIDC_ISS_ENDPOINT
 
 
-def last_signin(user, *, before: dt.datetime | None = None) -> SigninRecord | None:
-    records = SigninRecord.objects.filter(user=user, success=True)
-    if before is not None:
-        records = records.filter(at__lte=before)
-    return records.order_by("-at", "-id").first()
+def last_signin(user, *, before: dt.datetime | None = None):
+    return identity_selectors.last_signin(user, before=before)
 
 
 # ---- clients from the shared cache ---------------------------------------------------------------------------------
@@ -474,7 +471,7 @@ class CivlearnValidator(OAuth2Validator):
     def get_additional_claims(self, request):
         user = request.user
         person = None
-        if user.person_id and User.person.is_cached(user):
+        if user.person_id and type(user).person.is_cached(user):
             person = user.person  # read with the grant (validate_code), agency included
         elif user.person_id:
             # The person with the agency in one query (an access token's user comes without them).

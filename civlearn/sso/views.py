@@ -111,7 +111,7 @@ protocol_urlpatterns = [
 def _connected_systems() -> list[tuple[str, list[RelyingParty]]]:
     groups: dict[str, list[RelyingParty]] = {}
     for rp in RelyingParty.objects.filter(listed=True).select_related("application").order_by("group", "order", "id"):
-        groups.setdefault(rp.group, []).append(rp)
+        groups.setdefault(rp.get_group_display(), []).append(rp)
     return list(groups.items())
 
 
