@@ -208,6 +208,21 @@ class Stack:
 
         wait_for(lambda: requests.get(self.url + "/readyz", timeout=2).ok, 60, "the app server")
 
+    def pg_counters(self) -> dict[str, float]:
+        """The database's commits and row writes so far, the server's WAL position (bytes) and connections now."""
+        import psycopg
+
+        with psycopg.connect(self.env["DATABASE_URL"], autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT xact_commit, tup_inserted, tup_updated, tup_deleted, "
+                "pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint, "
+                "(SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()) - 1 "
+                "FROM pg_stat_database WHERE datname = current_database()"
+            ).fetchone()
+        return dict(
+            zip(("commits", "inserted", "updated", "deleted", "wal", "connections"), map(float, row), strict=True)
+        )
+
     def cpu(self) -> dict[str, float]:
         return {
             "app": group_cpu_seconds(self.processes["app"].pid),
@@ -343,10 +358,10 @@ def main() -> int:
         log(f"Locust: {users} users ({' '.join(classes)}), {spawn_rate:g}/s, then {args.settle:g} s to settle and "
             f"{args.duration:g} s measured; speedup {speedup:g}")  # fmt: skip
         wait_for(lambda: Path(f"{result_file}.start").exists() or locust.poll() is not None, limit, "the window")
-        cpu_before, locust_before = stack.cpu(), group_cpu_seconds(locust.pid)
+        cpu_before, locust_before, pg_before = stack.cpu(), group_cpu_seconds(locust.pid), stack.pg_counters()
         log("measuring")
         wait_for(lambda: result_file.exists() or locust.poll() is not None, limit, "the end of the window")
-        cpu_after, locust_after = stack.cpu(), group_cpu_seconds(locust.pid)
+        cpu_after, locust_after, pg_after = stack.cpu(), group_cpu_seconds(locust.pid), stack.pg_counters()
         load_after = os.getloadavg()
         locust.wait(120)
         measured = json.loads(result_file.read_text())
@@ -360,6 +375,13 @@ def main() -> int:
         report(rows, window)
         print("\nserver CPU in the window: " + ", ".join(f"{k} {v:.1f} s" for k, v in used.items())
               + f"; total {server:.1f} s of {2 * window:.0f} core-seconds; Locust itself {locust_after - locust_before:.1f} s")  # fmt: skip
+        pg = {key: pg_after[key] - pg_before[key] for key in pg_before}
+        print(f"PostgreSQL in the window: {pg['commits'] / window:.0f} commits/s, rows written "
+              f"{(pg['inserted'] + pg['updated'] + pg['deleted']) / window:.0f}/s (inserted {pg['inserted'] / window:.0f}, "
+              f"updated {pg['updated'] / window:.0f}, deleted {pg['deleted'] / window:.0f}), WAL {pg['wal'] / window / 1024:.0f} kB/s; "
+              f"connections {pg_before['connections']:.0f} → {pg_after['connections']:.0f}")  # fmt: skip
+        results["postgresql"] = {"per_second": {k: pg[k] / window for k in pg if k != "connections"},
+                                 "connections": pg_after["connections"]}  # fmt: skip
         by_name = {r["name"]: r for r in rows}
         if storm:
             done = by_name.get("complete sign-in", {}).get("count", 0)

@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -117,7 +118,6 @@ def catalogue_view(request):
         hours_max=hours_max,
     )
     courses = selectors.course_search(criteria)
-    page = Paginator(courses, 20).get_page(params.get("page"))
     published = Course.objects.filter(is_published=True)
     providers = (
         published.values_list("provider_agency__code", "provider_agency__name")
@@ -126,16 +126,24 @@ def catalogue_view(request):
     )
     query_without_page = params.copy()
     query_without_page.pop("page", None)
+    # The zones, the filter options and the result page are the same for everyone who asks the same question:
+    # the template caches them as fragments (under the catalogue's generation stamp, the language and the query),
+    # and these lazy values are read only when a fragment is rendered afresh.
     return render(
         request,
         "learning/catalogue.html",
         {
-            "page": page,
+            "page": SimpleLazyObject(lambda: Paginator(courses, 20).get_page(params.get("page"))),
             "criteria": criteria,
             "errors": errors,
             "zones": Zone.objects.filter(parent__isnull=True).prefetch_related("children"),
-            "categories": category_choices(set(published.values_list("category_code", flat=True))),
+            "categories": SimpleLazyObject(
+                lambda: category_choices(set(published.values_list("category_code", flat=True).distinct()))
+            ),
             "providers": providers,
+            "catalogue_generation": selectors.catalogue_generation(),
+            "fragment_seconds": selectors.CATALOGUE_FRAGMENT_SECONDS,
+            "results_key": urlencode(sorted(params.items())),
             "modes": Mode.choices,
             "query_string": query_without_page.urlencode(),
             "searched": any(params.get(key) for key in ("q", "category", "zone", "provider", "mode")),

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from civlearn.core import clock, national_id, spreadsheets
 from civlearn.core.services import audit_record
 from civlearn.identity import selectors as identity_selectors
+from civlearn.learning.catalogue.selectors import catalogue_changed
 from civlearn.learning.models import Choice, Course, Enrolment, Mode, Question, QuestionnaireResponse, Unit
 
 
@@ -161,6 +162,7 @@ def course_publish(*, actor, course: Course, published: bool) -> Course:
                 raise ProviderError(_("單元「%(title)s」尚無題目，不能上架") % {"title": unit.title})
     with transaction.atomic():
         if Course.objects.filter(pk=course.pk).exclude(is_published=published).update(is_published=published):
+            catalogue_changed()  # an UPDATE sends no save signal
             audit_record(
                 actor=actor,
                 action="learning.course_published" if published else "learning.course_unpublished",

@@ -7,13 +7,17 @@ import datetime as dt
 import subprocess
 
 import pytest
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from civlearn.demo.learning import seed
+from civlearn.identity.models import AgencyRole
 from civlearn.learning.catalogue.services import enrol
 from civlearn.learning.models import Certificate, Course, Enrolment, MemberConsent, TestAttempt, Unit
+from civlearn.learning.provide import services as providers
 from civlearn.learning.reading.services import reading_stream_open
+from conftest import make_account, make_person
 
 from .conftest import correct_answers, make_course
 
@@ -285,3 +289,51 @@ def test_my_courses_tells_a_learner_without_consent_why_no_hours(client, learner
     assert "未同意上傳，未上傳" in page
     learn = client.get(f"/elearn/courses/{course.code}/learn/").content.decode()
     assert "您未同意本平臺上傳學習時數，因此本課程時數沒有上傳終身學習入口網站。" in learn
+
+
+# ---- the catalogue's cached fragments --------------------------------------------------------------------------
+
+
+def test_a_repeated_catalogue_question_is_answered_from_the_cached_fragments(
+    client, member, demo, django_assert_max_num_queries
+):
+    first = client.get("/elearn/", {"q": "環境"}).content.decode()
+
+    # the same question again: no course is read (the session, the account and the consent are)
+    with django_assert_max_num_queries(4) as queries:
+        again = client.get("/elearn/", {"q": "環境"}).content.decode()
+
+    assert not [q for q in queries.captured_queries if "learning_course" in q["sql"]]
+    assert again.count('class="card course-card"') == first.count('class="card course-card"') > 0
+
+
+def test_a_course_saved_anywhere_is_in_the_next_catalogue_page(client, member, demo):
+    assert "氣候變遷調適進階" not in client.get("/elearn/", {"q": "環境"}).content.decode()
+
+    # when a course is added (another process: the stamp lives in the shared cache)
+    make_course(demo[0].provider_agency, code="EL-NEW-01", title="環境教育：氣候變遷調適進階")
+
+    # then the cached result page is not used
+    assert "氣候變遷調適進階" in client.get("/elearn/", {"q": "環境"}).content.decode()
+
+
+def test_a_course_taken_down_leaves_the_cached_catalogue_at_once(client, member, demo):
+    course = Course.objects.get(code="DEMO-ENV-01")
+    staff = make_account(make_person(course.provider_agency, "F223456789", "課程管理員"))
+    AgencyRole.objects.create(user=staff, agency=course.provider_agency, role=AgencyRole.PROVIDER)
+    assert course.title in client.get("/elearn/").content.decode()
+
+    # when its provider takes it down (an UPDATE, which sends no save signal)
+    providers.course_publish(actor=staff, course=course, published=False)
+
+    # then the next catalogue page no longer lists it
+    assert course.title not in client.get("/elearn/").content.decode()
+
+
+def test_the_cached_catalogue_is_kept_per_language(client, member, demo):
+    chinese = client.get("/elearn/").content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get("/elearn/").content.decode()
+
+    assert "門課程" in chinese
+    assert "門課程" not in english
