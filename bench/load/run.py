@@ -1,6 +1,6 @@
 """The year-end load test (issue #21), one command per scenario:
 
-    .venv/bin/python bench/load/run.py storm  [--scale full|quick] [--users 24] [--duration 120]
+    .venv/bin/python bench/load/run.py storm  [--scale full|quick] [--users 24] [--duration 120] [--oidc-share 0]
     .venv/bin/python bench/load/run.py steady [--scale full|quick] [--users 1500] [--speedup 20] [--duration 240]
     .venv/bin/python bench/load/run.py pages  [--scale full|quick] [--rounds 30] [--profile 'page: unit']
 
@@ -14,7 +14,8 @@ people and 10,000,000 ledger records at full scale; 20,000 and 400,000 with --sc
 
 Then Locust (bench/load/locustfile.py) runs headless: `storm` measures, in the same run, the machine's hash-only
 rate first (Argon2id at the configured cost, one process per core, nothing else running), then people arriving
-without pause (sign in, SSO into e等公務園+, dashboard, a connected system's OIDC sign-in); `steady` runs learners,
+without pause (sign in, SSO into e等公務園+, dashboard; --oidc-share of them then enter a connected system over
+OIDC, whose code exchanges are counted in the same run); `steady` runs learners,
 HR officers and an institution with think times divided by --speedup (one Locust user stands for that many
 learners). Statistics are reset when every user has started (--reset-stats), and the server's CPU is read from
 /proc over the same window, per part: app (granian), PostgreSQL, Redis, Celery worker, flusher.
@@ -306,6 +307,7 @@ def main() -> int:
     parser.add_argument("--speedup", type=float, default=20, help="steady: think times divided by this")
     parser.add_argument("--workers", type=int, default=2, help="granian workers")
     parser.add_argument("--hash-seconds", type=float, default=15)
+    parser.add_argument("--oidc-share", type=float, default=0.0, help="storm: arrivals that also sign in over OIDC")
     parser.add_argument("--rounds", type=int, default=30, help="pages: requests per page")
     parser.add_argument("--profile", default="", help="pages: the page to profile, e.g. 'page: unit'")
     args = parser.parse_args()
@@ -352,7 +354,7 @@ def main() -> int:
             cwd=ROOT, start_new_session=True, stdout=open(stack.run_dir / f"locust-{args.scenario}.log", "w"),  # noqa: SIM115
             stderr=subprocess.STDOUT,
             env={**os.environ, "LOAD_PLAN": str(stack.plan), "LOAD_SPEEDUP": str(speedup),
-                 "LOAD_SETTLE": str(args.settle), "LOAD_DURATION": str(args.duration),
+                 "LOAD_SETTLE": str(args.settle), "LOAD_OIDC_SHARE": str(args.oidc_share), "LOAD_DURATION": str(args.duration),
                  "LOAD_RESULT": str(result_file), "PYTHONPATH": str(ROOT / "bench")},
         )  # fmt: skip
         log(f"Locust: {users} users ({' '.join(classes)}), {spawn_rate:g}/s, then {args.settle:g} s to settle and "
