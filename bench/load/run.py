@@ -17,8 +17,10 @@ rate first (Argon2id at the configured cost, one process per core, nothing else 
 without pause (sign in, SSO into e等公務園+, dashboard; --oidc-share of them then enter a connected system over
 OIDC, whose code exchanges are counted in the same run); `steady` runs learners,
 HR officers and an institution with think times divided by --speedup (one Locust user stands for that many
-learners). Statistics are reset when every user has started (--reset-stats), and the server's CPU is read from
-/proc over the same window, per part: app (granian), PostgreSQL, Redis, Celery worker, flusher.
+learners; each visit of 30–60 learner-minutes begins with a sign-in, so sign-ins arrive at the steady rate).
+Statistics are reset --settle seconds after every user has started and kept for --duration seconds; the server's
+CPU is read from /proc over the same window, per part: app (granian), PostgreSQL, Redis, Celery worker, flusher,
+with PostgreSQL's commits, row writes, WAL bytes and connections.
 
 Prints requests/s by kind, p50/p95/p99, failures, CPU per learner-minute (steady) or per complete sign-in (storm)
 and the capacity that implies for 2 cores. Needs initdb/pg_ctl (run as root: PostgreSQL runs as `postgres`) and
