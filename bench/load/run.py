@@ -3,6 +3,7 @@
     .venv/bin/python bench/load/run.py storm  [--scale full|quick] [--users 24] [--duration 120] [--oidc-share 0]
     .venv/bin/python bench/load/run.py steady [--scale full|quick] [--users 1500] [--speedup 20] [--duration 240]
     .venv/bin/python bench/load/run.py pages  [--scale full|quick] [--rounds 30] [--profile 'page: unit']
+    .venv/bin/python bench/load/run.py database [--scale full]   # its PostgreSQL alone, for bench/hours_measure.py
 
 It starts the production configuration on ports of its own, on loopback: a PostgreSQL of its own (initdb under
 --data-dir, kept between runs: the national data set takes minutes to build), a Redis of its own (cache and
@@ -297,7 +298,7 @@ def report(rows: list[dict], window: float) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("scenario", choices=["storm", "steady", "pages"])
+    parser.add_argument("scenario", choices=["storm", "steady", "pages", "database"])
     parser.add_argument("--scale", choices=list(SCALES), default="full")
     parser.add_argument("--data-dir", type=Path, default=Path("/var/tmp/civlearn-load"))
     parser.add_argument("--users", type=int, help="Locust users (storm 24, steady 1500)")
@@ -326,6 +327,13 @@ def main() -> int:
         stack.start_redis()
         if not ready:
             stack.build()
+        if args.scenario == "database":
+            # The data set's PostgreSQL for other benches (bench/hours_measure.py with BENCH_SERVER_URL), until
+            # interrupted.
+            print(f"BENCH_SERVER_URL=postgres://postgres@127.0.0.1:{stack.pg_port} (database {DATABASE})", flush=True)
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+            signal.sigwait({signal.SIGINT, signal.SIGTERM})
+            return 0
         stack.prepare()
         if args.scenario == "pages":
             subprocess.run([str(BIN / "python"), "bench/load/pages.py", "--plan", str(stack.plan),
