@@ -62,7 +62,9 @@ def main() -> None:
         }
 
     def client_for(login: str) -> Client:
-        client = Client(HTTP_X_FORWARDED_FOR="10.9.9.9", HTTP_HOST="127.0.0.1")
+        client = Client(
+            HTTP_X_FORWARDED_FOR="10.9.9.9", HTTP_HOST="127.0.0.1", HTTP_ACCEPT_ENCODING="gzip, deflate, br"
+        )
         client.force_login(User.objects.get(person__national_id=login))
         return client
 
