@@ -24,7 +24,9 @@ PAGE_SIZE = 100
 
 class ReportFilter(forms.Form):
     year = forms.IntegerField(label=gettext_lazy("年度（民國）"), min_value=1, max_value=999, required=False)
-    agency = forms.ModelChoiceField(label=gettext_lazy("機關"), queryset=Agency.objects.none(), required=False, empty_label=gettext_lazy("全部"))
+    agency = forms.ModelChoiceField(
+        label=gettext_lazy("機關"), queryset=Agency.objects.none(), required=False, empty_label=gettext_lazy("全部")
+    )
     name = forms.CharField(label=gettext_lazy("姓名"), max_length=100, required=False)
     # The requirement keys depend on the year and agency chosen, so the choice is checked against the report.
     short = forms.CharField(label=gettext_lazy("達成情形"), required=False, widget=forms.Select)
@@ -161,7 +163,8 @@ def reminders_view(request):
             outcome = reminders.reminders_send(
                 user=user, year=year, person_ids=ids, agency=agency, ip_address=client_ip(request)
             )
-            messages.success(request, _("已寄出 %(sent)s 封提醒信；%(skipped)s 人未寄送。") % {"sent": outcome.sent, "skipped": outcome.skipped})
+            sent = {"sent": outcome.sent, "skipped": outcome.skipped}
+            messages.success(request, _("已寄出 %(sent)s 封提醒信；%(skipped)s 人未寄送。") % sent)
             return redirect(reverse("hours:hr") + "?" + urlencode({k: v for k, v in request.GET.items() if v}))
     _report_again, found = reminders.candidates(user=user, year=year, agency=agency, short_in=short or "any", name=name)
     sample = None
