@@ -48,6 +48,7 @@ class ImportJob(JobBase):
     def __str__(self) -> str:
         return f"{self.file_name}（{self.get_status_display()}）"
 
+
 class InstitutionClient(models.Model):
     """Maps an OAuth 2 application (client credentials) to the learning institution it uploads for."""
 
