@@ -3,10 +3,12 @@
 The registry is what the first sign-in is checked against; it is loaded by import, never typed in by learners.
 """
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from civlearn.core.jobs import JobBase
 from civlearn.core.national_id import mask
 
 agency_code_validator = RegexValidator(r"^[0-9A-Z]{10}$", "機關代碼應為 10 碼英數字（大寫）")
@@ -58,3 +60,37 @@ class Person(models.Model):
     @property
     def masked_id(self) -> str:
         return mask(self.national_id)
+
+
+class RegistryImportJob(JobBase):
+    """One uploaded registry file (persons or agencies), from upload to result, run by the job machinery
+    (core/jobs.py): a person can leave the page and come back, and a crash leaves a trace."""
+
+    kind = models.CharField("匯入資料種類", max_length=16)
+    dry_run = models.BooleanField("僅檢查，不寫入", default=False)
+    file = models.FileField("檔案", upload_to="registry/imports/%Y/%m/")
+    file_name = models.CharField("檔名", max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上傳者",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="registry_import_jobs",
+    )
+    # {rows, created, updated, unchanged, ignored_columns, error_count, errors: [{row, column, message}] (capped)}
+    result = models.JSONField("結果", default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["created_by", "-created_at"], name="registry_import_job_by_user"),
+            models.Index(
+                fields=["heartbeat_at"], name="registry_import_job_running", condition=models.Q(status="running")
+            ),
+        ]
+        verbose_name = "人事資料匯入作業"
+        verbose_name_plural = "人事資料匯入作業"
+
+    def __str__(self) -> str:
+        return f"{self.file_name}（{self.get_status_display()}）"
