@@ -40,6 +40,11 @@
     window.location.assign(ended ? url + "&ended=1" : url);
   }
 
+  if (cfg.sequenced) {
+    sequenced();
+    return;
+  }
+
   window.addEventListener("message", function (event) {
     if (event.origin !== cfg.contentOrigin || event.source !== frame.contentWindow) return;
     var message = event.data || {};
@@ -58,4 +63,80 @@
       }
     }
   });
+
+  // SCORM 2004: the sequencing engine in the frame decides what is delivered. This page sends it the learner's
+  // navigation requests (its buttons, the table of contents) and shows what the engine answers: the activity
+  // delivered, which requests are valid now, hideLMSUI, and the end of the session.
+  function sequenced() {
+    var buttons = Array.prototype.slice.call(document.querySelectorAll(".scorm-nav [data-nav]"));
+    var links = Array.prototype.slice.call(document.querySelectorAll(".scorm-outline li[data-identifier] > a"));
+    var note = document.getElementById("scorm-nav-message");
+    var heading = document.getElementById("sco-title");
+    var choice = null;
+
+    function say(text) {
+      if (!note) return;
+      note.textContent = text || "";
+      note.hidden = !text;
+    }
+
+    function request(name, target) {
+      say("");
+      frame.contentWindow.postMessage({ type: "scorm-request", request: name, target: target || "" }, cfg.contentOrigin);
+    }
+
+    buttons.forEach(function (button) {
+      button.addEventListener("click", function () { request(button.getAttribute("data-nav")); });
+    });
+    links.forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        var identifier = link.parentNode.getAttribute("data-identifier");
+        if (!choice || choice[identifier] !== "true") {
+          say(note ? note.getAttribute("data-refused-choice") : "");
+          return;
+        }
+        request("choice", identifier);
+      });
+    });
+
+    function showDelivered(identifier, title) {
+      if (heading && title) heading.textContent = title;
+      links.forEach(function (link) {
+        var item = link.parentNode;
+        var current = item.getAttribute("data-identifier") === identifier;
+        item.classList.toggle("current", current);
+        if (current) link.setAttribute("aria-current", "step"); else link.removeAttribute("aria-current");
+      });
+    }
+
+    function showValidity(message) {
+      var hide = message.hide || [];
+      choice = message.choice || {};
+      buttons.forEach(function (button) {
+        var name = button.getAttribute("data-nav");
+        var valid = name === "continue" ? message.continue : name === "previous" ? message.previous : true;
+        button.hidden = !valid || hide.indexOf(name) !== -1;
+      });
+      links.forEach(function (link) {
+        var allowed = choice[link.parentNode.getAttribute("data-identifier")] === "true";
+        if (allowed) link.removeAttribute("aria-disabled"); else link.setAttribute("aria-disabled", "true");
+      });
+    }
+
+    window.addEventListener("message", function (event) {
+      if (event.origin !== cfg.contentOrigin || event.source !== frame.contentWindow || leaving) return;
+      var message = event.data || {};
+      if (message.type === "scorm-delivered") {
+        showDelivered(message.identifier, message.title);
+      } else if (message.type === "scorm-validity") {
+        showValidity(message);
+      } else if (message.type === "scorm-refused") {
+        say(note ? note.getAttribute("data-refused") : "");
+      } else if (message.type === "scorm-session-end") {
+        leaving = true;
+        window.location.assign(cfg.pageUrl + "?ended=" + (message.reason === "suspend_all" ? "suspend" : "end"));
+      }
+    });
+  }
 })();
