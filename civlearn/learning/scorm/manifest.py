@@ -16,7 +16,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from civlearn.learning.scorm.sequencing import collections_read, item_settings
+from civlearn.learning.scorm.sequencing import collections_read, item_settings, with_control_defaults
 from civlearn.learning.scorm.xmlread import attr as _attr
 from civlearn.learning.scorm.xmlread import child as _child
 from civlearn.learning.scorm.xmlread import children as _children
@@ -78,10 +78,12 @@ class Manifest:
     def activity_tree(self) -> dict:
         """The organization as the activity tree of the sequencing engine (scorm-again `ActivitySettings`): the
         root is the organization, each item an activity with its children, in manifest order."""
-        root = {"id": self.organization_id or "organization", "title": self.title, **self.organization_sequencing}
+        root = {"id": self.organization_id or "organization", "title": self.title}
+        root.update(with_control_defaults(self.organization_sequencing, self.collections))
         stack: list[dict] = [root]
         for item in self.items:
-            activity = {"id": item.identifier, "title": item.title, **item.sequencing}
+            activity = {"id": item.identifier, "title": item.title}
+            activity.update(with_control_defaults(item.sequencing, self.collections))
             del stack[item.depth + 1 :]
             stack[-1].setdefault("children", []).append(activity)
             stack.append(activity)

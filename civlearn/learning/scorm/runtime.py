@@ -155,7 +155,8 @@ def course_player_view(request, launch: str):
         "readingToken": reading_token,
         "parentOrigin": parent_origin,
         "preview": course.preview,
-        "scoIds": dict(package.scos.exclude(launch="").values_list("identifier", "pk")),
+        # In manifest order: what the player chooses when the course cannot be started by flow (below).
+        "launchable": [sco.identifier for sco in package.scos.all() if sco.launch and sco.is_visible],
     }
     response = render(
         request,

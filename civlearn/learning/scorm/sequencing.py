@@ -53,6 +53,9 @@ _MAP_INFO_FLAGS = (
     "writeMaxScore",
     "updateAttemptData",
 )
+# IMS SS / SCORM 2004 4th ed. CAM 5.1.3 <controlMode>: the values an activity has when the manifest says
+# nothing. Stated for every activity because the engine's own defaults differ (it lets flow default to true).
+CONTROL_MODE_DEFAULTS = {"choice": True, "choiceExit": True, "flow": False, "forwardOnly": False}
 HIDE_LMS_UI = ("continue", "previous", "exit", "exitAll", "abandon", "abandonAll", "suspendAll")
 # A rollup rule with a negated condition over "all" / "none" children is the same rule with the other set.
 _NEGATED_SET = {"all": "none", "none": "all"}
@@ -297,3 +300,14 @@ def collections_read(root: Element, *, warnings: list[str]) -> dict[str, dict]:
                 sequencing, where=f"共用排序設定「{identifier}」", warnings=warnings
             )
     return found
+
+
+def with_control_defaults(settings: dict, collections: dict[str, dict]) -> dict:
+    """An activity's settings with the standard's controlMode defaults for what neither the activity nor the
+    shared sequencing it refers to (IDRef) states."""
+    inherited: dict = {}
+    refs = settings.get("sequencingIdRef")
+    for ref in [refs] if isinstance(refs, str) else refs or []:
+        inherited.update(collections.get(ref, {}).get("sequencingControls", {}))
+    controls = {**CONTROL_MODE_DEFAULTS, **inherited, **settings.get("sequencingControls", {})}
+    return {**settings, "sequencingControls": controls}

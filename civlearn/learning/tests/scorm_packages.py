@@ -124,7 +124,10 @@ def manifest_12(*, scos: int = 1, mastery: str = "", launch_data: str = "", orga
     )
 
 
-def manifest_2004(*, scos: int = 2, edition: str = "4th", passing: str = "0.8") -> str:
+def manifest_2004(*, scos: int = 2, edition: str = "4th", passing: str = "0.8", control: str = "") -> str:
+    """Items under one chapter. `control`: the attributes of a <controlMode> given to the organization and the
+    chapter (e.g. 'flow="true"'); none by default, so the standard's defaults apply (choice, no flow)."""
+    sequencing = f"<imsss:sequencing><imsss:controlMode {control}/></imsss:sequencing>" if control else ""
     objectives = (
         '<imsss:sequencing><imsss:objectives><imsss:primaryObjective objectiveID="p" satisfiedByMeasure="true">'
         f"<imsss:minNormalizedMeasure>{passing}</imsss:minNormalizedMeasure></imsss:primaryObjective>"
@@ -145,7 +148,7 @@ def manifest_2004(*, scos: int = 2, edition: str = "4th", passing: str = "0.8") 
         f'<?xml version="1.0" encoding="UTF-8"?><manifest identifier="test.2004" version="1" {NS_2004}>'
         f"<metadata><schema>ADL SCORM</schema><schemaversion>2004 {edition} Edition</schemaversion></metadata>"
         '<organizations default="org"><organization identifier="org"><title>測試課程 2004</title>'
-        f'<item identifier="chapter" ><title>第一章</title>{items}</item>'
+        f'<item identifier="chapter" ><title>第一章</title>{items}{sequencing}</item>{sequencing}'
         f"</organization></organizations><resources>{resources}</resources></manifest>"
     )
 

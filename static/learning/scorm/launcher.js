@@ -30,6 +30,8 @@
   document.addEventListener("click", function (event) {
     var target = event.target;
     var link = target && target.closest ? target.closest("a[href]") : null;
+    // (With sequencing the table of contents sends choice requests to the frame instead of leaving.)
+    if (cfg.sequenced && link && link.closest(".scorm-outline")) return;
     if (link && !link.hasAttribute("download") && (!link.target || link.target === "_self")) markLeaving();
   }, true);
 
@@ -106,7 +108,7 @@
         var item = link.parentNode;
         var current = item.getAttribute("data-identifier") === identifier;
         item.classList.toggle("current", current);
-        if (current) link.setAttribute("aria-current", "step"); else link.removeAttribute("aria-current");
+        if (current) link.setAttribute("aria-current", "page"); else link.removeAttribute("aria-current");
       });
     }
 

@@ -175,12 +175,16 @@
   // activity gets its own session on the server (its CMI data, its commit URL) and is loaded into the content
   // frame; the platform page is told what was delivered and which navigation requests are valid.
   function sequencedPlayer(baseSettings) {
-    var frame = document.getElementById("content");
     var stateSeq = 0;
     var sessionEnd = "";
     var delivered = false;
     var leavingPage = false;
     var validity = null;
+
+    // This script runs in <head> (the API must exist before content loads): the frame is looked up when used.
+    function contentFrame() {
+      return document.getElementById("content");
+    }
 
     function post(url, body) {
       return send(url, JSON.stringify(body));
@@ -217,6 +221,7 @@
           },
           onSequencingSessionEnd: function (data) {
             sessionEnd = (data && data.reason) || "end";
+            window.setTimeout(afterSessionEnd, 0);
           },
         },
       },
@@ -233,15 +238,12 @@
     var sequencing = new window.Scorm2004API(settings);
     window.API_1484_11 = sequencing;
 
-    sequencing.on("Terminate", function () {
-      finished = true;
-      window.setTimeout(afterTerminate, 0);
-    });
-
-    function afterTerminate() {
+    // The session is over (suspendAll, exitAll, past the last activity…): once the call that ended it has
+    // returned (and the state it saved is on the server), the platform page shows the end.
+    function afterSessionEnd() {
       if (sessionEnd && !leavingPage) {
         stopBeats(true);
-        frame.src = "about:blank";
+        contentFrame().src = "about:blank";
         tellParent({ type: "scorm-session-end", reason: sessionEnd });
       }
     }
@@ -256,9 +258,8 @@
       }
       commitUrl = reply.commitUrl;
       seq = 0;
-      finished = false;
       sequencing.loadFromJSON(reply.cmi);
-      frame.src = reply.contentUrl;
+      contentFrame().src = reply.contentUrl;
       tellParent({ type: "scorm-delivered", identifier: identifier, title: reply.title, scoId: reply.scoId });
       startBeats();
     }
@@ -281,6 +282,8 @@
       }
       if (sequencing.isInitialized()) {
         sequencing.adl.nav.request = request === "choice" ? "{target=" + target + "}choice" : request;
+        if (request === "suspendAll") suspendExit();
+        var frame = contentFrame();
         var settle = function () {
           frame.removeEventListener("load", settle);
           if (sequencing.isInitialized()) sequencing.Terminate("");
@@ -296,7 +299,7 @@
         }
         sessionEnd = sessionEnd || (request === "suspendAll" ? "suspend_all" : "exit_all");
         sequencing.saveSequencingState();
-        afterTerminate();
+        afterSessionEnd();
         return;
       }
       if (!sequencing.processNavigationRequest(request, target || undefined)) {
@@ -320,8 +323,17 @@
       if (sessionEnd) return;
       if (sequencing.isInitialized()) {
         var pending = sequencing.adl.nav.request;
-        if (["exitAll", "abandonAll", "suspendAll"].indexOf(pending) === -1) sequencing.adl.nav.request = request;
+        if (["exitAll", "abandonAll", "suspendAll"].indexOf(pending) === -1) {
+          sequencing.adl.nav.request = request;
+          suspendExit();
+        }
       }
+    }
+
+    // A SCO suspended by the platform (not by itself) is resumed next time (cmi.entry "resume", its data kept),
+    // as when it sets cmi.exit = "suspend"; a SCO that set another exit keeps it.
+    function suspendExit() {
+      if (sequencing.isInitialized() && !sequencing.cmi.getExitValueInternal()) sequencing.SetValue("cmi.exit", "suspend");
     }
     window.addEventListener("beforeunload", function () { leavingPage = true; leaveWith("suspendAll"); });
     window.addEventListener("pagehide", function () {
@@ -336,21 +348,31 @@
       }
     });
 
+    // The first delivery: the item chosen in the table of contents when the course allows that choice;
+    // otherwise resumeAll (a suspended attempt) or start. A course whose root does not allow flow cannot be
+    // started (SN: the learner chooses from the menu): the first item the course lets the learner choose is
+    // chosen, as the learner would from the table of contents.
     function begin() {
       var first = cfg.request;
-      if (cfg.target && (first === "start" || first === "resumeAll")) {
-        // A table-of-contents entry opened the page: a choice, when the course allows it; otherwise the start
-        // (or the resume) the engine would make, and the learner is told why.
+      if (cfg.target) {
         if (sequencing.processNavigationRequest("choice", cfg.target)) return;
         tellParent({ type: "scorm-refused", request: "choice" });
       }
-      if (!sequencing.processNavigationRequest(first)) {
-        showFailure(document.getElementById("failed").getAttribute("data-nothing"));
+      if (sequencing.processNavigationRequest(first)) return;
+      if (first === "start") {
+        for (var i = 0; i < cfg.launchable.length; i += 1) {
+          if (sequencing.processNavigationRequest("choice", cfg.launchable[i])) return;
+        }
       }
+      showFailure(document.getElementById("failed").getAttribute("data-nothing"));
     }
     var restored = cfg.state ? sequencing.loadSequencingState({ learnerId: cfg.learnerId, courseId: cfg.courseId,
                                                                 attemptNumber: cfg.attemptNumber }) : Promise.resolve(true);
-    restored.then(begin, begin);
+    function whenReady() {
+      if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", begin);
+      else begin();
+    }
+    restored.then(whenReady, whenReady);
     return sequencing;
   }
 })();
