@@ -366,3 +366,26 @@ def package_2004_pretest(**manifest_options) -> bytes:
     for name, title in titles.items():
         files[f"{name}/index.html"] = SCO_2004_SEQ.format(title=title)
     return _zip(files)
+
+
+def manifest_2004_items(items: list[tuple[str, str]], *, root: str = "", collection: str = "") -> str:
+    """A SCORM 2004 4th edition manifest with one SCO per (identifier, inner XML of its <item>) — the inner XML
+    holds sequencing, presentation, completionThreshold — under an organization whose own sequencing is `root`;
+    `collection` is the inner XML of <imsss:sequencingCollection>."""
+    body = "".join(
+        f'<item identifier="{identifier}" identifierref="res_{identifier}"><title>{identifier}</title>{inner}</item>'
+        for identifier, inner in items
+    )
+    resources = "".join(
+        f'<resource identifier="res_{identifier}" type="webcontent" adlcp:scormType="sco" href="{identifier}.html">'
+        f'<file href="{identifier}.html"/></resource>'
+        for identifier, _ in items
+    )
+    shared = f"<imsss:sequencingCollection>{collection}</imsss:sequencingCollection>" if collection else ""
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><manifest identifier="test.rules" version="1" {NS_2004} '
+        'xmlns:adlseq="http://www.adlnet.org/xsd/adlseq_v1p3">'
+        "<metadata><schema>ADL SCORM</schema><schemaversion>2004 4th Edition</schemaversion></metadata>"
+        f'<organizations default="org"><organization identifier="org"><title>規則</title>{body}{root}'
+        f"</organization></organizations><resources>{resources}</resources>{shared}</manifest>"
+    )
