@@ -112,6 +112,20 @@
       });
     }
 
+    // A SCO's status as the server stored it, in the words the table of contents uses (its data-status-*).
+    var outline = document.querySelector(".scorm-outline");
+    function showStatus(identifier, status) {
+      var label = outline ? outline.getAttribute("data-status-" + status) : "";
+      links.forEach(function (link) {
+        if (link.parentNode.getAttribute("data-identifier") !== identifier || !label) return;
+        var badge = link.parentNode.querySelector(".scorm-status");
+        if (!badge) return;
+        badge.textContent = label;
+        badge.classList.toggle("status-ok", status === "done");
+        badge.classList.toggle("status-short", status === "failed");
+      });
+    }
+
     function showValidity(message) {
       var hide = message.hide || [];
       choice = message.choice || {};
@@ -133,6 +147,8 @@
         showDelivered(message.identifier, message.title);
       } else if (message.type === "scorm-validity") {
         showValidity(message);
+      } else if (message.type === "scorm-status") {
+        showStatus(message.identifier, message.status);
       } else if (message.type === "scorm-refused") {
         say(note ? note.getAttribute("data-refused") : "");
       } else if (message.type === "scorm-session-end") {

@@ -10,6 +10,7 @@
   var seq = 0;
   // Where commits go: the SCO's session (the sequenced player changes it with every delivered activity).
   var commitUrl = cfg.commitUrl || "";
+  var afterCommit = null; // the sequenced player tells the platform page each SCO's status as it is stored
   var finished = false;
 
   function numbered(data) {
@@ -44,7 +45,10 @@
   var httpService = {
     processHttpRequest: function (url, params) {
       var reply = send(commitUrl, JSON.stringify(numbered(params)));
-      if (reply.result === true) return { result: "true", errorCode: 0 };
+      if (reply.result === true) {
+        if (afterCommit) afterCommit(reply);
+        return { result: "true", errorCode: 0 };
+      }
       showFailure(reply.message);
       return { result: "false", errorCode: reply.errorCode || 391 };
     },
@@ -180,6 +184,14 @@
     var delivered = false;
     var leavingPage = false;
     var validity = null;
+    var current = "";
+    afterCommit = function (reply) {
+      if (!reply.beacon && current) {
+        var failed = reply.success === "failed" || reply.completion === "failed";
+        tellParent({ type: "scorm-status", identifier: current,
+                     status: reply.done ? "done" : failed ? "failed" : "progress" });
+      }
+    };
 
     // This script runs in <head> (the API must exist before content loads): the frame is looked up when used.
     function contentFrame() {
@@ -257,6 +269,7 @@
         return;
       }
       commitUrl = reply.commitUrl;
+      current = identifier;
       seq = 0;
       sequencing.loadFromJSON(reply.cmi);
       contentFrame().src = reply.contentUrl;
