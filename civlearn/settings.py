@@ -84,7 +84,7 @@ INSTALLED_APPS = [
     "csp",
     "rest_framework",
     "drf_spectacular",
-    "oauth2_provider",
+    "civlearn.sso.apps.OAuthToolkitConfig",  # django-oauth-toolkit, with zh-Hant names in the admin
     "civlearn.core",
     "civlearn.registry",
     "civlearn.identity",
@@ -369,6 +369,11 @@ OAUTH2_PROVIDER.update(
         "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
         "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
         "APPLICATION_ADMIN_CLASS": "civlearn.sso.admin.ApplicationAdmin",
+        # DOT's admins with their actions and masked columns labelled in zh-Hant (civlearn/sso/admin.py).
+        "ACCESS_TOKEN_ADMIN_CLASS": "civlearn.sso.admin.AccessTokenAdmin",
+        "REFRESH_TOKEN_ADMIN_CLASS": "civlearn.sso.admin.RefreshTokenAdmin",
+        "GRANT_ADMIN_CLASS": "civlearn.sso.admin.GrantAdmin",
+        "ID_TOKEN_ADMIN_CLASS": "civlearn.sso.admin.IDTokenAdmin",
         # Only the grants and response types eCPA allows exist (civlearn/sso/clients.py); DOT's own gates
         # and its metadata say the same.
         "OAUTH2_SERVER_CLASS": "civlearn.sso.clients.Server",

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, connection, connections, transaction
@@ -25,7 +26,7 @@ from civlearn.core.national_id import mask_in_text
 from civlearn.core.services import audit_record
 from civlearn.hours import batch, ledger_copy, rules
 from civlearn.hours.models import ImportJob, LedgerEntry
-from civlearn.identity.models import AgencyRole, User
+from civlearn.identity import selectors as identity_selectors
 from civlearn.identity.selectors import agencies_managed_by
 from civlearn.registry.models import Agency, Person
 
@@ -40,23 +41,23 @@ _CHUNK = 5000
 # ---- who may upload -----------------------------------------------------------------------------------------
 
 
-def upload_institutions(user: User) -> QuerySet[Agency]:
+def upload_institutions(user: AbstractBaseUser) -> QuerySet[Agency]:
     """The institutions `user` may upload for: operators any; otherwise agencies where they hold a provider or HR
     role (with sub-agencies where the role says so)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Agency.objects.none()
     if user.is_superuser:
         return Agency.objects.all()
-    ids = set(agencies_managed_by(user, AgencyRole.PROVIDER).values_list("pk", flat=True))
-    ids |= set(agencies_managed_by(user, AgencyRole.HR_OFFICER).values_list("pk", flat=True))
+    ids = set(agencies_managed_by(user, identity_selectors.PROVIDER).values_list("pk", flat=True))
+    ids |= set(agencies_managed_by(user, identity_selectors.HR_OFFICER).values_list("pk", flat=True))
     return Agency.objects.filter(pk__in=ids)
 
 
-def may_upload_for(user: User, institution: Agency) -> bool:
+def may_upload_for(user: AbstractBaseUser, institution: Agency) -> bool:
     return upload_institutions(user).filter(pk=institution.pk).exists()
 
 
-def jobs_visible_to(user: User) -> QuerySet[ImportJob]:
+def jobs_visible_to(user: AbstractBaseUser) -> QuerySet[ImportJob]:
     """A person's own jobs and those of the institutions they act for; operators see all."""
     if user is None or not user.is_authenticated:
         return ImportJob.objects.none()
@@ -69,7 +70,7 @@ def jobs_visible_to(user: User) -> QuerySet[ImportJob]:
 # ---- the operations -----------------------------------------------------------------------------------------
 
 
-def import_job_create(*, user: User, institution: Agency, upload: UploadedFile) -> ImportJob:
+def import_job_create(*, user: AbstractBaseUser, institution: Agency, upload: UploadedFile) -> ImportJob:
     """Store the file and queue its job. Raises PermissionDenied or ValidationError ({field: [message]})."""
     if not may_upload_for(user, institution):
         raise PermissionDenied("您沒有以此學習機關(構)上傳時數的權限")
@@ -94,7 +95,7 @@ def import_job_create(*, user: User, institution: Agency, upload: UploadedFile) 
     return job
 
 
-def import_job_commit_valid(*, job: ImportJob, user: User) -> ImportJob:
+def import_job_commit_valid(*, job: ImportJob, user: AbstractBaseUser) -> ImportJob:
     """Queue the job again to commit only its valid rows ("只匯入正確的資料列")."""
     if not jobs_visible_to(user).filter(pk=job.pk).exists() or not may_upload_for(user, job.institution):
         raise PermissionDenied("您沒有處理此批次上傳的權限")
@@ -121,7 +122,7 @@ def _enqueue(job_id: int) -> None:
     transaction.on_commit(lambda: tasks.run_import_job.delay(job_id))
 
 
-def import_job_retry(*, job: ImportJob, user: User) -> ImportJob:
+def import_job_retry(*, job: ImportJob, user: AbstractBaseUser) -> ImportJob:
     """Queue a failed job again ("重新執行"): its stored file is read afresh. A failed run wrote nothing (each run
     commits in one transaction), and rows already in the ledger are not written twice (the unique key)."""
     if not jobs_visible_to(user).filter(pk=job.pk).exists() or not may_upload_for(user, job.institution):
@@ -449,7 +450,7 @@ def commit_rows(
     institution_code: str,
     book: rules.RuleBook,
     source_kind: str = LedgerEntry.SOURCE_UPLOAD,
-    actor: User | None = None,
+    actor: AbstractBaseUser | None = None,
 ) -> set[str]:
     """Write checked rows to the ledger in bulk; return the references written. Call inside a transaction.
 

@@ -56,7 +56,7 @@ class TokenView(DotTokenView):
     `invalidate_authorization_code`), where DOT alone would have committed them already."""
 
     def post(self, request, *args, **kwargs):
-        with transaction.atomic():
+        with transaction.atomic(), oidc.keys_read_once():
             response = super().post(request, *args, **kwargs)
         # Token endpoint answers are JSON and never cached (RFC 6749 5.1, 5.2); oauthlib leaves both headers out of
         # an error raised after validation (the code consumed meanwhile).
@@ -111,7 +111,7 @@ protocol_urlpatterns = [
 def _connected_systems() -> list[tuple[str, list[RelyingParty]]]:
     groups: dict[str, list[RelyingParty]] = {}
     for rp in RelyingParty.objects.filter(listed=True).select_related("application").order_by("group", "order", "id"):
-        groups.setdefault(rp.group, []).append(rp)
+        groups.setdefault(rp.get_group_display(), []).append(rp)
     return list(groups.items())
 
 

@@ -13,13 +13,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 # 學習性質. 遠距 was added in 2022 and its code is not public: 4 is an assumption, overridable in settings.
-DEFAULT_MODES = {1: "數位", 2: "實體", 3: "混成", 4: "遠距"}
+DEFAULT_MODES = {1: _("數位"), 2: _("實體"), 3: _("混成"), 4: _("遠距")}
 
 
 def mode_labels() -> dict[int, str]:
-    return dict(getattr(settings, "HOURS_MODES", DEFAULT_MODES))
+    """The labels of 學習性質 in the active language (a requester who chose English reads them in English)."""
+    return {code: str(label) for code, label in getattr(settings, "HOURS_MODES", DEFAULT_MODES).items()}
 
 
 def unknown_codes(code_sets: dict) -> list[str]:

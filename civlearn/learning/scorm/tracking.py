@@ -139,7 +139,7 @@ def preview_content_token(*, package: ScormPackage, user) -> str:
 def preview_content_package(token: str) -> ScormPackage:
     """The package a preview token opens, while it is valid and its provider may still provide the course.
     Raises RuntimeRefused."""
-    from civlearn.identity.models import User
+    from civlearn.identity.selectors import active_account
     from civlearn.learning.scorm.services import may_provide
 
     try:
@@ -147,7 +147,7 @@ def preview_content_package(token: str) -> ScormPackage:
     except (signing.BadSignature, ValueError, TypeError) as exc:
         raise RuntimeRefused("預覽連結無效或已逾時，請回到教材管理頁重新預覽") from exc
     package = ScormPackage.objects.select_related("unit__course").filter(pk=package_id).first()
-    user = User.objects.filter(pk=user_id, is_active=True).first()
+    user = active_account(user_id)
     if package is None or user is None or not may_provide(user=user, course=package.unit.course):
         raise RuntimeRefused("預覽連結無效或已逾時，請回到教材管理頁重新預覽")
     return package
@@ -251,11 +251,11 @@ def _initial_cmi(sco: Sco, package: ScormPackage, user, attempt: ScormAttempt | 
 def session_open(*, launch: str) -> Session:
     """The player's start: check the launch token, open a new session on the learner's attempt (or a preview that
     stores nothing) and return what the runtime is loaded with. Raises RuntimeRefused."""
-    from civlearn.identity.models import User
+    from civlearn.identity.selectors import active_account
 
     data = launch_read(launch)
     sco = Sco.objects.select_related("package__unit__course").filter(pk=data.sco_id).first()
-    user = User.objects.select_related("person").filter(pk=data.user_id, is_active=True).first()
+    user = active_account(data.user_id, with_person=True)
     if sco is None or user is None or not sco.launch:
         raise RuntimeRefused("找不到這個教材項目")
     package = sco.package

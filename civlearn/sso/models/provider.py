@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from civlearn.core import clock
 
@@ -36,7 +37,8 @@ class RelyingParty(models.Model):
 
     GROUP_CPA = "人事總處系統"
     GROUP_OTHER = "非人事總處機關及系統"
-    GROUP_CHOICES = [(GROUP_CPA, GROUP_CPA), (GROUP_OTHER, GROUP_OTHER)]
+    # The stored values stay zh-Hant (migrations and data name them); the labels follow the reader's language.
+    GROUP_CHOICES = [(GROUP_CPA, _("人事總處系統")), (GROUP_OTHER, _("非人事總處機關及系統"))]
 
     application = models.OneToOneField(
         settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
