@@ -27,6 +27,7 @@ from django.db import transaction
 
 from civlearn.core import clock
 from civlearn.core.services import audit_record
+from civlearn.identity.selectors import active_account
 from civlearn.learning.models import Enrolment, Sco, ScormPackage, ScormSequencing
 from civlearn.learning.scorm.tracking import (
     COMPLETION_2004,
@@ -89,11 +90,9 @@ class CourseSession:
 def course_session_open(*, launch: str) -> CourseSession:
     """The sequenced player's start: a suspended attempt resumes, anything else begins a new attempt.
     Raises RuntimeRefused."""
-    from civlearn.identity.models import User
-
     data = course_launch_read(launch)
     package = ScormPackage.objects.select_related("unit__course").filter(pk=data.package_id).first()
-    user = User.objects.filter(pk=data.user_id, is_active=True).first()
+    user = active_account(data.user_id)
     if package is None or user is None or package.is_scorm12:
         raise RuntimeRefused("找不到這份教材")
     key = secrets.token_hex(12)
@@ -155,13 +154,11 @@ def _course_session_read(token: str) -> tuple[int | None, int, str, int, int | N
 def activity_deliver(*, token: str, identifier: str) -> Session:
     """The engine delivers an activity: open a session on that SCO (tracking.session_open, the same rules for
     entry, resume and new learner attempts as a launch from the table of contents). Raises RuntimeRefused."""
-    from civlearn.identity.models import User
-
     row_id, user_id, key, package_id, enrolment_id, parent_origin = _course_session_read(token)
     if row_id is not None and not ScormSequencing.objects.filter(pk=row_id, session_key=key).exists():
         raise RuntimeRefused("這份教材已在另一個視窗重新開啟，本視窗的紀錄不再儲存", 391)
     sco = Sco.objects.filter(package_id=package_id, identifier=identifier).exclude(launch="").first()
-    user = User.objects.filter(pk=user_id, is_active=True).first()
+    user = active_account(user_id)
     if sco is None or user is None:
         raise RuntimeRefused(f"教材中沒有可播放的項目「{identifier[:200]}」")
     enrolment = Enrolment.objects.filter(pk=enrolment_id).first() if enrolment_id is not None else None
