@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from django.core import signing
 from django.db import transaction
@@ -75,7 +76,7 @@ def course_launch_read(token: str) -> CourseLaunch:
 @dataclass(frozen=True)
 class CourseSession:
     package: ScormPackage
-    user: object
+    user: Any
     preview: bool
     token: str
     # The engine's serialized state to restore ("" for a new attempt) and the request that starts delivery.
@@ -225,7 +226,7 @@ def course_state_save(*, token: str, seq: int, payload: dict) -> StateSave:
         row.save()
         changes = {name: [before[name], getattr(row, name)] for name in before if before[name] != getattr(row, name)}
         if newly_done:
-            changes["done_at"] = [None, row.done_at.isoformat()]
+            changes["done_at"] = [None, row.updated_at.isoformat()]
         if changes:
             audit_record(actor=row.enrolment.user, action="learning.scorm_course_tracked", subject=row, changes=changes)
     if newly_done:

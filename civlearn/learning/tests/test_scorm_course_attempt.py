@@ -191,6 +191,7 @@ def test_a_providers_preview_starts_every_time_and_stores_nothing(provider, scor
 
 def config_of(response) -> dict:
     match = re.search(r'<script id="scorm-config" type="application/json">(.*?)</script>', response.content.decode())
+    assert match is not None
     return json.loads(match.group(1))
 
 
@@ -198,6 +199,7 @@ def frame_config_of(response) -> dict:
     match = re.search(
         r'<script id="scorm-frame-config" type="application/json">(.*?)</script>', response.content.decode()
     )
+    assert match is not None
     return json.loads(match.group(1))
 
 
@@ -256,3 +258,14 @@ def test_the_ended_page_says_whether_the_attempt_was_suspended_or_ended(client, 
     assert "已暫停本單元，您的學習進度已儲存；再次進入時從暫停處繼續。" in suspended
     assert "本次學習已結束，學習紀錄已儲存；再次進入將開始新的一次學習。" in ended
     assert "scorm-frame" not in ended
+
+
+def test_the_sequenced_page_in_english(client, settings, package, learner, enrolled):
+    client.force_login(learner)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(f"/elearn/scorm/{package.unit_id}/").content.decode()
+    for text in ("Contents", "← Previous", "Next →", "Leave this unit", "End this attempt", "Not started"):
+        assert text in page
+    assert 'data-refused-choice="The course\'s sequencing rules do not let you choose this item now."' in page
+    ended = client.get(f"/elearn/scorm/{package.unit_id}/?ended=suspend").content.decode()
+    assert "This unit is paused and your progress is saved; entering again continues where you left off." in ended

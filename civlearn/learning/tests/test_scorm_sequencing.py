@@ -38,7 +38,7 @@ def engine(manifest: str, steps: list, state: str = "") -> dict:
         "steps": steps,
     }
     done = subprocess.run(
-        [NODE, str(HARNESS)], input=json.dumps(request), capture_output=True, text=True, timeout=60, check=False
+        [str(NODE), str(HARNESS)], input=json.dumps(request), capture_output=True, text=True, timeout=60, check=False
     )
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout)
