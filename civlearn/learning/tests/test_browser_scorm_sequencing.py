@@ -155,3 +155,21 @@ def test_forced_order_course_whose_pre_test_fails_plays_every_lesson_and_resumes
     assert sequencing_of(enrolled).attempt_number == 2
     # and the course stays complete
     assert sequencing_of(enrolled).done_at is not None
+
+
+def test_hide_lms_ui_hides_the_platforms_buttons(page, origins, scorm_dir, provider, scorm_course, enrolled, learner):
+    # given the pre-test course whose pre-test hides the LMS's continue and exitAll (adlnav:presentation)
+    package = upload(
+        actor=provider, course=scorm_course, data=testing.package_2004_pretest(hide=("continue", "exitAll"))
+    )
+    sign_in(page, learner, origins[0])
+    page.goto(f"/elearn/scorm/{package.unit_id}/")
+    # then continue is valid for the engine (the SCO may ask for it) but the platform shows no 下一個 nor 結束本次學習
+    expect(content_frame(page).locator("#can-continue")).to_have_text("true")
+    expect(page.get_by_role("button", name="下一個 →")).to_be_hidden()
+    expect(page.get_by_role("button", name="結束本次學習")).to_be_hidden()
+    expect(page.get_by_role("button", name="離開本單元")).to_be_visible()
+    # and the SCO's own continue request still moves on (to 第 1 課, the pre-test not passed)
+    content_frame(page).locator("#continue").click()
+    expect(current_item(page)).to_have_text("第 1 課")
+    expect(page.get_by_role("button", name="下一個 →")).to_be_visible()
