@@ -7,7 +7,7 @@ from civlearn.learning.models.course_package import CoursePackage
 from civlearn.learning.models.enrolment import Enrolment, LearnerClock, MemberConsent
 from civlearn.learning.models.member import PLATFORM_ID_VALIDATOR, LearningGoal, MemberProfile
 from civlearn.learning.models.outbound import OutboundBatch, OutboundDestination, OutboundItem
-from civlearn.learning.models.scorm import Sco, ScormAttempt, ScormPackage
+from civlearn.learning.models.scorm import Sco, ScormAttempt, ScormPackage, ScormSequencing
 
 __all__ = [
     "PLATFORM_ID_VALIDATOR",
@@ -29,6 +29,7 @@ __all__ = [
     "Sco",
     "ScormAttempt",
     "ScormPackage",
+    "ScormSequencing",
     "TestAttempt",
     "Unit",
     "Zone",
