@@ -30,7 +30,7 @@ system_packages() {
 }
 
 # gettext: msgfmt compiles the translations (.po → .mo) that messages() builds; .mo files are not committed.
-RUNTIME_PACKAGES=(fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext)
+RUNTIME_PACKAGES=(fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext libmagic1)
 TEST_PACKAGES=(chromium poppler-utils)
 
 python_env() {

@@ -31,8 +31,13 @@ from civlearn.identity.models import EmailVerification, SigninRecord
 SESSION_VERIFICATION = "identity_verification"
 
 
+@never_cache
 def index(request):
-    return redirect("identity:my_area" if request.user.is_authenticated else "identity:signin")
+    """eCPA 首頁 after sign-in (manual step 十二): who is signed in, 帳號登入 info, the latest announcements and, at
+    the bottom, the connected systems to choose from. Without a session: the sign-in page."""
+    if not request.user.is_authenticated:
+        return redirect("identity:signin")
+    return render(request, "identity/home.html", sessions.my_area_context(request, "home"))
 
 
 def _safe_next(request) -> str:
