@@ -5,6 +5,7 @@ from django.urls import path
 
 from civlearn.learning.catalogue import views as catalogue
 from civlearn.learning.completion import views as completion
+from civlearn.learning.entrance import views as entrance
 from civlearn.learning.home import views as home
 from civlearn.learning.provide import views as provide
 from civlearn.learning.reading import views as reading
@@ -12,6 +13,9 @@ from civlearn.learning.reading import views as reading
 app_name = "learning"
 
 urlpatterns = [
+    # the entrance (manual steps 一 to 三): first-visit notice, sign-in choice
+    path("notice", entrance.notice_acknowledge, name="notice_acknowledge"),
+    path("signin/", entrance.signin_choice, name="signin_choice"),
     # catalogue, enrolment and the course pages
     path("", catalogue.catalogue_view, name="catalogue"),
     path("terms/", catalogue.terms_view, name="terms"),
