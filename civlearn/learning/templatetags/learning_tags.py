@@ -18,6 +18,18 @@ def minutes(milliseconds) -> int:
     return int(milliseconds or 0) // 60_000
 
 
+@register.filter
+def problem_of(problems, question_id) -> str:
+    """`problems|problem_of:question.pk` → what is wrong with that question's answer ("" when nothing)."""
+    return (problems or {}).get(question_id, "")
+
+
+@register.filter
+def chosen_of(answers, question_id) -> list[str]:
+    """`answers|chosen_of:question.pk` → the values the learner sent for that question (kept on a refused form)."""
+    return list((answers or {}).get(str(question_id), []))
+
+
 @register.inclusion_tag("learning/_first_visit_notice.html", takes_context=True)
 def first_visit_notice(context) -> dict:
     """The cookie and privacy notice until this browser has answered 「了解，我清楚了」 (manual step 一)."""
