@@ -20,7 +20,11 @@ def announce(title: str, **values) -> Announcement:
 
 def titles(client, url: str) -> list[str]:
     page = client.get(url).content.decode()
-    return [t for t in ("置頂", "給所有人", "給人事", "給管理者", "限本機關", "限他機關", "只在入口網", "已下架", "未來") if t in page]
+    return [
+        t
+        for t in ("置頂", "給所有人", "給人事", "給管理者", "限本機關", "限他機關", "只在入口網", "已下架", "未來")
+        if t in page
+    ]
 
 
 @pytest.fixture
@@ -105,7 +109,9 @@ def test_the_sign_in_page_shows_pinned_announcements_and_the_help_links(client, 
 
     announce("登入頁公告", on_signin_page=True)
     announce("一般公告")
-    HelpPage.objects.create(slug="first-signin-browser", section=HelpPage.SIGNIN, title="首次登入與瀏覽器設定", body="x")
+    HelpPage.objects.create(
+        slug="first-signin-browser", section=HelpPage.SIGNIN, title="首次登入與瀏覽器設定", body="x"
+    )
 
     page = client.get("/ecpa/signin").content.decode()
 

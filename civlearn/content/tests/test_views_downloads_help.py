@@ -52,7 +52,9 @@ def test_help_search_folds_tai_and_full_width(client, db):
 
 
 def test_a_help_page_renders_markdown_without_scripts(client, db):
-    HelpPage.objects.create(slug="guide", title="簡易操作", body="## 步驟\n\n<script>document.title='x'</script>1. 報名")
+    HelpPage.objects.create(
+        slug="guide", title="簡易操作", body="## 步驟\n\n<script>document.title='x'</script>1. 報名"
+    )
 
     page = client.get("/elearn/help/guide/").content.decode()
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from civlearn.content.models import Announcement
 from civlearn.core import clock
 from civlearn.core.models import AuditEvent
-from civlearn.content.models import Announcement
 
 
 def test_an_operator_publishes_in_the_admin_and_the_front_page_shows_it(client, operator):

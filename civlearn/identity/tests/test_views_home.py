@@ -36,7 +36,11 @@ def test_the_home_shows_the_person_the_sign_in_and_the_systems_in_the_manuals_gr
     dl1 = RelyingParty.objects.get(code="DL1")
     assert f'href="/ecpa/my/systems/{dl1.pk}/enter"><span class="code">DL1</span>: e等公務園+學習平臺</a>' in html
     groups = [group for group in ("人事總處系統", "非人事總處機關及系統") if f">{group}</h3>" in html]
-    assert groups == [group for group, _ in RelyingParty.GROUP_CHOICES if RelyingParty.objects.filter(group=group, listed=True).exists()]
+    assert groups == [
+        group
+        for group, _ in RelyingParty.GROUP_CHOICES
+        if RelyingParty.objects.filter(group=group, listed=True).exists()
+    ]
     assert page.index("系統維護公告") < page.index("連結系統")
 
 

@@ -42,7 +42,10 @@ def test_the_tree_shows_top_agencies_then_an_agencys_parent_and_children(client,
 
 def test_search_reads_a_bounded_number_of_queries(client, db, django_assert_max_num_queries):
     Agency.objects.bulk_create(
-        [Agency(code=f"B{n:08d}X", name=f"臺中市第{n}機關", search_text=f"臺中市第{n}機關 b{n:08d}x") for n in range(300)]
+        [
+            Agency(code=f"B{n:08d}X", name=f"臺中市第{n}機關", search_text=f"臺中市第{n}機關 b{n:08d}x")
+            for n in range(300)
+        ]
     )
 
     # the results (parents joined) and the top-level tree
@@ -68,7 +71,9 @@ def test_the_import_writes_the_folded_search_text_for_new_and_renamed_agencies(d
     Agency.objects.create(code="379000000A", name="台北市政府")
     rows = [AGENCY_HEADER, ["A09600000Q", "國立台中科技大學", ""], ["379000000A", "臺北市政府", ""]]
 
-    result = registry_import(kind="agencies", file=csv_file(rows, name="agencies.csv"), filename="agencies.csv", actor=None)
+    result = registry_import(
+        kind="agencies", file=csv_file(rows, name="agencies.csv"), filename="agencies.csv", actor=None
+    )
 
     assert not result.errors
     assert dict(Agency.objects.values_list("code", "search_text")) == {
