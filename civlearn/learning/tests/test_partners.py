@@ -14,8 +14,12 @@ from conftest import make_account, make_person
 
 from .conftest import approved_partner, make_course
 
-APPLICATION = {"introduction": "本校提供行政人員與教師課程。", "contact_name": "林聯絡", "contact_email": "contact@nutc.edu.tw",
-               "contact_phone": "04-2219-5678"}  # fmt: skip
+APPLICATION = {
+    "introduction": "本校提供行政人員與教師課程。",
+    "contact_name": "林聯絡",
+    "contact_email": "contact@nutc.edu.tw",
+    "contact_phone": "04-2219-5678",
+}
 
 
 @pytest.fixture
