@@ -59,6 +59,9 @@ def test_the_manual_from_the_first_visit_to_the_connected_systems_and_the_front_
     form.locator("#id_login").fill("demo01")
     form.locator("#id_password").fill(demo.LEARNER_PASSWORD)
     form.get_by_role("button", name="登入").click()
+    # 四: back in e等公務園+, a first-time member answers the member terms first, then lands where they were
+    page.wait_for_url("**/elearn/terms/?next=%2Felearn%2F")
+    page.get_by_role("button", name="同意", exact=True).click()
     page.wait_for_url("**/elearn/")
 
     # 十二: eCPA 首頁 — the person, 帳號登入, and the systems at the bottom in the manual's groups
@@ -100,9 +103,9 @@ def test_the_manual_from_the_first_visit_to_the_connected_systems_and_the_front_
         page.get_by_label("機關名稱或代碼").fill(query)
         page.get_by_role("button", name="查詢").click()
         page.wait_for_url("**/ecpa/agencies/?q=*")
-        assert page.get_by_role("cell", name="國立臺中科技大學", exact=True).is_visible()
+        assert page.locator("table.data").get_by_role("link", name="國立臺中科技大學", exact=True).is_visible()
     shoot(page, "screens-07-agency-directory")
-    page.get_by_role("link", name="國立臺中科技大學", exact=True).click()
+    page.locator("table.data").get_by_role("link", name="國立臺中科技大學", exact=True).click()
     assert page.get_by_role("link", name="國立臺中科技大學人事室").is_visible()
 
     # a help page, 簡易操作 and 加盟機關 on e等公務園+
