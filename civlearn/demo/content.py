@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import Any, cast
 
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from odf.opendocument import OpenDocumentText
 from odf.text import H, P
@@ -18,6 +18,7 @@ from odf.text import H, P
 from civlearn.content.files import check_upload
 from civlearn.content.models import Announcement, AnnouncementAttachment, Audience, Download, HelpPage
 from civlearn.core import clock
+from civlearn.sso import oidc
 from civlearn.sso import services as sso_services
 from civlearn.sso.models import ExternalProvider, RelyingParty
 
@@ -232,7 +233,7 @@ def _downloads() -> None:
 
 def _external_stand_in() -> None:
     """我的E政府's stand-in: a client of this platform's own OIDC provider, signing in by the national ID claim."""
-    issuer = settings.OAUTH2_PROVIDER["OIDC_ISS_ENDPOINT"]
+    issuer = oidc.issuer()
     site = issuer.removesuffix("/o")
     redirect_uri = f"{site}/ecpa/external/{STAND_IN_SLUG}/callback"
     provider = ExternalProvider.objects.filter(slug=STAND_IN_SLUG).first()
@@ -250,7 +251,7 @@ def _external_stand_in() -> None:
     values = {
         "name": STAND_IN_NAME,
         "issuer": issuer,
-        "client_id": application.client_id,
+        "client_id": cast("Any", application).client_id,
         "client_secret": secret,
         "scopes": "openid profile national_id",
         "national_id_claim": "national_id",
