@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.files.base import ContentFile
+from django.utils import translation
 
 from civlearn.content.models import Download, HelpPage
 from civlearn.core import clock
@@ -66,8 +67,10 @@ def test_a_help_page_renders_markdown_without_scripts(client, db):
 def test_help_search_and_pages_in_english(client, db):
     HelpPage.objects.create(slug="guide", title="簡易操作", body="x")
 
-    client.post("/i18n/setlang/", {"language": "en", "next": "/elearn/help/"})
-    page = client.get("/elearn/help/").content.decode()
+    # The request activates English in this thread; override() puts the previous language back afterwards.
+    with translation.override(translation.get_language()):
+        client.post("/i18n/setlang/", {"language": "en", "next": "/elearn/help/"})
+        page = client.get("/elearn/help/").content.decode()
 
     assert "Quick guide and FAQ" in page
     assert "Search help" in page

@@ -3,6 +3,8 @@ the 登入 choice between eCPA and the external providers, returning to the page
 
 from __future__ import annotations
 
+from django.utils import translation
+
 from civlearn.sso.models import ExternalProvider
 
 NOTICE = "了解，我清楚了"
@@ -66,10 +68,11 @@ def test_the_sign_in_page_naming_itself_as_next_lands_in_my_area(client, learner
 
 
 def test_the_entrance_in_english(client, db):
-    client.post("/i18n/setlang/", {"language": "en", "next": "/elearn/"})
-
-    notice = client.get("/elearn/").content.decode()
-    choice = client.get("/elearn/signin/").content.decode()
+    # The request activates English in this thread; override() puts the previous language back afterwards.
+    with translation.override(translation.get_language()):
+        client.post("/i18n/setlang/", {"language": "en", "next": "/elearn/"})
+        notice = client.get("/elearn/").content.decode()
+        choice = client.get("/elearn/signin/").content.decode()
 
     assert "Understood" in notice and "About this website" in notice
     assert "Sign in with eCPA" in choice

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.utils import translation
+
 from civlearn.content.models import Announcement
 from civlearn.core import clock
 
@@ -54,9 +56,10 @@ def test_every_ecpa_page_carries_the_header_links(client, db):
 
 def test_the_home_in_english(client, learner):
     client.force_login(learner)
-    client.post("/i18n/setlang/", {"language": "en", "next": "/ecpa/"})
-
-    page = text(client.get("/ecpa/").content.decode())
+    # The request activates English in this thread; override() puts the previous language back afterwards.
+    with translation.override(translation.get_language()):
+        client.post("/i18n/setlang/", {"language": "en", "next": "/ecpa/"})
+        page = text(client.get("/ecpa/").content.decode())
 
     assert "Announcements" in page and "Downloads" in page and "Agency directory" in page
     assert "Choose a system below to enter it without signing in again." in page
