@@ -81,8 +81,8 @@ def partner_apply(request):
                 for problem in problems:
                     form.add_error(field if field in form.fields else None, problem)
         else:
-            messages.success(request, _("已送出加盟機關申請，審核結果將以電子郵件通知聯絡人"))
-            return redirect("learning:partners")
+            messages.success(request, _("已送出加盟機關申請，請靜候系統管理者審核；審核結果會顯示在本頁的申請狀態"))
+            return redirect("learning:partner_apply")
     applications = PartnerAgency.objects.filter(agency__in=agencies).select_related("agency")
     status = 400 if form.errors else 200
     return render(request, "learning/partners/apply.html", {"form": form, "applications": applications}, status=status)

@@ -55,7 +55,8 @@ def test_an_hr_officer_applies_and_an_operator_approves_then_providers_publish(
 
     client.force_login(hr_officer)
     response = client.post("/elearn/partners/apply", {"agency": str(agency.pk), **APPLICATION})
-    assert response["Location"] == "/elearn/partners/"
+    assert response["Location"] == "/elearn/partners/apply"
+    assert "國立臺中科技大學：審核中" in client.get("/elearn/partners/apply").content.decode()
     partner = PartnerAgency.objects.get()
     assert (partner.status, partner.applied_by, partner.contact_email) == ("pending", hr_officer, "contact@nutc.edu.tw")
 

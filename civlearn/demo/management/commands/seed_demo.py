@@ -16,6 +16,7 @@ SEEDERS = [
     "civlearn.demo.hours",
     "civlearn.demo.learning",
     "civlearn.demo.partners",
+    "civlearn.demo.packages",
 ]
 
 
