@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "civlearn.core",
     "civlearn.registry",
     "civlearn.identity",
+    "civlearn.content",
     "civlearn.sso",
     "civlearn.hours",
     "civlearn.learning",
@@ -297,6 +298,8 @@ STORAGES = {
 # Upload size limits: the HR import page and institution uploads carry files, the rest are small forms.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
+# 下載專區 documents and announcement attachments an operator uploads (civlearn.content.files.check_upload).
+CONTENT_UPLOAD_MAX_BYTES = env_int("CONTENT_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 
 # Mail: console by default, SMTP when EMAIL_HOST is set.
 EMAIL_HOST = env_str("EMAIL_HOST")

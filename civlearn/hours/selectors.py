@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, QuerySet, Sum
 
 from civlearn.core import clock
 from civlearn.hours import rules
@@ -116,18 +116,6 @@ def institution_names(codes: Iterable[str]) -> dict[str, str]:
     if not codes:
         return {}
     return dict(Agency.objects.filter(code__in=codes).values_list("code", "name"))
-
-
-def announcements_current(*, limit: int = 10) -> list:
-    """重要訊息 shown on the front page today: published, not past `show_until`, pinned first, newest first."""
-    from civlearn.hours.models import Announcement
-
-    today = clock.today()
-    return list(
-        Announcement.objects.filter(is_published=True, published_on__lte=today)
-        .filter(Q(show_until__isnull=True) | Q(show_until__gte=today))
-        .order_by("-pinned", "-published_on", "-id")[:limit]
-    )
 
 
 def category_rows(*, day: dt.date | None = None) -> list[dict[str, str]]:

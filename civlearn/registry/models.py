@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civlearn.core.jobs import JobBase
 from civlearn.core.national_id import mask
+from civlearn.core.text import search_fold
 
 agency_code_validator = RegexValidator(r"^[0-9A-Z]{10}$", "機關代碼應為 10 碼英數字（大寫）")
 
@@ -21,6 +22,9 @@ class Agency(models.Model):
     parent = models.ForeignKey(
         "self", verbose_name=_("上級機關"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
+    # 機關組織's search: name and code in the one searchable form (core.text.search_fold), kept by save() and by
+    # the import's bulk writes (`agency_search_text`).
+    search_text = models.CharField(max_length=220, editable=False, default="")
 
     class Meta:
         ordering = ["code"]
@@ -30,6 +34,17 @@ class Agency(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    def save(self, *args, **kwargs):
+        self.search_text = agency_search_text(name=self.name, code=self.code)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
+
+
+def agency_search_text(*, name: str, code: str) -> str:
+    """What 機關組織's search matches a folded query against: the folded name, a space, the folded code."""
+    return f"{search_fold(name)} {search_fold(code)}"
 
 
 class Person(models.Model):

@@ -1,5 +1,5 @@
-"""The exchange with learning institutions and the HR notices: uploads (ImportJob), API clients, HR reminders,
-announcements."""
+"""The exchange with learning institutions and the HR notices: uploads (ImportJob), API clients, HR reminders.
+Announcements live in civlearn.content."""
 
 from __future__ import annotations
 
@@ -102,33 +102,3 @@ class ReminderRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} {self.sent_at:%Y-%m-%d}"
-
-
-class Announcement(models.Model):
-    """重要訊息 on the portal's front page, e.g. `» [1121228] 113年1月1日起課程類別代碼表`."""
-
-    title = models.CharField(_("標題"), max_length=200)
-    published_on = models.DateField(_("公告日期"))
-    body = models.TextField(_("內容"), blank=True)
-    link = models.URLField(_("連結"), blank=True)
-    is_published = models.BooleanField(_("公開"), default=True)
-    # Shown until this date (inclusive); empty = until withdrawn.
-    show_until = models.DateField(_("下架日期"), null=True, blank=True)
-    pinned = models.BooleanField(_("置頂"), default=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("建立者"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    updated_at = models.DateTimeField(_("更新時間"), auto_now=True)
-
-    class Meta:
-        ordering = ["-pinned", "-published_on", "-id"]
-        verbose_name = _("重要訊息")
-        verbose_name_plural = _("重要訊息")
-
-    def __str__(self) -> str:
-        return self.title
