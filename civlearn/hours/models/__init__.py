@@ -1,5 +1,13 @@
 """The hours app's models, one module per concern; every other module imports them from here."""
 
+from civlearn.hours.models.classes import (
+    MAX_PORTIONS,
+    Attendance,
+    ClassOffering,
+    ClassPortion,
+    ClassSession,
+    Registration,
+)
 from civlearn.hours.models.exchange import Announcement, ImportJob, InstitutionClient, ReminderRecord
 from civlearn.hours.models.ledger import (
     Category,
@@ -9,9 +17,18 @@ from civlearn.hours.models.ledger import (
     unknown_codes,
     validate_code_sets,
 )
+from civlearn.hours.models.institutions import Institution, InstitutionMember
 from civlearn.hours.models.rules import ReportingCategory, RequirementRule
 
 __all__ = [
+    "MAX_PORTIONS",
+    "Attendance",
+    "ClassOffering",
+    "ClassPortion",
+    "ClassSession",
+    "Institution",
+    "InstitutionMember",
+    "Registration",
     "Announcement",
     "Category",
     "CategoryTable",
