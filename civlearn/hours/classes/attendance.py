@@ -10,10 +10,12 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from civlearn.core import clock, rocdate
+from civlearn.core import clock
 from civlearn.core.services import audit_record
 from civlearn.hours import services as hours_services
+from civlearn.hours.classes.registration import moment_text
 from civlearn.hours.institutions import selectors as institution_selectors
 from civlearn.hours.models import Attendance, ClassOffering, ClassSession, LedgerEntry, Registration
 
@@ -29,7 +31,9 @@ def checkin_lifetime() -> int:
 
 def checkin_token(*, session: ClassSession) -> str:
     """A code for this session, signed and time-stamped: it cannot be made for another session or reused later."""
-    return signing.TimestampSigner(salt=_SALT).sign_object({"s": session.pk})
+    # Signed with Django's Signer; the issue time is part of the signed value and read against clock.now() (the
+    # platform's one clock), not the wall clock TimestampSigner would use.
+    return signing.Signer(salt=_SALT).sign_object({"s": session.pk, "t": int(clock.now().timestamp())})
 
 
 def _require_staff(actor, offering: ClassOffering) -> None:
@@ -40,11 +44,12 @@ def _require_staff(actor, offering: ClassOffering) -> None:
 def checkin(*, actor, token: str) -> Attendance:
     """The signed-in learner checks in to the session the code names. ValidationError({"checkin": [reason]})."""
     try:
-        data = signing.TimestampSigner(salt=_SALT).unsign_object(token, max_age=checkin_lifetime())
-    except signing.SignatureExpired as exc:
-        raise ValidationError({"checkin": ["此簽到 QR Code 已過期，請重新掃描現場顯示的最新 QR Code"]}) from exc
+        data = signing.Signer(salt=_SALT).unsign_object(token)
     except signing.BadSignature as exc:
         raise ValidationError({"checkin": ["簽到碼不正確，請重新掃描現場顯示的 QR Code"]}) from exc
+    age = clock.now().timestamp() - int(data.get("t", 0))
+    if not 0 <= age <= checkin_lifetime():
+        raise ValidationError({"checkin": ["此簽到 QR Code 已過期，請重新掃描現場顯示的最新 QR Code"]})
     session = ClassSession.objects.select_related("offering").filter(pk=data.get("s")).first()
     if session is None:
         raise ValidationError({"checkin": ["簽到碼不正確，請重新掃描現場顯示的 QR Code"]})
@@ -56,7 +61,7 @@ def checkin(*, actor, token: str) -> Attendance:
         raise ValidationError(
             {
                 "checkin": [
-                    f"本時段簽到時間為 {rocdate.format_display(session.starts_at - CHECKIN_EARLY, with_time=True)} 至 {session.ends_at.astimezone(now.tzinfo):%H:%M}"
+                    f"本時段簽到時間為 {moment_text(session.starts_at - CHECKIN_EARLY)} 至 {timezone.localtime(session.ends_at):%H:%M}"
                 ]
             }
         )
@@ -73,7 +78,7 @@ def _attend(*, actor, registration: Registration, session: ClassSession, method:
     existing = Attendance.objects.filter(registration=registration, session=session).first()
     if existing is not None:
         raise ValidationError(
-            {"checkin": [f"已於 {rocdate.format_display(existing.checked_in_at, with_time=True)} 完成本時段簽到"]}
+            {"checkin": [f"已於 {moment_text(existing.checked_in_at)} 完成本時段簽到"]}
         )
     with transaction.atomic(durable=True):
         attendance = Attendance.objects.create(

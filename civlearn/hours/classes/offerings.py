@@ -89,7 +89,9 @@ class RowProblem:
 
     def __str__(self) -> str:
         where = f"第 {self.row} 列" if self.row else "檔案"
-        return f"{where}「{self.column}」{self.value and f'（{self.value}）'}：{self.message}"
+        column = f"「{self.column}」" if self.column else ""
+        value = f"（{self.value}）" if self.value else ""
+        return f"{where}{column}{value}：{self.message}"
 
 
 @dataclass
@@ -269,7 +271,9 @@ def offering_rows_check(records: list[tuple[int, dict]]) -> tuple[list[CleanOffe
             )
         sessions = _check_sessions(first_row, first.get("sessions", ""), problems) if first.get("sessions") else []
         end_day = timezone.localtime(sessions[-1][1]).date() if sessions else None
-        table = book.table_for(end_day) if end_day else None
+        # Codes are those of the table in force when the class ends (as the ledger will judge them); with no valid
+        # session yet, today's table, so a wrong code is still reported in the same pass.
+        table = book.table_for(end_day or clock.today())
         if end_day and table is None:
             problems.append(RowProblem(first_row, "上課時段", "", f"{end_day:%Y-%m-%d} 沒有適用的課程類別代碼表"))
         if (

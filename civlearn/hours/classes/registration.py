@@ -8,6 +8,7 @@ from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from civlearn.core import clock, rocdate
 from civlearn.core.services import audit_record
@@ -61,6 +62,12 @@ def _mail(registration: Registration, subject: str, body: str) -> None:
         transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
 
 
+def moment_text(moment) -> str:
+    """A moment as people read it here: ROC date and local time to the minute, e.g. 115/12/10 23:59."""
+    local = timezone.localtime(moment)
+    return f"{rocdate.format_display(local.date())} {local:%H:%M}"
+
+
 def _when(offering: ClassOffering) -> str:
     return f"{rocdate.format_display(offering.starts_on)}–{rocdate.format_display(offering.ends_on)}"
 
@@ -75,11 +82,11 @@ def register(*, actor, offering: ClassOffering) -> Registration:
         raise ValidationError({"registration": ["本班已結訓，不能報名"]})
     if now < offering.registration_opens:
         raise ValidationError(
-            {"registration": [f"報名自 {rocdate.format_display(offering.registration_opens, with_time=True)} 開始"]}
+            {"registration": [f"報名自 {moment_text(offering.registration_opens)} 開始"]}
         )
     if now > offering.registration_closes:
         raise ValidationError(
-            {"registration": [f"報名已於 {rocdate.format_display(offering.registration_closes, with_time=True)} 截止"]}
+            {"registration": [f"報名已於 {moment_text(offering.registration_closes)} 截止"]}
         )
     problem = eligibility_problem(offering=offering, person=person, user=actor)
     if problem:
@@ -172,7 +179,7 @@ def cancel(*, actor, registration: Registration) -> Registration:
         raise ValidationError(
             {
                 "registration": [
-                    f"取消報名期限已於 {rocdate.format_display(offering.cancel_deadline, with_time=True)} 截止"
+                    f"取消報名期限已於 {moment_text(offering.cancel_deadline)} 截止"
                 ]
             }
         )
