@@ -24,8 +24,8 @@ from civlearn.core import clock
 from civlearn.core.national_id import mask_in_text
 from civlearn.core.services import audit_record
 from civlearn.hours import batch, ledger_copy, rules
-from civlearn.hours.models import ImportJob, LedgerEntry
 from civlearn.hours.institutions import selectors as institution_selectors
+from civlearn.hours.models import ImportJob, LedgerEntry
 from civlearn.identity.models import AgencyRole, User
 from civlearn.identity.selectors import agencies_managed_by
 from civlearn.registry.models import Agency, Person

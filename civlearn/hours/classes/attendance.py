@@ -61,7 +61,8 @@ def checkin(*, actor, token: str) -> Attendance:
         raise ValidationError(
             {
                 "checkin": [
-                    f"本時段簽到時間為 {moment_text(session.starts_at - CHECKIN_EARLY)} 至 {timezone.localtime(session.ends_at):%H:%M}"
+                    f"本時段簽到時間為 {moment_text(session.starts_at - CHECKIN_EARLY)} "
+                    f"至 {timezone.localtime(session.ends_at):%H:%M}"
                 ]
             }
         )
@@ -77,15 +78,17 @@ def checkin(*, actor, token: str) -> Attendance:
 def _attend(*, actor, registration: Registration, session: ClassSession, method: str) -> Attendance:
     existing = Attendance.objects.filter(registration=registration, session=session).first()
     if existing is not None:
-        raise ValidationError(
-            {"checkin": [f"已於 {moment_text(existing.checked_in_at)} 完成本時段簽到"]}
-        )
+        raise ValidationError({"checkin": [f"已於 {moment_text(existing.checked_in_at)} 完成本時段簽到"]})
     with transaction.atomic(durable=True):
         attendance = Attendance.objects.create(
             registration=registration, session=session, method=method, marked_by=actor, checked_in_at=clock.now()
         )
-        audit_record(actor=actor, action="hours.class_attend", subject=attendance,
-                     changes={"registration": [None, registration.pk], "session": [None, session.pk], "method": [None, method]})  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="hours.class_attend",
+            subject=attendance,
+            changes={"registration": [None, registration.pk], "session": [None, session.pk], "method": [None, method]},
+        )
     return attendance
 
 
@@ -113,8 +116,12 @@ def roster_mark(*, actor, session: ClassSession, present_ids: set[int]) -> tuple
             )
             for pk in sorted(added)
         )
-        audit_record(actor=actor, action="hours.class_roster_mark", subject=session,
-                     changes={"added": [None, sorted(added)], "removed": [sorted(removed), None]})  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="hours.class_roster_mark",
+            subject=session,
+            changes={"added": [None, sorted(added)], "removed": [sorted(removed), None]},
+        )
     return len(added), len(removed)
 
 
@@ -194,6 +201,13 @@ def offering_close(*, actor, offering: ClassOffering) -> dict[str, int]:
             )
             counts[outcome] += 1
             Registration.objects.filter(pk=registration.pk).update(outcome=outcome, certified_hours=certified)
-        audit_record(actor=actor, action="hours.class_close", subject=offering,
-                     changes={"status": [ClassOffering.PUBLISHED, ClassOffering.CLOSED], **{k: [None, v] for k, v in counts.items()}})  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="hours.class_close",
+            subject=offering,
+            changes={
+                "status": [ClassOffering.PUBLISHED, ClassOffering.CLOSED],
+                **{k: [None, v] for k, v in counts.items()},
+            },
+        )
     return counts

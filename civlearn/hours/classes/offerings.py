@@ -5,6 +5,7 @@ idempotent on the institution's own 班別代碼 + 期別."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -68,8 +69,12 @@ OFFERING_COLUMNS: tuple[Column, ...] = (
     Column("出席門檻", "attendance_minimum", False, note="百分比 1–100，預設 100"),
 )
 HEADERS = {column.header: column for column in OFFERING_COLUMNS}
-AUDIENCES = {"": ClassOffering.AUDIENCE_ALL, "不限": ClassOffering.AUDIENCE_ALL, "中央": ClassOffering.AUDIENCE_CENTRAL,
-             "地方": ClassOffering.AUDIENCE_LOCAL}  # fmt: skip
+AUDIENCES = {
+    "": ClassOffering.AUDIENCE_ALL,
+    "不限": ClassOffering.AUDIENCE_ALL,
+    "中央": ClassOffering.AUDIENCE_CENTRAL,
+    "地方": ClassOffering.AUDIENCE_LOCAL,
+}
 RULES = {
     "": ClassOffering.RULE_THRESHOLD,
     "門檻": ClassOffering.RULE_THRESHOLD,
@@ -230,7 +235,7 @@ def _check_sessions(row: int, text: str, problems: list[RowProblem]) -> list[tup
             continue
         sessions.append((start, end))
     sessions.sort()
-    for (_, previous_end), (start, _) in zip(sessions, sessions[1:], strict=False):
+    for (_, previous_end), (start, _) in itertools.pairwise(sessions):
         if start < previous_end:
             problems.append(RowProblem(row, "上課時段", "", "時段互相重疊"))
             break
@@ -263,8 +268,14 @@ def offering_rows_check(records: list[tuple[int, dict]]) -> tuple[list[CleanOffe
         for row, record in rows[1:]:
             for column in OFFERING_COLUMNS:
                 if not column.per_row and record.get(column.key, "") != first.get(column.key, ""):
-                    problems.append(RowProblem(row, column.header, record.get(column.key, ""),
-                                               f"同一班別期別各列應相同（第 {first_row} 列為「{first.get(column.key, '')}」）"))  # fmt: skip
+                    problems.append(
+                        RowProblem(
+                            row,
+                            column.header,
+                            record.get(column.key, ""),
+                            f"同一班別期別各列應相同（第 {first_row} 列為「{first.get(column.key, '')}」）",
+                        )
+                    )
         if len(rows) > MAX_PORTIONS:
             problems.append(
                 RowProblem(rows[MAX_PORTIONS][0], "課程類別代碼", "", f"同一班別最多 {MAX_PORTIONS} 個課程類別代碼")
@@ -406,7 +417,7 @@ def _save_one(*, actor, institution: Institution, clean: CleanOffering, problems
                 values["place"],
                 batch.counties().get(values["county_code"], ""),
             ]
-        )  # fmt: skip
+        )
     )
     fields = {
         **values,
@@ -456,7 +467,7 @@ def _save_one(*, actor, institution: Institution, clean: CleanOffering, problems
             category_code=code,
             digital_hours=d,
             physical_hours=p,
-        )  # fmt: skip
+        )
         for number, (table_id, code, d, p) in enumerate(clean.portions, start=1)
     )
     if created or not offering.sessions.exists():

@@ -81,13 +81,9 @@ def register(*, actor, offering: ClassOffering) -> Registration:
     if offering.status != ClassOffering.PUBLISHED:
         raise ValidationError({"registration": ["本班已結訓，不能報名"]})
     if now < offering.registration_opens:
-        raise ValidationError(
-            {"registration": [f"報名自 {moment_text(offering.registration_opens)} 開始"]}
-        )
+        raise ValidationError({"registration": [f"報名自 {moment_text(offering.registration_opens)} 開始"]})
     if now > offering.registration_closes:
-        raise ValidationError(
-            {"registration": [f"報名已於 {moment_text(offering.registration_closes)} 截止"]}
-        )
+        raise ValidationError({"registration": [f"報名已於 {moment_text(offering.registration_closes)} 截止"]})
     problem = eligibility_problem(offering=offering, person=person, user=actor)
     if problem:
         raise ValidationError({"registration": [problem]})
@@ -120,8 +116,12 @@ def register(*, actor, offering: ClassOffering) -> Registration:
                 changes={"offering": [None, offering.pk], "status": [None, status]},
             )
             label = dict(Registration.STATUS_CHOICES)[status]
-            _mail(registration, f"報名結果：{offering.title}（{label}）",
-                  f"{person.name} 您好：\n\n您報名「{offering.title}」（{offering.period}，{_when(offering)}）的結果：{label}。\n")  # fmt: skip
+            _mail(
+                registration,
+                f"報名結果：{offering.title}（{label}）",
+                f"{person.name} 您好：\n\n"
+                f"您報名「{offering.title}」（{offering.period}，{_when(offering)}）的結果：{label}。\n",
+            )
     except IntegrityError as exc:
         raise ValidationError({"registration": ["您已報名本班"]}) from exc
     return registration
@@ -144,12 +144,20 @@ def _promote(offering_id: int, *, actor) -> Registration | None:
     new_status = Registration.PENDING if offering.hr_approval else Registration.REGISTERED
     Registration.objects.filter(pk=first.pk).update(status=new_status, updated_at=clock.now())
     ClassOffering.objects.filter(pk=offering.pk).update(seats_taken=F("seats_taken") + 1)
-    audit_record(actor=actor, action="hours.class_waitlist_promote", subject=first,
-                 changes={"status": [Registration.WAITLISTED, new_status]})  # fmt: skip
+    audit_record(
+        actor=actor,
+        action="hours.class_waitlist_promote",
+        subject=first,
+        changes={"status": [Registration.WAITLISTED, new_status]},
+    )
     first.status = new_status
     note = "，尚待您服務機關人事單位審核" if offering.hr_approval else ""
-    _mail(first, f"候補遞補成功：{offering.title}",
-          f"{first.person.name} 您好：\n\n您候補的「{offering.title}」（{offering.period}，{_when(offering)}）已遞補為正取{note}。\n")  # fmt: skip
+    _mail(
+        first,
+        f"候補遞補成功：{offering.title}",
+        f"{first.person.name} 您好：\n\n"
+        f"您候補的「{offering.title}」（{offering.period}，{_when(offering)}）已遞補為正取{note}。\n",
+    )
     return first
 
 
@@ -176,13 +184,7 @@ def cancel(*, actor, registration: Registration) -> Registration:
         raise PermissionDenied("只能取消自己的報名")
     offering = registration.offering
     if clock.now() > offering.cancel_deadline:
-        raise ValidationError(
-            {
-                "registration": [
-                    f"取消報名期限已於 {moment_text(offering.cancel_deadline)} 截止"
-                ]
-            }
-        )
+        raise ValidationError({"registration": [f"取消報名期限已於 {moment_text(offering.cancel_deadline)} 截止"]})
     with transaction.atomic(durable=True):
         return _release(
             registration, actor=actor, new_status=Registration.CANCELLED, action="hours.class_cancel", changes={}
@@ -209,16 +211,26 @@ def hr_decide(*, actor, registration: Registration, approve: bool, reason: str =
             locked.status = Registration.REGISTERED
             locked.updated_at = clock.now()
             locked.save(update_fields=["status", "updated_at", "hr_decided_by", "hr_reason"])
-            audit_record(actor=actor, action="hours.class_hr_approve", subject=locked,
-                         changes={"status": [Registration.PENDING, Registration.REGISTERED]})  # fmt: skip
+            audit_record(
+                actor=actor,
+                action="hours.class_hr_approve",
+                subject=locked,
+                changes={"status": [Registration.PENDING, Registration.REGISTERED]},
+            )
             _mail(
                 locked,
                 f"人事單位已同意報名：{offering.title}",
-                f"{locked.person.name} 您好：\n\n服務機關人事單位已同意您報名「{offering.title}」（{_when(offering)}）。\n",
+                f"{locked.person.name} 您好：\n\n"
+                f"服務機關人事單位已同意您報名「{offering.title}」（{_when(offering)}）。\n",
             )
         else:
-            locked = _release(locked, actor=actor, new_status=Registration.REFUSED, action="hours.class_hr_refuse",
-                              changes={"reason": [None, reason]})  # fmt: skip
+            locked = _release(
+                locked,
+                actor=actor,
+                new_status=Registration.REFUSED,
+                action="hours.class_hr_refuse",
+                changes={"reason": [None, reason]},
+            )
             _mail(
                 locked,
                 f"人事單位未同意報名：{offering.title}",
@@ -249,8 +261,12 @@ def registrants_email(*, actor, offering: ClassOffering, subject: str, body: str
             continue
         emails.append(email)
     with transaction.atomic(durable=True):
-        audit_record(actor=actor, action="hours.class_registrants_email", subject=offering,
-                     changes={"subject": [None, subject], "recipients": [None, len(emails)]})  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="hours.class_registrants_email",
+            subject=offering,
+            changes={"subject": [None, subject], "recipients": [None, len(emails)]},
+        )
         for email in emails:
             transaction.on_commit(lambda email=email: send_mail(subject, body, None, [email]))
     return len(emails)

@@ -128,7 +128,8 @@ def institution_apply(*, actor, data: dict, document) -> Institution:
         _mail(
             institution,
             f"學習機關(構)申請已收到：{institution.name}",
-            f"{institution.contact_name} 您好：\n\n已收到「{institution.name}」的學習機關(構)申請（編號 {institution.pk}），"
+            f"{institution.contact_name} 您好：\n\n"
+            f"已收到「{institution.name}」的學習機關(構)申請（編號 {institution.pk}），"
             "系統管理者審核後將以電子郵件通知結果。\n",
         )
     return institution

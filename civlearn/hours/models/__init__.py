@@ -9,6 +9,7 @@ from civlearn.hours.models.classes import (
     Registration,
 )
 from civlearn.hours.models.exchange import Announcement, ImportJob, InstitutionClient, ReminderRecord
+from civlearn.hours.models.institutions import Institution, InstitutionMember
 from civlearn.hours.models.ledger import (
     Category,
     CategoryTable,
@@ -17,24 +18,23 @@ from civlearn.hours.models.ledger import (
     unknown_codes,
     validate_code_sets,
 )
-from civlearn.hours.models.institutions import Institution, InstitutionMember
 from civlearn.hours.models.rules import ReportingCategory, RequirementRule
 
 __all__ = [
     "MAX_PORTIONS",
+    "Announcement",
     "Attendance",
+    "Category",
+    "CategoryTable",
     "ClassOffering",
     "ClassPortion",
     "ClassSession",
-    "Institution",
-    "InstitutionMember",
-    "Registration",
-    "Announcement",
-    "Category",
-    "CategoryTable",
     "ImportJob",
+    "Institution",
     "InstitutionClient",
+    "InstitutionMember",
     "LedgerEntry",
+    "Registration",
     "ReminderRecord",
     "ReportingCategory",
     "RequirementRule",

@@ -112,6 +112,9 @@ class ClassPortion(models.Model):
         verbose_name = "課程類別時數"
         verbose_name_plural = "課程類別時數"
 
+    def __str__(self) -> str:
+        return f"{self.category_code}（{self.hours} 小時）"
+
     @property
     def hours(self):
         return self.digital_hours + self.physical_hours
@@ -232,3 +235,6 @@ class Attendance(models.Model):
         constraints = [models.UniqueConstraint(fields=["registration", "session"], name="hours_attendance_once")]
         verbose_name = "出席紀錄"
         verbose_name_plural = "出席紀錄"
+
+    def __str__(self) -> str:
+        return f"{self.registration_id} @ {self.session_id}（{self.get_method_display()}）"

@@ -17,11 +17,27 @@ from civlearn.hours.tests.classes_fixtures import approved_institution, at_today
 def classes(learner):
     at_today()
     institution = approved_institution(learner)
-    offerings.offerings_save(actor=learner, institution=institution, records=[
-        *two_code_rows(),
-        (4, class_row(class_code="LAW", title="臺北公文寫作班", category_code="510", county_code="10", mode="3",
-                      digital_hours="1", physical_hours="1", description="", place="臺北市中正區")),
-    ])  # fmt: skip
+    offerings.offerings_save(
+        actor=learner,
+        institution=institution,
+        records=[
+            *two_code_rows(),
+            (
+                4,
+                class_row(
+                    class_code="LAW",
+                    title="臺北公文寫作班",
+                    category_code="510",
+                    county_code="10",
+                    mode="3",
+                    digital_hours="1",
+                    physical_hours="1",
+                    description="",
+                    place="臺北市中正區",
+                ),
+            ),
+        ],
+    )
     return institution
 
 
@@ -48,6 +64,6 @@ def test_search_filters(classes, django_assert_max_num_queries):
     assert titles(ClassQuery(hours_max=Decimal("2"))) == [law]
     assert titles(ClassQuery(date_from=dt.date(2026, 12, 16))) == []
     assert titles(ClassQuery(institution_id=classes.pk)) == [env, law]
-    assert ("環境教育(4小時)" in dict(selectors.requirement_choices(year=2026)).values())
+    assert "環境教育(4小時)" in dict(selectors.requirement_choices(year=2026)).values()
     with django_assert_max_num_queries(2):
         assert len(titles(ClassQuery(keyword="班", requirement_id=environment))) == 1

@@ -28,13 +28,19 @@ def test_a_big5_file_creates_one_class_split_over_two_codes_and_a_second_upload_
     offering = ClassOffering.objects.get()
     assert (result.created, result.updated) == (1, 0)
     assert (offering.title, offering.mode, offering.total_hours, offering.physical_hours) == (
-        "臺中氣候變遷與環境教育研習班", 2, Decimal("5.0"), Decimal("5.0"),
-    )  # fmt: skip
+        "臺中氣候變遷與環境教育研習班",
+        2,
+        Decimal("5.0"),
+        Decimal("5.0"),
+    )
     assert list(ClassPortion.objects.values_list("position", "category_code", "physical_hours")) == [
         (1, "339", Decimal("3.0")),
         (2, "510", Decimal("2.0")),
     ]
-    assert [f"{s.starts_at.astimezone():%m-%d %H:%M}" for s in ClassSession.objects.all()] == ["12-15 09:00", "12-15 13:00"]
+    assert [f"{s.starts_at.astimezone():%m-%d %H:%M}" for s in ClassSession.objects.all()] == [
+        "12-15 09:00",
+        "12-15 13:00",
+    ]
     assert "臺中" in offering.search_text and "台" not in offering.search_text
     assert (offering.capacity, offering.waitlist_limit, offering.county_code) == (2, 5, "40")
 
@@ -55,11 +61,23 @@ def test_a_big5_file_creates_one_class_split_over_two_codes_and_a_second_upload_
 def test_every_bad_row_is_reported_and_nothing_is_saved(learner, institution):
     records = [
         (2, class_row(class_code="OK1")),
-        (3, class_row(class_code="BAD", mode="9", category_code="999", physical_hours="abc", county_code="77",
-                      sessions="115-12-15 12:00-09:00", registration_opens="115-13-01", capacity="0",
-                      agencies="ZZZZZZZZZZ", hr_approval="maybe")),
+        (
+            3,
+            class_row(
+                class_code="BAD",
+                mode="9",
+                category_code="999",
+                physical_hours="abc",
+                county_code="77",
+                sessions="115-12-15 12:00-09:00",
+                registration_opens="115-13-01",
+                capacity="0",
+                agencies="ZZZZZZZZZZ",
+                hr_approval="maybe",
+            ),
+        ),
         (4, class_row(class_code="OK1", title="不同名稱", category_code="510")),
-    ]  # fmt: skip
+    ]
 
     with pytest.raises(offerings.OfferingErrors) as caught:
         offerings.offerings_save(actor=learner, institution=institution, records=records)
@@ -85,7 +103,8 @@ def test_a_file_without_required_columns_names_them(learner, institution):
     with pytest.raises(offerings.OfferingErrors) as caught:
         offerings.read_file(SimpleUploadedFile("c.csv", data), "c.csv")
     assert [str(p) for p in caught.value.problems] == [
-        "第 1 列：缺少必要欄位：班別名稱、學習性質、課程類別代碼、數位時數、實體時數、上課縣市、上課時段、報名開始日期、報名截止日期、名額"
+        "第 1 列：缺少必要欄位：班別名稱、學習性質、課程類別代碼、數位時數、實體時數、上課縣市、上課時段、"
+        "報名開始日期、報名截止日期、名額"
     ]
 
 

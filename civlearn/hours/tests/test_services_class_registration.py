@@ -20,8 +20,16 @@ from conftest import make_account, make_person
 
 @pytest.fixture
 def institution(operator):
-    staff = make_account(make_person(__import__("civlearn.registry.models", fromlist=["Agency"]).Agency.objects.create(
-        code="P000000009", name="人文學苑本部"), "E123456782", "周承辦", email="staff@example.org"))  # fmt: skip
+    staff = make_account(
+        make_person(
+            __import__("civlearn.registry.models", fromlist=["Agency"]).Agency.objects.create(
+                code="P000000009", name="人文學苑本部"
+            ),
+            "E123456782",
+            "周承辦",
+            email="staff@example.org",
+        )
+    )
     institution = approved_institution(staff)
     institution.staff_user = staff
     return institution
@@ -36,8 +44,10 @@ def offering(institution):
 
 @pytest.fixture
 def people(agency, learner):
-    others = [make_account(make_person(agency, nid, name, email=f"p{i}@example.tw"))
-              for i, (nid, name) in enumerate([("A223456781", "陳一"), ("A123456790", "林二")])]  # fmt: skip
+    others = [
+        make_account(make_person(agency, nid, name, email=f"p{i}@example.tw"))
+        for i, (nid, name) in enumerate([("A223456781", "陳一"), ("A123456790", "林二")])
+    ]
     return [learner, *others]
 
 
@@ -48,7 +58,7 @@ def reasons(caught) -> list[str]:
 def test_full_class_waitlists_and_a_cancellation_promotes_the_first_with_an_email(
     offering, people, smtp_server, django_capture_on_commit_callbacks
 ):
-    first, second, third = people
+    first = people[0]
     with django_capture_on_commit_callbacks(execute=True):
         statuses = [registration.register(actor=user, offering=offering).status for user in people]
     assert statuses == ["registered", "registered", "waitlisted"]
@@ -59,8 +69,10 @@ def test_full_class_waitlists_and_a_cancellation_promotes_the_first_with_an_emai
         registration.cancel(actor=first, registration=Registration.objects.get(person=first.person))
 
     assert dict(Registration.objects.values_list("person__name", "status")) == {
-        "王小明": "cancelled", "陳一": "registered", "林二": "registered",
-    }  # fmt: skip
+        "王小明": "cancelled",
+        "陳一": "registered",
+        "林二": "registered",
+    }
     offering.refresh_from_db()
     assert offering.seats_taken == 2
     promoted = [m for m in smtp_server.wait_for(4) if m["Subject"].strip().startswith("候補遞補成功")]
@@ -106,7 +118,9 @@ def test_refusals_say_why_and_change_nothing(offering, people, agency, other_hr_
     assert (list(Registration.objects.values_list("pk", "status")), AuditEvent.objects.count()) == before
 
 
-def test_hr_approval_holds_a_seat_and_only_the_persons_hr_office_decides(offering, people, hr_officer, other_hr_officer):
+def test_hr_approval_holds_a_seat_and_only_the_persons_hr_office_decides(
+    offering, people, hr_officer, other_hr_officer
+):
     ClassOffering.objects.filter(pk=offering.pk).update(hr_approval=True)
     offering.refresh_from_db()
     pending = registration.register(actor=people[0], offering=offering)
@@ -156,20 +170,26 @@ def test_qr_check_in_then_closing_posts_hours_per_code_once_and_records_no_shows
     first_registration = Registration.objects.get(person=first.person)
     with pytest.raises(PermissionDenied):
         attendance.roster_mark(actor=hr_officer, session=afternoon, present_ids={first_registration.pk})
-    assert attendance.roster_mark(actor=institution.staff_user, session=afternoon,
-                                  present_ids={first_registration.pk}) == (1, 0)  # fmt: skip
+    assert attendance.roster_mark(
+        actor=institution.staff_user, session=afternoon, present_ids={first_registration.pk}
+    ) == (1, 0)
 
     counts = attendance.offering_close(actor=institution.staff_user, offering=offering)
 
     assert counts == {"completed": 1, "incomplete": 0, "no_show": 1, "records": 2}
     entries = LedgerEntry.objects.filter(person=first.person).order_by("category_code")
-    assert [(e.category_code, e.certified_hours, e.physical_hours, e.source_kind, e.institution_code) for e in entries] == [
+    assert [
+        (e.category_code, e.certified_hours, e.physical_hours, e.source_kind, e.institution_code) for e in entries
+    ] == [
         ("339", Decimal("3.0"), Decimal("3.0"), "class", "P000000001"),
         ("510", Decimal("2.0"), Decimal("2.0"), "class", "P000000001"),
-    ]  # fmt: skip
+    ]
     summary = hours_selectors.year_summary(person=first.person, year=2026)
     assert summary.total == Decimal("5.0")
-    assert dict(Registration.objects.values_list("person__name", "outcome")) == {"王小明": "completed", "陳一": "no_show"}
+    assert dict(Registration.objects.values_list("person__name", "outcome")) == {
+        "王小明": "completed",
+        "陳一": "no_show",
+    }
     from civlearn.hours.classes import selectors
 
     assert [r.person.name for r in selectors.hr_no_shows(hr_officer)] == ["陳一"]

@@ -48,20 +48,28 @@ def test_private_organisation_applies_is_asked_for_changes_then_approved(
 
     # when an operator asks for a change
     with django_capture_on_commit_callbacks(execute=True):
-        services.institution_review(actor=operator, institution=institution, decision="changes", note="請補立案證書影本")
+        services.institution_review(
+            actor=operator, institution=institution, decision="changes", note="請補立案證書影本"
+        )
     institution.refresh_from_db()
     assert institution.status == "changes"
     assert list(selectors.review_queue()) == []
 
     # and the applicant resubmits, and the operator approves with a code
-    services.institution_resubmit(actor=learner, institution=institution, data=application(address="臺中市西區民權路 2 號"))
+    services.institution_resubmit(
+        actor=learner, institution=institution, data=application(address="臺中市西區民權路 2 號")
+    )
     with django_capture_on_commit_callbacks(execute=True):
         services.institution_review(actor=operator, institution=institution, decision="approve", code="p000000001")
 
     # then the institution has its code (a new registry agency), the applicant is its administrator and may
     # upload hours as it, and every step mailed the contact and left an audit event
     institution.refresh_from_db()
-    assert (institution.status, institution.code, institution.address) == ("approved", "P000000001", "臺中市西區民權路 2 號")
+    assert (institution.status, institution.code, institution.address) == (
+        "approved",
+        "P000000001",
+        "臺中市西區民權路 2 號",
+    )
     assert Agency.objects.get(code="P000000001").name == "台中市立人文學苑"
     assert selectors.role_in(learner, institution) == "admin"
     assert list(jobs.upload_institutions(learner).values_list("code", flat=True)) == ["P000000001"]
@@ -76,15 +84,23 @@ def test_private_organisation_applies_is_asked_for_changes_then_approved(
     assert "代碼 P000000001" in message_text(mails[2])
     assert list(
         AuditEvent.objects.filter(subject_type="hours.institution").order_by("id").values_list("action", flat=True)
-    ) == ["hours.institution_apply", "hours.institution_review", "hours.institution_resubmit", "hours.institution_review"]
+    ) == [
+        "hours.institution_apply",
+        "hours.institution_review",
+        "hours.institution_resubmit",
+        "hours.institution_review",
+    ]
 
 
 @pytest.mark.parametrize(
     ("overrides", "document", "errors"),
     [
         ({"name": "", "kind": "shop"}, pdf(), {"name": ["請輸入機關(構)名稱"], "kind": ["請選擇機關(構)類型"]}),
-        ({"contact_email": "not-mail", "county_code": "99"}, pdf(),
-         {"contact_email": ["請輸入正確的電子郵件地址"], "county_code": ["請選擇所在縣市"]}),
+        (
+            {"contact_email": "not-mail", "county_code": "99"},
+            pdf(),
+            {"contact_email": ["請輸入正確的電子郵件地址"], "county_code": ["請選擇所在縣市"]},
+        ),
         ({"class_modes": []}, pdf(), {"class_modes": ["請勾選開設課程類型（至少一項）"]}),
         ({}, None, {"document": ["請上傳證明文件（立案或設立證明）"]}),
         ({}, pdf("證明.exe"), {"document": ["證明文件限 PDF、PNG 或 JPG 檔"]}),
@@ -92,7 +108,7 @@ def test_private_organisation_applies_is_asked_for_changes_then_approved(
         ({}, pdf("大.pdf", PDF + b"0" * (5 * 1024 * 1024)), {"document": ["證明文件不可超過 5 MB"]}),
         ({"name": "=HYPERLINK(1)"}, pdf(), {"name": ["機關(構)名稱不可以 =、+、-、@ 開頭"]}),
     ],
-)  # fmt: skip
+)
 def test_a_bad_application_is_refused_with_every_reason_and_nothing_is_stored(learner, overrides, document, errors):
     with pytest.raises(ValidationError) as caught:
         services.institution_apply(actor=learner, data=application(**overrides), document=document)
