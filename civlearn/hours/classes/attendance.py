@@ -67,9 +67,11 @@ def checkin(*, actor, token: str) -> Attendance:
             }
         )
     person_id = getattr(actor, "person_id", None)
-    registration = Registration.objects.filter(
-        offering=offering, person_id=person_id, status=Registration.REGISTERED
-    ).first()
+    registration = (
+        Registration.objects.filter(offering=offering, person_id=person_id, status=Registration.REGISTERED).first()
+        if person_id is not None
+        else None
+    )
     if registration is None:
         raise ValidationError({"checkin": ["您沒有本班的正取報名，不能簽到"]})
     return _attend(actor=actor, registration=registration, session=session, method=Attendance.QR)
@@ -135,7 +137,8 @@ def offering_close(*, actor, offering: ClassOffering) -> dict[str, int]:
     changes nothing. Returns {"completed", "incomplete", "no_show", "records"}."""
     _require_staff(actor, offering)
     institution = offering.institution
-    if institution.agency_id is None:
+    agency = institution.agency
+    if agency is None:
         raise ValidationError({"close": ["學習機關(構)尚無代碼，不能結訓"]})
     counts = {"completed": 0, "incomplete": 0, "no_show": 0, "records": 0}
     with transaction.atomic(durable=True):
@@ -185,7 +188,7 @@ def offering_close(*, actor, offering: ClassOffering) -> dict[str, int]:
                             actual_end=mine[-1].ends_at,
                             course_start=min(s.starts_at for s in sessions.values()),
                             course_end=max(s.ends_at for s in sessions.values()),
-                            institution_code=institution.agency.code,
+                            institution_code=agency.code,
                             county_code=offering.county_code,
                             attendance_note=f"出席 {len(mine)}/{len(sessions)} 時段",
                         ),

@@ -3,6 +3,8 @@ office's approval, cancellation, e-mails to registrants."""
 
 from __future__ import annotations
 
+import functools
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
@@ -268,5 +270,5 @@ def registrants_email(*, actor, offering: ClassOffering, subject: str, body: str
             changes={"subject": [None, subject], "recipients": [None, len(emails)]},
         )
         for email in emails:
-            transaction.on_commit(lambda email=email: send_mail(subject, body, None, [email]))
+            transaction.on_commit(functools.partial(send_mail, subject, body, None, [email]))
     return len(emails)

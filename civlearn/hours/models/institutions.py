@@ -86,7 +86,7 @@ class Institution(models.Model):
 
     @property
     def code(self) -> str:
-        return self.agency.code if self.agency_id else ""
+        return self.agency.code if self.agency is not None else ""
 
 
 class InstitutionMember(models.Model):
