@@ -25,7 +25,7 @@ def institution(operator):
             __import__("civlearn.registry.models", fromlist=["Agency"]).Agency.objects.create(
                 code="P000000009", name="人文學苑本部"
             ),
-            "E123456782",
+            "E123456783",
             "周承辦",
             email="staff@example.org",
         )
