@@ -62,6 +62,8 @@ urlpatterns = [
     path("classes/<int:offering_id>/sessions/<int:session_id>/door", class_manage.door, name="class_door"),
     path("classes/<int:offering_id>/close", class_manage.close, name="class_close"),
     path("classes/<int:offering_id>/email", class_manage.email, name="class_email"),
+    path("folder/calendar/", class_views.calendar_page, name="calendar"),
+    path("calendar/<str:token>.ics", class_views.calendar_feed, name="calendar_feed"),
     path("manage/classes/", class_views.hr_classes, name="hr_classes"),
     path("manage/classes/<int:registration_id>/decide", class_views.hr_decide, name="hr_class_decide"),
 ]

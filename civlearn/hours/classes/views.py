@@ -11,17 +11,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from civlearn.core import rocdate
+from civlearn.core import clock, rocdate
 from civlearn.hours import batch, rules
 from civlearn.hours.classes import attendance, registration, selectors
+from civlearn.hours.classes import calendar as class_calendar
 from civlearn.hours.classes.selectors import ClassQuery
 from civlearn.hours.institutions import selectors as institution_selectors
-from civlearn.hours.models import ClassOffering, Registration, mode_labels
+from civlearn.hours.models import CalendarFeed, ClassOffering, Registration, mode_labels
 
 
 class SearchForm(forms.Form):
@@ -229,3 +232,78 @@ def hr_decide(request, registration_id: int):
     else:
         messages.success(request, _("已完成審核：%(name)s") % {"name": pending.person.name})
     return redirect("hours:hr_classes")
+
+
+def _month(text: str) -> dt.date:
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        return dt.date(year, month, 1)
+    except (ValueError, TypeError):
+        today = clock.today()
+        return dt.date(today.year, today.month, 1)
+
+
+@login_required
+def calendar_page(request):
+    """行事曆 tab of 個人資料夾: a month grid (default) or a list of what is coming; the subscription address."""
+    import calendar as month_calendar
+
+    person = request.user.person
+    if person is None:
+        raise PermissionDenied(_("行事曆限連結人事資料的帳號使用"))
+    new_address = ""
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            class_calendar.feed_revoke(actor=request.user, person=person)
+            messages.success(request, _("已停用行事曆訂閱網址。"))
+        else:
+            token = class_calendar.feed_renew(actor=request.user, person=person)
+            new_address = request.build_absolute_uri(reverse("hours:calendar_feed", args=[token]))
+    first = _month(request.GET.get("month", ""))
+    view = "list" if request.GET.get("view") == "list" else "month"
+    if view == "list":
+        start, end = clock.today(), clock.today() + dt.timedelta(days=366)
+    else:
+        start = first
+        end = dt.date(first.year, first.month, month_calendar.monthrange(first.year, first.month)[1])
+    events = class_calendar.events_for(person=person, start=start, end=end)
+    weeks = []
+    if view == "month":
+        by_day: dict[dt.date, list] = {}
+        for event in events:
+            by_day.setdefault(event.day, []).append(event)
+        for week in month_calendar.Calendar(firstweekday=6).monthdatescalendar(first.year, first.month):
+            weeks.append([(day, day.month == first.month, by_day.get(day, [])) for day in week])
+    previous = (first - dt.timedelta(days=1)).replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return render(
+        request,
+        "hours/classes/calendar.html",
+        {
+            "view": view,
+            "events": events,
+            "weeks": weeks,
+            "month": first,
+            "roc_month": f"{rocdate.roc_year(first)} 年 {first.month} 月",
+            "previous": f"{previous:%Y-%m}",
+            "following": f"{following:%Y-%m}",
+            "has_feed": CalendarFeed.objects.filter(person=person).exists(),
+            "new_address": new_address,
+            "tab": "calendar",
+            "weekdays": [_("日"), _("一"), _("二"), _("三"), _("四"), _("五"), _("六")],
+        },
+    )
+
+
+def calendar_feed(request, token: str):
+    """The secret iCalendar address calendar applications subscribe to (no sign-in: the token is the key)."""
+    person = class_calendar.feed_person(token)
+    if person is None:
+        raise Http404
+    response = HttpResponse(
+        class_calendar.ics(person=person, site=request.build_absolute_uri("/").rstrip("/")),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'inline; filename="civlearn.ics"'
+    response["Cache-Control"] = "private, max-age=900"
+    return response

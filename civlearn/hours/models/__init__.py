@@ -3,6 +3,7 @@
 from civlearn.hours.models.classes import (
     MAX_PORTIONS,
     Attendance,
+    CalendarFeed,
     ClassOffering,
     ClassPortion,
     ClassSession,
@@ -24,6 +25,7 @@ __all__ = [
     "MAX_PORTIONS",
     "Announcement",
     "Attendance",
+    "CalendarFeed",
     "Category",
     "CategoryTable",
     "ClassOffering",

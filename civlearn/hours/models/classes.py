@@ -238,3 +238,21 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.registration_id} @ {self.session_id}（{self.get_method_display()}）"
+
+
+class CalendarFeed(models.Model):
+    """A person's secret iCalendar address (行事曆訂閱). Renewing it gives a new token; the old address stops."""
+
+    person = models.OneToOneField(
+        "registry.Person", verbose_name="人員", on_delete=models.CASCADE, related_name="hours_calendar_feed"
+    )
+    # SHA-256 of the token in the address: the address is shown once, when it is made.
+    token_hash = models.CharField("代碼雜湊", max_length=64, unique=True)
+    created_at = models.DateTimeField("建立時間")
+
+    class Meta:
+        verbose_name = "行事曆訂閱"
+        verbose_name_plural = "行事曆訂閱"
+
+    def __str__(self) -> str:
+        return f"{self.person}"

@@ -1,9 +1,8 @@
-"""The pages of 學習機關(構)專區 and 學習資訊中心 through the test client: the whole path once, and who may open what."""
+"""Pages of 學習機關(構)專區 and 學習資訊中心 through the test client: the whole path once, who may open what."""
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -55,12 +54,16 @@ def test_the_whole_path_through_the_pages(client, approved, private_admin, learn
     at_today()
     as_user(client, private_admin)
     # the administrator adds a staff member (the HR officer's account, for brevity) and publishes a class by file
-    response = client.post(f"/lifelong/institutions/{approved.pk}/", {"member-login": "B220000019", "member-role": "staff"})
+    response = client.post(
+        f"/lifelong/institutions/{approved.pk}/", {"member-login": "B220000019", "member-role": "staff"}
+    )
     assert response.status_code == 302
     # one of the two sessions (3 of 5 hours) is enough for the hours here
     common = {"capacity": "1", "hr_approval": "是", "attendance_minimum": "60"}
     data = csv_bytes([class_row(**common), class_row(category_code="510", physical_hours="2", **common)])  # fmt: skip
-    response = client.post(f"/lifelong/institutions/{approved.pk}/", {"classes-file": SimpleUploadedFile("c.csv", data)})
+    response = client.post(
+        f"/lifelong/institutions/{approved.pk}/", {"classes-file": SimpleUploadedFile("c.csv", data)}
+    )
     assert response.status_code == 302, response.content.decode().split("<main")[-1][:3000]
     offering = ClassOffering.objects.get()
 
@@ -69,7 +72,9 @@ def test_the_whole_path_through_the_pages(client, approved, private_admin, learn
     from civlearn.hours.models import RequirementRule
 
     environment = RequirementRule.objects.get(key="environment").pk
-    page = client.get("/lifelong/classes/", {"q": "台中", "requirement": environment, "open_now": "on"}).content.decode()
+    page = client.get(
+        "/lifelong/classes/", {"q": "台中", "requirement": environment, "open_now": "on"}
+    ).content.decode()
     assert f'href="/lifelong/classes/{offering.pk}"' in page
     assert "共 1 班" in page
     client.post(f"/lifelong/classes/{offering.pk}/register")
@@ -141,7 +146,9 @@ def test_permission_matrix(client, approved, private_admin, learner, hr_officer,
     at_today()
     staff = make_account(make_person(other_agency, "J123456787", "吳承辦"))
     services.member_add(actor=private_admin, institution=approved, login="J123456787", role="staff")
-    offering = offerings.offerings_save(actor=private_admin, institution=approved, records=[(2, class_row())]).offerings[0]
+    offering = offerings.offerings_save(
+        actor=private_admin, institution=approved, records=[(2, class_row())]
+    ).offerings[0]
     users = {"learner": learner, "hr": hr_officer, "staff": staff, "admin": private_admin, "operator": operator}
     client.logout()
     if who in users:
