@@ -50,6 +50,7 @@ urlpatterns = [
     path("institutions/<int:institution_id>/classes/new", class_manage.create, name="class_create"),
     # 學習資訊中心
     path("classes/", class_views.search, name="classes"),
+    path("search/", class_views.related_search, name="related_search"),
     path("classes/<int:offering_id>", class_views.detail, name="class_detail"),
     path("classes/<int:offering_id>/register", class_views.register, name="class_register"),
     path("classes/registrations/<int:registration_id>/cancel", class_views.cancel, name="class_cancel"),

@@ -307,3 +307,30 @@ def calendar_feed(request, token: str):
     response["Content-Disposition"] = 'inline; filename="civlearn.ics"'
     response["Cache-Control"] = "private, max-age=900"
     return response
+
+
+def related_search(request):
+    """相關搜尋 of the front page: 學習資訊 goes to the class search; 重要資訊 and 學習機關(構) are listed here."""
+    from urllib.parse import urlencode
+
+    from civlearn.core.text import search_fold
+    from civlearn.hours import selectors as hours_selectors
+
+    scope = request.GET.get("scope", "classes")
+    keyword = (request.GET.get("q") or "")[:100]
+    if scope == "classes":
+        return redirect(reverse("hours:classes") + "?" + urlencode({"q": keyword}))
+    folded = search_fold(keyword)
+    if scope == "announcements":
+        # The current announcements are a short list (shown on the front page): folded here, both sides alike.
+        results = [
+            (item.title, item.link or reverse("hours:announcements"))
+            for item in hours_selectors.announcements_current(limit=500)
+            if folded in search_fold(f"{item.title} {item.body}")
+        ]
+    else:
+        results = [
+            (item.name, reverse("hours:classes") + "?" + urlencode({"institution": item.pk}))
+            for item in institution_selectors.institutions_search(keyword=keyword)
+        ]
+    return render(request, "hours/classes/related.html", {"scope": scope, "q": keyword, "results": results})

@@ -166,3 +166,18 @@ def test_permission_matrix(client, approved, private_admin, learner, hr_officer,
     if who in ("learner", "hr"):
         assert client.post(f"/lifelong/classes/{offering.pk}/close").status_code == 404
         assert ClassOffering.objects.get().status == "published"
+
+
+def test_related_search_of_the_front_page(client, approved):
+    from civlearn.hours.models import Announcement
+
+    Announcement.objects.create(title="臺中場次實體課程開放報名", published_on=clock.today())
+    assert "相關搜尋" in client.get("/lifelong/").content.decode()
+    response = client.get("/lifelong/search/", {"scope": "classes", "q": "台中"})
+    assert response["Location"] == "/lifelong/classes/?q=%E5%8F%B0%E4%B8%AD"
+    assert (
+        "臺中場次實體課程開放報名"
+        in client.get("/lifelong/search/", {"scope": "announcements", "q": "台中"}).content.decode()
+    )
+    page = client.get("/lifelong/search/", {"scope": "institutions", "q": "臺中"}).content.decode()
+    assert f"/lifelong/classes/?institution={approved.pk}" in page
