@@ -423,6 +423,7 @@ SPREADSHEET_MAX_UNPACKED_MB = env_int("SPREADSHEET_MAX_UNPACKED_MB", 300)
 # seconds has lost its worker and is marked failed (by the job pages and `hours_jobs reclaim`, run every minute).
 HOURS_JOB_HEARTBEAT_SECONDS = env_int("HOURS_JOB_HEARTBEAT_SECONDS", 10)
 HOURS_JOB_STALE_SECONDS = env_int("HOURS_JOB_STALE_SECONDS", 60)
+HOURS_CHECKIN_CODE_SECONDS = env_int("HOURS_CHECKIN_CODE_SECONDS", 120)
 
 # Identity policy (eCPA rules from the manual; operators may tighten them).
 PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 180)

@@ -23,6 +23,7 @@ SOURCE_KINDS = {
     LedgerEntry.SOURCE_API,
     LedgerEntry.SOURCE_ELEARN,
     LedgerEntry.SOURCE_MANUAL,
+    LedgerEntry.SOURCE_CLASS,
 }
 MAX_HOURS = Decimal("9999.9")
 

@@ -1,6 +1,16 @@
 """The hours app's models, one module per concern; every other module imports them from here."""
 
+from civlearn.hours.models.classes import (
+    MAX_PORTIONS,
+    Attendance,
+    CalendarFeed,
+    ClassOffering,
+    ClassPortion,
+    ClassSession,
+    Registration,
+)
 from civlearn.hours.models.exchange import ImportJob, InstitutionClient, ReminderRecord
+from civlearn.hours.models.institutions import Institution, InstitutionMember
 from civlearn.hours.models.ledger import (
     Category,
     CategoryTable,
@@ -12,11 +22,20 @@ from civlearn.hours.models.ledger import (
 from civlearn.hours.models.rules import ReportingCategory, RequirementRule
 
 __all__ = [
+    "MAX_PORTIONS",
+    "Attendance",
+    "CalendarFeed",
     "Category",
     "CategoryTable",
+    "ClassOffering",
+    "ClassPortion",
+    "ClassSession",
     "ImportJob",
+    "Institution",
     "InstitutionClient",
+    "InstitutionMember",
     "LedgerEntry",
+    "Registration",
     "ReminderRecord",
     "ReportingCategory",
     "RequirementRule",
