@@ -143,3 +143,11 @@ def category_rows(*, day: dt.date | None = None) -> list[dict[str, str]]:
         return []
     parents, names = book.codes.get(table[0], {}), book.names.get(table[0], {})
     return [{"code": code, "name": names.get(code, ""), "parent_code": parents[code] or ""} for code in sorted(parents)]
+
+
+def reminded_since(*, person: Person, since: dt.datetime) -> bool:
+    """Whether the person's HR office sent them a reminder after `since` (gap reminders count these too, so a person
+    gets at most one reminder of either kind a week)."""
+    from civlearn.hours.models import ReminderRecord
+
+    return ReminderRecord.objects.filter(person_id=person.pk, sent_at__gt=since).exists()
