@@ -402,8 +402,8 @@ def agency_rule_create(
 def national_rule_overlapping(
     *, code_sets: dict[str, list[str]], mode: int | None, year_from: int, year_to: int | None
 ) -> RequirementRule | None:
-    """A national rule in force in some of the same years that counts exactly the same courses (same code set of
-    the same table, or both every course; same 學習性質): an agency rule beside it only makes sense with a higher
+    """A national rule in force in some of the same years that counts exactly the same courses (the same codes in
+    the agency rule's table, or both every course; same 學習性質): an agency rule beside it only makes sense with a higher
     minimum."""
     candidates = RequirementRule.objects.filter(agency__isnull=True, mode=mode).exclude(year_to__lt=year_from)
     if year_to is not None:
@@ -412,7 +412,9 @@ def national_rule_overlapping(
     for rule in candidates.order_by("-minimum_hours", "id"):
         if not wanted and rule.scope == RequirementRule.SCOPE_ALL:
             return rule
-        same_codes = {name: set(codes) for name, codes in (rule.codes or {}).items() if codes} == wanted
+        # Compared in the table(s) the agency rule names (a national rule also lists older tables' codes).
+        theirs = rule.codes or {}
+        same_codes = all(set(theirs.get(name, [])) == codes for name, codes in wanted.items())
         if wanted and rule.scope == RequirementRule.SCOPE_CODES and same_codes:
             return rule
     return None
