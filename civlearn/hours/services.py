@@ -403,8 +403,8 @@ def national_rule_overlapping(
     *, code_sets: dict[str, list[str]], mode: int | None, year_from: int, year_to: int | None
 ) -> RequirementRule | None:
     """A national rule in force in some of the same years that counts exactly the same courses (the same codes in
-    the agency rule's table, or both every course; same 學習性質): an agency rule beside it only makes sense with a higher
-    minimum."""
+    the agency rule's table, or both every course; same 學習性質): an agency rule beside it only makes sense with a
+    higher minimum."""
     candidates = RequirementRule.objects.filter(agency__isnull=True, mode=mode).exclude(year_to__lt=year_from)
     if year_to is not None:
         candidates = candidates.filter(year_from__lte=year_to)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -41,6 +43,11 @@ def at_risk_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _number(value: Decimal) -> Decimal | int:
+    """Whole hours as integers, so a spreadsheet shows 6 rather than 6.0."""
+    return int(value) if value == value.to_integral_value() else value
+
+
 def risk_sheet(risk: gaps.RiskList) -> exports.Sheet:
     headers = "姓名 身分證字號 機關代碼 機關名稱 人員類別 截止日 剩餘天數 至少尚缺時數 每日需完成時數 未達成項目"
     rows: list[list[object]] = [list(headers.split())]
@@ -54,7 +61,7 @@ def risk_sheet(risk: gaps.RiskList) -> exports.Sheet:
                 row.deadline.staff_kind_label,
                 rocdate.format_display(row.deadline.day),
                 row.days_left,
-                row.size,
+                _number(row.size),
                 row.per_day,
                 "、".join(f"{label} 尚缺 {format(missing.normalize(), 'f')}" for label, missing in row.gaps),
             ]
