@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +21,7 @@ from civlearn.hours.models import AgencyCutoff, AgencyGapPolicy, StaffKind
 from civlearn.hours.views_hr import ReportFilter
 
 
-def _risk(request: HttpRequest):
+def _risk(request):
     gaps.ensure_hr(request.user)
     form = ReportFilter(request.GET or None, user=request.user)
     if request.GET.get("agency") and form.is_bound and not form.is_valid() and "agency" in form.errors:
@@ -32,10 +33,10 @@ def _risk(request: HttpRequest):
 
 
 @login_required
-def at_risk_view(request: HttpRequest) -> HttpResponse:
+def at_risk_view(request) -> HttpResponse:
     """尚有缺口人員: who still has a gap, how large, how many days left, riskiest first."""
     form, risk, year = _risk(request)
-    query = urlencode({k: v for k, v in request.GET.items() if v and k in {"year", "agency"}})
+    query = urlencode({k: str(v) for k, v in request.GET.items() if v and k in {"year", "agency"}})
     return render(
         request,
         "hours/hr/at_risk.html",
@@ -50,7 +51,7 @@ def _number(value: Decimal) -> Decimal | int:
 
 def risk_sheet(risk: gaps.RiskList) -> exports.Sheet:
     headers = "姓名 身分證字號 機關代碼 機關名稱 人員類別 截止日 剩餘天數 至少尚缺時數 每日需完成時數 未達成項目"
-    rows: list[list[object]] = [list(headers.split())]
+    rows: list[Sequence[object]] = [list(headers.split())]
     for row in risk.rows:
         rows.append(
             [
@@ -70,7 +71,7 @@ def risk_sheet(risk: gaps.RiskList) -> exports.Sheet:
 
 
 @login_required
-def at_risk_download(request: HttpRequest, fmt: str) -> HttpResponse:
+def at_risk_download(request, fmt: str) -> HttpResponse:
     if fmt not in {"xlsx", "ods"}:
         raise Http404("不支援的檔案格式")
     _form, risk, year = _risk(request)
@@ -89,7 +90,7 @@ def at_risk_download(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 class CutoffForm(forms.Form):
-    agency = forms.ModelChoiceField(label=_("機關"), queryset=None, empty_label=None)
+    agency: forms.ModelChoiceField = forms.ModelChoiceField(label=_("機關"), queryset=None, empty_label=None)
     year = forms.IntegerField(
         label=_("年度"),
         min_value=1,
@@ -110,7 +111,7 @@ class CutoffForm(forms.Form):
 
 
 class PolicyForm(forms.Form):
-    agency = forms.ModelChoiceField(label=_("機關"), queryset=None, empty_label=None)
+    agency: forms.ModelChoiceField = forms.ModelChoiceField(label=_("機關"), queryset=None, empty_label=None)
     reminder_days = forms.IntegerField(
         label=_("截止日前幾天寄送提醒"),
         min_value=1,
@@ -134,7 +135,7 @@ def _mark_invalid(form: forms.Form) -> None:
 
 
 @login_required
-def deadlines_view(request: HttpRequest) -> HttpResponse:
+def deadlines_view(request) -> HttpResponse:
     """時數採計截止日與提醒設定: cutoffs per year and staff category, reminder days and the digest's address."""
     agencies = hr.managed_agencies(request.user).order_by("code")
     if not request.user.is_superuser and not agencies.exists():
@@ -143,8 +144,10 @@ def deadlines_view(request: HttpRequest) -> HttpResponse:
     cutoff_form = CutoffForm(request.POST if action == "cutoff" else None, prefix="cutoff")
     policy_form = PolicyForm(request.POST if action == "policy" else None, prefix="policy")
     for form in (cutoff_form, policy_form):
-        form.fields["agency"].queryset = agencies
-        form.fields["agency"].error_messages["invalid_choice"] = _("您沒有設定此機關時數規定的權限")
+        choice = form.fields["agency"]
+        assert isinstance(choice, forms.ModelChoiceField)
+        choice.queryset = agencies
+        choice.error_messages["invalid_choice"] = _("您沒有設定此機關時數規定的權限")
     done = None
     if action == "cutoff" and cutoff_form.is_valid():
         data = cutoff_form.cleaned_data
@@ -202,7 +205,7 @@ def deadlines_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def cutoff_delete(request: HttpRequest, cutoff_id: int) -> HttpResponse:
+def cutoff_delete(request, cutoff_id: int) -> HttpResponse:
     agencies = hr.managed_agencies(request.user)
     # Another agency's cutoff is "not found", never "forbidden".
     cutoff = get_object_or_404(AgencyCutoff, pk=cutoff_id, agency__in=agencies)

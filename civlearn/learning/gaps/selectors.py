@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 
 from django.db.models import Q
 
@@ -92,13 +93,12 @@ def gap_panel(*, user, per_gap: int = 3, year: int | None = None) -> GapPanel:
     candidates = _candidates(user=user, person=person, year=report.year, gaps=open_gaps)
     items = []
     for gap in open_gaps:
-        under = [s for s in candidates if gap.key in s.counts_toward]
-        under.sort(key=lambda s, g=gap: _rank(s, g))
+        under = sorted((s for s in candidates if gap.key in s.counts_toward), key=partial(_rank, gap=gap))
         items.append(GapSuggestions(gap, tuple(_listed(under, gap.missing, per_gap))))
     return GapPanel(report=report, items=tuple(items), shares_hours=shares)
 
 
-def _rank(s: Suggestion, gap: hours_gaps.Gap) -> tuple:
+def _rank(s: Suggestion, *, gap: hours_gaps.Gap) -> tuple:
     return (gap.key not in s.closes, -len(s.closes), -len(s.counts_toward), s.reading_minutes, s.hours, s.code)
 
 

@@ -179,7 +179,9 @@ def gap_reminders_send() -> int:
     )
     by_agency: dict[int, list[User]] = {}
     for user in users.iterator(chunk_size=2000):
-        by_agency.setdefault(user.person.agency_id, []).append(user)
+        person = user.person
+        assert person is not None  # person__isnull=False
+        by_agency.setdefault(person.agency_id, []).append(user)
     for agency_id, members in by_agency.items():
         risk = hours_gaps.at_risk_of_agencies(agency_ids={agency_id}, year=today.year)
         window = hours_gaps.reminder_days_of(agency_id=agency_id)
