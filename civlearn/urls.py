@@ -2,11 +2,17 @@ from django.conf import settings
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from django.views.static import serve
 
 from civlearn.core import views as core_views
 from civlearn.sso import views as sso_views
+
+# The admin's own names, in the operator's language (Django's default reads 「Django 管理」).
+admin.site.site_header = _("civlearn 管理介面")
+admin.site.site_title = _("civlearn 管理介面")
+admin.site.index_title = _("網站管理")
 
 urlpatterns = [
     path("", core_views.home, name="home"),

@@ -1,4 +1,4 @@
-"""Reading the spreadsheets people upload (CSV and .xlsx), with the limits every importer shares.
+"""Reading the spreadsheets people upload (CSV, .xlsx and .ods), with the limits every importer shares.
 
 Every importer of the platform reads its files through here, so one set of limits holds for all of them:
 
@@ -45,6 +45,8 @@ _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
 _WORKSHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$")
 
 CORRUPT_XLSX = "檔案無法以 Excel（.xlsx）格式開啟，請確認檔案未損壞"
+CORRUPT_ODS = "檔案無法以 ODF 試算表（.ods）格式開啟，請確認檔案未損壞"
+_ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
 class SpreadsheetError(ValueError):
@@ -200,6 +202,64 @@ def _xlsx_rows(raw: IO[bytes], limit: int) -> Iterator[tuple[int, list]]:
         workbook.close()
 
 
+def _is_ods(head: bytes) -> bool:
+    # ODF puts an uncompressed "mimetype" entry first in the archive (ODF 1.2 part 3, 3.3), so its content sits at a
+    # fixed place near the start of the file.
+    return head[30:38] == b"mimetype" and _ODS_MIMETYPE in head[38:120]
+
+
+def _ods_rows(raw: IO[bytes], limit: int) -> Iterator[tuple[int, list]]:
+    """Rows of the first sheet of an .ods (odfpy), repeated rows and cells expanded; blank rows at the end (which
+    spreadsheet programs write as one row repeated a million times) are dropped."""
+    from odf.opendocument import load
+    from odf.table import Table, TableRow
+
+    check_xlsx(raw, rows=limit)  # the archive's limits (parts, inflated size, ratio) hold for any ZIP-based sheet
+    try:
+        document = load(raw)
+    except (zipfile.BadZipFile, zlib.error, KeyError, OSError, ValueError, ParseError, AttributeError) as exc:
+        raise SpreadsheetError(CORRUPT_ODS) from exc
+    tables = document.spreadsheet.getElementsByType(Table) if document.spreadsheet else []
+    if not tables:
+        raise SpreadsheetError("檔案沒有任何工作表")
+    number, pending_blank = 0, 0
+    for row in tables[0].getElementsByType(TableRow):
+        cells = _ods_cells(row)
+        repeat = int(row.getAttribute("numberrowsrepeated") or 1)
+        if not any(cell not in (None, "") for cell in cells):
+            pending_blank += repeat
+            continue
+        for index in range(pending_blank + repeat):
+            number += 1
+            if number > limit + 1:
+                raise SpreadsheetError(f"工作表超過 {limit:,} 列資料的上限，請分批匯入", row=number)
+            yield number, (cells if index >= pending_blank else [])
+        pending_blank = 0
+
+
+def _ods_cells(row) -> list:
+    values: list = []
+    for cell in row.childNodes:
+        if cell.qname[1] not in ("table-cell", "covered-table-cell"):
+            continue
+        kind = cell.getAttribute("valuetype")
+        if kind in ("float", "percentage", "currency"):
+            number = float(cell.getAttribute("value"))
+            value: object = int(number) if number.is_integer() else number
+        elif kind == "date":
+            value = cell.getAttribute("datevalue")
+        elif kind == "boolean":
+            value = cell.getAttribute("booleanvalue")
+        else:
+            value = "\n".join(str(paragraph) for paragraph in cell.childNodes if paragraph.qname[1] == "p") or None
+        repeat = int(cell.getAttribute("numbercolumnsrepeated") or 1)
+        # A row's trailing empty cells come as one cell repeated to the sheet's last column.
+        values.extend([value] * (repeat if value not in (None, "") else min(repeat, 1024)))
+    while values and values[-1] in (None, ""):
+        values.pop()
+    return values
+
+
 # -- either ---------------------------------------------------------------------------------------------------------
 
 
@@ -212,7 +272,8 @@ def _binary(file) -> IO[bytes]:
 
 
 def read_rows(file, filename: str, *, limit: int | None = None) -> Iterator[tuple[int, list]]:
-    """Yield (row number, cells) for every row of a CSV or .xlsx file, header included, streaming.
+    """Yield (row number, cells) for every row of a CSV, .xlsx or .ods file, header included, streaming (an .ods
+    is parsed whole: odfpy has no streaming reader).
 
     The type is judged by content first (an .xlsx is a ZIP archive), then by the file name. Raises
     SpreadsheetError for anything wrong with the file itself, before the first row when it can be known then.
@@ -224,7 +285,9 @@ def read_rows(file, filename: str, *, limit: int | None = None) -> Iterator[tupl
     if not head:
         raise SpreadsheetError("檔案是空的")
     extension = os.path.splitext(filename or "")[1].lower()
-    if head.startswith(b"PK\x03\x04"):
+    if head.startswith(b"PK\x03\x04") and (_is_ods(head) or extension == ".ods"):
+        yield from _ods_rows(raw, limit)
+    elif head.startswith(b"PK\x03\x04"):
         yield from _xlsx_rows(raw, limit)
     elif head.startswith(b"\xd0\xcf\x11\xe0") or extension == ".xls":
         raise SpreadsheetError("不支援舊版 Excel（.xls）檔案，請另存為 .xlsx 或 CSV")

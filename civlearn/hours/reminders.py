@@ -12,16 +12,20 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import get_connection
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from civlearn.core import clock, rocdate
+from civlearn.core.mail import mail_render, mail_send
 from civlearn.core.services import audit_record
 from civlearn.hours import hr
 from civlearn.hours.models import ReminderRecord
 from civlearn.identity.models import User
 from civlearn.registry.models import Agency, Person
+
+REMINDER_TEMPLATE = "hours/mail/reminder"
 
 
 def min_days() -> int:
@@ -71,29 +75,29 @@ def hr_zone():
     return local_zone()
 
 
-def message_for(candidate: Candidate, *, year: int, agency_name: str) -> tuple[str, str]:
-    """(subject, body) in zh-Hant."""
+def message_for(candidate: Candidate, *, year: int, agency_name: str) -> tuple[str, dict]:
+    """(subject, template context) of one reminder; `mail_render` or `mail_send` with REMINDER_TEMPLATE makes it."""
     roc_year = rocdate.roc_year(year)
-    subject = f"【終身學習入口網站】{roc_year}年度學習時數提醒"
-    lines = [
-        f"{candidate.row.name} 您好：",
-        "",
-        f"依終身學習入口網站紀錄，您 {roc_year} 年度下列學習時數尚未達成：",
-        "",
-    ]
-    for column, cell in candidate.shortfalls:
-        lines.append(f"・{column.label}：已完成 {_hours(cell.hours)} 小時，尚差 {_hours(cell.missing)} 小時")
-    lines += [
-        "",
-        f"通過總學習時數：{_hours(candidate.row.total)} 小時。",
-        "請於年底前完成，並至終身學習入口網站「個人資料夾 → 學習時數」查看最新紀錄：",
-        settings.SITE_URL + reverse("hours:hours"),
-        "",
-        "註：閱讀完課程，通常需三個工作天時間，系統才會匯入時數。",
-        "",
-        f"{agency_name} 人事室 敬上",
-    ]
-    return subject, "\n".join(lines)
+    subject = _("【終身學習入口網站】%(year)s年度學習時數提醒") % {"year": roc_year}
+    context = {
+        "name": candidate.row.name,
+        "roc_year": roc_year,
+        "shortfalls": [
+            {"label": column.label, "done": _hours(cell.hours), "missing": _hours(cell.missing)}
+            for column, cell in candidate.shortfalls
+        ],
+        "total": _hours(candidate.row.total),
+        "link": settings.SITE_URL + reverse("hours:hours"),
+        "agency_name": agency_name,
+    }
+    return subject, context
+
+
+def message_text(candidate: Candidate, *, year: int, agency_name: str) -> tuple[str, str]:
+    """(subject, plain-text body) of one reminder, as the HR officer previews it."""
+    subject, context = message_for(candidate, year=year, agency_name=agency_name)
+    text, _html = mail_render(template=REMINDER_TEMPLATE, context={**context, "subject": subject})
+    return subject, text
 
 
 @dataclass
@@ -129,7 +133,7 @@ def reminders_send(
             if ReminderRecord.objects.filter(person=person, sent_at__gt=since).exists():
                 skipped += 1
                 continue
-            subject, body = message_for(candidate, year=year, agency_name=sender_agency.name)
+            subject, context = message_for(candidate, year=year, agency_name=sender_agency.name)
             record = ReminderRecord.objects.create(
                 person=person,
                 agency=sender_agency,
@@ -149,7 +153,13 @@ def reminders_send(
                 changes={"person": [None, person.pk], "year": [None, year]},
                 ip_address=ip_address,
             )
-            EmailMessage(subject, body, to=[candidate.row.email], connection=connection).send()
+            mail_send(
+                template=REMINDER_TEMPLATE,
+                subject=subject,
+                to=[candidate.row.email],
+                context=context,
+                connection=connection,
+            )
         sent += 1
     skipped += len(person_ids) - len(found)
     return SendResult(sent, skipped)

@@ -163,7 +163,7 @@ def reminders_view(request):
     sample = None
     for candidate in found:
         if candidate.will_send:
-            sample = reminders.message_for(candidate, year=year, agency_name=(agency or _sender(user)).name)
+            sample = reminders.message_text(candidate, year=year, agency_name=(agency or _sender(user)).name)
             break
     return render(
         request,

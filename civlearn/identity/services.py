@@ -18,7 +18,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
@@ -26,6 +25,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from civlearn.core import clock, national_id
+from civlearn.core.mail import mail_send
 from civlearn.core.services import audit_record
 from civlearn.identity import devices, passwords, tasks, throttle
 from civlearn.identity.accounts import account_name_problems, phone_problems
@@ -293,13 +293,12 @@ def verification_mail_send(*, verification_id: int, token: str, code: str) -> bo
     if verification_problem(verification) or not hmac.compare_digest(_token_hash(token), verification.token_hash):
         return False
     link = settings.SITE_URL + reverse("identity:verify", args=[token])
-    subject = _("人事服務網 eCPA 電子郵件認證")
-    body = _(
-        "您好：\n\n請點選下列連結，並於頁面中輸入認證碼，完成電子郵件認證：\n%(link)s\n\n認證碼：%(code)s\n\n"
-        "連結與認證碼於 %(when)s 前有效，且僅能使用一次。\n若您未曾申請，請忽略本信，您的帳號不會有任何變更。\n\n"
-        "人事服務網 eCPA（本信由系統自動寄出，請勿直接回覆）"
-    ) % {"link": link, "code": code, "when": passwords.display_time(verification.expires_at)}
-    send_mail(subject, body, None, [verification.email])
+    mail_send(
+        template="identity/mail/verification",
+        subject=_("人事服務網 eCPA 電子郵件認證"),
+        to=[verification.email],
+        context={"link": link, "code": code, "when": passwords.display_time(verification.expires_at)},
+    )
     return True
 
 
@@ -308,13 +307,12 @@ def _national_id(user: User) -> str:
 
 
 def email_changed_notice_send(*, old_email: str, masked_id: str, new_email: str) -> None:
-    subject = _("人事服務網 eCPA 電子郵件已變更")
-    body = _(
-        "您好：\n\n您在人事服務網 eCPA 的帳號（%(account)s）電子郵件已變更為 %(new)s。\n"
-        "若非您本人操作，請立即修改密碼，並洽單位人事或系統管理者。\n\n"
-        "人事服務網 eCPA（本信由系統自動寄出，請勿直接回覆）"
-    ) % {"account": masked_id or "-", "new": new_email}
-    send_mail(subject, body, None, [old_email])
+    mail_send(
+        template="identity/mail/email_changed",
+        subject=_("人事服務網 eCPA 電子郵件已變更"),
+        to=[old_email],
+        context={"account": masked_id or "-", "new": new_email},
+    )
 
 
 def first_signin_request(

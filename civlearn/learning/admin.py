@@ -3,6 +3,7 @@ questions inline, a question with its choices inline."""
 
 from django.contrib import admin
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from civlearn.learning.categories import category_name
 from civlearn.learning.models import (
@@ -37,7 +38,7 @@ class CourseAdmin(admin.ModelAdmin):
     raw_id_fields = ["provider_agency"]
     inlines = [UnitInline]
 
-    @admin.display(description="課程類別")
+    @admin.display(description=_("課程類別"))
     def category(self, course: Course) -> str:
         return category_name(course.category_code)
 

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 
 from civlearn.hours import categories, rules, services
+from civlearn.hours.admin.mapping import MappingAdminMixin
 from civlearn.hours.models import Category, CategoryTable, LedgerEntry, ReportingCategory, RequirementRule
 
 
@@ -96,8 +97,9 @@ class RulesInvalidateMixin:
 
 
 @admin.register(ReportingCategory)
-class ReportingCategoryAdmin(RulesInvalidateMixin, admin.ModelAdmin):
+class ReportingCategoryAdmin(MappingAdminMixin, RulesInvalidateMixin, admin.ModelAdmin):
     list_display = ["order", "label", "key", "measure", "mode"]
+    change_list_template = "admin/hours/reportingcategory/change_list.html"
     list_display_links = ["label"]
     ordering = ["order"]
 

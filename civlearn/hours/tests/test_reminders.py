@@ -79,6 +79,10 @@ def test_sending_mails_records_and_throttles(client, hr_officer, agency, short_p
     assert "/lifelong/folder/hours/" in body
     assert "國立臺中科技大學 人事室 敬上" in body
     assert "B220000000" not in body
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert "<li>環境教育(4小時)：已完成 2 小時，尚差 2 小時</li>" in html
+    assert 'href="http://' in html and "/lifelong/folder/hours/" in html
+    assert "國立臺中科技大學 人事室 敬上" in html
     assert "已寄出 1 封提醒信；1 人未寄送。" in response.content.decode()
     reminder = ReminderRecord.objects.get()
     assert (reminder.person, reminder.agency, reminder.sent_by, reminder.year) == (

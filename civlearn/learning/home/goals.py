@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civlearn.core import clock
 from civlearn.core.services import audit_record
@@ -91,24 +92,26 @@ def parse_goal_hours(text: str, *, label: str) -> Decimal | None:
     try:
         value = Decimal(text)
     except InvalidOperation as exc:
-        raise GoalError(f"{label}：請輸入數字（小時）") from exc
+        raise GoalError(_("%(label)s：請輸入數字（小時）") % {"label": label}) from exc
     if not value.is_finite() or value < Decimal("0.5"):
-        raise GoalError(f"{label}：至少 0.5 小時")
+        raise GoalError(_("%(label)s：至少 0.5 小時") % {"label": label})
     if value != value.quantize(Decimal("0.1")):
-        raise GoalError(f"{label}：最多一位小數")
+        raise GoalError(_("%(label)s：最多一位小數") % {"label": label})
     return value
 
 
 def goals_set(*, user, actor, goals: dict[str, Decimal | None]) -> None:
     """Set (or, with None, remove) the learner's goals, all or nothing; audited with old and new values."""
     if actor.pk != user.pk:
-        raise GoalError("只能設定自己的學習目標")
+        raise GoalError(_("只能設定自己的學習目標"))
     labels = dict(LearningGoal.PERIOD_CHOICES)
     for period, hours in goals.items():
         if period not in labels:
-            raise GoalError(f"未知的目標期間：{period}")
+            raise GoalError(_("未知的目標期間：%(period)s") % {"period": period})
         if hours is not None and hours > MAX_GOAL_HOURS[period]:
-            raise GoalError(f"{labels[period]}：不可超過 {MAX_GOAL_HOURS[period]} 小時")
+            raise GoalError(
+                _("%(label)s：不可超過 %(max)s 小時") % {"label": labels[period], "max": MAX_GOAL_HOURS[period]}
+            )
     with transaction.atomic():
         current = {goal.period: goal for goal in LearningGoal.objects.select_for_update().filter(user=user)}
         changes = {}

@@ -14,3 +14,15 @@ def scale_range(maximum) -> range:
 @register.filter
 def minutes(milliseconds) -> int:
     return int(milliseconds or 0) // 60_000
+
+
+@register.filter
+def problem_of(problems, question_id) -> str:
+    """`problems|problem_of:question.pk` → what is wrong with that question's answer ("" when nothing)."""
+    return (problems or {}).get(question_id, "")
+
+
+@register.filter
+def chosen_of(answers, question_id) -> list[str]:
+    """`answers|chosen_of:question.pk` → the values the learner sent for that question (kept on a refused form)."""
+    return list((answers or {}).get(str(question_id), []))
