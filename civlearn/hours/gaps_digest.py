@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from civlearn.core import clock, rocdate
+from civlearn.core.mail import mail_send
 from civlearn.core.services import audit_record
 from civlearn.hours import gaps, rules
 from civlearn.hours.models import AgencyGapPolicy, AtRiskSnapshot
@@ -103,44 +104,53 @@ def trend_of(*, agency: Agency, week: dt.date, risk: gaps.RiskList) -> Trend:
     )
 
 
-def message_for(*, agency: Agency, risk: gaps.RiskList, trend: Trend) -> tuple[str, str]:
-    """(subject, body) in zh-Hant."""
+DIGEST_TEMPLATE = "hours/mail/gap_digest"
+
+
+def message_for(*, agency: Agency, risk: gaps.RiskList, trend: Trend) -> tuple[str, dict]:
+    """(subject, template context) of one digest; `mail_send` with DIGEST_TEMPLATE makes the message."""
     roc_year = rocdate.roc_year(risk.year)
-    subject = f"【終身學習入口網站】{roc_year}年度學習時數缺口週報（{agency.name}）"
-    previous = trend.previous.missing if trend.previous else {}
-    lines = [
-        f"{agency.name} 人事室 您好：",
-        "",
-        f"截至 {rocdate.format_display(risk.today)}，在職 {risk.staff} 人中有 {trend.at_risk} 人尚未完成 {roc_year} "
-        f"年度學習時數規定，合計至少尚缺 {_hours(trend.missing_tenths)} 小時。",
+    subject = _("【終身學習入口網站】%(year)s年度學習時數缺口週報（%(agency)s）") % {
+        "year": roc_year,
+        "agency": agency.name,
+    }
+    before = trend.previous.missing if trend.previous else {}
+    previous = None
+    if trend.previous is not None:
+        previous = {
+            "week": rocdate.format_display(trend.previous.week),
+            "at_risk": trend.previous.at_risk,
+            "change": f"{trend.at_risk_change:+d}",
+            "missing": _hours(trend.previous.missing_tenths),
+            "new": trend.newly_at_risk,
+            "closed": trend.no_longer,
+        }
+    rows = [
+        {
+            "name": row.name,
+            "agency": row.agency_name,
+            "size": _hours(_tenths(row.size)),
+            "previous": _hours(before[str(row.person_id)]) if str(row.person_id) in before else "",
+            "deadline": rocdate.format_display(row.deadline.day),
+            "days_left": row.days_left,
+            "overdue": row.overdue_days,
+            "gaps": [(label, _hours(_tenths(missing))) for label, missing in row.gaps],
+        }
+        for row in risk.rows[:DIGEST_ROWS]
     ]
-    if trend.previous is None:
-        lines.append("（本週為第一份週報，下週起顯示與前一週的比較。）")
-    else:
-        lines.append(
-            f"與上週（{rocdate.format_display(trend.previous.week)} 週）相比：尚有缺口人數 "
-            f"{trend.previous.at_risk} → {trend.at_risk}（{trend.at_risk_change:+d}），缺口時數 "
-            f"{_hours(trend.previous.missing_tenths)} → {_hours(trend.missing_tenths)} 小時；"
-            f"新增 {trend.newly_at_risk} 人，已補足 {trend.no_longer} 人。"
-        )
-    lines += ["", "尚有缺口人員（依風險排序）："]
-    for row in risk.rows[:DIGEST_ROWS]:
-        gaps_text = "、".join(f"{label} 尚缺 {_hours(_tenths(missing))}" for label, missing in row.gaps)
-        when = rocdate.format_display(row.deadline.day)
-        days = f"剩 {row.days_left} 天" if row.days_left >= 0 else f"已逾 {-row.days_left} 天"
-        change = ""
-        if str(row.person_id) in previous:
-            change = f"（上週 {_hours(previous[str(row.person_id)])} 小時）"
-        lines.append(
-            f"・{row.name}（{row.agency_name}）至少尚缺 {_hours(_tenths(row.size))} 小時{change}；"
-            f"截止日 {when}，{days}；{gaps_text}"
-        )
-    if len(risk.rows) > DIGEST_ROWS:
-        lines.append(f"…另有 {len(risk.rows) - DIGEST_ROWS} 人，請至管理介面查看完整名單或下載檔案。")
-    if not risk.rows:
-        lines.append("（無：所有人員均已達成時數規定。）")
-    lines += ["", "完整名單與下載：", settings.SITE_URL + reverse("hours:hr_at_risk")]
-    return subject, "\n".join(lines)
+    context = {
+        "agency_name": agency.name,
+        "today": rocdate.format_display(risk.today),
+        "staff": risk.staff,
+        "at_risk": trend.at_risk,
+        "roc_year": roc_year,
+        "missing": _hours(trend.missing_tenths),
+        "previous": previous,
+        "rows": rows,
+        "more": max(0, len(risk.rows) - DIGEST_ROWS),
+        "link": settings.SITE_URL + reverse("hours:hr_at_risk"),
+    }
+    return subject, context
 
 
 def digest_send(*, agency: Agency) -> bool:
@@ -181,8 +191,8 @@ def digest_send(*, agency: Agency) -> bool:
             subject=snapshot,
             changes={"at_risk": [None, trend.at_risk], "recipients": [None, len(to)]},
         )
-        subject, body = message_for(agency=agency, risk=risk, trend=trend)
-        EmailMessage(subject, body, to=to, connection=get_connection()).send()
+        subject, context = message_for(agency=agency, risk=risk, trend=trend)
+        mail_send(template=DIGEST_TEMPLATE, subject=subject, to=to, context=context)
     return True
 
 

@@ -105,6 +105,8 @@ def test_the_weekly_digest_lists_the_staff_at_risk_and_the_trend(agency, hr_offi
     body = message_text(first)
     assert "截至 115/10/05，在職 2 人中有 2 人尚未完成 115 年度學習時數規定，合計至少尚缺 18 小時。" in body
     assert "（本週為第一份週報，下週起顯示與前一週的比較。）" in body
+    html = first.get_body(preferencelist=("html",)).get_content()
+    assert "<li>王小明（國立臺中科技大學）至少尚缺 8 小時；截止日 115/12/31，剩 87 天；" in html
     assert "・王小明（國立臺中科技大學）至少尚缺 8 小時；截止日 115/12/31，剩 87 天；" in body
 
     clock.travel_to(taipei(2026, 10, 12, 9))

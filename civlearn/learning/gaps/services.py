@@ -14,11 +14,12 @@ import logging
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from civlearn.core import clock, rocdate
+from civlearn.core.mail import mail_send
 from civlearn.core.services import audit_record
 from civlearn.hours import gaps as hours_gaps
 from civlearn.hours import selectors as hours_selectors
@@ -72,41 +73,49 @@ def _hours(value) -> str:
     return format(value.normalize(), "f")
 
 
-def message_for(*, user, panel: GapPanel, unsubscribe_url: str) -> tuple[str, str]:
-    """(subject, body) in zh-Hant."""
+REMINDER_TEMPLATE = "learning/mail/gap_reminder"
+
+
+def message_for(*, user, panel: GapPanel, unsubscribe_url: str) -> tuple[str, dict]:
+    """(subject, template context) of one reminder; `mail_send` with REMINDER_TEMPLATE makes the message."""
     report = panel.report
     assert report is not None
     roc_year = rocdate.roc_year(report.year)
     deadline = rocdate.format_display(report.deadline.day)
-    subject = f"【e等公務園+】{roc_year}年度學習時數尚有缺口，採計截止日 {deadline}"
-    lines = [
-        f"{user.display_name} 您好：",
-        "",
-        f"您 {roc_year} 年度的學習時數，依機關規定於 {deadline} 前完成才會採計（剩 {report.days_left} 天），"
-        "目前下列規定尚未達成：",
+    subject = _("【e等公務園+】%(year)s年度學習時數尚有缺口，採計截止日 %(deadline)s") % {
+        "year": roc_year,
+        "deadline": deadline,
+    }
+    items = [
+        {
+            "label": item.gap.label,
+            "done": _hours(item.gap.done),
+            "required": _hours(item.gap.required),
+            "missing": _hours(item.gap.missing),
+            "courses": [
+                {
+                    "title": s.title,
+                    "hours": _hours(s.hours),
+                    "minutes": s.reading_minutes,
+                    "in_progress": s.in_progress,
+                    "url": settings.SITE_URL + reverse("learning:course", args=[s.code]),
+                }
+                for s in item.suggestions
+            ],
+        }
+        for item in panel.items
     ]
-    for item in panel.items:
-        gap = item.gap
-        lines += [
-            "",
-            f"■ {gap.label}：已完成 {_hours(gap.done)} / {_hours(gap.required)} 小時，尚缺 {_hours(gap.missing)} 小時",
-        ]
-        if not item.suggestions:
-            lines.append("  目前沒有開放報名且可計入的數位課程。")
-        for s in item.suggestions:
-            note = "（已報名，繼續上課）" if s.in_progress else ""
-            url = settings.SITE_URL + reverse("learning:course", args=[s.code])
-            lines.append(f"  ・{s.title}（{_hours(s.hours)} 小時，需閱讀 {s.reading_minutes} 分鐘）{note} {url}")
-    if not panel.shares_hours:
-        lines += ["", "提醒：您尚未同意將 e等公務園+ 的學習時數上傳至終身學習入口網站，完成課程後時數不會計入。"]
-    lines += [
-        "",
-        "查看所有建議課程：" + settings.SITE_URL + reverse("learning:gaps"),
-        "註：完成課程後，時數通常於三個工作天內匯入終身學習入口網站。",
-        "",
-        "不想再收到時數缺口提醒信，請按此取消：" + unsubscribe_url,
-    ]
-    return subject, "\n".join(lines)
+    context = {
+        "name": user.display_name,
+        "roc_year": roc_year,
+        "deadline": deadline,
+        "days_left": report.days_left,
+        "items": items,
+        "shares_hours": panel.shares_hours,
+        "gaps_url": settings.SITE_URL + reverse("learning:gaps"),
+        "unsubscribe_url": unsubscribe_url,
+    }
+    return subject, context
 
 
 def reminder_due(*, report: hours_gaps.GapReport, agency_id: int) -> bool:
@@ -136,7 +145,7 @@ def reminder_send(*, user) -> bool:
         if report is None or not reminder_due(report=report, agency_id=person.agency_id):
             return False
         url = settings.SITE_URL + reverse("learning:gaps_unsubscribe", args=[unsubscribe_token(user=user)])
-        subject, body = message_for(user=user, panel=panel, unsubscribe_url=url)
+        subject, context = message_for(user=user, panel=panel, unsubscribe_url=url)
         record = GapReminder.objects.create(
             user=user,
             year=report.year,
@@ -159,11 +168,14 @@ def reminder_send(*, user) -> bool:
             subject=record,
             changes={"user": [None, user.pk], "gaps": [None, len(panel.items)]},
         )
-        message = EmailMessage(subject, body, to=[email], connection=get_connection())
-        # RFC 2369 / RFC 8058: mail clients offer their own one-click unsubscribe.
-        message.extra_headers["List-Unsubscribe"] = f"<{url}>"
-        message.extra_headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        message.send()
+        mail_send(
+            template=REMINDER_TEMPLATE,
+            subject=subject,
+            to=[email],
+            context=context,
+            # RFC 2369 / RFC 8058: mail clients offer their own one-click unsubscribe.
+            headers={"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+        )
     return True
 
 

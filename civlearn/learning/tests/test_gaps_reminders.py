@@ -53,6 +53,9 @@ def test_no_reminder_before_the_window_then_one_with_the_suggestions(short_learn
     assert services.user_for_token(unsubscribe.removeprefix(prefix.split("：")[1]).rstrip("/")) == short_learner
     assert message["List-Unsubscribe"].strip() == f"<{unsubscribe}>"
     assert message["List-Unsubscribe-Post"].strip() == "List-Unsubscribe=One-Click"
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert f'<a href="{unsubscribe}">取消時數缺口提醒信</a>' in html
+    assert f'<a href="{site}/elearn/courses/ENV-339/">環境教育：氣候變遷與調適</a>' in html
     assert "A123456789" not in body and "A123456789" not in unsubscribe
     assert list(GapReminder.objects.values_list("deadline", "gaps")) == [
         (
