@@ -11,6 +11,7 @@ from civlearn.hours.models.classes import (
 )
 from civlearn.hours.models.exchange import ImportJob, InstitutionClient, ReminderRecord
 from civlearn.hours.models.institutions import Institution, InstitutionMember
+from civlearn.hours.models.gaps import AgencyCutoff, AgencyGapPolicy, AtRiskSnapshot, StaffKind
 from civlearn.hours.models.ledger import (
     Category,
     CategoryTable,
@@ -23,6 +24,9 @@ from civlearn.hours.models.rules import ReportingCategory, RequirementRule
 
 __all__ = [
     "MAX_PORTIONS",
+    "AgencyCutoff",
+    "AgencyGapPolicy",
+    "AtRiskSnapshot",
     "Attendance",
     "CalendarFeed",
     "Category",
@@ -39,6 +43,7 @@ __all__ = [
     "ReminderRecord",
     "ReportingCategory",
     "RequirementRule",
+    "StaffKind",
     "mode_labels",
     "unknown_codes",
     "validate_code_sets",
