@@ -19,7 +19,7 @@ from django.db.models import Max, QuerySet
 from civlearn.core import clock
 from civlearn.core.national_id import mask
 from civlearn.hours import rules
-from civlearn.hours.models import ReminderRecord, RequirementRule
+from civlearn.hours.models import ReminderRecord
 from civlearn.identity import selectors as identity_selectors
 from civlearn.identity.selectors import agencies_managed_by
 from civlearn.registry.models import Agency, Person

@@ -10,8 +10,8 @@ from civlearn.hours.models.classes import (
     Registration,
 )
 from civlearn.hours.models.exchange import ImportJob, InstitutionClient, ReminderRecord
-from civlearn.hours.models.institutions import Institution, InstitutionMember
 from civlearn.hours.models.gaps import AgencyCutoff, AgencyGapPolicy, AtRiskSnapshot, StaffKind
+from civlearn.hours.models.institutions import Institution, InstitutionMember
 from civlearn.hours.models.ledger import (
     Category,
     CategoryTable,
