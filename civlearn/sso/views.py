@@ -57,7 +57,7 @@ class TokenView(DotTokenView):
     `invalidate_authorization_code`), where DOT alone would have committed them already."""
 
     def post(self, request, *args, **kwargs):
-        with transaction.atomic():
+        with transaction.atomic(), oidc.keys_read_once():
             response = super().post(request, *args, **kwargs)
         # Token endpoint answers are JSON and never cached (RFC 6749 5.1, 5.2); oauthlib leaves both headers out of
         # an error raised after validation (the code consumed meanwhile).

@@ -45,7 +45,7 @@ class _Audited(admin.ModelAdmin):
 class InstitutionClientAdmin(_Audited):
     list_display = ("application", "institution", "is_active", "created_at")
     list_filter = ("is_active",)
-    raw_id_fields = ("application", "institution")
+    autocomplete_fields = ("application", "institution")
     audit_fields = ("application", "institution", "is_active")
 
 
