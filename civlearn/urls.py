@@ -19,6 +19,8 @@ urlpatterns = [
     path("readyz", core_views.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("", include("civlearn.content.urls")),
+    path("ecpa/agencies/", include("civlearn.registry.urls_directory")),
     path("ecpa/", include("civlearn.identity.urls")),
     path("ecpa/", include("civlearn.sso.urls")),
     path("registry/", include("civlearn.registry.urls")),
