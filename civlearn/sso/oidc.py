@@ -349,6 +349,8 @@ def cached_client(client_id: str):
     except ValueError:  # a NUL byte in the id (PostgreSQL refuses it before the query): no such client
         return None
     if application is not None and generation is not None:
+        if application.authorization_grant_type == AbstractApplication.GRANT_AUTHORIZATION_CODE:
+            _relying_party(application)  # its relying-party settings travel with it (the stamp covers them too)
         cache.set(key, (generation, application), CLIENT_CACHE_SECONDS)
     return application
 
@@ -381,6 +383,11 @@ class CivlearnValidator(OAuth2Validator):
     def authenticate_client_id(self, client_id, request, *args, **kwargs):
         self._seed_client(client_id, request)
         return super().authenticate_client_id(client_id, request, *args, **kwargs)
+
+    def validate_client_id(self, client_id, request, *args, **kwargs):
+        # The authorization endpoint's look-up of the client.
+        self._seed_client(client_id, request)
+        return super().validate_client_id(client_id, request, *args, **kwargs)
 
     # ---- the authorization code, read once per request -------------------------------------------------------
     # oauthlib asks for the code's scopes, the code itself, its PKCE challenge and method, its redirect URI and its

@@ -444,3 +444,19 @@ def test_a_key_rotation_between_two_exchanges_signs_the_second_with_the_new_key(
 
     assert kid(second) == new.kid
     assert kid(first) != new.kid
+
+
+def test_an_authorization_request_reads_the_cached_client_and_its_relying_party(client, learner):
+    application = register_rp(name="差勤", redirect_uri=REDIRECT, first_party=True)
+    client.force_login(learner)
+    _code(client, application)
+
+    with CaptureQueriesContext(connection) as queries:
+        _code(client, application)
+
+    # the validator's look-up and the scopes' relying party come from the cache; DOT's view reads the client once
+    # itself (for skip_authorization)
+    tables = _tables(queries)
+    assert tables.count("SELECT oauth2_provider_application") == 1, tables
+    assert "SELECT identity_relyingparty" not in tables, tables
+    assert tables.count("INSERT oauth2_provider_grant") == 1
