@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
@@ -196,8 +196,8 @@ def enrol_view(request, code: str):
     return redirect("learning:learn", code=course.code)
 
 
-def _learning_context(request, course, enrolment, unit):
-    units = list(course.units.all())
+def _learning_context(request, course, enrolment, unit, units: list[Unit] | None = None):
+    units = list(course.units.all()) if units is None else units
     position = next((i for i, u in enumerate(units) if unit is not None and u.pk == unit.pk), 0)
     return {
         "previous_unit": units[position - 1] if position > 0 else None,
@@ -215,6 +215,8 @@ def _learning_context(request, course, enrolment, unit):
 def _my_enrolment(request, code):
     course = get_object_or_404(Course.objects.select_related("provider_agency"), code=code)
     enrolment = selectors.enrolment_current(user=request.user, course=course)
+    if enrolment is not None:
+        enrolment.course = course  # the row just read: not read again through the enrolment
     return course, enrolment
 
 
@@ -225,9 +227,14 @@ def learn_view(request, code: str, unit_id: int | None = None):
     if enrolment is None:
         messages.error(request, _("請先報名本課程"))
         return redirect("learning:course", code=code)
-    units = course.units.all()
-    unit = get_object_or_404(units, pk=unit_id) if unit_id else units.first()
-    context = _learning_context(request, course, enrolment, unit)
+    units = list(course.units.all())
+    if unit_id:
+        unit = next((u for u in units if u.pk == unit_id), None)
+        if unit is None:
+            raise Http404
+    else:
+        unit = units[0] if units else None
+    context = _learning_context(request, course, enrolment, unit, units)
     if unit is not None and unit.kind == Unit.TEST:
         attempts = list(TestAttempt.objects.filter(enrolment=enrolment, unit=unit))
         open_attempt = next((a for a in attempts if a.submitted_at is None), None)
