@@ -60,7 +60,7 @@ def _agencies(user):
 def agency_rules(request: HttpRequest) -> HttpResponse:
     agencies = _agencies(request.user)
     if not agencies.exists():
-        raise PermissionDenied("只有機關人事人員可以設定本機關時數規定")
+        raise PermissionDenied(_("只有機關人事人員可以設定本機關時數規定"))
     rules = list(
         RequirementRule.objects.filter(agency__in=agencies)
         .select_related("agency", "parent")

@@ -4,6 +4,7 @@ questions inline, a question with its choices inline."""
 from django import forms
 from django.contrib import admin
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from civlearn.hours import selectors as hours_selectors
 from civlearn.learning.categories import category_choices, category_name
@@ -53,7 +54,7 @@ class CourseAdmin(admin.ModelAdmin):
             )
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
-    @admin.display(description="課程類別")
+    @admin.display(description=_("課程類別"))
     def category(self, course: Course) -> str:
         return category_name(course.category_code)
 
@@ -116,4 +117,5 @@ class CertificateAdmin(admin.ModelAdmin):
 
 
 from civlearn.learning.home import admin as admin_home  # noqa: E402, F401  (個人專區 and outbound models)
+from civlearn.learning.partners import admin as partners_admin  # noqa: E402, F401  (registers 加盟機關)
 from civlearn.learning.scorm import admin as scorm_admin  # noqa: E402, F401  (registers the SCORM models)

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LearningConfig(AppConfig):
     name = "civlearn.learning"
     label = "learning"
-    verbose_name = "e等公務園+"
+    verbose_name = _("e等公務園+")

@@ -44,8 +44,8 @@ def import_page(request):
         "recent": jobs.jobs_visible_to(request.user).select_related("created_by")[:5],
         "managed_agencies": selectors.managed_roots(request.user) if scope is not None else None,
         "column_sets": [
-            (importing.PERSONS, "人員", importing.PERSON_COLUMNS),
-            (importing.AGENCIES, "機關", importing.AGENCY_COLUMNS),
+            (importing.PERSONS, importing.KINDS[importing.PERSONS], importing.PERSON_COLUMNS),
+            (importing.AGENCIES, importing.KINDS[importing.AGENCIES], importing.AGENCY_COLUMNS),
         ],
     }
     return render(request, "registry/import.html", context, status=400 if form.errors else 200)
@@ -96,7 +96,7 @@ def import_template(request, kind: str, extension: str):
         body = text.getvalue().encode("utf-8-sig")
         content_type = "text/csv; charset=utf-8"
     elif extension == "xlsx":
-        body = _xlsx(rows, title=importing.KINDS[kind])
+        body = _xlsx(rows, title=str(importing.KINDS[kind]))
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         raise Http404

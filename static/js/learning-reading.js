@@ -21,8 +21,16 @@
 
   function show(reply) {
     var reading = document.querySelector("[data-reading]");
-    if (reading) {
-      reading.textContent = Math.floor(reply.reading_ms / 60000) + " 分鐘 / " + Math.floor(reply.required_ms / 60000) + " 分鐘";
+    if (reading && reply.reading) {
+      // The server's words, in the page's language (e.g. 「1 分鐘 / 2 分鐘」).
+      reading.textContent = reply.reading;
+    }
+    var box = document.querySelector("[data-progress]");
+    if (box && reply.progress_html) {
+      // The beat that met the reading condition: the server's progress box (conditions, percentage) replaces the
+      // old one's content; the box itself stays, so its aria-live announcement is read.
+      var fresh = new DOMParser().parseFromString(reply.progress_html, "text/html").querySelector("[data-progress]");
+      if (fresh) box.replaceChildren.apply(box, Array.prototype.slice.call(fresh.childNodes));
     }
     if (reply.completed && !reloading) {
       // The beat that met the last condition completed the course: show the certificate.

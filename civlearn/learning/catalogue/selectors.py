@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from civlearn.core import clock
 from civlearn.learning.categories import category_subtree
@@ -67,29 +68,29 @@ def course_search(criteria: CatalogueFilter) -> QuerySet[Course]:
 def enrolment_refusal(*, user, course: Course) -> str:
     """Why this person may not enrol now, or "" when they may. Messages are shown as they are."""
     if not course.is_published:
-        return "本課程未開放"
+        return _("本課程未開放")
     today = clock.today()
     if course.enrol_start and today < course.enrol_start:
-        return "尚未開始報名"
+        return _("尚未開始報名")
     if course.enrol_end and today > course.enrol_end:
-        return "報名期間已結束"
+        return _("報名期間已結束")
     if not course.open_to_all:
         person = getattr(user, "person", None)
         if person is None:
-            return "本課程限定機關人員報名，您的帳號沒有機關資料"
+            return _("本課程限定機關人員報名，您的帳號沒有機關資料")
         allowed = set(course.allowed_agencies.values_list("pk", flat=True))
         agency = person.agency
         while agency is not None and agency.pk not in allowed:
             agency = agency.parent
         if agency is None:
-            return "本課程限定特定機關人員報名，您的服務機關不在開放名單內"
+            return _("本課程限定特定機關人員報名，您的服務機關不在開放名單內")
     mine = Enrolment.objects.filter(user=user, course=course)
     if mine.filter(year=today.year).exists():
-        return "您已報名本課程"
+        return _("您已報名本課程")
     if mine.filter(completed_at__isnull=False).exists() and not course.recertifiable:
-        return "您已完成本課程，本課程不開放再次認證"
+        return _("您已完成本課程，本課程不開放再次認證")
     if mine.filter(completed_at__isnull=True).exists():
-        return "您已報名本課程"
+        return _("您已報名本課程")
     return ""
 
 

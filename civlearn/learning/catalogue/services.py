@@ -4,6 +4,7 @@ so callers outside the app (views, commands, the demo seeder) find every write i
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from civlearn.core import clock
 from civlearn.core.services import audit_record
@@ -27,7 +28,7 @@ class EnrolmentRefused(ValueError):
 def enrol(*, user, course: Course, ip_address: str | None = None) -> Enrolment:
     """報名: enrol the learner for this year, or raise EnrolmentRefused with the reason."""
     if consent_current(user=user) is None:
-        raise EnrolmentRefused("請先閱讀並同意會員規範")
+        raise EnrolmentRefused(_("請先閱讀並同意會員規範"))
     reason = enrolment_refusal(user=user, course=course)
     if reason:
         raise EnrolmentRefused(reason)
@@ -43,5 +44,5 @@ def enrol(*, user, course: Course, ip_address: str | None = None) -> Enrolment:
             )
     except IntegrityError as exc:
         # Another tab enrolled a moment earlier.
-        raise EnrolmentRefused("您已報名本課程") from exc
+        raise EnrolmentRefused(_("您已報名本課程")) from exc
     return enrolment

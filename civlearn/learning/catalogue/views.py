@@ -16,6 +16,7 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civlearn.core.services import client_ip
@@ -61,13 +62,13 @@ def terms_view(request):
     if request.method == "POST":
         choice = request.POST.get("share_hours")
         if choice not in {"yes", "no"}:
-            error = "請選擇「同意」或「不同意」"
+            error = _("請選擇「同意」或「不同意」")
         else:
             consent_record(user=request.user, share_hours=choice == "yes", ip_address=client_ip(request))
             if choice == "yes":
-                messages.success(request, "已記錄：您同意本平臺上傳學習時數。")
+                messages.success(request, _("已記錄：您同意本平臺上傳學習時數。"))
             else:
-                messages.warning(request, "已記錄：您不同意上傳學習時數。" + terms.REFUSAL_CONSEQUENCE)
+                messages.warning(request, _("已記錄：您不同意上傳學習時數。") + terms.REFUSAL_CONSEQUENCE)
             return redirect(next_url or "learning:catalogue")
     return render(
         request,
@@ -102,9 +103,9 @@ def catalogue_view(request):
     hours_min = _decimal(params.get("hours_min", "")) if params.get("hours_min") else None
     hours_max = _decimal(params.get("hours_max", "")) if params.get("hours_max") else None
     if params.get("hours_min") and hours_min is None:
-        errors.append("認證時數下限請輸入 0 以上的數字")
+        errors.append(_("認證時數下限請輸入 0 以上的數字"))
     if params.get("hours_max") and hours_max is None:
-        errors.append("認證時數上限請輸入 0 以上的數字")
+        errors.append(_("認證時數上限請輸入 0 以上的數字"))
     mode = params.get("mode", "")
     criteria = selectors.CatalogueFilter(
         query=params.get("q", "")[:100],
@@ -181,9 +182,9 @@ def enrol_view(request, code: str):
     try:
         enrol(user=request.user, course=course, ip_address=client_ip(request))
     except EnrolmentRefused as refusal:
-        messages.error(request, f"無法報名：{refusal}")
+        messages.error(request, _("無法報名：%(reason)s") % {"reason": refusal})
         return redirect("learning:course", code=course.code)
-    messages.success(request, f"已報名「{course.title}」。")
+    messages.success(request, _("已報名「%(title)s」。") % {"title": course.title})
     return redirect("learning:learn", code=course.code)
 
 
@@ -214,7 +215,7 @@ def learn_view(request, code: str, unit_id: int | None = None):
     """A course's unit, with the unit list, the three conditions and the reading-time heartbeat."""
     course, enrolment = _my_enrolment(request, code)
     if enrolment is None:
-        messages.error(request, "請先報名本課程")
+        messages.error(request, _("請先報名本課程"))
         return redirect("learning:course", code=code)
     units = course.units.all()
     unit = get_object_or_404(units, pk=unit_id) if unit_id else units.first()
@@ -254,7 +255,7 @@ def test_start_view(request, code: str, unit_id: int):
     course, enrolment = _my_enrolment(request, code)
     unit = get_object_or_404(Unit, pk=unit_id, course=course)
     if enrolment is None:
-        return HttpResponseBadRequest("請先報名本課程")
+        return HttpResponseBadRequest(_("請先報名本課程"))
     try:
         attempt_start(user=request.user, enrolment=enrolment, unit=unit)
     except AssessmentError as error:
@@ -282,12 +283,19 @@ def test_submit_view(request, code: str, unit_id: int, attempt_id: int):
             attempts_left=attempts_left(enrolment=attempt.enrolment, unit=unit),
             answers=answers,
             error=str(error),
+            problems=error.problems,
         )
         return render(request, "learning/learn.html", context, status=400)
     if graded.passed:
-        messages.success(request, f"測驗通過：{graded.score} 分（及格 {unit.pass_mark} 分）。")
+        messages.success(
+            request, _("測驗通過：%(score)s 分（及格 %(mark)s 分）。") % {"score": graded.score, "mark": unit.pass_mark}
+        )
     else:
-        messages.error(request, f"測驗未通過：{graded.score} 分（及格 {unit.pass_mark} 分），請再試一次。")
+        messages.error(
+            request,
+            _("測驗未通過：%(score)s 分（及格 %(mark)s 分），請再試一次。")
+            % {"score": graded.score, "mark": unit.pass_mark},
+        )
     return redirect("learning:learn_unit", code=code, unit_id=unit.pk)
 
 
@@ -297,7 +305,7 @@ def questionnaire_submit_view(request, code: str, unit_id: int):
     course, enrolment = _my_enrolment(request, code)
     unit = get_object_or_404(Unit, pk=unit_id, course=course)
     if enrolment is None:
-        return HttpResponseBadRequest("請先報名本課程")
+        return HttpResponseBadRequest(_("請先報名本課程"))
     answers = _answers(request.POST)
     try:
         questionnaire_submit(user=request.user, enrolment=enrolment, unit=unit, answers=answers)
@@ -308,9 +316,10 @@ def questionnaire_submit_view(request, code: str, unit_id: int):
             questions=list(unit.questions.prefetch_related("choices")),
             answers=answers,
             error=str(error),
+            problems=error.problems,
         )
         return render(request, "learning/learn.html", context, status=400)
-    messages.success(request, "問卷已送出，謝謝您的填答。")
+    messages.success(request, _("問卷已送出，謝謝您的填答。"))
     return redirect("learning:learn_unit", code=code, unit_id=unit.pk)
 
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civlearn.core import rocdate
 from civlearn.learning.models import Certificate, Enrolment
@@ -52,13 +53,13 @@ def qr_svg(url: str) -> str:
     """An inline SVG QR code for the verification address."""
     buffer = io.BytesIO()
     segno.make(url, error="m").save(
-        buffer, kind="svg", scale=4, border=2, xmldecl=False, svgns=True, title="證書查驗網址 QR 碼"
+        buffer, kind="svg", scale=4, border=2, xmldecl=False, svgns=True, title=_("證書查驗網址 QR 碼")
     )
     return buffer.getvalue().decode("utf-8")
 
 
 def certificate_pdf(*, certificate: Certificate) -> bytes:
-    """The certificate as a one-page A4 PDF in Traditional Chinese."""
+    """The certificate as a one-page A4 PDF in the active language (Traditional Chinese, or English)."""
     from weasyprint import HTML
 
     url = verification_url(certificate)
@@ -68,7 +69,8 @@ def certificate_pdf(*, certificate: Certificate) -> bytes:
         {
             "certificate": certificate,
             "completed": rocdate.format_display(issued),
-            "completed_long": f"{rocdate.roc_year(issued.date())} 年 {issued.month} 月 {issued.day} 日",
+            "issued": issued,
+            "roc_year": rocdate.roc_year(issued.date()),
             "verify_url": url,
             "qr_svg": qr_svg(url),
         },

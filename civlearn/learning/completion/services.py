@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from civlearn.core import clock
 from civlearn.core.services import audit_record
@@ -42,7 +43,12 @@ class Progress:
 
 
 def _minutes(ms: int) -> str:
-    return f"{ms // 60_000} 分鐘"
+    return _("%(minutes)s 分鐘") % {"minutes": ms // 60_000}
+
+
+def reading_detail(*, reading_ms: int, required_ms: int) -> str:
+    """The reading condition's detail as the progress box shows it, e.g. 「1 分鐘 / 2 分鐘」 (whole minutes)."""
+    return f"{_minutes(reading_ms)} / {_minutes(required_ms)}"
 
 
 def progress_of(*, enrolment: Enrolment) -> Progress:
@@ -97,21 +103,21 @@ def progress_from(
     conditions = [
         Condition(
             "reading",
-            "閱讀時數",
+            _("閱讀時數"),
             reading_ms >= required_ms,
-            f"{_minutes(reading_ms)} / {_minutes(required_ms)}",
+            reading_detail(reading_ms=reading_ms, required_ms=required_ms),
         )
     ]
     fractions = [min(1.0, reading_ms / required_ms) if required_ms else 1.0]
     if test_passed is not None:
-        conditions.append(Condition("test", "測驗", test_passed, "已通過" if test_passed else "尚未通過"))
+        conditions.append(Condition("test", _("測驗"), test_passed, _("已通過") if test_passed else _("尚未通過")))
         fractions.append(1.0 if test_passed else 0.0)
     if questionnaire_answered is not None:
         met = questionnaire_answered
-        conditions.append(Condition("questionnaire", "問卷", met, "已填寫" if met else "尚未填寫"))
+        conditions.append(Condition("questionnaire", _("問卷"), met, _("已填寫") if met else _("尚未填寫")))
         fractions.append(1.0 if met else 0.0)
     if scorm_done is not None:
-        conditions.append(Condition("scorm", "SCORM 教材", scorm_done, "已完成" if scorm_done else "尚未完成"))
+        conditions.append(Condition("scorm", _("SCORM 教材"), scorm_done, _("已完成") if scorm_done else _("尚未完成")))
         fractions.append(1.0 if scorm_done else 0.0)
     # Rounded half up, as people read a share (2 of 3 conditions is 67 %, not 66 %).
     percent = math.floor(100 * sum(fractions) / len(fractions) + 0.5)
@@ -162,7 +168,7 @@ def hours_post(*, enrolment: Enrolment) -> str:
     Idempotent: the ledger keys entries on (source_kind, source_reference) and the reference is the enrolment.
     A failure to post never undoes the completion; the status says `failed` and `learning_post_hours` retries."""
     if enrolment.completed_at is None:
-        raise ValueError("課程尚未完成，不能上傳時數")
+        raise ValueError(_("課程尚未完成，不能上傳時數"))
     consent = consent_current(user=enrolment.user)
     now = clock.now()
     if consent is None or not consent.share_hours:

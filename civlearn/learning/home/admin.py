@@ -3,6 +3,7 @@ their batches, and course packages. Imported from admin.py."""
 
 from django.contrib import admin
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from civlearn.core.services import audit_record
 from civlearn.learning.models import CoursePackage, OutboundBatch, OutboundDestination
@@ -21,7 +22,7 @@ class OutboundBatchAdmin(admin.ModelAdmin):
     readonly_fields = ("destination", "reference", "created_at", "payload", "attempts", "sent_at", "last_error")
     actions = ["retry"]
 
-    @admin.action(description="重新嘗試傳送（下次執行 learning_outbound 時）")
+    @admin.action(description=_("重新嘗試傳送（下次執行 learning_outbound 時）"))
     def retry(self, request, queryset):
         # A batch that gave up goes back to the retry queue with a fresh attempt count.
         with transaction.atomic():

@@ -11,6 +11,7 @@ from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civlearn.learning.categories import category_path
 from civlearn.learning.models import Enrolment
@@ -36,20 +37,23 @@ def _completions(*, user, year: int):
 
 def hours_by_month(*, user, year: int) -> Series:
     months = [Decimal(0)] * 12
-    for completed_at, _, hours in _completions(user=user, year=year):
+    for completed_at, _code, hours in _completions(user=user, year=year):
         months[timezone.localtime(completed_at).month - 1] += Decimal(hours)
-    return Series(f"{year - 1911} 年各月份認證時數", [(f"{m}月", months[m - 1]) for m in range(1, 13)])
+    return Series(
+        _("%(year)s 年各月份認證時數") % {"year": year - 1911},
+        [(_("%(month)s月") % {"month": m}, months[m - 1]) for m in range(1, 13)],
+    )
 
 
 def hours_by_category(*, user, year: int) -> Series:
     """By the top of each course's category tree (e.g. 政策能力訓練); unknown codes are shown by their code."""
     totals: dict[str, Decimal] = {}
-    for _, code, hours in _completions(user=user, year=year):
+    for _when, code, hours in _completions(user=user, year=year):
         path = category_path(code)
-        name = path[0].name if path else f"類別 {code}"
+        name = path[0].name if path else _("類別 %(code)s") % {"code": code}
         totals[name] = totals.get(name, Decimal(0)) + Decimal(hours)
     rows = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
-    return Series(f"{year - 1911} 年各類別認證時數", rows)
+    return Series(_("%(year)s 年各類別認證時數") % {"year": year - 1911}, rows)
 
 
 def _number(value: Decimal) -> str:
@@ -59,7 +63,7 @@ def _number(value: Decimal) -> str:
 
 def bar_chart_svg(series: Series, *, chart_id: str, horizontal: bool = False) -> str:
     """A bar chart as an inline SVG string (role="img", titled and described), hatched bars with value labels."""
-    rows = series.rows or [("（無資料）", Decimal(0))]
+    rows = series.rows or [(_("（無資料）"), Decimal(0))]
     peak = max((value for _, value in rows), default=Decimal(0)) or Decimal(1)
     parts = []
     if horizontal:
@@ -90,7 +94,9 @@ def bar_chart_svg(series: Series, *, chart_id: str, horizontal: bool = False) ->
                 f"{escape(label)}</text>"
             )
         parts.append(f'<line x1="{left}" y1="{plot_h + 20}" x2="{width - left}" y2="{plot_h + 20}" stroke="#1a1a1a"/>')
-    described = "；".join(f"{label} {_number(value)} 小時" for label, value in rows)
+    described = _("；").join(
+        _("%(label)s %(hours)s 小時") % {"label": label, "hours": _number(value)} for label, value in rows
+    )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc"'
         f' viewBox="0 0 {width} {height}" width="{width}" height="{height}" class="chart">'

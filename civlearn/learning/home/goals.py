@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civlearn.core import clock
 from civlearn.core.services import audit_record
@@ -65,22 +66,26 @@ def _local_midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_default_timezone())
 
 
-def credited_hours(*, user, start: dt.date, end: dt.date) -> Decimal:
-    """Certified hours of the courses the learner completed from local `start` up to (not including) `end`."""
-    total = Enrolment.objects.filter(
-        user=user, completed_at__gte=_local_midnight(start), completed_at__lt=_local_midnight(end)
-    ).aggregate(total=Sum("course__certified_hours"))["total"]
-    return Decimal(total or 0)
+def _completed_within(start: dt.date, end: dt.date) -> Q:
+    return Q(completed_at__gte=_local_midnight(start), completed_at__lt=_local_midnight(end))
 
 
 def goals_progress(*, user) -> list[GoalProgress]:
+    """Per period (week, month, year): the certified hours of the courses the learner completed from the period's
+    local first day up to (not including) the day after its last, and the learner's goal; one query for all three."""
     today = clock.today()
     targets = dict(LearningGoal.objects.filter(user=user).values_list("period", "hours"))
-    result = []
-    for period, label in LearningGoal.PERIOD_CHOICES:
-        start, end = period_bounds(period, today)
-        result.append(GoalProgress(period, label, credited_hours(user=user, start=start, end=end), targets.get(period)))
-    return result
+    bounds = {period: period_bounds(period, today) for period, _label in LearningGoal.PERIOD_CHOICES}
+    totals = Enrolment.objects.filter(user=user).aggregate(
+        **{
+            period: Sum("course__certified_hours", filter=_completed_within(start, end))
+            for period, (start, end) in bounds.items()
+        }
+    )
+    return [
+        GoalProgress(period, label, Decimal(totals[period] or 0), targets.get(period))
+        for period, label in LearningGoal.PERIOD_CHOICES
+    ]
 
 
 def parse_goal_hours(text: str, *, label: str) -> Decimal | None:
@@ -91,24 +96,26 @@ def parse_goal_hours(text: str, *, label: str) -> Decimal | None:
     try:
         value = Decimal(text)
     except InvalidOperation as exc:
-        raise GoalError(f"{label}：請輸入數字（小時）") from exc
+        raise GoalError(_("%(label)s：請輸入數字（小時）") % {"label": label}) from exc
     if not value.is_finite() or value < Decimal("0.5"):
-        raise GoalError(f"{label}：至少 0.5 小時")
+        raise GoalError(_("%(label)s：至少 0.5 小時") % {"label": label})
     if value != value.quantize(Decimal("0.1")):
-        raise GoalError(f"{label}：最多一位小數")
+        raise GoalError(_("%(label)s：最多一位小數") % {"label": label})
     return value
 
 
 def goals_set(*, user, actor, goals: dict[str, Decimal | None]) -> None:
     """Set (or, with None, remove) the learner's goals, all or nothing; audited with old and new values."""
     if actor.pk != user.pk:
-        raise GoalError("只能設定自己的學習目標")
+        raise GoalError(_("只能設定自己的學習目標"))
     labels = dict(LearningGoal.PERIOD_CHOICES)
     for period, hours in goals.items():
         if period not in labels:
-            raise GoalError(f"未知的目標期間：{period}")
+            raise GoalError(_("未知的目標期間：%(period)s") % {"period": period})
         if hours is not None and hours > MAX_GOAL_HOURS[period]:
-            raise GoalError(f"{labels[period]}：不可超過 {MAX_GOAL_HOURS[period]} 小時")
+            raise GoalError(
+                _("%(label)s：不可超過 %(max)s 小時") % {"label": labels[period], "max": MAX_GOAL_HOURS[period]}
+            )
     with transaction.atomic():
         current = {goal.period: goal for goal in LearningGoal.objects.select_for_update().filter(user=user)}
         changes = {}

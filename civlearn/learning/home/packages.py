@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from civlearn.core.services import audit_record
 from civlearn.identity import selectors as identity_selectors
@@ -78,9 +79,12 @@ def package_progress(*, user, packages: list[CoursePackage]) -> list[PackageProg
         parts = len(courses) + (1 if needed else 0)
         score = len(done) + (min(Decimal(1), got / needed) if needed else 0)
         percent = 100 if parts == 0 else int(Decimal(score) * 100 / parts)
-        left = [f"課程「{c.title}」" for c in left_courses]
+        left = [_("課程「%(title)s」") % {"title": c.title} for c in left_courses]
         if needed and got < needed:
-            left.append(f"類別 {package.category_codes} 尚缺 {(needed - got).normalize():f} 小時")
+            left.append(
+                _("類別 %(codes)s 尚缺 %(hours)s 小時")
+                % {"codes": package.category_codes, "hours": f"{(needed - got).normalize():f}"}
+            )
         result.append(PackageProgress(package, percent, done, left_courses, got, needed, left))
     return result
 
@@ -106,19 +110,19 @@ def package_save(
     """Create (or, given `package`, replace) a package. Operators for any agency or everyone; an HR officer
     only for an agency they manage. Unknown course codes are refused by name, and nothing is saved."""
     if not _may_manage(actor, agency) or (package is not None and not _may_manage(actor, package.agency)):
-        raise PackageError("您沒有管理此機關套裝課程的權限")
+        raise PackageError(_("您沒有管理此機關套裝課程的權限"))
     title = title.strip()
     if not title:
-        raise PackageError("套裝課程名稱：請填寫")
+        raise PackageError(_("套裝課程名稱：請填寫"))
     codes = list(dict.fromkeys(code.strip() for code in course_codes if code.strip()))
     courses = {c.code: c for c in Course.objects.filter(code__in=codes)}
     missing = [code for code in codes if code not in courses]
     if missing:
-        raise PackageError(f"課程代碼：找不到 {', '.join(missing)}")
+        raise PackageError(_("課程代碼：找不到 %(codes)s") % {"codes": ", ".join(missing)})
     if not codes and not category_codes.strip():
-        raise PackageError("請至少指定一門課程或一個課程類別")
+        raise PackageError(_("請至少指定一門課程或一個課程類別"))
     if category_codes.strip() and category_hours <= 0:
-        raise PackageError("類別時數要求：指定課程類別時須大於 0")
+        raise PackageError(_("類別時數要求：指定課程類別時須大於 0"))
     with transaction.atomic():
         old = None
         if package is None:

@@ -6,6 +6,8 @@ import io
 import secrets
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image, UnidentifiedImageError
 
 from civlearn.core import clock
@@ -16,7 +18,7 @@ PHOTO_MAX_BYTES = 2 * 1024 * 1024
 PHOTO_MAX_SIDE = 256
 # Decoding needs about 4 bytes a pixel: 40 million pixels (e.g. 6000 × 6000) is the most a photo may have.
 PHOTO_MAX_PIXELS = 40_000_000
-TOO_LARGE = "個人照片：圖片尺寸過大（最多 4,000 萬像素，例如 6000 × 6000），請縮小後再上傳"
+TOO_LARGE = gettext_lazy("個人照片：圖片尺寸過大（最多 4,000 萬像素，例如 6000 × 6000），請縮小後再上傳")
 PHOTO_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
 EDITABLE_FIELDS = (
     "nickname",
@@ -25,6 +27,7 @@ EDITABLE_FIELDS = (
     "backup_email",
     "website",
     "bio",
+    "show_on_card",
     "show_hours_on_signin",
     "teacher_network",
     "part_time_code",
@@ -46,7 +49,7 @@ def profile_get_or_create(*, user) -> MemberProfile:
     existing = MemberProfile.objects.filter(user=user).first()
     if existing is not None:
         return existing
-    for _ in range(5):
+    for _attempt in range(5):
         try:
             with transaction.atomic():
                 profile = MemberProfile.objects.create(
@@ -72,12 +75,12 @@ def profile_update(*, user, actor, values: dict) -> MemberProfile:
 
     Only the learner edits their own profile."""
     if actor.pk != user.pk:
-        raise ProfileError("只能修改自己的個人資料")
+        raise ProfileError(_("只能修改自己的個人資料"))
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ProfileError(f"不能修改的欄位：{', '.join(sorted(unknown))}")
+        raise ProfileError(_("不能修改的欄位：%(fields)s") % {"fields": ", ".join(sorted(unknown))})
     if not (values.get("contact_email") or "").strip():
-        raise ProfileError("電子郵件：請填寫電子郵件")
+        raise ProfileError(_("電子郵件：請填寫電子郵件"))
     profile = profile_get_or_create(user=user)
     with transaction.atomic():
         profile = MemberProfile.objects.select_for_update().get(pk=profile.pk)
@@ -99,12 +102,12 @@ def photo_png(upload) -> bytes:
 
     Raises ProfileError naming 個人照片 for anything too large or not a picture."""
     if upload.size > PHOTO_MAX_BYTES:
-        raise ProfileError("個人照片：檔案不可超過 2 MB")
+        raise ProfileError(_("個人照片：檔案不可超過 2 MB"))
     data = upload.read()
     try:
         with Image.open(io.BytesIO(data)) as probe:
             if probe.format not in PHOTO_FORMATS:
-                raise ProfileError("個人照片：請上傳 JPEG、PNG、GIF 或 WebP 圖片")
+                raise ProfileError(_("個人照片：請上傳 JPEG、PNG、GIF 或 WebP 圖片"))
             probe.verify()
         # verify() leaves the image unusable: open again to decode it fully.
         with Image.open(io.BytesIO(data)) as image:
@@ -121,14 +124,14 @@ def photo_png(upload) -> bytes:
         # a picture too large, not one that cannot be read.
         raise ProfileError(TOO_LARGE) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ProfileError("個人照片：無法辨識的圖片檔") from exc
+        raise ProfileError(_("個人照片：無法辨識的圖片檔")) from exc
     return out.getvalue()
 
 
 def photo_set(*, user, actor, upload) -> MemberProfile:
     """Replace the learner's photo with a checked, re-encoded copy of `upload`."""
     if actor.pk != user.pk:
-        raise ProfileError("只能修改自己的個人資料")
+        raise ProfileError(_("只能修改自己的個人資料"))
     png = photo_png(upload)
     profile = profile_get_or_create(user=user)
     with transaction.atomic():
@@ -146,7 +149,7 @@ def photo_set(*, user, actor, upload) -> MemberProfile:
 
 def photo_remove(*, user, actor) -> None:
     if actor.pk != user.pk:
-        raise ProfileError("只能修改自己的個人資料")
+        raise ProfileError(_("只能修改自己的個人資料"))
     profile = profile_get_or_create(user=user)
     with transaction.atomic():
         if MemberProfile.objects.filter(pk=profile.pk, photo_png__isnull=False).update(photo_png=None):

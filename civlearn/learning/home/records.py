@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Max
+from django.utils.translation import gettext as _
 
 from civlearn.core import clock
 from civlearn.hours import selectors as hours_selectors
@@ -54,7 +55,7 @@ def records_of(*, user) -> Records:
         hours = hours_selectors.year_summary(person=person, year=clock.today().year).total_hours
     cards = course_cards(user=user)
     unfinished = [c for c in cards if c.enrolment.completed_at is None]
-    uploads = [Upload("終身學習時數最後上傳時間", last_portal_upload(user=user))]
+    uploads = [Upload(_("終身學習時數最後上傳時間"), last_portal_upload(user=user))]
     uploads += [Upload(label, at) for label, at in last_uploads(user=user)]
     return Records(
         platform_id=profile.platform_id,

@@ -12,10 +12,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseNotFound
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civlearn.core import clock
 from civlearn.learning.catalogue.views import member_required
+from civlearn.learning.gaps.selectors import gap_panel
 from civlearn.learning.home import charts, packages
 from civlearn.learning.home.dashboard import dashboard_of
 from civlearn.learning.home.goals import GoalError, goals_progress, goals_set, parse_goal_hours
@@ -32,35 +35,40 @@ from civlearn.learning.models import LearningGoal, MemberProfile
 
 
 class ProfileForm(forms.ModelForm):
-    website = forms.URLField(label="個人網站(臉書網站)", required=False, assume_scheme="https", max_length=200)
+    website = forms.URLField(
+        label=gettext_lazy("個人網站(臉書網站)"), required=False, assume_scheme="https", max_length=200
+    )
 
     class Meta:
         model = MemberProfile
         fields = list(EDITABLE_FIELDS)
         widgets = {
-            "newsletter": forms.RadioSelect(choices=[(True, "是"), (False, "否")]),
-            "show_hours_on_signin": forms.RadioSelect(choices=[(True, "是"), (False, "否")]),
-            "teacher_network": forms.RadioSelect(choices=[(True, "是"), (False, "否")]),
+            "newsletter": forms.RadioSelect(choices=[(True, gettext_lazy("是")), (False, gettext_lazy("否"))]),
+            "show_hours_on_signin": forms.RadioSelect(
+                choices=[(True, gettext_lazy("是")), (False, gettext_lazy("否"))]
+            ),
+            "teacher_network": forms.RadioSelect(choices=[(True, gettext_lazy("是")), (False, gettext_lazy("否"))]),
             "avatar": forms.RadioSelect,
             "bio": forms.Textarea(attrs={"rows": 4}),
         }
         help_texts = {
-            "contact_email": "※收取訂閱電子報或公開使用，您可自行修改",
-            "newsletter": "系統重要公告一律寄送",
-            "teacher_network": "※如果您是學校行政人員，但也必須取得全國教師進修網學習時數，請勾選是。",
-            "avatar": "未上傳照片時，顯示於討論區、個人名片的圖。",
+            "contact_email": gettext_lazy("※收取訂閱電子報或公開使用，您可自行修改"),
+            "newsletter": gettext_lazy("系統重要公告一律寄送"),
+            "teacher_network": gettext_lazy("※如果您是學校行政人員，但也必須取得全國教師進修網學習時數，請勾選是。"),
+            "avatar": gettext_lazy("未上傳照片時，顯示於討論區、個人名片的圖。"),
+            "show_on_card": gettext_lazy("電子郵件、個人網站與個人簡介是否顯示於您的個人名片"),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["contact_email"].required = True
-        self.fields["contact_email"].error_messages["required"] = "請填寫電子郵件"
-        for name in ("newsletter", "show_hours_on_signin", "teacher_network"):
+        self.fields["contact_email"].error_messages["required"] = _("請填寫電子郵件")
+        for name in ("newsletter", "show_on_card", "show_hours_on_signin", "teacher_network"):
             # A radio pair posts "True"/"False"; an unticked pair means "否", never an error.
             self.fields[name] = forms.TypedChoiceField(
                 label=self.fields[name].label,
                 help_text=self.fields[name].help_text,
-                choices=[(True, "是"), (False, "否")],
+                choices=[(True, _("是")), (False, _("否"))],
                 coerce=lambda value: value in (True, "True"),
                 widget=forms.RadioSelect,
                 required=False,
@@ -82,7 +90,11 @@ def home_view(request):
     return render(
         request,
         "learning/home/dashboard.html",
-        {"board": dashboard_of(user=request.user), "profile": profile_get_or_create(user=request.user)},
+        {
+            "board": dashboard_of(user=request.user),
+            "profile": profile_get_or_create(user=request.user),
+            "gap_panel": gap_panel(user=request.user),
+        },
     )
 
 
@@ -99,7 +111,7 @@ def profile_view(request):
         except ProfileError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "個人資料已更新。")
+            messages.success(request, _("個人資料已更新。"))
             return redirect("learning:home_profile")
     if form is None:
         form = ProfileForm(instance=MemberProfile.objects.get(pk=profile.pk))
@@ -118,14 +130,14 @@ def profile_view(request):
 def photo_upload_view(request):
     upload = request.FILES.get("photo")
     if upload is None:
-        messages.error(request, "個人照片：請選擇要上傳的圖片")
+        messages.error(request, _("個人照片：請選擇要上傳的圖片"))
         return redirect("learning:home_profile")
     try:
         photo_set(user=request.user, actor=request.user, upload=upload)
     except ProfileError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "個人照片已更新。")
+        messages.success(request, _("個人照片已更新。"))
     return redirect("learning:home_profile")
 
 
@@ -133,7 +145,7 @@ def photo_upload_view(request):
 @require_POST
 def photo_remove_view(request):
     photo_remove(user=request.user, actor=request.user)
-    messages.success(request, "個人照片已移除。")
+    messages.success(request, _("個人照片已移除。"))
     return redirect("learning:home_profile")
 
 
@@ -141,7 +153,7 @@ def photo_remove_view(request):
 def photo_view(request):
     data = MemberProfile.objects.filter(user=request.user).values_list("photo_png", flat=True).first()
     if not data:
-        return HttpResponseNotFound("沒有個人照片")
+        return HttpResponseNotFound(_("沒有個人照片"))
     response = HttpResponse(bytes(data), content_type="image/png")
     response["Cache-Control"] = "private, max-age=60"
     response["X-Content-Type-Options"] = "nosniff"
@@ -168,7 +180,7 @@ def goals_view(request):
             except GoalError as exc:
                 errors["__all__"] = str(exc)
             else:
-                messages.success(request, "學習目標已儲存。")
+                messages.success(request, _("學習目標已儲存。"))
                 return redirect("learning:home_goals")
         status = 400
     progress = goals_progress(user=request.user)
@@ -230,7 +242,7 @@ def packages_view(request):
     """套裝課程 an HR office defines for its staff (operators also for everyone)."""
     agencies = packages.manageable_agencies(request.user)
     if not agencies and not request.user.is_staff:
-        raise PermissionDenied("您沒有任何機關的人事人員權限")
+        raise PermissionDenied(_("您沒有任何機關的人事人員權限"))
     error, values, status = "", {}, 200
     if request.method == "POST":
         values = {
@@ -240,8 +252,8 @@ def packages_view(request):
         agency = next((a for a in agencies if str(a.pk) == values["agency"]), None)
         try:
             if agency is None and not (request.user.is_staff and values["agency"] == ""):
-                raise packages.PackageError("適用機關：請選擇")
-            hours = parse_goal_hours(values["category_hours"], label="類別時數要求") or Decimal(0)
+                raise packages.PackageError(_("適用機關：請選擇"))
+            hours = parse_goal_hours(values["category_hours"], label=_("類別時數要求")) or Decimal(0)
             package = packages.package_save(
                 actor=request.user,
                 agency=agency,
@@ -254,7 +266,7 @@ def packages_view(request):
         except (packages.PackageError, GoalError) as exc:
             error, status = str(exc), 400
         else:
-            messages.success(request, f"已儲存套裝課程「{package.title}」。")
+            messages.success(request, _("已儲存套裝課程「%(title)s」。") % {"title": package.title})
             return redirect("learning:home_packages")
     return render(
         request,

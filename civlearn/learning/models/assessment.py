@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from civlearn.core import clock
 from civlearn.learning.models.enrolment import Enrolment
@@ -13,23 +14,23 @@ class TestAttempt(models.Model):
 
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="attempts")
     unit = models.ForeignKey("learning.Unit", on_delete=models.CASCADE, related_name="attempts")
-    number = models.PositiveSmallIntegerField("第幾次")
+    number = models.PositiveSmallIntegerField(_("第幾次"))
     started_at = models.DateTimeField(default=clock.now)
     submitted_at = models.DateTimeField(null=True, blank=True)
     # The shuffled order this attempt shows: [question id, ...] and {question id: [choice id, ...]}.
     question_order = models.JSONField(default=list)
     choice_order = models.JSONField(default=dict)
     answers = models.JSONField(default=dict, blank=True)
-    score = models.PositiveSmallIntegerField("分數", null=True, blank=True)
-    passed = models.BooleanField("及格", default=False)
+    score = models.PositiveSmallIntegerField(_("分數"), null=True, blank=True)
+    passed = models.BooleanField(_("及格"), default=False)
 
     class Meta:
         ordering = ["enrolment", "unit", "number"]
         constraints = [
             models.UniqueConstraint(fields=["enrolment", "unit", "number"], name="attempt_number_unique"),
         ]
-        verbose_name = "測驗作答"
-        verbose_name_plural = "測驗作答"
+        verbose_name = _("測驗作答")
+        verbose_name_plural = _("測驗作答")
 
     def __str__(self) -> str:
         return f"{self.enrolment_id} #{self.number} {self.score}"
@@ -43,8 +44,8 @@ class QuestionnaireResponse(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["enrolment", "unit"], name="questionnaire_once")]
-        verbose_name = "問卷填答"
-        verbose_name_plural = "問卷填答"
+        verbose_name = _("問卷填答")
+        verbose_name_plural = _("問卷填答")
 
     def __str__(self) -> str:
         return f"{self.enrolment_id} {self.unit_id}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from civlearn.core import clock
 
@@ -13,18 +14,18 @@ class MemberConsent(models.Model):
     earlier rows are the history of what the learner agreed to and when."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="帳號", on_delete=models.CASCADE, related_name="learning_consents"
+        settings.AUTH_USER_MODEL, verbose_name=_("帳號"), on_delete=models.CASCADE, related_name="learning_consents"
     )
-    terms_version = models.CharField("會員規範版本", max_length=20)
-    share_hours = models.BooleanField("同意上傳學習時數", default=False)
-    decided_at = models.DateTimeField("決定時間", default=clock.now)
+    terms_version = models.CharField(_("會員規範版本"), max_length=20)
+    share_hours = models.BooleanField(_("同意上傳學習時數"), default=False)
+    decided_at = models.DateTimeField(_("決定時間"), default=clock.now)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
 
     class Meta:
         ordering = ["-decided_at", "-pk"]
         indexes = [models.Index(fields=["user", "-decided_at"])]
-        verbose_name = "會員規範同意紀錄"
-        verbose_name_plural = "會員規範同意紀錄"
+        verbose_name = _("會員規範同意紀錄")
+        verbose_name_plural = _("會員規範同意紀錄")
 
     def __str__(self) -> str:
         return f"{self.user} v{self.terms_version} {'同意' if self.share_hours else '不同意'}上傳"
@@ -45,8 +46,8 @@ class LearnerClock(models.Model):
     prev_credited_ms = models.BigIntegerField(default=0)
 
     class Meta:
-        verbose_name = "閱讀計時"
-        verbose_name_plural = "閱讀計時"
+        verbose_name = _("閱讀計時")
+        verbose_name_plural = _("閱讀計時")
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.last_credited_ms}"
@@ -55,32 +56,32 @@ class LearnerClock(models.Model):
 class Enrolment(models.Model):
     HOURS_PENDING, HOURS_POSTED, HOURS_NO_CONSENT, HOURS_FAILED = "pending", "posted", "no_consent", "failed"
     HOURS_STATUS_CHOICES = [
-        (HOURS_PENDING, "待上傳"),
-        (HOURS_POSTED, "已上傳終身學習入口網站"),
-        (HOURS_NO_CONSENT, "未同意上傳，未上傳"),
-        (HOURS_FAILED, "上傳失敗，將重試"),
+        (HOURS_PENDING, _("待上傳")),
+        (HOURS_POSTED, _("已上傳終身學習入口網站")),
+        (HOURS_NO_CONSENT, _("未同意上傳，未上傳")),
+        (HOURS_FAILED, _("上傳失敗，將重試")),
     ]
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="學員", on_delete=models.CASCADE, related_name="enrolments"
+        settings.AUTH_USER_MODEL, verbose_name=_("學員"), on_delete=models.CASCADE, related_name="enrolments"
     )
     course = models.ForeignKey(
-        "learning.Course", verbose_name="課程", on_delete=models.PROTECT, related_name="enrolments"
+        "learning.Course", verbose_name=_("課程"), on_delete=models.PROTECT, related_name="enrolments"
     )
     # A course that may be certified again in a later year gets one enrolment per (Gregorian) year.
-    year = models.PositiveSmallIntegerField("年度")
-    enrolled_at = models.DateTimeField("報名時間", default=clock.now)
-    reading_ms = models.BigIntegerField("已認列閱讀時間（毫秒）", default=0)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    enrolled_at = models.DateTimeField(_("報名時間"), default=clock.now)
+    reading_ms = models.BigIntegerField(_("已認列閱讀時間（毫秒）"), default=0)
     last_beat_ms = models.BigIntegerField(default=0)
-    completed_at = models.DateTimeField("完成時間", null=True, blank=True)
-    hours_status = models.CharField("時數上傳狀態", max_length=16, choices=HOURS_STATUS_CHOICES, blank=True)
-    hours_posted_at = models.DateTimeField("時數上傳時間", null=True, blank=True)
+    completed_at = models.DateTimeField(_("完成時間"), null=True, blank=True)
+    hours_status = models.CharField(_("時數上傳狀態"), max_length=16, choices=HOURS_STATUS_CHOICES, blank=True)
+    hours_posted_at = models.DateTimeField(_("時數上傳時間"), null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "course", "year"], name="enrolment_once_a_year")]
         indexes = [models.Index(fields=["user", "completed_at"])]
-        verbose_name = "選課紀錄"
-        verbose_name_plural = "選課紀錄"
+        verbose_name = _("選課紀錄")
+        verbose_name_plural = _("選課紀錄")
 
     def __str__(self) -> str:
         return f"{self.user} — {self.course.code} ({self.year})"

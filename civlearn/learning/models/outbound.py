@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from civlearn.core import clock
 
@@ -12,25 +13,25 @@ class OutboundDestination(models.Model):
     全國教師在職進修資訊網). Their real formats are not public; docs/outbound-formats.md describes ours."""
 
     ENVIRONMENT, TEACHER = "environment", "teacher"
-    SELECTION_CHOICES = [(ENVIRONMENT, "環境教育類別的完成紀錄"), (TEACHER, "勾選時數上傳全教網的學員")]
+    SELECTION_CHOICES = [(ENVIRONMENT, _("環境教育類別的完成紀錄")), (TEACHER, _("勾選時數上傳全教網的學員"))]
     DIRECTORY, HTTP = "directory", "http"
-    TRANSPORT_CHOICES = [(DIRECTORY, "放置於目錄"), (HTTP, "HTTP POST")]
+    TRANSPORT_CHOICES = [(DIRECTORY, _("放置於目錄")), (HTTP, "HTTP POST")]
 
-    key = models.SlugField("代碼", max_length=30, unique=True)
-    name = models.CharField("名稱", max_length=100)
-    label = models.CharField("學習紀錄頁顯示文字", max_length=100, help_text="例如：環境教育時數最後上傳時間")
-    selection = models.CharField("選取規則", max_length=16, choices=SELECTION_CHOICES)
-    transport = models.CharField("傳送方式", max_length=16, choices=TRANSPORT_CHOICES)
-    target = models.CharField("目錄路徑或網址", max_length=500)
-    is_active = models.BooleanField("啟用", default=True)
-    max_attempts = models.PositiveSmallIntegerField("最多嘗試次數", default=10)
-    last_success_at = models.DateTimeField("最後上傳時間", null=True, blank=True)
-    last_error = models.TextField("最近錯誤", blank=True)
+    key = models.SlugField(_("代碼"), max_length=30, unique=True)
+    name = models.CharField(_("名稱"), max_length=100)
+    label = models.CharField(_("學習紀錄頁顯示文字"), max_length=100, help_text=_("例如：環境教育時數最後上傳時間"))
+    selection = models.CharField(_("選取規則"), max_length=16, choices=SELECTION_CHOICES)
+    transport = models.CharField(_("傳送方式"), max_length=16, choices=TRANSPORT_CHOICES)
+    target = models.CharField(_("目錄路徑或網址"), max_length=500)
+    is_active = models.BooleanField(_("啟用"), default=True)
+    max_attempts = models.PositiveSmallIntegerField(_("最多嘗試次數"), default=10)
+    last_success_at = models.DateTimeField(_("最後上傳時間"), null=True, blank=True)
+    last_error = models.TextField(_("最近錯誤"), blank=True)
 
     class Meta:
         ordering = ["key"]
-        verbose_name = "外送時數目的地"
-        verbose_name_plural = "外送時數目的地"
+        verbose_name = _("外送時數目的地")
+        verbose_name_plural = _("外送時數目的地")
 
     def __str__(self) -> str:
         return self.name
@@ -38,23 +39,28 @@ class OutboundDestination(models.Model):
 
 class OutboundBatch(models.Model):
     PENDING, SENT, FAILED, GAVE_UP = "pending", "sent", "failed", "gave_up"
-    STATUS_CHOICES = [(PENDING, "待傳送"), (SENT, "已傳送"), (FAILED, "傳送失敗，將重試"), (GAVE_UP, "已停止重試")]
+    STATUS_CHOICES = [
+        (PENDING, _("待傳送")),
+        (SENT, _("已傳送")),
+        (FAILED, _("傳送失敗，將重試")),
+        (GAVE_UP, _("已停止重試")),
+    ]
 
     destination = models.ForeignKey(OutboundDestination, on_delete=models.PROTECT, related_name="batches")
     # Sent with every delivery (file name, Idempotency-Key header) so the receiver can drop a repeat.
-    reference = models.CharField("批次編號", max_length=60, unique=True)
-    created_at = models.DateTimeField("建立時間", default=clock.now)
-    payload = models.TextField("內容")
-    status = models.CharField("狀態", max_length=16, choices=STATUS_CHOICES, default=PENDING)
-    attempts = models.PositiveSmallIntegerField("嘗試次數", default=0)
-    last_error = models.TextField("最近錯誤", blank=True)
-    sent_at = models.DateTimeField("傳送時間", null=True, blank=True)
+    reference = models.CharField(_("批次編號"), max_length=60, unique=True)
+    created_at = models.DateTimeField(_("建立時間"), default=clock.now)
+    payload = models.TextField(_("內容"))
+    status = models.CharField(_("狀態"), max_length=16, choices=STATUS_CHOICES, default=PENDING)
+    attempts = models.PositiveSmallIntegerField(_("嘗試次數"), default=0)
+    last_error = models.TextField(_("最近錯誤"), blank=True)
+    sent_at = models.DateTimeField(_("傳送時間"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["destination", "status"])]
-        verbose_name = "外送時數批次"
-        verbose_name_plural = "外送時數批次"
+        verbose_name = _("外送時數批次")
+        verbose_name_plural = _("外送時數批次")
 
     def __str__(self) -> str:
         return self.reference
@@ -71,8 +77,8 @@ class OutboundItem(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["destination", "enrolment"], name="outbound_once_per_destination")
         ]
-        verbose_name = "外送時數項目"
-        verbose_name_plural = "外送時數項目"
+        verbose_name = _("外送時數項目")
+        verbose_name_plural = _("外送時數項目")
 
     def __str__(self) -> str:
         return f"{self.batch_id}: {self.enrolment_id}"

@@ -9,6 +9,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civlearn.core.services import client_ip
@@ -28,11 +30,18 @@ def provided_courses(user):
 
 
 class UploadForm(forms.Form):
-    course = forms.ModelChoiceField(label="課程", queryset=Course.objects.none(), empty_label="請選擇課程")
-    title = forms.CharField(label="單元名稱", max_length=200, required=False, help_text="空白時使用套件內的課程名稱。")
+    course = forms.ModelChoiceField(
+        label=gettext_lazy("課程"), queryset=Course.objects.none(), empty_label=gettext_lazy("請選擇課程")
+    )
+    title = forms.CharField(
+        label=gettext_lazy("單元名稱"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("空白時使用套件內的課程名稱。"),
+    )
     package = forms.FileField(
-        label="SCORM 套件（.zip）",
-        help_text="SCORM 1.2 或 SCORM 2004（第 2–4 版）套件，imsmanifest.xml 須位於壓縮檔最上層。",
+        label=gettext_lazy("SCORM 套件（.zip）"),
+        help_text=gettext_lazy("SCORM 1.2 或 SCORM 2004（第 2–4 版）套件，imsmanifest.xml 須位於壓縮檔最上層。"),
         widget=forms.ClearableFileInput(attrs={"accept": ".zip,application/zip"}),
     )
 
@@ -43,7 +52,7 @@ class UploadForm(forms.Form):
     def clean_package(self):
         upload = self.cleaned_data["package"]
         if not upload.name.lower().endswith(".zip"):
-            raise forms.ValidationError("請上傳副檔名為 .zip 的 SCORM 套件")
+            raise forms.ValidationError(_("請上傳副檔名為 .zip 的 SCORM 套件"))
         return upload
 
 
@@ -51,7 +60,7 @@ class UploadForm(forms.Form):
 def provide_list_view(request):
     courses = provided_courses(request.user)
     if not request.user.is_staff and not courses.exists():
-        raise PermissionDenied("您沒有任何機關的課程提供人員權限")
+        raise PermissionDenied(_("您沒有任何機關的課程提供人員權限"))
     form = UploadForm(user=request.user)
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES, user=request.user)
@@ -71,7 +80,7 @@ def provide_list_view(request):
             except services.ScormPermissionDenied as exc:
                 form.add_error("course", str(exc))
             else:
-                messages.success(request, f"已匯入「{package.title}」，請預覽後發布。")
+                messages.success(request, _("已匯入「%(title)s」，請預覽後發布。") % {"title": package.title})
                 for warning in package_warnings(package=package):
                     messages.warning(request, warning)
                 return redirect("scorm:provide_detail", package_id=package.pk)
@@ -91,7 +100,7 @@ def provide_list_view(request):
 def _package_for(request, package_id: int) -> ScormPackage:
     package = ScormPackage.objects.select_related("unit__course__provider_agency").filter(pk=package_id).first()
     if package is None or not services.may_provide(user=request.user, course=package.unit.course):
-        raise Http404("找不到這份教材")
+        raise Http404(_("找不到這份教材"))
     return package
 
 
@@ -114,7 +123,7 @@ def provide_detail_view(request, package_id: int):
 def provide_publish_view(request, package_id: int):
     package = _package_for(request, package_id)
     services.package_publish(actor=request.user, package=package, ip_address=client_ip(request))
-    messages.success(request, f"已發布「{package.title}」，已報名的學員現在可以學習。")
+    messages.success(request, _("已發布「%(title)s」，已報名的學員現在可以學習。") % {"title": package.title})
     return redirect("scorm:provide_detail", package_id=package.pk)
 
 
@@ -127,5 +136,5 @@ def provide_remove_view(request, package_id: int):
     except PackageError as exc:
         messages.error(request, str(exc))
         return redirect("scorm:provide_detail", package_id=package.pk)
-    messages.success(request, f"已刪除「{package.title}」。")
+    messages.success(request, _("已刪除「%(title)s」。") % {"title": package.title})
     return redirect("scorm:provide_list")

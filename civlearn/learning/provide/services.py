@@ -11,11 +11,14 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from civlearn.core import clock, national_id, spreadsheets
 from civlearn.core.services import audit_record
 from civlearn.identity import selectors as identity_selectors
 from civlearn.learning.models import Choice, Course, Enrolment, Mode, Question, QuestionnaireResponse, Unit
+from civlearn.learning.partners import services as partner_services
 
 
 class ProviderError(ValueError):
@@ -34,6 +37,14 @@ def may_provide(user, course: Course) -> bool:
 
 def provider_agencies(user):
     return identity_selectors.agencies_managed_by(user, "provider")
+
+
+def may_teach(user) -> bool:
+    """Whether 我教的課 has anything for this user: the same people `creatable_agencies` gives an agency to
+    (provider staff of some agency; operators once any agency provides a course). The link is shown only to them."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return provider_agencies(user).exists() or (bool(user.is_staff) and Course.objects.exists())
 
 
 def creatable_agencies(user) -> list:
@@ -57,39 +68,39 @@ def provided_courses(user) -> QuerySet[Course]:
 
 def _check(actor, course: Course) -> None:
     if not may_provide(actor, course):
-        raise ProviderDenied("您不是此課程提供機關的課程提供人員")
+        raise ProviderDenied(_("您不是此課程提供機關的課程提供人員"))
 
 
 def _hours(text, label: str) -> Decimal:
     try:
         value = Decimal(str(text).strip())
     except InvalidOperation as exc:
-        raise ProviderError(f"{label}：請輸入數字") from exc
+        raise ProviderError(_("%(label)s：請輸入數字") % {"label": label}) from exc
     if not value.is_finite() or value < Decimal("0.5") or value > Decimal("999"):
-        raise ProviderError(f"{label}：須介於 0.5 到 999 小時")
+        raise ProviderError(_("%(label)s：須介於 0.5 到 999 小時") % {"label": label})
     if value != value.quantize(Decimal("0.1")):
-        raise ProviderError(f"{label}：最多一位小數")
+        raise ProviderError(_("%(label)s：最多一位小數") % {"label": label})
     return value
 
 
 def _course_values(values: dict) -> dict:
     title = (values.get("title") or "").strip()
     if not title:
-        raise ProviderError("課程名稱：請填寫")
+        raise ProviderError(_("課程名稱：請填寫"))
     category = (values.get("category_code") or "").strip()
     if not category.isdigit():
-        raise ProviderError("課程類別代碼：請填寫數字代碼")
+        raise ProviderError(_("課程類別代碼：請填寫數字代碼"))
     minutes = str(values.get("required_reading_minutes") or "").strip()
     if not minutes.isdigit() or not 1 <= int(minutes) <= 6000:
-        raise ProviderError("閱讀時數門檻（分鐘）：須為 1 到 6000 的整數")
+        raise ProviderError(_("閱讀時數門檻（分鐘）：須為 1 到 6000 的整數"))
     mode = str(values.get("mode") or Mode.DIGITAL)
     if not mode.isdigit() or int(mode) not in Mode.values:
-        raise ProviderError("學習性質：請選擇")
+        raise ProviderError(_("學習性質：請選擇"))
     return {
         "title": title[:200],
         "summary": (values.get("summary") or "").strip(),
         "category_code": category,
-        "certified_hours": _hours(values.get("certified_hours", ""), "認證時數"),
+        "certified_hours": _hours(values.get("certified_hours", ""), _("認證時數")),
         "required_reading_minutes": int(minutes),
         "mode": int(mode),
     }
@@ -101,7 +112,7 @@ def course_create(*, actor, agency, code: str, values: dict) -> Course:
     _check(actor, probe)
     code = (code or "").strip().upper()
     if not code or len(code) > 30 or not all(ch.isalnum() or ch == "-" for ch in code):
-        raise ProviderError("課程代碼：請用英數字與連字號，30 字以內")
+        raise ProviderError(_("課程代碼：請用英數字與連字號，30 字以內"))
     cleaned = _course_values(values)
     try:
         with transaction.atomic():
@@ -119,7 +130,7 @@ def course_create(*, actor, agency, code: str, values: dict) -> Course:
                 changes={key: [None, str(value)] for key, value in {"code": code, **cleaned}.items()},
             )
     except IntegrityError as exc:
-        raise ProviderError(f"課程代碼：{code} 已被使用") from exc
+        raise ProviderError(_("課程代碼：%(code)s 已被使用") % {"code": code}) from exc
     return course
 
 
@@ -143,12 +154,19 @@ def course_publish(*, actor, course: Course, published: bool) -> Course:
     """上架 / 下架. A course goes up only with at least one unit, and every test unit with questions."""
     _check(actor, course)
     if published:
+        # 加盟機關: an agency's providers publish once an operator has approved its application; operators may
+        # publish any course.
+        if not actor.is_staff and not partner_services.is_partner(course.provider_agency):
+            raise ProviderError(
+                _("「%(agency)s」尚未成為加盟機關，核准後才能上架課程（請先提出加盟機關申請）")
+                % {"agency": course.provider_agency.name}
+            )
         units = list(course.units.all())
         if not units:
-            raise ProviderError("上架前請至少新增一個單元")
+            raise ProviderError(_("上架前請至少新增一個單元"))
         for unit in units:
             if unit.kind in (Unit.TEST, Unit.QUESTIONNAIRE) and not unit.questions.exists():
-                raise ProviderError(f"單元「{unit.title}」尚無題目，不能上架")
+                raise ProviderError(_("單元「%(title)s」尚無題目，不能上架") % {"title": unit.title})
     with transaction.atomic():
         if Course.objects.filter(pk=course.pk).exclude(is_published=published).update(is_published=published):
             audit_record(
@@ -161,19 +179,24 @@ def course_publish(*, actor, course: Course, published: bool) -> Course:
     return course
 
 
-UNIT_KINDS = {Unit.PAGE: "文字頁", Unit.VIDEO: "影片", Unit.TEST: "測驗", Unit.QUESTIONNAIRE: "問卷"}
+UNIT_KINDS = {
+    Unit.PAGE: gettext_lazy("文字頁"),
+    Unit.VIDEO: gettext_lazy("影片"),
+    Unit.TEST: gettext_lazy("測驗"),
+    Unit.QUESTIONNAIRE: gettext_lazy("問卷"),
+}
 
 
 def unit_add(*, actor, course: Course, kind: str, title: str, body: str = "", passing_score: str = "60") -> Unit:
     _check(actor, course)
     if kind not in UNIT_KINDS:
-        raise ProviderError("單元類型：請選擇")
+        raise ProviderError(_("單元類型：請選擇"))
     title = (title or "").strip()
     if not title:
-        raise ProviderError("單元名稱：請填寫")
+        raise ProviderError(_("單元名稱：請填寫"))
     mark = str(passing_score or "60").strip()
     if not mark.isdigit() or not 0 <= int(mark) <= 100:
-        raise ProviderError("及格分數：須為 0 到 100 的整數")
+        raise ProviderError(_("及格分數：須為 0 到 100 的整數"))
     with transaction.atomic():
         last = course.units.order_by("-order").values_list("order", flat=True).first() or 0
         unit = Unit.objects.create(
@@ -208,24 +231,24 @@ def question_add(*, actor, unit: Unit, kind: str, text: str, choices_text: str =
     _check(actor, unit.course)
     text = (text or "").strip()
     if not text:
-        raise ProviderError("題目：請填寫")
+        raise ProviderError(_("題目：請填寫"))
     allowed = {Question.SINGLE, Question.MULTIPLE, Question.TRUE_FALSE}
     if unit.kind == Unit.QUESTIONNAIRE:
         allowed |= {Question.SCALE, Question.TEXT}
     elif unit.kind != Unit.TEST:
-        raise ProviderError("只有測驗與問卷單元可以新增題目")
+        raise ProviderError(_("只有測驗與問卷單元可以新增題目"))
     if kind not in allowed:
-        raise ProviderError("題型：此單元不能使用這個題型")
+        raise ProviderError(_("題型：此單元不能使用這個題型"))
     choices = parse_choices(choices_text) if kind in (Question.SINGLE, Question.MULTIPLE, Question.TRUE_FALSE) else []
     if kind in (Question.SINGLE, Question.MULTIPLE, Question.TRUE_FALSE):
         if len(choices) < 2:
-            raise ProviderError("選項：至少需要兩個選項（每行一個）")
+            raise ProviderError(_("選項：至少需要兩個選項（每行一個）"))
         right = sum(1 for _, correct in choices if correct)
         if unit.kind == Unit.TEST:
             if right == 0:
-                raise ProviderError("選項：請在正確答案前加上 *")
+                raise ProviderError(_("選項：請在正確答案前加上 *"))
             if kind != Question.MULTIPLE and right != 1:
-                raise ProviderError("選項：單選與是非題只能有一個正確答案")
+                raise ProviderError(_("選項：單選與是非題只能有一個正確答案"))
     with transaction.atomic():
         last = unit.questions.order_by("-order").values_list("order", flat=True).first() or 0
         question = Question.objects.create(unit=unit, order=last + 1, kind=kind, text=text, required=required)
@@ -288,7 +311,15 @@ def questionnaire_summaries(*, actor, course: Course) -> list[tuple[Unit, int, l
     return result
 
 
-EXPORT_HEADER = ["姓名", "身分證字號", "服務機關", "報名時間", "閱讀分鐘", "完成時間", "證書字號"]
+EXPORT_HEADER = [
+    gettext_lazy("姓名"),
+    gettext_lazy("身分證字號"),
+    gettext_lazy("服務機關"),
+    gettext_lazy("報名時間"),
+    gettext_lazy("閱讀分鐘"),
+    gettext_lazy("完成時間"),
+    gettext_lazy("證書字號"),
+]
 
 
 def export_rows(enrolments: list[Enrolment]) -> list[list[str]]:
@@ -318,7 +349,7 @@ def export_rows(enrolments: list[Enrolment]) -> list[list[str]]:
 def export_csv(enrolments: list[Enrolment]) -> bytes:
     out = io.StringIO()
     writer = spreadsheets.csv_writer(out)  # cells a spreadsheet would run as formulas are neutralised
-    writer.writerow(EXPORT_HEADER)
+    writer.writerow([str(label) for label in EXPORT_HEADER])
     writer.writerows(export_rows(enrolments))
     # UTF-8 with BOM so Excel on Windows opens the Chinese columns correctly.
     return out.getvalue().encode("utf-8-sig")
@@ -328,8 +359,8 @@ def export_xlsx(enrolments: list[Enrolment]) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("選課與完成")
-    sheet.append(EXPORT_HEADER)
+    sheet = book.create_sheet(_("選課與完成"))
+    sheet.append([str(label) for label in EXPORT_HEADER])
     for row in export_rows(enrolments):
         sheet.append(spreadsheets.xlsx_row(sheet, row))
     out = io.BytesIO()

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civlearn.core import clock
@@ -22,7 +23,7 @@ COURSE_FIELDS = ("title", "summary", "category_code", "certified_hours", "requir
 def _course(request, code: str) -> Course:
     course = get_object_or_404(Course.objects.select_related("provider_agency"), code=code)
     if not providers.may_provide(request.user, course):
-        raise Http404("找不到課程")
+        raise Http404(_("找不到課程"))
     return course
 
 
@@ -35,19 +36,19 @@ def _values(post) -> dict:
 def teach_list_view(request):
     agencies = providers.creatable_agencies(request.user)
     if not agencies:
-        raise PermissionDenied("您沒有任何機關的課程提供人員權限")
+        raise PermissionDenied(_("您沒有任何機關的課程提供人員權限"))
     error, values, status = "", {}, 200
     if request.method == "POST":
         values = {**_values(request.POST), "code": request.POST.get("code", ""), "agency": request.POST.get("agency")}
         agency = next((a for a in agencies if str(a.pk) == values["agency"]), None)
         try:
             if agency is None:
-                raise providers.ProviderError("提供機關：請選擇")
+                raise providers.ProviderError(_("提供機關：請選擇"))
             course = providers.course_create(actor=request.user, agency=agency, code=values["code"], values=values)
         except (providers.ProviderError, providers.ProviderDenied) as exc:
             error, status = str(exc), 400
         else:
-            messages.success(request, f"已建立課程「{course.title}」，請新增單元後上架。")
+            messages.success(request, _("已建立課程「%(title)s」，請新增單元後上架。") % {"title": course.title})
             return redirect("learning:teach_course", code=course.code)
     return render(
         request,
@@ -76,7 +77,7 @@ def teach_course_view(request, code: str):
         except providers.ProviderError as exc:
             error, status = str(exc), 400
         else:
-            messages.success(request, "課程資料已儲存。")
+            messages.success(request, _("課程資料已儲存。"))
             return redirect("learning:teach_course", code=course.code)
     return render(
         request,
@@ -103,7 +104,7 @@ def teach_publish_view(request, code: str):
     except providers.ProviderError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "課程已上架。" if publish else "課程已下架。")
+        messages.success(request, _("課程已上架。") if publish else _("課程已下架。"))
     return redirect("learning:teach_course", code=course.code)
 
 
@@ -123,7 +124,7 @@ def teach_unit_add_view(request, code: str):
     except providers.ProviderError as exc:
         messages.error(request, str(exc))
         return redirect("learning:teach_course", code=course.code)
-    messages.success(request, f"已新增單元「{unit.title}」。")
+    messages.success(request, _("已新增單元「%(title)s」。") % {"title": unit.title})
     if unit.kind in (Unit.TEST, Unit.QUESTIONNAIRE):
         return redirect("learning:teach_unit", code=course.code, unit_id=unit.pk)
     return redirect("learning:teach_course", code=course.code)
@@ -149,7 +150,7 @@ def teach_unit_view(request, code: str, unit_id: int):
         except providers.ProviderError as exc:
             error, status = str(exc), 400
         else:
-            messages.success(request, "已新增題目。")
+            messages.success(request, _("已新增題目。"))
             return redirect("learning:teach_unit", code=course.code, unit_id=unit.pk)
     kinds = [(k, label) for k, label in Question.KIND_CHOICES]
     if unit.kind == Unit.TEST:
@@ -188,7 +189,7 @@ def teach_results_view(request, code: str):
 @login_required
 def teach_export_view(request, code: str, fmt: str):
     if fmt not in ("csv", "xlsx"):
-        raise Http404("不支援的匯出格式")
+        raise Http404(_("不支援的匯出格式"))
     course = _course(request, code)
     enrolments = providers.results_enrolments(actor=request.user, course=course)
     stamp = clock.today().strftime("%Y%m%d")

@@ -39,6 +39,7 @@ import psycopg
 from django.conf import settings
 from django.core import signing
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 from civlearn.core import clock
 from civlearn.learning.models import Enrolment, LearnerClock
@@ -146,7 +147,7 @@ def heartbeat_credit(*, token: str) -> Beat:
     try:
         enrolment_id, user_id, previous_ms, stretch_ms, required_ms = _unsign(token)
     except (signing.BadSignature, ValueError, TypeError) as exc:
-        raise HeartbeatRefused("無效的閱讀計時憑證") from exc
+        raise HeartbeatRefused(_("無效的閱讀計時憑證")) from exc
 
     now = now_ms()
     credit_from = credit_to = 0
@@ -162,9 +163,9 @@ def heartbeat_credit(*, token: str) -> Beat:
                 enrolment_id=enrolment_id, user_id=user_id, now=now, credit_from=credit_from, credit_to=credit_to
             )
         except redis_store.RedisError as exc:
-            raise ReadingUnavailable("閱讀計時暫時無法使用，稍後會自動重試") from exc
+            raise ReadingUnavailable(_("閱讀計時暫時無法使用，稍後會自動重試")) from exc
         if result is None:
-            raise HeartbeatRefused("找不到此選課紀錄")
+            raise HeartbeatRefused(_("找不到此選課紀錄"))
         credited, reading = result
     elif connection.vendor == "postgresql":
         credited, reading = _credit_postgresql(enrolment_id, user_id, now, credit_from, credit_to)
@@ -236,7 +237,7 @@ def _credit_postgresql(enrolment_id: int, user_id: int, now: int, credit_from: i
         connection.close()
         raise
     if row is None:
-        raise HeartbeatRefused("找不到此選課紀錄")
+        raise HeartbeatRefused(_("找不到此選課紀錄"))
     return int(row[0]), int(row[1])
 
 
@@ -261,5 +262,5 @@ def _credit_portable(enrolment_id: int, user_id: int, now: int, credit_from: int
         row = cursor.fetchone()
         if row is None:
             # Rolls back the clock update too: time is never credited to nothing.
-            raise HeartbeatRefused("找不到此選課紀錄")
+            raise HeartbeatRefused(_("找不到此選課紀錄"))
     return credited, row[0]

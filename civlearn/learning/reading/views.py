@@ -9,12 +9,14 @@ import re
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from civlearn.core.decorators import session_free
 from civlearn.learning.catalogue.selectors import enrolment_current
-from civlearn.learning.completion.services import completion_evaluate
+from civlearn.learning.completion.services import completion_evaluate, progress_of, reading_detail
 from civlearn.learning.models import Enrolment, Unit
 from civlearn.learning.reading.services import HeartbeatRefused, ReadingUnavailable, heartbeat_credit
 
@@ -27,6 +29,13 @@ logger = logging.getLogger(__name__)
 @csrf_exempt
 @require_POST
 def heartbeat_view(request):
+    # LocaleMiddleware is skipped on this path (core.middleware.ShortcutMiddleware): the answer's words (the reading
+    # figure, the progress box, a refusal) take the page's language from the language cookie or Accept-Language.
+    with translation.override(translation.get_language_from_request(request)):
+        return _heartbeat(request)
+
+
+def _heartbeat(request):
     token = request.POST.get("token") or request.body.decode("utf-8", "replace").strip()
     try:
         beat = heartbeat_credit(token=token)
@@ -37,12 +46,18 @@ def heartbeat_view(request):
     except HeartbeatRefused as refusal:
         return JsonResponse({"ok": False, "error": str(refusal)}, status=403)
     completed = False
+    progress_html = None
     if beat.threshold_crossed:
-        # Rare: the beat that reaches the required reading time may complete the course.
+        # Rare: the beat that reaches the required reading time may complete the course. When it does not, the
+        # page gets its progress box again (reading met, the new percentage) without a reload.
         enrolment = Enrolment.objects.select_related("course__provider_agency", "user__person").get(
             pk=beat.enrolment_id
         )
         completed = completion_evaluate(enrolment=enrolment)
+        if not completed:
+            progress_html = render_to_string(
+                "learning/_progress.html", {"progress": progress_of(enrolment=enrolment), "enrolment": enrolment}
+            )
     return JsonResponse(
         {
             "ok": True,
@@ -50,7 +65,9 @@ def heartbeat_view(request):
             "credited_ms": beat.credited_ms,
             "reading_ms": beat.reading_ms,
             "required_ms": beat.required_ms,
+            "reading": reading_detail(reading_ms=beat.reading_ms, required_ms=beat.required_ms),
             "completed": completed,
+            "progress_html": progress_html,
         }
     )
 

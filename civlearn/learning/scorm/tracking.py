@@ -513,9 +513,19 @@ def _plain(value: Any) -> Any:
 
 
 def scorm_units_done(*, enrolment: Enrolment, unit_ids: set[int]) -> bool:
-    """Every published SCORM unit among `unit_ids` has each of its tracked SCOs done in this enrolment."""
+    """Every published SCORM unit among `unit_ids` is done in this enrolment: a SCORM 1.2 package when each of its
+    tracked SCOs is done (1.2 has no rollup); a SCORM 2004 package when the root of its activity tree rolled up
+    to completed or satisfied (course_attempt.py, the sequencing engine's rollup)."""
+    from civlearn.learning.scorm.course_attempt import packages_done
+
+    packages = dict(
+        ScormPackage.objects.filter(unit_id__in=unit_ids, status=ScormPackage.PUBLISHED).values_list("pk", "version")
+    )
+    sequenced = {pk for pk, version in packages.items() if version != V12}
+    if sequenced and packages_done(enrolment=enrolment, package_ids=sequenced) != sequenced:
+        return False
     tracked = set(
-        Sco.objects.filter(package__unit_id__in=unit_ids, package__status=ScormPackage.PUBLISHED, is_sco=True)
+        Sco.objects.filter(package_id__in=set(packages) - sequenced, is_sco=True)
         .exclude(launch="")
         .values_list("pk", flat=True)
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 
 from civlearn.learning.home.points import badge_of
+from civlearn.learning.provide.services import may_teach
 
 register = template.Library()
 
@@ -17,3 +18,10 @@ def learner_badge(context) -> dict:
         return {"show": False, "request": request}
     nickname, standing = badge_of(user=user)
     return {"show": True, "request": request, "name": nickname or user.display_name, "standing": standing}
+
+
+@register.simple_tag(takes_context=True)
+def can_teach(context) -> bool:
+    """`{% can_teach as teaches %}`: whether to show 我教的課 (only to those who may use it)."""
+    request = context.get("request")
+    return may_teach(getattr(request, "user", None))

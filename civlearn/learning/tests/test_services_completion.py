@@ -185,10 +185,33 @@ def test_an_unanswered_question_is_named_and_nothing_is_graded(consenting_learne
     answers = correct_answers(unit)
     second_shown = attempt.question_order[1]
     del answers[str(second_shown)]
-    with pytest.raises(AssessmentError, match="第 2 題尚未作答"):
+    with pytest.raises(AssessmentError) as refused:
         attempt_submit(user=consenting_learner, attempt=attempt, answers=answers)
+    assert str(refused.value) == "有 1 題需要修正，請檢查後再送出"
+    assert refused.value.problems == {second_shown: "第 2 題尚未作答"}
     attempt.refresh_from_db()
     assert (attempt.submitted_at, attempt.score) == (None, None)
+
+
+def test_every_unanswered_or_wrongly_answered_question_is_named_at_once(consenting_learner, full_course):
+    enrolment = enrol(user=consenting_learner, course=full_course)
+    unit = full_course.units.get(kind=Unit.TEST)
+    attempt = attempt_start(user=consenting_learner, enrolment=enrolment, unit=unit)
+    first, second, third = attempt.question_order
+    answers = correct_answers(unit)
+    del answers[str(first)]
+    del answers[str(third)]
+    answers[str(second)] = ["999999"]
+    with pytest.raises(AssessmentError) as refused:
+        attempt_submit(user=consenting_learner, attempt=attempt, answers=answers)
+    assert str(refused.value) == "有 3 題需要修正，請檢查後再送出"
+    assert refused.value.problems == {
+        first: "第 1 題尚未作答",
+        second: "第 2 題的答案不是本題的選項",
+        third: "第 3 題尚未作答",
+    }
+    attempt.refresh_from_db()
+    assert (attempt.submitted_at, attempt.score, attempt.answers) == (None, None, {})
 
 
 def test_the_question_order_is_shuffled_per_attempt(consenting_learner, agency):
@@ -208,10 +231,12 @@ def test_questionnaire_scale_out_of_range_is_refused_and_nothing_stored(consenti
     enrolment = enrol(user=consenting_learner, course=full_course)
     unit = full_course.units.get(kind=Unit.QUESTIONNAIRE)
     scale = unit.questions.get(kind="scale")
-    with pytest.raises(AssessmentError, match="第 1 題請選擇 1 到 5 之間的分數"):
+    with pytest.raises(AssessmentError) as refused:
         questionnaire_submit(user=consenting_learner, enrolment=enrolment, unit=unit, answers={str(scale.pk): ["9"]})
-    with pytest.raises(AssessmentError, match="第 1 題尚未填答"):
+    assert refused.value.problems[scale.pk] == "第 1 題請選擇 1 到 5 之間的分數"
+    with pytest.raises(AssessmentError) as refused:
         questionnaire_submit(user=consenting_learner, enrolment=enrolment, unit=unit, answers={})
+    assert refused.value.problems[scale.pk] == "第 1 題尚未填答"
     assert not enrolment.questionnaire_responses.exists()
     answer_questionnaire(consenting_learner, enrolment, unit)
     with pytest.raises(AssessmentError, match="您已填寫過此問卷"):

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_sign_in_page_and_a_password_sign_in(page, learner):
     watch = watch_csp(page)
     page.goto("/ecpa/signin")
-    # identity.js runs (it reveals the password toggle and the certificate section's controls)
+    # site.js and the certificate section's script run under the policy
     section = page.get_by_role("region", name="帳號密碼登入")
     section.get_by_label("帳號", exact=True).fill("A123456789")
     section.get_by_label("密碼", exact=True).fill(PASSWORD)
