@@ -30,7 +30,7 @@ system_packages() {
 }
 
 # gettext: msgfmt compiles the translations (.po → .mo) that messages() builds; .mo files are not committed.
-RUNTIME_PACKAGES=(fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext)
+RUNTIME_PACKAGES=(fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext libmagic1)
 # nodejs: the SCORM 2004 sequencing tests drive the vendored scorm-again engine under Node (test_scorm_sequencing.py).
 TEST_PACKAGES=(chromium poppler-utils nodejs)
 
