@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/load/run.py storm  [--scale full|quick] [--users 24] [--duration 120]
     .venv/bin/python bench/load/run.py steady [--scale full|quick] [--users 1500] [--speedup 20] [--duration 240]
+    .venv/bin/python bench/load/run.py pages  [--scale full|quick] [--rounds 30] [--profile 'page: unit']
 
 It starts the production configuration on ports of its own, on loopback: a PostgreSQL of its own (initdb under
 --data-dir, kept between runs: the national data set takes minutes to build), a Redis of its own (cache and
@@ -186,10 +187,14 @@ class Stack:
         self.processes[name] = process
         return process
 
-    def start_app(self) -> None:
+    def prepare(self) -> None:
+        """Migrations that came after the data set was built, and the static files (hashed names)."""
         manage = [str(BIN / "python"), "manage.py"]
         subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=self.env, check=True)
         subprocess.run([*manage, "collectstatic", "--no-input", "-v", "0"], cwd=ROOT, env=self.env, check=True)
+
+    def start_app(self) -> None:
+        manage = [str(BIN / "python"), "manage.py"]
         static = self.dir / "var" / "static"
         self.spawn("app", [str(BIN / "granian"), "--interface", "wsgi", "civlearn.wsgi:application",
                            "--host", "127.0.0.1", "--port", str(self.app_port), "--workers", str(self.workers),
@@ -274,7 +279,7 @@ def report(rows: list[dict], window: float) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("scenario", choices=["storm", "steady"])
+    parser.add_argument("scenario", choices=["storm", "steady", "pages"])
     parser.add_argument("--scale", choices=list(SCALES), default="full")
     parser.add_argument("--data-dir", type=Path, default=Path("/var/tmp/civlearn-load"))
     parser.add_argument("--users", type=int, help="Locust users (storm 24, steady 1500)")
@@ -286,6 +291,8 @@ def main() -> int:
     parser.add_argument("--speedup", type=float, default=20, help="steady: think times divided by this")
     parser.add_argument("--workers", type=int, default=2, help="granian workers")
     parser.add_argument("--hash-seconds", type=float, default=15)
+    parser.add_argument("--rounds", type=int, default=30, help="pages: requests per page")
+    parser.add_argument("--profile", default="", help="pages: the page to profile, e.g. 'page: unit'")
     args = parser.parse_args()
     storm = args.scenario == "storm"
     users = args.users or (24 if storm else 1500)
@@ -300,6 +307,12 @@ def main() -> int:
         stack.start_redis()
         if not ready:
             stack.build()
+        stack.prepare()
+        if args.scenario == "pages":
+            subprocess.run([str(BIN / "python"), "bench/load/pages.py", "--plan", str(stack.plan),
+                            "--rounds", str(args.rounds), "--profile", args.profile], cwd=ROOT,
+                           env={**stack.env, "LOG_LEVEL": "ERROR"}, check=True)  # fmt: skip
+            return 0
         stack.start_app()
         log(f"PostgreSQL :{stack.pg_port}, Redis :{stack.redis_port}, granian {stack.url} ({args.workers} workers), "
             f"one Celery worker, the flusher; data set {args.scale}")  # fmt: skip

@@ -14,9 +14,10 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from civlearn.content import selectors as content_selectors
 from civlearn.core import clock, rocdate
 from civlearn.core.services import client_ip
-from civlearn.hours import exports, hr, reminders, selectors, xlsx_stream
+from civlearn.hours import exports, hr, reminders, xlsx_stream
 from civlearn.registry.models import Agency
 
 PAGE_SIZE = 100
@@ -24,7 +25,9 @@ PAGE_SIZE = 100
 
 class ReportFilter(forms.Form):
     year = forms.IntegerField(label=gettext_lazy("年度（民國）"), min_value=1, max_value=999, required=False)
-    agency = forms.ModelChoiceField(label=gettext_lazy("機關"), queryset=Agency.objects.none(), required=False, empty_label=gettext_lazy("全部"))
+    agency = forms.ModelChoiceField(
+        label=gettext_lazy("機關"), queryset=Agency.objects.none(), required=False, empty_label=gettext_lazy("全部")
+    )
     name = forms.CharField(label=gettext_lazy("姓名"), max_length=100, required=False)
     # The requirement keys depend on the year and agency chosen, so the choice is checked against the report.
     short = forms.CharField(label=gettext_lazy("達成情形"), required=False, widget=forms.Select)
@@ -161,7 +164,8 @@ def reminders_view(request):
             outcome = reminders.reminders_send(
                 user=user, year=year, person_ids=ids, agency=agency, ip_address=client_ip(request)
             )
-            messages.success(request, _("已寄出 %(sent)s 封提醒信；%(skipped)s 人未寄送。") % {"sent": outcome.sent, "skipped": outcome.skipped})
+            sent = {"sent": outcome.sent, "skipped": outcome.skipped}
+            messages.success(request, _("已寄出 %(sent)s 封提醒信；%(skipped)s 人未寄送。") % sent)
             return redirect(reverse("hours:hr") + "?" + urlencode({k: v for k, v in request.GET.items() if v}))
     _report_again, found = reminders.candidates(user=user, year=year, agency=agency, short_in=short or "any", name=name)
     sample = None
@@ -190,5 +194,9 @@ def _sender(user) -> Agency:
 
 
 def announcement_list(request):
-    items = [(rocdate.format_compact(item.published_on), item) for item in selectors.announcements_current(limit=100)]
+    """重要訊息 (全部): the portal's announcements, from the one announcements model of the three faces."""
+    items = [
+        (rocdate.format_compact(item.published_on), item)
+        for item in content_selectors.announcements_current(face="lifelong", user=request.user, limit=100)
+    ]
     return render(request, "hours/announcements/list.html", {"announcements": items})

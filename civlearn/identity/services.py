@@ -22,6 +22,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from civlearn.core import clock, national_id
@@ -299,8 +300,10 @@ def _start_verification(*, purpose: str, person: Person, email: str, ip_address:
             expires_at=now + dt.timedelta(minutes=settings.FIRST_SIGNIN_CODE_TTL_MINUTES),
             ip_address=ip_address,
         )
-        # The message goes out after commit, from a task when a broker is configured (in-process otherwise).
-        transaction.on_commit(lambda: tasks.send_verification_mail.delay(verification.pk, token, code))
+        # The message goes out after commit, from a task when a broker is configured (in-process otherwise), in the
+        # language the person is reading the page in.
+        language = translation.get_language()
+        transaction.on_commit(lambda: tasks.send_verification_mail.delay(verification.pk, token, code, language))
 
 
 def verification_mail_send(*, verification_id: int, token: str, code: str) -> bool:
@@ -609,9 +612,10 @@ def profile_update(*, user: User, username: str, email: str, phone: str, ip_addr
                 # The address is what a forgotten password is sent to: tell the old one, so a change made from a
                 # session someone else took over does not go unnoticed.
                 old_email, new_email = user.email, email
+                language = translation.get_language()
                 transaction.on_commit(
                     lambda: tasks.send_email_changed_notice.delay(
-                        old_email, national_id.mask(_national_id(user)), new_email
+                        old_email, national_id.mask(_national_id(user)), new_email, language
                     )
                 )
     except IntegrityError:

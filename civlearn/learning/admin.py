@@ -117,4 +117,5 @@ class CertificateAdmin(admin.ModelAdmin):
 
 
 from civlearn.learning.home import admin as admin_home  # noqa: E402, F401  (個人專區 and outbound models)
+from civlearn.learning.partners import admin as partners_admin  # noqa: E402, F401  (registers 加盟機關)
 from civlearn.learning.scorm import admin as scorm_admin  # noqa: E402, F401  (registers the SCORM models)

@@ -6,14 +6,13 @@ shot to $TEST_ARTIFACTS for people to look at."""
 
 from __future__ import annotations
 
-
 import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
 from civlearn.core import clock
 from civlearn.hours.models import ReminderRecord
-from civlearn.hours.tests.factories import record, record_manual_113, taipei
+from civlearn.hours.tests.factories import record_manual_113, taipei
 from civlearn.testing.axe import assert_no_axe_violations
 from civlearn.testing.browser import shoot, sign_in
 
@@ -134,9 +133,7 @@ def test_the_header_menu_folds_on_a_phone_and_opens_with_its_button(page, live_s
 
 
 def test_without_javascript_the_menu_is_open_and_the_button_absent(browser, live_server):
-    context = browser.new_context(
-        locale="zh-TW", base_url=live_server.url, viewport=PHONE, java_script_enabled=False
-    )
+    context = browser.new_context(locale="zh-TW", base_url=live_server.url, viewport=PHONE, java_script_enabled=False)
     try:
         page = context.new_page()
         page.goto("/lifelong/")
@@ -248,5 +245,3 @@ def test_the_admin_is_named_civlearn_in_both_languages(page, live_server, operat
     page.goto("/admin/")
     expect(page.locator("#site-name")).to_have_text("civlearn administration")
     shoot(page, "admin-en-1280")
-
-
