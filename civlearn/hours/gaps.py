@@ -70,11 +70,17 @@ def cutoffs_of_year(*, year: int, agency_ids: Iterable[int]) -> Cutoffs:
 
 
 def deadline_from(
-    *, year: int, agency_id: int | None, personnel_category: str, cutoffs: Cutoffs, names: dict[int, str]
+    *,
+    year: int,
+    agency_id: int | None,
+    personnel_category: str,
+    cutoffs: Cutoffs,
+    names: dict[int, str],
+    rulebook: rules.RuleBook | None = None,
 ) -> Deadline:
-    """The deadline rule above, from cutoffs already read."""
+    """The deadline rule above, from cutoffs already read (and the rule book, for lists of many people)."""
     kind = staff_kind_of(personnel_category)
-    for chain_id in rules.book().agency_chain(agency_id):
+    for chain_id in (rulebook or rules.book()).agency_chain(agency_id):
         for wanted in (kind, StaffKind.ALL):
             day = cutoffs.get((chain_id, wanted))
             if day is not None:
@@ -299,6 +305,7 @@ def risk_list(*, report: hr.Report) -> RiskList:
     agency_ids = {row.agency_id for row in report.rows}
     cutoffs = cutoffs_of_year(year=year, agency_ids=agency_ids)
     names = dict(Agency.objects.filter(pk__in={a for a, _ in cutoffs}).values_list("pk", "name")) if cutoffs else {}
+    book = rules.book()
     rows: list[RiskRow] = []
     for row in report.rows:
         if row.all_met:
@@ -310,6 +317,7 @@ def risk_list(*, report: hr.Report) -> RiskList:
             personnel_category=row.personnel_category,
             cutoffs=cutoffs,
             names=names,
+            rulebook=book,
         )
         rows.append(
             RiskRow(
