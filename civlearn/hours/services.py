@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -24,7 +25,6 @@ from civlearn.hours.models import (
     unknown_codes,
 )
 from civlearn.identity import selectors as identity_selectors
-from civlearn.identity.models import AgencyRole, User
 from civlearn.registry.models import Person
 
 SOURCE_KINDS = {
@@ -32,6 +32,7 @@ SOURCE_KINDS = {
     LedgerEntry.SOURCE_API,
     LedgerEntry.SOURCE_ELEARN,
     LedgerEntry.SOURCE_MANUAL,
+    LedgerEntry.SOURCE_CLASS,
 }
 MAX_HOURS = Decimal("9999.9")
 
@@ -57,13 +58,13 @@ def _hours(value, field: str, label: str, errors: dict[str, list[str]]) -> Decim
     return amount.quantize(Decimal("0.1"))
 
 
-def can_manage_person(user: User | None, person: Person) -> bool:
+def can_manage_person(user: AbstractBaseUser | None, person: Person) -> bool:
     """Operators, and HR officers of the person's agency or of a parent agency that includes its sub-agencies."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     if user.is_superuser:
         return True
-    return identity_selectors.user_has_role(user, person.agency, AgencyRole.HR_OFFICER)
+    return identity_selectors.user_has_role(user, person.agency, identity_selectors.HR_OFFICER)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,7 +96,9 @@ class LedgerRecord:
     degree_credit: str = "6"
 
 
-def ledger_entry_record(*, person: Person, record: LedgerRecord, actor: User | None = None) -> tuple[LedgerEntry, bool]:
+def ledger_entry_record(
+    *, person: Person, record: LedgerRecord, actor: AbstractBaseUser | None = None
+) -> tuple[LedgerEntry, bool]:
     """Record one certified learning; idempotent on (source_kind, source_reference): (existing, False) on repeat.
 
     A repeat returns the stored entry as it is, even if the new call carries different values: a correction is a
@@ -236,7 +239,7 @@ def ledger_entry_record(*, person: Person, record: LedgerRecord, actor: User | N
     return entry, True
 
 
-def ledger_entry_reverse(*, entry: LedgerEntry, reason: str, actor: User) -> LedgerEntry:
+def ledger_entry_reverse(*, entry: LedgerEntry, reason: str, actor: AbstractBaseUser) -> LedgerEntry:
     """Cancel an entry with a reversing entry (negated hours, same year and category), audited.
 
     Only an operator or an HR officer of the person's agency may reverse; a reason is required; an entry can be
@@ -305,16 +308,16 @@ def ledger_entry_reverse(*, entry: LedgerEntry, reason: str, actor: User) -> Led
     return reversal
 
 
-def can_manage_agency(user: User | None, agency) -> bool:
+def can_manage_agency(user: AbstractBaseUser | None, agency) -> bool:
     """Operators, and HR officers of the agency (directly or through a parent agency that includes sub-agencies)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return user.is_superuser or identity_selectors.user_has_role(user, agency, AgencyRole.HR_OFFICER)
+    return user.is_superuser or identity_selectors.user_has_role(user, agency, identity_selectors.HR_OFFICER)
 
 
 def agency_rule_create(
     *,
-    actor: User,
+    actor: AbstractBaseUser,
     agency,
     label: str,
     minimum_hours: Decimal,
@@ -420,7 +423,7 @@ def national_rule_overlapping(
     return None
 
 
-def agency_rule_delete(*, actor: User, rule: RequirementRule) -> None:
+def agency_rule_delete(*, actor: AbstractBaseUser, rule: RequirementRule) -> None:
     """Remove an agency's own rule (and its components). National rules are changed by operators in the admin."""
     if rule.agency_id is None:
         raise PermissionDenied("全國規定只能由系統管理者於管理介面調整")
@@ -441,7 +444,7 @@ def agency_rule_delete(*, actor: User, rule: RequirementRule) -> None:
 # --- gaps: an agency's cutoffs per staff category and its reminder settings ----------------------------------
 
 
-def agency_cutoff_set(*, actor: User, agency, year: int, staff_kind: str, cutoff: dt.date) -> AgencyCutoff:
+def agency_cutoff_set(*, actor: AbstractBaseUser, agency, year: int, staff_kind: str, cutoff: dt.date) -> AgencyCutoff:
     """Set (or change) the date up to which `agency` counts `year`'s hours for staff of `staff_kind`. The date must
     lie in that year. Raises PermissionDenied for someone who may not manage the agency, ValidationError
     ({field: [zh-Hant message]}) on bad input; nothing is written then."""
@@ -482,7 +485,7 @@ def agency_cutoff_set(*, actor: User, agency, year: int, staff_kind: str, cutoff
     return row
 
 
-def agency_cutoff_delete(*, actor: User, cutoff: AgencyCutoff) -> None:
+def agency_cutoff_delete(*, actor: AbstractBaseUser, cutoff: AgencyCutoff) -> None:
     """Remove a cutoff: the staff it covered fall back to the parent agency's cutoff or the year's end."""
     if not can_manage_agency(actor, cutoff.agency):
         raise PermissionDenied("您沒有設定此機關時數規定的權限")
@@ -496,7 +499,9 @@ def agency_cutoff_delete(*, actor: User, cutoff: AgencyCutoff) -> None:
         cutoff.delete()
 
 
-def agency_gap_policy_set(*, actor: User, agency, reminder_days: int, digest_email: str = "") -> AgencyGapPolicy:
+def agency_gap_policy_set(
+    *, actor: AbstractBaseUser, agency, reminder_days: int, digest_email: str = ""
+) -> AgencyGapPolicy:
     """How many days before their deadline the agency's staff are reminded of a remaining gap (1–365), and where
     the weekly at-risk digest goes (empty: the agency's HR officers)."""
     if not can_manage_agency(actor, agency):

@@ -15,7 +15,7 @@ from civlearn.core import clock, national_id, rocdate, spreadsheets
 from civlearn.core.services import audit_record
 from civlearn.registry import importing
 from civlearn.registry.importing import AGENCIES, PERSONS, ImportFileError
-from civlearn.registry.models import Agency, Person, agency_code_validator
+from civlearn.registry.models import Agency, Person, agency_code_validator, agency_search_text
 from civlearn.registry.selectors import import_scope
 
 # Rows per query when looking up existing persons and per INSERT/UPDATE statement: well under SQLite's
@@ -346,7 +346,11 @@ def _write_agencies(rows: list[_AgencyRow], result: ImportResult, scope: set[int
         if errors:
             return
 
-    to_create = [Agency(code=row.code, name=row.name) for row in rows if row.code not in current]
+    to_create = [
+        Agency(code=row.code, name=row.name, search_text=agency_search_text(name=row.name, code=row.code))
+        for row in rows
+        if row.code not in current
+    ]
     Agency.objects.bulk_create(to_create, batch_size=BATCH)
     ids = {code: pk for code, (pk, _, _) in current.items()}
     if to_create:
@@ -357,16 +361,32 @@ def _write_agencies(rows: list[_AgencyRow], result: ImportResult, scope: set[int
         if row.code not in current:
             result.created += 1
             if parent_id is not None:
-                to_update.append(Agency(pk=ids[row.code], code=row.code, name=row.name, parent_id=parent_id))
+                to_update.append(
+                    Agency(
+                        pk=ids[row.code],
+                        code=row.code,
+                        name=row.name,
+                        parent_id=parent_id,
+                        search_text=agency_search_text(name=row.name, code=row.code),
+                    )
+                )
             continue
         pk, name, old_parent_id = current[row.code]
         if name == row.name and old_parent_id == parent_id:
             result.unchanged += 1
             continue
         result.updated += 1
-        to_update.append(Agency(pk=pk, code=row.code, name=row.name, parent_id=parent_id))
+        to_update.append(
+            Agency(
+                pk=pk,
+                code=row.code,
+                name=row.name,
+                parent_id=parent_id,
+                search_text=agency_search_text(name=row.name, code=row.code),
+            )
+        )
     if to_update:
-        _update_rows(Agency, to_update, ["name", "parent"])
+        _update_rows(Agency, to_update, ["name", "parent", "search_text"])
 
 
 def _check_agency_scope(rows, current, parent_of, scope: set[int], errors: list[RowError]) -> None:
@@ -396,3 +416,24 @@ def _check_agency_scope(rows, current, parent_of, scope: set[int], errors: list[
             continue
         if not will_be_in_scope(new_parent):
             errors.append(RowError(row.row, "上級機關代碼", "須為您管理範圍內的機關"))
+
+
+def agency_ensure(*, code: str, name: str, actor) -> Agency:
+    """The agency with this code, created (audited) when it is not in the registry yet: a learning institution that
+    is not a government agency (a university, a 民間機構) reports hours under a code of its own. Must run inside
+    the caller's transaction. Raises ValidationError({"code": […]}) for a malformed code."""
+    try:
+        agency_code_validator(code)
+    except ValidationError as exc:
+        raise ValidationError({"code": exc.messages}) from exc
+    agency = Agency.objects.filter(code=code).first()
+    if agency is not None:
+        return agency
+    agency = Agency.objects.create(code=code, name=name[:AGENCY_NAME_MAX])
+    audit_record(
+        actor=actor,
+        action="registry.agency_create",
+        subject=agency,
+        changes={"code": [None, code], "name": [None, agency.name]},
+    )
+    return agency
