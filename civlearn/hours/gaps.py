@@ -340,3 +340,90 @@ def risk_list(*, report: hr.Report) -> RiskList:
 def ensure_hr(user) -> None:
     if not user.is_superuser and not hr.managed_ids(user):
         raise PermissionDenied("您沒有機關人事管理的權限")
+
+
+# --- physical classes (學習資訊中心) that close a gap ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClassOption:
+    """An open class the person may register for, with the hours it would add to each of the asked rules."""
+
+    offering_id: int
+    title: str
+    period: str
+    institution: str
+    starts_on: dt.date
+    ends_on: dt.date
+    hours: Decimal
+    mode: int
+    # rule id → hours of the class's portions that count toward it (rules.counts_in, portion by portion).
+    toward: dict[int, Decimal]
+
+
+def classes_toward(*, person: Person, year: int, rule_ids: Iterable[int], deadline: dt.date) -> list[ClassOption]:
+    """Published classes open for registration now, ending by `deadline` (their hours are credited when they end),
+    with seats or a waiting list, that `person` may register for (classes.registration.eligibility_problem) and is
+    not already registered for, whose portions count toward any of `rule_ids`. A handful of queries."""
+    from django.db.models import Exists, F, OuterRef, Q
+
+    from civlearn.hours.classes.registration import eligibility_problem
+    from civlearn.hours.models import ClassOffering, ClassPortion, Registration
+
+    wanted = set(rule_ids)
+    if not wanted:
+        return []
+    book = rules.book()
+    applicable = [rule for rule in book.rules_for(year=year, agency_id=person.agency_id) if rule.id in wanted]
+    now = clock.now()
+    mine = Registration.objects.filter(offering=OuterRef("pk"), person_id=person.pk, status__in=Registration.ACTIVE)
+    offerings = (
+        ClassOffering.objects.filter(
+            status=ClassOffering.PUBLISHED,
+            registration_opens__lte=now,
+            registration_closes__gte=now,
+            ends_on__lte=deadline,
+        )
+        .filter(Q(seats_taken__lt=F("capacity")) | Q(waitlist_limit__gt=0))
+        .exclude(Exists(mine))
+        .select_related("institution")
+        .prefetch_related("agencies")
+    )
+    if not any(rule.scope == "all" for rule in applicable):
+        codes = Q(pk__in=[])
+        for table_id, parents in book.codes.items():
+            hits = {code for code in parents if book.matches.get((table_id, code), frozenset()) & wanted}
+            if hits:
+                codes |= Q(category_table_id=table_id, category_code__in=hits)
+        offerings = offerings.filter(Exists(ClassPortion.objects.filter(codes, offering=OuterRef("pk"))))
+    offerings = list(offerings.order_by("starts_on", "id")[:200])
+    portions: dict[int, list[tuple[int, str, Decimal]]] = {}
+    for offering_id, table_id, code, digital, physical in ClassPortion.objects.filter(
+        offering_id__in=[o.pk for o in offerings]
+    ).values_list("offering_id", "category_table_id", "category_code", "digital_hours", "physical_hours"):
+        portions.setdefault(offering_id, []).append((table_id, code, digital + physical))
+    found = []
+    for offering in offerings:
+        if eligibility_problem(offering=offering, person=person):
+            continue
+        toward: dict[int, Decimal] = {}
+        for table_id, code, hours in portions.get(offering.pk, []):
+            for rule_id in rules.rules_counting(
+                rulebook=book, rules=applicable, table_id=table_id, code=code, mode=offering.mode
+            ):
+                toward[rule_id] = toward.get(rule_id, ZERO) + hours
+        if toward:
+            found.append(
+                ClassOption(
+                    offering_id=offering.pk,
+                    title=offering.title,
+                    period=offering.period,
+                    institution=offering.institution.name,
+                    starts_on=offering.starts_on,
+                    ends_on=offering.ends_on,
+                    hours=offering.total_hours,
+                    mode=offering.mode,
+                    toward=toward,
+                )
+            )
+    return found

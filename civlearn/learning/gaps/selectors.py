@@ -13,12 +13,14 @@ toward) more of the learner's gaps — one course closing two gaps ranks above t
 time still needed, then the fewest hours. The list under a gap holds at least `per_gap` courses and, when the
 catalogue can, enough courses in that order to close it.
 
-Physical classes (學習資訊中心) are not suggested yet: when the hours app offers them through a selector, they join
-`_candidates` as further `Suggestion`s (kind "class") ranked by the same key.
+Physical classes of 學習資訊中心 join through `hours.gaps.classes_toward` (open for registration now, ending by the
+person's deadline, eligible, not registered): a class adds to each gap only the hours of its portions (category codes)
+that count there, and is ranked by the same key (its sitting time in place of reading time).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
@@ -48,7 +50,17 @@ class Suggestion:
     counts_toward: tuple[str, ...]
     closes: tuple[str, ...]
     in_progress: bool = False
+    # "course" (e等公務園+, `course_id`/`code`) or "class" (學習資訊中心, `course_id` is the ClassOffering id).
     kind: str = "course"
+    # (gap key, hours it adds there): a course adds all its hours; a class only its portions that count there.
+    toward_hours: tuple[tuple[str, Decimal], ...] = ()
+    # Classes: who runs it and when.
+    institution: str = ""
+    starts_on: dt.date | None = None
+    ends_on: dt.date | None = None
+
+    def hours_for(self, key: str) -> Decimal:
+        return dict(self.toward_hours).get(key, self.hours if key in self.counts_toward else ZERO)
 
 
 @dataclass(frozen=True)
@@ -58,7 +70,7 @@ class GapSuggestions:
 
     @property
     def listed_hours(self) -> Decimal:
-        return sum((s.hours for s in self.suggestions), ZERO)
+        return sum((s.hours_for(self.gap.key) for s in self.suggestions), ZERO)
 
     @property
     def enough(self) -> bool:
@@ -91,28 +103,30 @@ def gap_panel(*, user, per_gap: int = 3, year: int | None = None) -> GapPanel:
     if not open_gaps:
         return GapPanel(report=report, shares_hours=shares)
     candidates = _candidates(user=user, person=person, year=report.year, gaps=open_gaps)
+    candidates += _classes(person=person, report=report, gaps=open_gaps)
     items = []
     for gap in open_gaps:
         under = sorted((s for s in candidates if gap.key in s.counts_toward), key=partial(_rank, gap=gap))
-        items.append(GapSuggestions(gap, tuple(_listed(under, gap.missing, per_gap))))
+        items.append(GapSuggestions(gap, tuple(_listed(under, gap, per_gap))))
     return GapPanel(report=report, items=tuple(items), shares_hours=shares)
 
 
 def _rank(s: Suggestion, *, gap: hours_gaps.Gap) -> tuple:
-    return (gap.key not in s.closes, -len(s.closes), -len(s.counts_toward), s.reading_minutes, s.hours, s.code)
+    return (gap.key not in s.closes, -len(s.closes), -len(s.counts_toward), s.reading_minutes, s.hours, s.kind, s.code)
 
 
-def _listed(ranked: list[Suggestion], missing: Decimal, per_gap: int) -> list[Suggestion]:
-    """The first `per_gap` courses, extended in rank order until their hours close the gap (at most MAX_LISTED)."""
+def _listed(ranked: list[Suggestion], gap: hours_gaps.Gap, per_gap: int) -> list[Suggestion]:
+    """The first `per_gap` suggestions, extended in rank order until their hours close the gap (at most
+    MAX_LISTED)."""
     listed: list[Suggestion] = []
     total = ZERO
     for suggestion in ranked:
-        if len(listed) >= max(per_gap, 1) and total >= missing:
+        if len(listed) >= max(per_gap, 1) and total >= gap.missing:
             break
         if len(listed) >= MAX_LISTED:
             break
         listed.append(suggestion)
-        total += suggestion.hours
+        total += suggestion.hours_for(gap.key)
     return listed
 
 
@@ -166,6 +180,37 @@ def _candidates(*, user, person, year: int, gaps: tuple[hours_gaps.Gap, ...]) ->
                 counts_toward=tuple(gap.key for gap in toward),
                 closes=tuple(gap.key for gap in toward if hours >= gap.missing),
                 in_progress=in_progress,
+            )
+        )
+    return found
+
+
+def _classes(*, person, report: hours_gaps.GapReport, gaps: tuple[hours_gaps.Gap, ...]) -> list[Suggestion]:
+    """Physical classes of 學習資訊中心 (hours.gaps.classes_toward) ending by the person's deadline. Their sitting
+    time (total hours) stands in for reading time in the ranking."""
+    by_rule = {gap.rule_id: gap for gap in gaps}
+    found = []
+    for option in hours_gaps.classes_toward(
+        person=person, year=report.year, rule_ids=by_rule, deadline=report.deadline.day
+    ):
+        toward = [(by_rule[rule_id], hours) for rule_id, hours in option.toward.items() if rule_id in by_rule]
+        toward.sort(key=lambda pair: gaps.index(pair[0]))
+        found.append(
+            Suggestion(
+                course_id=option.offering_id,
+                code=f"class-{option.offering_id}",
+                title=f"{option.title}（{option.period}）",
+                hours=option.hours,
+                mode=option.mode,
+                provider=option.institution,
+                reading_minutes=int(option.hours * 60),
+                counts_toward=tuple(gap.key for gap, _ in toward),
+                closes=tuple(gap.key for gap, hours in toward if hours >= gap.missing),
+                kind="class",
+                toward_hours=tuple((gap.key, hours) for gap, hours in toward),
+                institution=option.institution,
+                starts_on=option.starts_on,
+                ends_on=option.ends_on,
             )
         )
     return found

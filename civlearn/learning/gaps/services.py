@@ -95,10 +95,20 @@ def message_for(*, user, panel: GapPanel, unsubscribe_url: str) -> tuple[str, di
             "courses": [
                 {
                     "title": s.title,
-                    "hours": _hours(s.hours),
+                    "hours": _hours(s.hours_for(item.gap.key)),
                     "minutes": s.reading_minutes,
                     "in_progress": s.in_progress,
-                    "url": settings.SITE_URL + reverse("learning:course", args=[s.code]),
+                    "is_class": s.kind == "class",
+                    "institution": s.institution,
+                    "dates": f"{rocdate.format_display(s.starts_on)}～{rocdate.format_display(s.ends_on)}"
+                    if s.kind == "class"
+                    else "",
+                    "url": settings.SITE_URL
+                    + (
+                        reverse("hours:class_detail", args=[s.course_id])
+                        if s.kind == "class"
+                        else reverse("learning:course", args=[s.code])
+                    ),
                 }
                 for s in item.suggestions
             ],
