@@ -212,24 +212,6 @@ def rules_counting_courses(
     return found
 
 
-def codes_counting(
-    *, person: Person, year: int, rule_ids: Iterable[int], day: dt.date | None = None
-) -> set[str] | None:
-    """The category codes (table in force on `day`) whose learning counts toward any of `rule_ids` in some mode;
-    None when one of them counts every course. Lets a caller narrow a course list before `rules_counting_courses`
-    decides exactly."""
-    book = rules.book()
-    table = book.table_for(day or clock.today())
-    if table is None:
-        return set()
-    wanted = set(rule_ids)
-    applicable = [rule for rule in book.rules_for(year=year, agency_id=person.agency_id) if rule.id in wanted]
-    if any(rule.scope == "all" for rule in applicable):
-        return None
-    ids = {rule.id for rule in applicable}
-    return {code for code in book.codes.get(table[0], {}) if book.matches.get((table[0], code), frozenset()) & ids}
-
-
 def agency_chain(agency_id: int | None) -> list[int]:
     """The agency and its parents, nearest first (for eligibility by agency)."""
     return rules.book().agency_chain(agency_id)

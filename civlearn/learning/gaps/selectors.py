@@ -21,7 +21,8 @@ that count there, and is ranked by the same key (its sitting time in place of re
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import heapq
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import partial
 
@@ -131,58 +132,72 @@ def _listed(ranked: list[Suggestion], gap: hours_gaps.Gap, per_gap: int) -> list
 
 
 def _candidates(*, user, person, year: int, gaps: tuple[hours_gaps.Gap, ...]) -> list[Suggestion]:
+    """Courses that count toward any of `gaps`, at most MAX_LISTED per gap in rank order (no gap lists more).
+
+    Two reads: the few columns the rules and the ranking need, of every course open to the person today (a catalogue
+    holds a few thousand; sending the hundreds of codes that count as an IN list cost more than reading them all),
+    then titles and providers of the courses that made some gap's list."""
     today = clock.today()
-    by_rule = {gap.rule_id: gap for gap in gaps}
-    courses = Course.objects.filter(is_published=True).filter(
-        Q(enrol_start__isnull=True) | Q(enrol_start__lte=today), Q(enrol_end__isnull=True) | Q(enrol_end__gte=today)
-    )
-    # Narrowed by code first (an index on category_code); rules_counting_courses below decides exactly.
-    codes = hours_gaps.codes_counting(person=person, year=year, rule_ids=by_rule)
-    if codes is not None:
-        courses = courses.filter(category_code__in=codes)
     chain = hours_gaps.agency_chain(person.agency_id)
     allowed = Course.allowed_agencies.through.objects.filter(agency_id__in=chain).values("course_id")
-    courses = courses.filter(Q(open_to_all=True) | Q(pk__in=allowed))
     rows = list(
-        courses.order_by().values_list(
-            "pk", "code", "title", "category_code", "mode", "certified_hours", "required_reading_minutes",
-            "recertifiable", "provider_agency__name",
+        Course.objects.filter(is_published=True)
+        .filter(Q(enrol_start__isnull=True) | Q(enrol_start__lte=today))
+        .filter(Q(enrol_end__isnull=True) | Q(enrol_end__gte=today))
+        .filter(Q(open_to_all=True) | Q(pk__in=allowed))
+        .order_by()
+        .values_list(
+            "pk", "code", "category_code", "mode", "certified_hours", "required_reading_minutes", "recertifiable"
         )
     )  # fmt: skip
     if not rows:
         return []
     mine: dict[int, list[tuple[int, bool, int]]] = {}
-    for course_id, enrol_year, completed_at, reading_ms in Enrolment.objects.filter(
-        user=user, course_id__in=[row[0] for row in rows]
-    ).values_list("course_id", "year", "completed_at", "reading_ms"):
+    # All the learner's enrolments (a few dozen, by the user index) rather than an IN list of every candidate.
+    for course_id, enrol_year, completed_at, reading_ms in (
+        Enrolment.objects.filter(user=user).order_by().values_list("course_id", "year", "completed_at", "reading_ms")
+    ):
         mine.setdefault(course_id, []).append((enrol_year, completed_at is not None, reading_ms))
     counting = hours_gaps.rules_counting_courses(
-        person=person, year=year, courses=((row[0], row[3], row[4]) for row in rows)
+        person=person, year=year, courses=((row[0], row[2], row[3]) for row in rows)
     )
-    found: list[Suggestion] = []
-    for pk, code, title, _category, mode, hours, minutes, recertifiable, provider in rows:
-        toward = [by_rule[rule_id] for rule_id in counting.get(pk, ()) if rule_id in by_rule]
+    # Plain tuples for the hundreds of courses that count somewhere; Suggestions only for those that make a list.
+    # (rank key without the gap's own term, course id, hours, mode, reading left, in progress, counts, closes)
+    drafts = []
+    this_year = today.year
+    for pk, code, _category, mode, hours, minutes, recertifiable in rows:
+        hits = counting.get(pk)
+        if not hits:
+            continue
+        toward = [gap for gap in gaps if gap.rule_id in hits]
         if not toward:
             continue
-        state = _state(mine.get(pk, []), this_year=today.year, recertifiable=recertifiable)
+        enrolments = mine.get(pk)
+        state = _state(enrolments, this_year=this_year, recertifiable=recertifiable) if enrolments else (False, 0)
         if state is None:
             continue
-        in_progress, read_ms = state
-        found.append(
-            Suggestion(
-                course_id=pk,
-                code=code,
-                title=title,
-                hours=hours,
-                mode=mode,
-                provider=provider,
-                reading_minutes=max(0, minutes - read_ms // 60_000),
-                counts_toward=tuple(gap.key for gap in toward),
-                closes=tuple(gap.key for gap in toward if hours >= gap.missing),
-                in_progress=in_progress,
-            )
+        left = max(0, minutes - state[1] // 60_000)
+        keys = tuple(gap.key for gap in toward)
+        closes = tuple(gap.key for gap in toward if hours >= gap.missing)
+        drafts.append(
+            ((-len(closes), -len(keys), left, hours, "course", code), pk, hours, mode, left, state[0], keys, closes)
         )
-    return found
+    kept: dict[int, Suggestion] = {}
+    for gap in gaps:
+        under = (d for d in drafts if gap.key in d[6])
+        for d in heapq.nsmallest(MAX_LISTED, under, key=lambda d, k=gap.key: (k not in d[7], *d[0])):
+            _rank_key, pk, hours, mode, left, in_progress, keys, closes = d
+            kept[pk] = Suggestion(
+                course_id=pk, code=_rank_key[-1], title="", hours=hours, mode=mode, provider="",
+                reading_minutes=left, counts_toward=keys, closes=closes, in_progress=in_progress,
+            )  # fmt: skip
+    names = {
+        pk: (title, provider)
+        for pk, title, provider in Course.objects.filter(pk__in=kept).values_list(
+            "pk", "title", "provider_agency__name"
+        )
+    }
+    return [replace(s, title=names[pk][0], provider=names[pk][1]) for pk, s in kept.items()]
 
 
 def _classes(*, person, report: hours_gaps.GapReport, gaps: tuple[hours_gaps.Gap, ...]) -> list[Suggestion]:
