@@ -143,7 +143,7 @@ class GapReport:
         return least_hours_needed([(gap.depth, gap.missing) for gap in self.requirements])
 
 
-def least_hours_needed(rows: Sequence[tuple[int, Decimal]]) -> Decimal:
+def least_hours_needed(rows: Sequence[tuple[int, Decimal]] | Sequence[tuple[int, int]]) -> Decimal:
     """At least how many more hours close every gap, from (depth, missing) in the rule book's order (a parent,
     then its components). A parent counts its components' hours, so a parent needs max(its own gap, the sum of its
     components' needs); separate trees may share hours (an agency's 'all courses' rule counts every hour), so the
@@ -231,7 +231,8 @@ def reminder_days_of(*, agency_id: int) -> int:
 # --- the HR office's list of staff at risk -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+# Not frozen: thousands are built per list, and a frozen dataclass's __init__ costs several times more.
+@dataclass(slots=True)
 class RiskRow:
     person_id: int
     name: str
@@ -288,19 +289,27 @@ def risk_list(*, report: hr.Report) -> RiskList:
     cutoffs = cutoffs_of_year(year=year, agency_ids=agency_ids)
     names = dict(Agency.objects.filter(pk__in={a for a, _ in cutoffs}).values_list("pk", "name")) if cutoffs else {}
     book = rules.book()
+    columns = report.columns
+    deadlines: dict[tuple[int, str], Deadline] = {}
     rows: list[RiskRow] = []
+    # Integer tenths straight from the report's sums (thousands of rows: no Cell or Decimal per cell until needed).
     for row in report.rows:
-        if row.all_met:
+        sums, minimums = row.sums, row.minimums
+        missing = [(index, minimum - sums[index]) for index, minimum in enumerate(minimums) if minimum is not None]
+        if all(short <= 0 for _, short in missing):
             continue
-        applying = [(column, cell) for column, cell in zip(report.columns, row.cells, strict=True) if cell.applies]
-        deadline = deadline_from(
-            year=year,
-            agency_id=row.agency_id,
-            personnel_category=row.personnel_category,
-            cutoffs=cutoffs,
-            names=names,
-            rulebook=book,
-        )
+        key = (row.agency_id, row.personnel_category)
+        deadline = deadlines.get(key)
+        if deadline is None:
+            deadline = deadlines[key] = deadline_from(
+                year=year,
+                agency_id=row.agency_id,
+                personnel_category=row.personnel_category,
+                cutoffs=cutoffs,
+                names=names,
+                rulebook=book,
+            )
+        size = least_hours_needed([(columns[index].depth, max(0, short)) for index, short in missing])
         rows.append(
             RiskRow(
                 person_id=row.person_id,
@@ -311,8 +320,8 @@ def risk_list(*, report: hr.Report) -> RiskList:
                 email=row.email,
                 deadline=deadline,
                 days_left=deadline.days_left(today),
-                size=least_hours_needed([(column.depth, cell.missing) for column, cell in applying]),
-                gaps=tuple((column.label, cell.missing) for column, cell in applying if not cell.met),
+                size=hr.tenths_to_hours(int(size)),
+                gaps=tuple((columns[index].label, hr.tenths_to_hours(short)) for index, short in missing if short > 0),
             )
         )
     rows.sort(key=lambda r: (-r.per_day, r.days_left, r.name, r.person_id))
