@@ -140,22 +140,22 @@ class GapReport:
 
     @property
     def size(self) -> Decimal:
-        return least_hours_needed([(gap.depth, gap.missing) for gap in self.requirements])
+        return Decimal(least_hours_needed([(gap.depth, gap.missing) for gap in self.requirements]))
 
 
-def least_hours_needed(rows: Sequence[tuple[int, Decimal]] | Sequence[tuple[int, int]]) -> Decimal:
+def least_hours_needed(rows: Sequence[tuple[int, Decimal]] | Sequence[tuple[int, int]]) -> Decimal | int:
     """At least how many more hours close every gap, from (depth, missing) in the rule book's order (a parent,
     then its components). A parent counts its components' hours, so a parent needs max(its own gap, the sum of its
     components' needs); separate trees may share hours (an agency's 'all courses' rule counts every hour), so the
     whole is the largest tree's need: a lower bound, what the HR list sorts by."""
-    best = ZERO
+    best: Decimal | int = ZERO
     position = 0
 
-    def need(depth: int) -> Decimal:
+    def need(depth: int) -> Decimal | int:
         nonlocal position
         own = rows[position][1]
         position += 1
-        children = ZERO
+        children: Decimal | int = ZERO
         while position < len(rows) and rows[position][0] > depth:
             children += need(rows[position][0])
         return max(own, children)
@@ -387,14 +387,14 @@ def classes_toward(*, person: Person, year: int, rule_ids: Iterable[int], deadli
             if hits:
                 codes |= Q(category_table_id=table_id, category_code__in=hits)
         offerings = offerings.filter(Exists(ClassPortion.objects.filter(codes, offering=OuterRef("pk"))))
-    offerings = list(offerings.order_by("starts_on", "id")[:200])
+    chosen = list(offerings.order_by("starts_on", "id")[:200])
     portions: dict[int, list[tuple[int, str, Decimal]]] = {}
     for offering_id, table_id, code, digital, physical in ClassPortion.objects.filter(
-        offering_id__in=[o.pk for o in offerings]
+        offering_id__in=[o.pk for o in chosen]
     ).values_list("offering_id", "category_table_id", "category_code", "digital_hours", "physical_hours"):
         portions.setdefault(offering_id, []).append((table_id, code, digital + physical))
     found = []
-    for offering in offerings:
+    for offering in chosen:
         if eligibility_problem(offering=offering, person=person):
             continue
         toward: dict[int, Decimal] = {}

@@ -185,7 +185,7 @@ def _candidates(*, user, person, year: int, gaps: tuple[hours_gaps.Gap, ...]) ->
     kept: dict[int, Suggestion] = {}
     for gap in gaps:
         under = (d for d in drafts if gap.key in d[6])
-        for d in heapq.nsmallest(MAX_LISTED, under, key=lambda d, k=gap.key: (k not in d[7], *d[0])):
+        for d in heapq.nsmallest(MAX_LISTED, under, key=partial(_draft_rank, key=gap.key)):
             _rank_key, pk, hours, mode, left, in_progress, keys, closes = d
             kept[pk] = Suggestion(
                 course_id=pk, code=_rank_key[-1], title="", hours=hours, mode=mode, provider="",
@@ -198,6 +198,11 @@ def _candidates(*, user, person, year: int, gaps: tuple[hours_gaps.Gap, ...]) ->
         )
     }
     return [replace(s, title=names[pk][0], provider=names[pk][1]) for pk, s in kept.items()]
+
+
+def _draft_rank(draft: tuple, *, key: str) -> tuple:
+    """`_rank` of a draft tuple of `_candidates` under the gap `key`."""
+    return (key not in draft[7], *draft[0])
 
 
 def _classes(*, person, report: hours_gaps.GapReport, gaps: tuple[hours_gaps.Gap, ...]) -> list[Suggestion]:
