@@ -124,3 +124,10 @@ def hr_office_emails(agency: Agency) -> list[str]:
 def active_accounts_with_person() -> QuerySet[User]:
     """Active accounts linked to an active registry person, with the person (for periodic jobs over learners)."""
     return User.objects.filter(is_active=True, person__isnull=False, person__is_active=True).select_related("person")
+
+
+def agency_roles_of(user) -> set[str]:
+    """The kinds of agency role ("hr", "provider") `user` holds anywhere; empty for anonymous users."""
+    if user is None or not user.is_authenticated:
+        return set()
+    return set(AgencyRole.objects.filter(user=user).values_list("role", flat=True))
