@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Max, QuerySet
@@ -19,7 +20,7 @@ from civlearn.core import clock
 from civlearn.core.national_id import mask
 from civlearn.hours import rules
 from civlearn.hours.models import ReminderRecord, RequirementRule
-from civlearn.identity.models import AgencyRole, User
+from civlearn.identity import selectors as identity_selectors
 from civlearn.identity.selectors import agencies_managed_by
 from civlearn.registry.models import Agency, Person
 
@@ -104,7 +105,7 @@ class Report:
         return None
 
 
-def managed_agencies(user: User) -> QuerySet[Agency]:
+def managed_agencies(user: AbstractBaseUser) -> QuerySet[Agency]:
     """Agencies whose staff `user` may see as HR: their HR roles (with sub-agencies); operators every agency."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Agency.objects.none()
@@ -113,16 +114,16 @@ def managed_agencies(user: User) -> QuerySet[Agency]:
     return Agency.objects.filter(pk__in=managed_ids(user))
 
 
-def managed_ids(user: User) -> frozenset[int]:
+def managed_ids(user: AbstractBaseUser) -> frozenset[int]:
     """The ids of the agencies a (non-operator) HR officer manages, kept on the user object for the request."""
     cached = getattr(user, "_hours_managed_ids", None)
     if cached is None:
-        cached = frozenset(agencies_managed_by(user, AgencyRole.HR_OFFICER).values_list("pk", flat=True))
+        cached = frozenset(agencies_managed_by(user, identity_selectors.HR_OFFICER).values_list("pk", flat=True))
         user._hours_managed_ids = cached
     return cached
 
 
-def scope_ids(user: User, agency: Agency | None = None) -> set[int]:
+def scope_ids(user: AbstractBaseUser, agency: Agency | None = None) -> set[int]:
     """The agency ids a report covers; asking for an agency outside the user's reach is refused."""
     if user is None or not user.is_authenticated or not user.is_active:
         raise PermissionDenied("您沒有機關人事管理的權限")
@@ -145,7 +146,7 @@ def scope_ids(user: User, agency: Agency | None = None) -> set[int]:
 
 def agency_report(
     *,
-    user: User,
+    user: AbstractBaseUser,
     year: int,
     agency: Agency | None = None,
     name: str = "",

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -15,7 +16,6 @@ from civlearn.core.services import audit_record
 from civlearn.hours import rules
 from civlearn.hours.models import LedgerEntry, RequirementRule, mode_labels, unknown_codes
 from civlearn.identity import selectors as identity_selectors
-from civlearn.identity.models import AgencyRole, User
 from civlearn.registry.models import Person
 
 SOURCE_KINDS = {
@@ -48,13 +48,13 @@ def _hours(value, field: str, label: str, errors: dict[str, list[str]]) -> Decim
     return amount.quantize(Decimal("0.1"))
 
 
-def can_manage_person(user: User | None, person: Person) -> bool:
+def can_manage_person(user: AbstractBaseUser | None, person: Person) -> bool:
     """Operators, and HR officers of the person's agency or of a parent agency that includes its sub-agencies."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     if user.is_superuser:
         return True
-    return identity_selectors.user_has_role(user, person.agency, AgencyRole.HR_OFFICER)
+    return identity_selectors.user_has_role(user, person.agency, identity_selectors.HR_OFFICER)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,7 +86,9 @@ class LedgerRecord:
     degree_credit: str = "6"
 
 
-def ledger_entry_record(*, person: Person, record: LedgerRecord, actor: User | None = None) -> tuple[LedgerEntry, bool]:
+def ledger_entry_record(
+    *, person: Person, record: LedgerRecord, actor: AbstractBaseUser | None = None
+) -> tuple[LedgerEntry, bool]:
     """Record one certified learning; idempotent on (source_kind, source_reference): (existing, False) on repeat.
 
     A repeat returns the stored entry as it is, even if the new call carries different values: a correction is a
@@ -227,7 +229,7 @@ def ledger_entry_record(*, person: Person, record: LedgerRecord, actor: User | N
     return entry, True
 
 
-def ledger_entry_reverse(*, entry: LedgerEntry, reason: str, actor: User) -> LedgerEntry:
+def ledger_entry_reverse(*, entry: LedgerEntry, reason: str, actor: AbstractBaseUser) -> LedgerEntry:
     """Cancel an entry with a reversing entry (negated hours, same year and category), audited.
 
     Only an operator or an HR officer of the person's agency may reverse; a reason is required; an entry can be
@@ -296,16 +298,16 @@ def ledger_entry_reverse(*, entry: LedgerEntry, reason: str, actor: User) -> Led
     return reversal
 
 
-def can_manage_agency(user: User | None, agency) -> bool:
+def can_manage_agency(user: AbstractBaseUser | None, agency) -> bool:
     """Operators, and HR officers of the agency (directly or through a parent agency that includes sub-agencies)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return user.is_superuser or identity_selectors.user_has_role(user, agency, AgencyRole.HR_OFFICER)
+    return user.is_superuser or identity_selectors.user_has_role(user, agency, identity_selectors.HR_OFFICER)
 
 
 def agency_rule_create(
     *,
-    actor: User,
+    actor: AbstractBaseUser,
     agency,
     label: str,
     minimum_hours: Decimal,
@@ -383,7 +385,7 @@ def agency_rule_create(
     return rule
 
 
-def agency_rule_delete(*, actor: User, rule: RequirementRule) -> None:
+def agency_rule_delete(*, actor: AbstractBaseUser, rule: RequirementRule) -> None:
     """Remove an agency's own rule (and its components). National rules are changed by operators in the admin."""
     if rule.agency_id is None:
         raise PermissionDenied("全國規定只能由系統管理者於管理介面調整")

@@ -14,9 +14,10 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from civlearn.content import selectors as content_selectors
 from civlearn.core import clock, rocdate
 from civlearn.core.services import client_ip
-from civlearn.hours import exports, hr, reminders, selectors, xlsx_stream
+from civlearn.hours import exports, hr, reminders, xlsx_stream
 from civlearn.registry.models import Agency
 
 PAGE_SIZE = 100
@@ -193,5 +194,9 @@ def _sender(user) -> Agency:
 
 
 def announcement_list(request):
-    items = [(rocdate.format_compact(item.published_on), item) for item in selectors.announcements_current(limit=100)]
+    """重要訊息 (全部): the portal's announcements, from the one announcements model of the three faces."""
+    items = [
+        (rocdate.format_compact(item.published_on), item)
+        for item in content_selectors.announcements_current(face="lifelong", user=request.user, limit=100)
+    ]
     return render(request, "hours/announcements/list.html", {"announcements": items})

@@ -17,7 +17,6 @@ from civlearn.core import rocdate
 from civlearn.hours import services
 from civlearn.hours.models import RequirementRule, mode_labels
 from civlearn.identity import selectors as identity_selectors
-from civlearn.identity.models import AgencyRole
 
 
 class AgencyRuleForm(forms.Form):
@@ -54,7 +53,7 @@ class AgencyRuleForm(forms.Form):
 
 
 def _agencies(user):
-    return identity_selectors.agencies_managed_by(user, AgencyRole.HR_OFFICER).order_by("code")
+    return identity_selectors.agencies_managed_by(user, identity_selectors.HR_OFFICER).order_by("code")
 
 
 @login_required

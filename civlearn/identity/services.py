@@ -190,6 +190,22 @@ def signin_record_success(*, user: User, method: str, ip_address: str | None, de
     user.refresh_from_db()
 
 
+def account_for_person(*, person: Person, email: str, via: str, ip_address: str | None) -> User:
+    """The account of a registry person, locked for the caller's transaction; created (no password, signs in
+    through `via` until one is set) when the person has none. Must run inside the caller's transaction."""
+    user = User.objects.select_for_update().filter(person=person).first()
+    if user is None:
+        user = User.objects.create_user(person=person, email=email)
+        audit_record(
+            actor=None,
+            action="identity.account_created",
+            subject=user,
+            changes={"email": [None, email], "via": via},
+            ip_address=ip_address,
+        )
+    return user
+
+
 def signin_record_failure(*, user: User, method: str, ip_address: str | None) -> None:
     """The 登入資訊 record of a failed sign-in to a known account, whatever the method."""
     SigninRecord.objects.create(user=user, at=clock.now(), ip_address=ip_address, method=method, success=False)

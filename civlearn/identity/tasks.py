@@ -29,3 +29,12 @@ def send_email_changed_notice(old_email: str, masked_id: str, new_email: str, la
 
     with translation.override(language or settings.LANGUAGE_CODE):
         services.email_changed_notice_send(old_email=old_email, masked_id=masked_id, new_email=new_email)
+
+
+@shared_task(name="identity.send_invitation_mail", ignore_result=True)
+def send_invitation_mail(user_id: int, agency_id: int, inviter_id: int) -> None:
+    """Mail an uploader's invitation with a fresh link. Does nothing once the account has a password; running twice
+    sends two working links to the same address, either of which sets the password once."""
+    from civlearn.identity import invitations
+
+    invitations.invitation_mail_send(user_id=user_id, agency_id=agency_id, inviter_id=inviter_id)

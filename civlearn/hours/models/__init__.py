@@ -1,6 +1,6 @@
 """The hours app's models, one module per concern; every other module imports them from here."""
 
-from civlearn.hours.models.exchange import Announcement, ImportJob, InstitutionClient, ReminderRecord
+from civlearn.hours.models.exchange import ImportJob, InstitutionClient, ReminderRecord
 from civlearn.hours.models.ledger import (
     Category,
     CategoryTable,
@@ -12,7 +12,6 @@ from civlearn.hours.models.ledger import (
 from civlearn.hours.models.rules import ReportingCategory, RequirementRule
 
 __all__ = [
-    "Announcement",
     "Category",
     "CategoryTable",
     "ImportJob",

@@ -1,5 +1,5 @@
-"""The exchange with learning institutions and the HR notices: uploads (ImportJob), API clients, HR reminders,
-announcements."""
+"""The exchange with learning institutions and the HR notices: uploads (ImportJob), API clients, HR reminders.
+Announcements live in civlearn.content."""
 
 from __future__ import annotations
 
@@ -7,22 +7,12 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from civlearn.core.jobs import JobBase
 
-class ImportJob(models.Model):
-    """One uploaded file, from upload to result. A person can leave the page and come back to it."""
 
-    QUEUED = "queued"
-    RUNNING = "running"
-    REVIEW = "review"
-    DONE = "done"
-    FAILED = "failed"
-    STATUS_CHOICES = [
-        (QUEUED, "排隊中"),
-        (RUNNING, "處理中"),
-        (REVIEW, "有錯誤，未匯入"),
-        (DONE, "已完成"),
-        (FAILED, "處理失敗"),
-    ]
+class ImportJob(JobBase):
+    """One uploaded file, from upload to result. A person can leave the page and come back to it. Status, progress
+    and heartbeat are the job machinery's (core/jobs.py)."""
 
     institution = models.ForeignKey(
         "registry.Agency", verbose_name=_("學習機關(構)"), on_delete=models.PROTECT, related_name="hours_import_jobs"
@@ -33,10 +23,8 @@ class ImportJob(models.Model):
     file = models.FileField(_("檔案"), upload_to="hours/imports/%Y/%m/")
     file_name = models.CharField(_("檔名"), max_length=200)
     encoding = models.CharField(_("編碼"), max_length=20, blank=True)
-    status = models.CharField(_("狀態"), max_length=16, choices=STATUS_CHOICES, default=QUEUED)
     # The person asked to commit the valid rows of a file that has errors.
     commit_valid_only = models.BooleanField(_("只匯入正確的資料列"), default=False)
-    progress = models.PositiveSmallIntegerField(_("進度（%）"), default=0)
     total_rows = models.PositiveIntegerField(_("資料列數"), default=0)
     valid_rows = models.PositiveIntegerField(_("正確列數"), default=0)
     invalid_rows = models.PositiveIntegerField(_("錯誤列數"), default=0)
@@ -45,13 +33,6 @@ class ImportJob(models.Model):
     error_count = models.PositiveIntegerField(_("錯誤數"), default=0)
     # [{row, column, value, message}], capped (see jobs.MAX_STORED_ERRORS); error_count has the full count.
     errors = models.JSONField(_("錯誤報告"), default=list, blank=True)
-    message = models.TextField(_("訊息"), blank=True)
-    created_at = models.DateTimeField(_("上傳時間"))
-    started_at = models.DateTimeField(_("開始處理"), null=True, blank=True)
-    # Stamped every few seconds by the process running the job (jobs.Heartbeat); a running job whose stamp is
-    # older than HOURS_JOB_STALE_SECONDS has lost its worker and is marked failed (jobs.import_jobs_reclaim).
-    heartbeat_at = models.DateTimeField(_("最後心跳"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("處理完成"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -67,10 +48,6 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name}（{self.get_status_display()}）"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in {self.REVIEW, self.DONE, self.FAILED}
 
 
 class InstitutionClient(models.Model):
@@ -125,33 +102,3 @@ class ReminderRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} {self.sent_at:%Y-%m-%d}"
-
-
-class Announcement(models.Model):
-    """重要訊息 on the portal's front page, e.g. `» [1121228] 113年1月1日起課程類別代碼表`."""
-
-    title = models.CharField(_("標題"), max_length=200)
-    published_on = models.DateField(_("公告日期"))
-    body = models.TextField(_("內容"), blank=True)
-    link = models.URLField(_("連結"), blank=True)
-    is_published = models.BooleanField(_("公開"), default=True)
-    # Shown until this date (inclusive); empty = until withdrawn.
-    show_until = models.DateField(_("下架日期"), null=True, blank=True)
-    pinned = models.BooleanField(_("置頂"), default=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("建立者"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    updated_at = models.DateTimeField(_("更新時間"), auto_now=True)
-
-    class Meta:
-        ordering = ["-pinned", "-published_on", "-id"]
-        verbose_name = _("重要訊息")
-        verbose_name_plural = _("重要訊息")
-
-    def __str__(self) -> str:
-        return self.title

@@ -7,7 +7,8 @@ from civlearn.learning.models.course_package import CoursePackage
 from civlearn.learning.models.enrolment import Enrolment, LearnerClock, MemberConsent
 from civlearn.learning.models.member import PLATFORM_ID_VALIDATOR, LearningGoal, MemberProfile
 from civlearn.learning.models.outbound import OutboundBatch, OutboundDestination, OutboundItem
-from civlearn.learning.models.scorm import Sco, ScormAttempt, ScormPackage
+from civlearn.learning.models.partner import PartnerAgency
+from civlearn.learning.models.scorm import Sco, ScormAttempt, ScormPackage, ScormSequencing
 
 __all__ = [
     "PLATFORM_ID_VALIDATOR",
@@ -24,11 +25,13 @@ __all__ = [
     "OutboundBatch",
     "OutboundDestination",
     "OutboundItem",
+    "PartnerAgency",
     "Question",
     "QuestionnaireResponse",
     "Sco",
     "ScormAttempt",
     "ScormPackage",
+    "ScormSequencing",
     "TestAttempt",
     "Unit",
     "Zone",
