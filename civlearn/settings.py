@@ -321,6 +321,14 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = TIME_ZONE
+# Celery beat (deploy/systemd/civlearn-beat.service), where a broker is set. Without one, `./run` runs the same
+# commands in a loop (`--every`); elsewhere the systemd timers run them. Each is safe to run more often than needed.
+CELERY_BEAT_SCHEDULE = {
+    # Gap reminders: a learner gets at most one a week, so a daily run is enough.
+    "learning.gap_reminders": {"task": "learning.gap_reminders", "schedule": 24 * 3600.0},
+    # The HR digest goes once a week per agency; an hourly run sends it early on Monday, and retries failures.
+    "hours.gap_digests": {"task": "hours.gap_digests", "schedule": 3600.0},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -423,6 +431,13 @@ SPREADSHEET_MAX_UNPACKED_MB = env_int("SPREADSHEET_MAX_UNPACKED_MB", 300)
 # seconds has lost its worker and is marked failed (by the job pages and `hours_jobs reclaim`, run every minute).
 HOURS_JOB_HEARTBEAT_SECONDS = env_int("HOURS_JOB_HEARTBEAT_SECONDS", 10)
 HOURS_JOB_STALE_SECONDS = env_int("HOURS_JOB_STALE_SECONDS", 60)
+HOURS_CHECKIN_CODE_SECONDS = env_int("HOURS_CHECKIN_CODE_SECONDS", 120)
+# Gaps (docs/gaps.md): words of 人事資料庫人員區分 that make a person 編制外 (contract staff) for their agency's cutoff.
+HOURS_CONTRACT_CATEGORY_WORDS = tuple(
+    word.strip()
+    for word in env_str("HOURS_CONTRACT_CATEGORY_WORDS", "約聘,約僱,聘用,聘僱,臨時,派遣,編制外").split(",")
+    if word.strip()
+)
 
 # Identity policy (eCPA rules from the manual; operators may tighten them).
 PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 180)

@@ -19,7 +19,7 @@ from django.db.models import Max, QuerySet
 from civlearn.core import clock
 from civlearn.core.national_id import mask
 from civlearn.hours import rules
-from civlearn.hours.models import ReminderRecord, RequirementRule
+from civlearn.hours.models import ReminderRecord
 from civlearn.identity import selectors as identity_selectors
 from civlearn.identity.selectors import agencies_managed_by
 from civlearn.registry.models import Agency, Person
@@ -68,6 +68,8 @@ class StaffRow:
     minimums: tuple[int | None, ...]
     columns: list[RequirementColumn]
     last_reminded_at: dt.datetime | None = None
+    agency_id: int = 0
+    personnel_category: str = ""
 
     @property
     def total(self) -> Decimal:
@@ -157,6 +159,15 @@ def agency_report(
     year's total and each requirement's hours. `short_in`: a requirement key, or "any" for anyone short.
     Raises PermissionDenied outside the user's reach. Three queries plus the cached rule book."""
     ids = scope_ids(user, agency)
+    return report_for_agencies(agency_ids=ids, year=year, name=name, short_in=short_in, person_ids=person_ids)
+
+
+def report_for_agencies(
+    *, agency_ids: set[int], year: int, name: str = "", short_in: str = "", person_ids: set[int] | None = None
+) -> Report:
+    """`agency_report` for agencies already in the caller's reach (a periodic job acting for the agency's own HR
+    office); no permission check of its own."""
+    ids = agency_ids
     book = rules.book()
     people = Person.objects.filter(agency_id__in=ids, is_active=True)
     if name:
@@ -165,7 +176,9 @@ def agency_report(
         people = people.filter(pk__in=person_ids)
     # Sorted here, not by the database: collations differ between SQLite and PostgreSQL for Chinese names.
     person_rows = sorted(
-        people.values_list("pk", "name", "national_id", "agency_id", "agency__code", "agency__name", "email"),
+        people.values_list(
+            "pk", "name", "national_id", "agency_id", "agency__code", "agency__name", "email", "personnel_category"
+        ),
         key=lambda row: (row[4], row[1], row[0]),
     )
 
@@ -187,20 +200,18 @@ def agency_report(
 
     # Per agency: the minimums of its columns, and for each (table, code, mode) the columns an entry adds to.
     minimums: dict[int, tuple[int | None, ...]] = {}
-    plan: dict[int, list[tuple[int, int | None, bool, int]]] = {}
+    plan: dict[int, list[tuple[int, rules.Rule]]] = {}
     for agency_id, applicable in per_agency.items():
         own = {position[rule.id]: rule for rule in applicable}
         minimums[agency_id] = tuple(
             int(own[index].minimum * 10) if index in own else None for index in range(len(columns))
         )
-        plan[agency_id] = [
-            (position[rule.id], rule.mode, rule.scope == RequirementRule.SCOPE_ALL, rule.id) for rule in applicable
-        ]
+        plan[agency_id] = [(position[rule.id], rule) for rule in applicable]
     width = len(columns) + 1
     rows: dict[int, StaffRow] = {
         pk: StaffRow(pk, person_name, mask(national), agency_code, agency_name, email, [0] * width,
-                     minimums[agency_id], columns)
-        for pk, person_name, national, agency_id, agency_code, agency_name, email in person_rows
+                     minimums[agency_id], columns, agency_id=agency_id, personnel_category=category)
+        for pk, person_name, national, agency_id, agency_code, agency_name, email, category in person_rows
     }  # fmt: skip
     agency_of = {row[0]: row[3] for row in person_rows}
 
@@ -222,9 +233,7 @@ def agency_report(
             if hits is None:
                 matched = matches.get((table_id, code), no_match)
                 hits = targets[key] = tuple(
-                    index
-                    for index, rule_mode, is_all, rule_id in plan[agency_id]
-                    if (rule_mode is None or mode == rule_mode) and (is_all or rule_id in matched)
+                    index for index, rule in plan[agency_id] if rules.counts_in(rule, mode=mode, matched=matched)
                 )
             sums = row.sums
             sums[-1] += hours

@@ -24,6 +24,7 @@ from civlearn.core import jobs as core_jobs
 from civlearn.core.national_id import mask_in_text
 from civlearn.core.services import audit_record
 from civlearn.hours import batch, ledger_copy, rules
+from civlearn.hours.institutions import selectors as institution_selectors
 from civlearn.hours.models import ImportJob, LedgerEntry
 from civlearn.identity import selectors as identity_selectors
 from civlearn.identity.selectors import agencies_managed_by
@@ -42,13 +43,15 @@ _CHUNK = 5000
 
 def upload_institutions(user: AbstractBaseUser) -> QuerySet[Agency]:
     """The institutions `user` may upload for: operators any; otherwise agencies where they hold a provider or HR
-    role (with sub-agencies where the role says so)."""
+    role (with sub-agencies where the role says so), and the codes of the approved institutions they are members of."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Agency.objects.none()
     if user.is_superuser:
         return Agency.objects.all()
     ids = set(agencies_managed_by(user, identity_selectors.PROVIDER).values_list("pk", flat=True))
     ids |= set(agencies_managed_by(user, identity_selectors.HR_OFFICER).values_list("pk", flat=True))
+    # Administrators and staff of approved institutions upload as the institution's code.
+    ids |= institution_selectors.agency_ids_of(user)
     return Agency.objects.filter(pk__in=ids)
 
 

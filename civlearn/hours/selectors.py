@@ -142,3 +142,11 @@ def category_rows(*, day: dt.date | None = None) -> list[dict[str, str]]:
 
 # (rule book, table in force, rows): one slot, replaced in one assignment.
 _category_rows_memo: list[tuple[object, object, list[dict[str, str]]]] = []
+
+
+def reminded_since(*, person: Person, since: dt.datetime) -> bool:
+    """Whether the person's HR office sent them a reminder after `since` (gap reminders count these too, so a person
+    gets at most one reminder of either kind a week)."""
+    from civlearn.hours.models import ReminderRecord
+
+    return ReminderRecord.objects.filter(person_id=person.pk, sent_at__gt=since).exists()

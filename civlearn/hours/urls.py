@@ -1,6 +1,9 @@
 from django.urls import path
 
-from civlearn.hours import views_hr, views_institution, views_learner, views_rules
+from civlearn.hours import views_gaps, views_hr, views_institution, views_learner, views_rules
+from civlearn.hours.classes import views as class_views
+from civlearn.hours.classes import views_manage as class_manage
+from civlearn.hours.institutions import views as institution_views
 
 app_name = "hours"
 
@@ -30,5 +33,42 @@ urlpatterns = [
     path("manage/", views_hr.report, name="hr"),
     path("manage/download.<str:fmt>", views_hr.download, name="hr_download"),
     path("manage/reminders", views_hr.reminders_view, name="hr_reminders"),
+    path("manage/at-risk/", views_gaps.at_risk_view, name="hr_at_risk"),
+    path("manage/at-risk.<str:fmt>", views_gaps.at_risk_download, name="hr_at_risk_download"),
+    path("manage/deadlines/", views_gaps.deadlines_view, name="hr_deadlines"),
+    path("manage/deadlines/<int:cutoff_id>/delete", views_gaps.cutoff_delete, name="hr_cutoff_delete"),
     path("announcements/", views_hr.announcement_list, name="announcements"),
+    # 學習機關(構)專區: applications, review, the institution's area
+    path("institutions/", institution_views.index, name="institutions"),
+    path("institutions/apply/", institution_views.apply, name="institution_apply"),
+    path("institutions/apply/<int:institution_id>", institution_views.apply, name="institution_resubmit"),
+    path("institutions/review/", institution_views.review_list, name="institution_review_list"),
+    path("institutions/review/<int:institution_id>", institution_views.review, name="institution_review"),
+    path("institutions/<int:institution_id>/document", institution_views.document, name="institution_document"),
+    path("institutions/<int:institution_id>/", institution_views.area, name="institution_area"),
+    path(
+        "institutions/<int:institution_id>/members/<int:member_id>/remove",
+        institution_views.member_remove,
+        name="institution_member_remove",
+    ),
+    path("institutions/<int:institution_id>/classes/new", class_manage.create, name="class_create"),
+    # 學習資訊中心
+    path("classes/", class_views.search, name="classes"),
+    path("search/", class_views.related_search, name="related_search"),
+    path("classes/<int:offering_id>", class_views.detail, name="class_detail"),
+    path("classes/<int:offering_id>/register", class_views.register, name="class_register"),
+    path("classes/registrations/<int:registration_id>/cancel", class_views.cancel, name="class_cancel"),
+    path("classes/checkin/<str:token>", class_views.checkin, name="class_checkin"),
+    path("classes/<int:offering_id>/manage", class_manage.manage, name="class_manage"),
+    path("classes/<int:offering_id>/roster.<str:fmt>", class_manage.roster_export, name="class_roster"),
+    path(
+        "classes/<int:offering_id>/sessions/<int:session_id>/roster", class_manage.roster_mark, name="class_roster_mark"
+    ),
+    path("classes/<int:offering_id>/sessions/<int:session_id>/door", class_manage.door, name="class_door"),
+    path("classes/<int:offering_id>/close", class_manage.close, name="class_close"),
+    path("classes/<int:offering_id>/email", class_manage.email, name="class_email"),
+    path("folder/calendar/", class_views.calendar_page, name="calendar"),
+    path("calendar/<str:token>.ics", class_views.calendar_feed, name="calendar_feed"),
+    path("manage/classes/", class_views.hr_classes, name="hr_classes"),
+    path("manage/classes/<int:registration_id>/decide", class_views.hr_decide, name="hr_class_decide"),
 ]

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civlearn.content import selectors as content_selectors
 from civlearn.core import clock, rocdate
-from civlearn.hours import exports, selectors
+from civlearn.hours import exports, gaps, selectors
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ODS_TYPE = "application/vnd.oasis.opendocument.spreadsheet"
@@ -69,7 +69,14 @@ def folder_summary(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "hours/learner/summary.html",
-        {"person": person, "year": year, "roc_year": rocdate.roc_year(year), "summary": summary, "years": totals},
+        {
+            "person": person,
+            "year": year,
+            "roc_year": rocdate.roc_year(year),
+            "summary": summary,
+            "years": totals,
+            "gap_report": gaps.person_gaps(person=person, year=year),
+        },
     )
 
 

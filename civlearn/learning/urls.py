@@ -6,6 +6,7 @@ from django.urls import path
 from civlearn.learning.catalogue import views as catalogue
 from civlearn.learning.completion import views as completion
 from civlearn.learning.entrance import views as entrance
+from civlearn.learning.gaps import views as gaps
 from civlearn.learning.home import views as home
 from civlearn.learning.partners import views as partners
 from civlearn.learning.provide import views as provide
@@ -58,6 +59,10 @@ urlpatterns = [
     path("home/records/charts/", home.charts_view, name="home_charts"),
     path("home/records/history/", home.history_view, name="home_history"),
     path("home/packages/", home.packages_view, name="home_packages"),
+    # 時數缺口: gaps, suggested courses, reminder setting
+    path("home/gaps/", gaps.gaps_view, name="gaps"),
+    path("home/gaps/reminders", gaps.preference_view, name="gaps_reminders"),
+    path("gaps/unsubscribe/<str:token>/", gaps.unsubscribe_view, name="gaps_unsubscribe"),
     # 我教的課 (provider staff)
     path("home/teach/", provide.teach_list_view, name="teach"),
     path("home/teach/<str:code>/", provide.teach_course_view, name="teach_course"),

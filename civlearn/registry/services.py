@@ -416,3 +416,24 @@ def _check_agency_scope(rows, current, parent_of, scope: set[int], errors: list[
             continue
         if not will_be_in_scope(new_parent):
             errors.append(RowError(row.row, "上級機關代碼", "須為您管理範圍內的機關"))
+
+
+def agency_ensure(*, code: str, name: str, actor) -> Agency:
+    """The agency with this code, created (audited) when it is not in the registry yet: a learning institution that
+    is not a government agency (a university, a 民間機構) reports hours under a code of its own. Must run inside
+    the caller's transaction. Raises ValidationError({"code": […]}) for a malformed code."""
+    try:
+        agency_code_validator(code)
+    except ValidationError as exc:
+        raise ValidationError({"code": exc.messages}) from exc
+    agency = Agency.objects.filter(code=code).first()
+    if agency is not None:
+        return agency
+    agency = Agency.objects.create(code=code, name=name[:AGENCY_NAME_MAX])
+    audit_record(
+        actor=actor,
+        action="registry.agency_create",
+        subject=agency,
+        changes={"code": [None, code], "name": [None, agency.name]},
+    )
+    return agency

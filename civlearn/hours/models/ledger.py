@@ -90,12 +90,14 @@ class LedgerEntry(models.Model):
     SOURCE_API = "api"
     SOURCE_ELEARN = "elearn"
     SOURCE_MANUAL = "manual"
+    SOURCE_CLASS = "class"
     SOURCE_REVERSAL = "reversal"
     SOURCE_CHOICES = [
         (SOURCE_UPLOAD, "批次上傳"),
         (SOURCE_API, "API"),
         (SOURCE_ELEARN, "e等公務園+"),
         (SOURCE_MANUAL, "人事登錄"),
+        (SOURCE_CLASS, "實體開班"),
         (SOURCE_REVERSAL, "沖銷"),
     ]
 

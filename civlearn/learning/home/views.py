@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from civlearn.core import clock
 from civlearn.learning.catalogue.views import member_required
+from civlearn.learning.gaps.selectors import gap_panel
 from civlearn.learning.home import charts, packages
 from civlearn.learning.home.dashboard import dashboard_of
 from civlearn.learning.home.goals import GoalError, goals_progress, goals_set, parse_goal_hours
@@ -89,7 +90,11 @@ def home_view(request):
     return render(
         request,
         "learning/home/dashboard.html",
-        {"board": dashboard_of(user=request.user), "profile": profile_get_or_create(user=request.user)},
+        {
+            "board": dashboard_of(user=request.user),
+            "profile": profile_get_or_create(user=request.user),
+            "gap_panel": gap_panel(user=request.user),
+        },
     )
 
 

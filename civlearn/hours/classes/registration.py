@@ -1,0 +1,274 @@
+"""Registration: who may register (one rule, `eligibility_problem`), seats without oversell, the waitlist, the HR
+office's approval, cancellation, e-mails to registrants."""
+
+from __future__ import annotations
+
+import functools
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from civlearn.core import clock, rocdate
+from civlearn.core.services import audit_record
+from civlearn.hours import services as hours_services
+from civlearn.hours.institutions import selectors as institution_selectors
+from civlearn.hours.models import ClassOffering, Registration
+from civlearn.identity import selectors as identity_selectors
+from civlearn.identity.models import AgencyRole
+from civlearn.registry.models import Agency, Person
+
+
+def agency_is_central(agency: Agency) -> bool:
+    """Central government agencies' codes (機關代碼) start with a letter (e.g. A09600000Q); local governments' with a
+    digit (e.g. 379000000A 臺北市政府). The registry has no other mark of the level."""
+    return agency.code[:1].isalpha()
+
+
+def _ancestor_ids(agency: Agency) -> set[int]:
+    found: set[int] = set()
+    current: Agency | None = agency
+    while current is not None and current.pk not in found:
+        found.add(current.pk)
+        current = current.parent
+    return found
+
+
+def eligibility_problem(*, offering: ClassOffering, person: Person | None, user=None) -> str:
+    """Why `person` may not register for `offering` (zh-Hant), or "" when they may. Registration period and seats
+    are the registration's own checks; this is who the class is for."""
+    if person is None:
+        return "報名限公務人員（帳號需連結人事資料）"
+    if not person.is_active:
+        return "人事資料顯示您目前非在職，不能報名"
+    if offering.audience == ClassOffering.AUDIENCE_CENTRAL and not agency_is_central(person.agency):
+        return "本班限中央機關人員報名"
+    if offering.audience == ClassOffering.AUDIENCE_LOCAL and agency_is_central(person.agency):
+        return "本班限地方機關人員報名"
+    allowed = {agency.pk: agency.name for agency in offering.agencies.all()}
+    if allowed and not _ancestor_ids(person.agency) & allowed.keys():
+        return f"本班限下列機關（含所屬機關）人員報名：{'、'.join(allowed.values())}"
+    if offering.hr_staff_only:
+        account = user if user is not None else getattr(person, "account", None)
+        if account is None or not identity_selectors.agencies_managed_by(account, AgencyRole.HR_OFFICER).exists():
+            return "本班限人事人員報名"
+    return ""
+
+
+def _mail(registration: Registration, subject: str, body: str) -> None:
+    email = registration.person.email
+    if email:
+        transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+
+
+def moment_text(moment) -> str:
+    """A moment as people read it here: ROC date and local time to the minute, e.g. 115/12/10 23:59."""
+    local = timezone.localtime(moment)
+    return f"{rocdate.format_display(local.date())} {local:%H:%M}"
+
+
+def _when(offering: ClassOffering) -> str:
+    return f"{rocdate.format_display(offering.starts_on)}–{rocdate.format_display(offering.ends_on)}"
+
+
+def register(*, actor, offering: ClassOffering) -> Registration:
+    """The signed-in person registers: a seat while there is one (pending the HR office's approval when the class
+    asks for it), else the waitlist while it has room. The seat count is taken with one conditional UPDATE, so
+    concurrent requests never take more than `capacity` seats. ValidationError({"registration": [reason]})."""
+    person = getattr(actor, "person", None) if actor is not None and actor.is_authenticated else None
+    now = clock.now()
+    if offering.status != ClassOffering.PUBLISHED:
+        raise ValidationError({"registration": ["本班已結訓，不能報名"]})
+    if now < offering.registration_opens:
+        raise ValidationError({"registration": [f"報名自 {moment_text(offering.registration_opens)} 開始"]})
+    if now > offering.registration_closes:
+        raise ValidationError({"registration": [f"報名已於 {moment_text(offering.registration_closes)} 截止"]})
+    problem = eligibility_problem(offering=offering, person=person, user=actor)
+    if problem:
+        raise ValidationError({"registration": [problem]})
+    assert person is not None
+    if Registration.objects.filter(offering=offering, person=person, status__in=Registration.ACTIVE).exists():
+        raise ValidationError({"registration": ["您已報名本班"]})
+    try:
+        with transaction.atomic(durable=True):
+            seated = ClassOffering.objects.filter(
+                pk=offering.pk, status=ClassOffering.PUBLISHED, seats_taken__lt=F("capacity")
+            ).update(seats_taken=F("seats_taken") + 1)
+            if seated:
+                status = Registration.PENDING if offering.hr_approval else Registration.REGISTERED
+            else:
+                # The row lock orders concurrent waitlist joins, so the waitlist cannot exceed its limit either.
+                locked = ClassOffering.objects.select_for_update().get(pk=offering.pk)
+                waiting = Registration.objects.filter(offering=locked, status=Registration.WAITLISTED).count()
+                if waiting >= locked.waitlist_limit:
+                    raise ValidationError(
+                        {"registration": ["本班已額滿" + ("，候補名額也已額滿" if locked.waitlist_limit else "")]}
+                    )
+                status = Registration.WAITLISTED
+            registration = Registration.objects.create(
+                offering=offering, person=person, status=status, created_at=now, updated_at=now
+            )
+            audit_record(
+                actor=actor,
+                action="hours.class_register",
+                subject=registration,
+                changes={"offering": [None, offering.pk], "status": [None, status]},
+            )
+            label = dict(Registration.STATUS_CHOICES)[status]
+            _mail(
+                registration,
+                f"報名結果：{offering.title}（{label}）",
+                f"{person.name} 您好：\n\n"
+                f"您報名「{offering.title}」（{offering.period}，{_when(offering)}）的結果：{label}。\n",
+            )
+    except IntegrityError as exc:
+        raise ValidationError({"registration": ["您已報名本班"]}) from exc
+    return registration
+
+
+def _promote(offering_id: int, *, actor) -> Registration | None:
+    """Give a freed seat to the first person on the waitlist (first come), inside the caller's transaction."""
+    offering = ClassOffering.objects.select_for_update().get(pk=offering_id)
+    if offering.seats_taken >= offering.capacity or offering.status != ClassOffering.PUBLISHED:
+        return None
+    first = (
+        Registration.objects.select_for_update()
+        .filter(offering=offering, status=Registration.WAITLISTED)
+        .order_by("created_at", "id")
+        .select_related("person")
+        .first()
+    )
+    if first is None:
+        return None
+    new_status = Registration.PENDING if offering.hr_approval else Registration.REGISTERED
+    Registration.objects.filter(pk=first.pk).update(status=new_status, updated_at=clock.now())
+    ClassOffering.objects.filter(pk=offering.pk).update(seats_taken=F("seats_taken") + 1)
+    audit_record(
+        actor=actor,
+        action="hours.class_waitlist_promote",
+        subject=first,
+        changes={"status": [Registration.WAITLISTED, new_status]},
+    )
+    first.status = new_status
+    note = "，尚待您服務機關人事單位審核" if offering.hr_approval else ""
+    _mail(
+        first,
+        f"候補遞補成功：{offering.title}",
+        f"{first.person.name} 您好：\n\n"
+        f"您候補的「{offering.title}」（{offering.period}，{_when(offering)}）已遞補為正取{note}。\n",
+    )
+    return first
+
+
+def _release(registration: Registration, *, actor, new_status: str, action: str, changes: dict) -> Registration:
+    """Move an active registration to cancelled/refused; a seat it held goes back and to the waitlist's first."""
+    locked = Registration.objects.select_for_update().get(pk=registration.pk)
+    if locked.status not in Registration.ACTIVE:
+        raise ValidationError({"registration": [f"此報名目前為「{locked.get_status_display()}」"]})
+    old = locked.status
+    locked.status = new_status
+    locked.updated_at = clock.now()
+    locked.save(update_fields=["status", "updated_at", "hr_decided_by", "hr_reason"])
+    if old in Registration.SEATED:
+        ClassOffering.objects.filter(pk=locked.offering_id).update(seats_taken=F("seats_taken") - 1)
+    audit_record(actor=actor, action=action, subject=locked, changes={"status": [old, new_status], **changes})
+    if old in Registration.SEATED:
+        _promote(locked.offering_id, actor=actor)
+    return locked
+
+
+def cancel(*, actor, registration: Registration) -> Registration:
+    """The person cancels their own registration until the class's cancellation deadline."""
+    if actor is None or not actor.is_authenticated or registration.person_id != getattr(actor, "person_id", None):
+        raise PermissionDenied("只能取消自己的報名")
+    offering = registration.offering
+    if clock.now() > offering.cancel_deadline:
+        raise ValidationError({"registration": [f"取消報名期限已於 {moment_text(offering.cancel_deadline)} 截止"]})
+    with transaction.atomic(durable=True):
+        return _release(
+            registration, actor=actor, new_status=Registration.CANCELLED, action="hours.class_cancel", changes={}
+        )
+
+
+def hr_decide(*, actor, registration: Registration, approve: bool, reason: str = "") -> Registration:
+    """The person's HR office approves or refuses (with a reason) a registration waiting for it."""
+    if not hours_services.can_manage_person(actor, registration.person):
+        raise PermissionDenied("您不是此人員服務機關的人事人員")
+    reason = (reason or "").strip()
+    if not approve and not reason:
+        raise ValidationError({"reason": ["不同意時請填寫理由"]})
+    if len(reason) > 300:
+        raise ValidationError({"reason": ["理由最多 300 字"]})
+    with transaction.atomic(durable=True):
+        locked = Registration.objects.select_for_update().select_related("offering", "person").get(pk=registration.pk)
+        if locked.status != Registration.PENDING:
+            raise ValidationError({"registration": [f"此報名目前為「{locked.get_status_display()}」，不需審核"]})
+        locked.hr_decided_by = actor
+        locked.hr_reason = reason
+        offering = locked.offering
+        if approve:
+            locked.status = Registration.REGISTERED
+            locked.updated_at = clock.now()
+            locked.save(update_fields=["status", "updated_at", "hr_decided_by", "hr_reason"])
+            audit_record(
+                actor=actor,
+                action="hours.class_hr_approve",
+                subject=locked,
+                changes={"status": [Registration.PENDING, Registration.REGISTERED]},
+            )
+            _mail(
+                locked,
+                f"人事單位已同意報名：{offering.title}",
+                f"{locked.person.name} 您好：\n\n"
+                f"服務機關人事單位已同意您報名「{offering.title}」（{_when(offering)}）。\n",
+            )
+        else:
+            locked = _release(
+                locked,
+                actor=actor,
+                new_status=Registration.REFUSED,
+                action="hours.class_hr_refuse",
+                changes={"reason": [None, reason]},
+            )
+            _mail(
+                locked,
+                f"人事單位未同意報名：{offering.title}",
+                f"{locked.person.name} 您好：\n\n服務機關人事單位未同意您報名「{offering.title}」，理由：{reason}\n",
+            )
+    return locked
+
+
+def registrants_email(*, actor, offering: ClassOffering, subject: str, body: str, statuses=Registration.SEATED) -> int:
+    """The institution e-mails its registrants (one message each; addresses never shown to one another)."""
+    if institution_selectors.role_in(actor, offering.institution) is None:
+        raise PermissionDenied("您不是此學習機關(構)的人員")
+    subject, body = (subject or "").strip(), (body or "").strip()
+    errors = {}
+    if not subject or len(subject) > 200:
+        errors["subject"] = ["請輸入主旨（最多 200 字）"]
+    if not body or len(body) > 5000:
+        errors["body"] = ["請輸入內容（最多 5000 字）"]
+    if errors:
+        raise ValidationError(errors)
+    emails = []
+    for email in Registration.objects.filter(offering=offering, status__in=statuses).values_list(
+        "person__email", flat=True
+    ):
+        try:
+            validate_email(email)
+        except ValidationError:
+            continue
+        emails.append(email)
+    with transaction.atomic(durable=True):
+        audit_record(
+            actor=actor,
+            action="hours.class_registrants_email",
+            subject=offering,
+            changes={"subject": [None, subject], "recipients": [None, len(emails)]},
+        )
+        for email in emails:
+            transaction.on_commit(functools.partial(send_mail, subject, body, None, [email]))
+    return len(emails)

@@ -1,0 +1,1 @@
+"""學習機關(構)專區: applications, operator review, the institution's members."""
