@@ -103,3 +103,10 @@ def find_account(login: str) -> User | None:
             return found
     # 自訂帳號 is unique whatever the case (a constraint on Lower(username)), so case does not matter here either.
     return query.filter(username__iexact=text).first()
+
+
+def agency_roles_of(user) -> set[str]:
+    """The kinds of agency role ("hr", "provider") `user` holds anywhere; empty for anonymous users."""
+    if user is None or not user.is_authenticated:
+        return set()
+    return set(AgencyRole.objects.filter(user=user).values_list("role", flat=True))

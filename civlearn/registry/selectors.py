@@ -82,3 +82,9 @@ def agency_path(agency: Agency) -> list[Agency]:
         seen.add(parent.pk)
         path.insert(0, parent)
     return path
+
+
+def agencies(ids: Iterable[int] | None = None):
+    """Agencies by code: all of them, or those with these ids (a form's choices)."""
+    found = Agency.objects.all() if ids is None else Agency.objects.filter(pk__in=set(ids))
+    return found.order_by("code")
