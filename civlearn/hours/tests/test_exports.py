@@ -270,7 +270,7 @@ def test_a_learner_who_chose_english_downloads_english_headers_and_the_official_
 
     assert list(sheets) == ["Learning records", "Hours by category"]
     records = sheets["Learning records"]
-    assert records[0][:4] == ["Course title", "Class", "Course code", "Agency or institution"]
+    assert records[0][:4] == ["Course title", "Class", "Course code", "Learning institution"]
     assert records[0][-4:] == ["Related to duties", "Self-applied official leave", "Score", "Certificate number"]
     assert records[1][6] == "Online"
     summary = sheets["Hours by category"]
