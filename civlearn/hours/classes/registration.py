@@ -18,7 +18,6 @@ from civlearn.hours import services as hours_services
 from civlearn.hours.institutions import selectors as institution_selectors
 from civlearn.hours.models import ClassOffering, Registration
 from civlearn.identity import selectors as identity_selectors
-from civlearn.identity.models import AgencyRole
 from civlearn.registry.models import Agency, Person
 
 
@@ -53,7 +52,8 @@ def eligibility_problem(*, offering: ClassOffering, person: Person | None, user=
         return f"本班限下列機關（含所屬機關）人員報名：{'、'.join(allowed.values())}"
     if offering.hr_staff_only:
         account = user if user is not None else getattr(person, "account", None)
-        if account is None or not identity_selectors.agencies_managed_by(account, AgencyRole.HR_OFFICER).exists():
+        hr_role = identity_selectors.HR_OFFICER
+        if account is None or not identity_selectors.agencies_managed_by(account, hr_role).exists():
             return "本班限人事人員報名"
     return ""
 

@@ -13,7 +13,6 @@ from civlearn.core.text import search_fold
 from civlearn.hours import rules
 from civlearn.hours.models import ClassOffering, ClassPortion, Registration
 from civlearn.identity import selectors as identity_selectors
-from civlearn.identity.models import AgencyRole
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,7 +129,7 @@ def roster(offering: ClassOffering) -> QuerySet[Registration]:
 
 
 def hr_agency_ids(user) -> set[int]:
-    return set(identity_selectors.agencies_managed_by(user, AgencyRole.HR_OFFICER).values_list("pk", flat=True))
+    return set(identity_selectors.agencies_managed_by(user, identity_selectors.HR_OFFICER).values_list("pk", flat=True))
 
 
 def hr_pending(user) -> QuerySet[Registration]:
