@@ -92,6 +92,9 @@ def main() -> None:
     parser.add_argument("--big-agency", type=int, default=5_000)
     parser.add_argument("--database", default="civlearn_hours_bench")
     parser.add_argument(
+        "--last-year", type=int, default=YEARS[-1], help="records over the six years up to this one (2024)"
+    )
+    parser.add_argument(
         "--short-references", action="store_true", help="references bench-N (the data set before ADR 0010's figures)"
     )
     args = parser.parse_args()
@@ -108,6 +111,7 @@ def main() -> None:
     started = step("create database and migrate", started)
 
     rng = random.Random(2026)
+    years = list(range(args.last_year - 5, args.last_year + 1))
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         cur.execute("SET maintenance_work_mem = '1GB'")
         # Agencies: the big one, then 500 others.
@@ -171,7 +175,7 @@ def main() -> None:
             lines: list[str] = []
             for index in range(args.records):
                 person_id = person_ids[index % people]
-                year = YEARS[(index // people) % len(YEARS)]
+                year = years[(index // people) % len(years)]
                 if year >= 2024:
                     table, code = new_table, new_codes[rng.randrange(len(new_codes))]
                 else:

@@ -53,6 +53,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--signins", type=int, default=60)
     parser.add_argument("--exchanges", type=int, default=300)
+    parser.add_argument("--profile", action="store_true", help="profile the code exchanges (CPU clock) and stop")
+    parser.add_argument("--statements", action="store_true", help="print the SQL of one code exchange and stop")
     args = parser.parse_args()
 
     import django
@@ -151,6 +153,26 @@ def main():
                 {"grant_type": "client_credentials", "client_id": machine.client_id, "client_secret": SECRET},
             )
             assert response.status_code == 200, response.content
+
+        if args.statements:
+            from django.db import connection
+            from django.test.utils import CaptureQueriesContext
+
+            exchange(0)  # the first one creates the signing key
+            with CaptureQueriesContext(connection) as captured:
+                exchange(1)
+            for n, query in enumerate(captured.captured_queries, 1):
+                print(f"{n:3d} {query['sql'][:160]}")
+            return
+
+        if args.profile:
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile(time.process_time)
+            profiler.runcall(_timed, exchange, args.exchanges)
+            pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(45)
+            return
 
         exchange_wall, exchange_cpu = _timed(exchange, args.exchanges)
         signin_wall, signin_cpu = _timed(signin, args.signins)

@@ -84,10 +84,11 @@ INSTALLED_APPS = [
     "csp",
     "rest_framework",
     "drf_spectacular",
-    "oauth2_provider",
+    "civlearn.sso.apps.OAuthToolkitConfig",  # django-oauth-toolkit, with zh-Hant names in the admin
     "civlearn.core",
     "civlearn.registry",
     "civlearn.identity",
+    "civlearn.content",
     "civlearn.sso",
     "civlearn.hours",
     "civlearn.learning",
@@ -95,6 +96,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so it compresses what every other middleware has written (pages are ≈ 5× smaller; Django adds
+    # random padding against BREACH). Answers under 200 bytes (heartbeats) are left as they are.
+    "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "civlearn.learning.scorm.origin.ContentOriginMiddleware",
@@ -281,11 +285,21 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Hashed names (site.3f2a….css): a page names the exact version it was built with, so the web server can let
+    # browsers keep static files for a year (deploy/nginx, granian's --static-path-expires) and a deployment is
+    # seen at once. collectstatic writes the names (./run and the deployment run it); the test suite, which does
+    # not collect, serves the plain names.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if TESTING
+        else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+    },
 }
 # Upload size limits: the HR import page and institution uploads carry files, the rest are small forms.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
+# 下載專區 documents and announcement attachments an operator uploads (civlearn.content.files.check_upload).
+CONTENT_UPLOAD_MAX_BYTES = env_int("CONTENT_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 
 # Mail: console by default, SMTP when EMAIL_HOST is set.
 EMAIL_HOST = env_str("EMAIL_HOST")
@@ -307,6 +321,14 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = TIME_ZONE
+# Celery beat (deploy/systemd/civlearn-beat.service), where a broker is set. Without one, `./run` runs the same
+# commands in a loop (`--every`); elsewhere the systemd timers run them. Each is safe to run more often than needed.
+CELERY_BEAT_SCHEDULE = {
+    # Gap reminders: a learner gets at most one a week, so a daily run is enough.
+    "learning.gap_reminders": {"task": "learning.gap_reminders", "schedule": 24 * 3600.0},
+    # The HR digest goes once a week per agency; an hourly run sends it early on Monday, and retries failures.
+    "hours.gap_digests": {"task": "hours.gap_digests", "schedule": 3600.0},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -369,6 +391,11 @@ OAUTH2_PROVIDER.update(
         "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
         "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
         "APPLICATION_ADMIN_CLASS": "civlearn.sso.admin.ApplicationAdmin",
+        # DOT's admins with their actions and masked columns labelled in zh-Hant (civlearn/sso/admin.py).
+        "ACCESS_TOKEN_ADMIN_CLASS": "civlearn.sso.admin.AccessTokenAdmin",
+        "REFRESH_TOKEN_ADMIN_CLASS": "civlearn.sso.admin.RefreshTokenAdmin",
+        "GRANT_ADMIN_CLASS": "civlearn.sso.admin.GrantAdmin",
+        "ID_TOKEN_ADMIN_CLASS": "civlearn.sso.admin.IDTokenAdmin",
         # Only the grants and response types eCPA allows exist (civlearn/sso/clients.py); DOT's own gates
         # and its metadata say the same.
         "OAUTH2_SERVER_CLASS": "civlearn.sso.clients.Server",
@@ -405,6 +432,12 @@ SPREADSHEET_MAX_UNPACKED_MB = env_int("SPREADSHEET_MAX_UNPACKED_MB", 300)
 HOURS_JOB_HEARTBEAT_SECONDS = env_int("HOURS_JOB_HEARTBEAT_SECONDS", 10)
 HOURS_JOB_STALE_SECONDS = env_int("HOURS_JOB_STALE_SECONDS", 60)
 HOURS_CHECKIN_CODE_SECONDS = env_int("HOURS_CHECKIN_CODE_SECONDS", 120)
+# Gaps (docs/gaps.md): words of 人事資料庫人員區分 that make a person 編制外 (contract staff) for their agency's cutoff.
+HOURS_CONTRACT_CATEGORY_WORDS = tuple(
+    word.strip()
+    for word in env_str("HOURS_CONTRACT_CATEGORY_WORDS", "約聘,約僱,聘用,聘僱,臨時,派遣,編制外").split(",")
+    if word.strip()
+)
 
 # Identity policy (eCPA rules from the manual; operators may tighten them).
 PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 180)

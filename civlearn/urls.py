@@ -1,9 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import RedirectView
 from django.views.static import serve
 
 from civlearn.core import views as core_views
@@ -16,12 +14,13 @@ admin.site.index_title = _("網站管理")
 
 urlpatterns = [
     path("", core_views.home, name="home"),
-    # Tools and old browsers ask for /favicon.ico whatever the page says; the pages name the SVG.
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("favicon.ico", core_views.favicon),
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("", include("civlearn.content.urls")),
+    path("ecpa/agencies/", include("civlearn.registry.urls_directory")),
     path("ecpa/", include("civlearn.identity.urls")),
     path("ecpa/", include("civlearn.sso.urls")),
     path("registry/", include("civlearn.registry.urls")),

@@ -30,8 +30,9 @@ system_packages() {
 }
 
 # gettext: msgfmt compiles the translations (.po → .mo) that messages() builds; .mo files are not committed.
-RUNTIME_PACKAGES=(fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext)
-TEST_PACKAGES=(chromium poppler-utils)
+RUNTIME_PACKAGES=(fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext libmagic1)
+# nodejs: the SCORM 2004 sequencing tests drive the vendored scorm-again engine under Node (test_scorm_sequencing.py).
+TEST_PACKAGES=(chromium poppler-utils nodejs)
 
 python_env() {
   if [ ! -x .venv/bin/python ]; then

@@ -29,9 +29,13 @@ def mail_send(
     to: Sequence[str],
     context: Mapping[str, Any],
     connection: Any = None,
+    headers: Mapping[str, str] | None = None,
 ) -> None:
-    """Send one message with both parts to `to`. `subject` is already translated; `context` fills both templates."""
+    """Send one message with both parts to `to`. `subject` is already translated; `context` fills both templates;
+    `headers` are extra header fields (e.g. List-Unsubscribe)."""
     text, html = mail_render(template=template, context={**context, "subject": subject})
-    message = EmailMultiAlternatives(subject=subject, body=text, to=list(to), connection=connection)
+    message = EmailMultiAlternatives(
+        subject=subject, body=text, to=list(to), connection=connection, headers=dict(headers or {})
+    )
     message.attach_alternative(html, "text/html")
     message.send()

@@ -17,34 +17,38 @@ from decimal import Decimal
 
 from django.db.models import CharField, QuerySet
 from django.db.models.functions import Cast
+from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext_lazy as _
 
 from civlearn.core import rocdate, spreadsheets
 from civlearn.hours import batch, rules
 from civlearn.hours.models import LedgerEntry, mode_labels
 from civlearn.hours.rules import Summary
 
+# The official zh-Hant headers and sheet names; a learner who chose English gets them in English (a personal
+# download, not an exchange format: the institution export below keeps the exchange file's fixed headers).
 RECORD_HEADERS = [
-    "課程名稱",
-    "期別",
-    "課程代碼",
-    "學習機關(構)",
-    "課程類別代碼",
-    "課程類別",
-    "學習性質",
-    "實際上課起始日期",
-    "實際上課結束日期",
-    "數位時數",
-    "實體時數",
-    "訓練總數",
-    "與業務相關",
-    "自行申請公假",
-    "訓練成績",
-    "證件字號",
+    _("課程名稱"),
+    _("期別"),
+    _("課程代碼"),
+    _("學習機關(構)"),
+    _("課程類別代碼"),
+    _("課程類別"),
+    _("學習性質"),
+    _("實際上課起始日期"),
+    _("實際上課結束日期"),
+    _("數位時數"),
+    _("實體時數"),
+    _("訓練總數"),
+    _("與業務相關"),
+    _("自行申請公假"),
+    _("訓練成績"),
+    _("證件字號"),
 ]
-SUMMARY_HEADERS = ["項目", "時數"]
-REQUIREMENT_HEADERS = ["規定", "應完成時數", "已完成時數", "尚缺時數", "達成情形"]
-SHEET_RECORDS = "學習紀錄"
-SHEET_SUMMARY = "時數統計"
+SUMMARY_HEADERS = [_("項目"), _("時數")]
+REQUIREMENT_HEADERS = [_("規定"), _("應完成時數"), _("已完成時數"), _("尚缺時數"), _("達成情形")]
+SHEET_RECORDS = _("學習紀錄")
+SHEET_SUMMARY = _("時數統計")
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,7 @@ def record_rows(entries: Iterable[LedgerEntry], institutions: dict[str, str]) ->
                 _number(entry.physical_hours),
                 _number(entry.certified_hours),
                 "*" if entry.job_related else "",
-                "是" if entry.self_applied_leave else "",
+                gettext_now("是") if entry.self_applied_leave else "",
                 entry.score,
                 entry.certificate_no,
             ]
@@ -94,11 +98,11 @@ def record_rows(entries: Iterable[LedgerEntry], institutions: dict[str, str]) ->
 
 
 def summary_rows(summary: Summary) -> list[list[object]]:
-    rows: list[list[object]] = [list(SUMMARY_HEADERS)]
+    rows: list[list[object]] = [[str(header) for header in SUMMARY_HEADERS]]
     rows += [[row.label, _number(row.hours)] for row in summary.rows]
     if summary.requirements:
         rows.append([])
-        rows.append(list(REQUIREMENT_HEADERS))
+        rows.append([str(header) for header in REQUIREMENT_HEADERS])
         for row in summary.requirements:
             rows.append(
                 [
@@ -106,7 +110,7 @@ def summary_rows(summary: Summary) -> list[list[object]]:
                     _number(row.minimum),
                     _number(row.hours),
                     _number(row.missing),
-                    "已達成" if row.met else "未達成",
+                    gettext_now("已達成") if row.met else gettext_now("未達成"),
                 ]
             )
     return rows
@@ -114,8 +118,8 @@ def summary_rows(summary: Summary) -> list[list[object]]:
 
 def sheets(*, entries: Iterable[LedgerEntry], institutions: dict[str, str], summary: Summary) -> list[Sheet]:
     return [
-        Sheet(SHEET_RECORDS, [list(RECORD_HEADERS), *record_rows(entries, institutions)]),
-        Sheet(SHEET_SUMMARY, summary_rows(summary)),
+        Sheet(str(SHEET_RECORDS), [[str(header) for header in RECORD_HEADERS], *record_rows(entries, institutions)]),
+        Sheet(str(SHEET_SUMMARY), summary_rows(summary)),
     ]
 
 

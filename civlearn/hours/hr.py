@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Max, QuerySet
@@ -18,8 +19,8 @@ from django.db.models import Max, QuerySet
 from civlearn.core import clock
 from civlearn.core.national_id import mask
 from civlearn.hours import rules
-from civlearn.hours.models import ReminderRecord, RequirementRule
-from civlearn.identity.models import AgencyRole, User
+from civlearn.hours.models import ReminderRecord
+from civlearn.identity import selectors as identity_selectors
 from civlearn.identity.selectors import agencies_managed_by
 from civlearn.registry.models import Agency, Person
 
@@ -67,6 +68,8 @@ class StaffRow:
     minimums: tuple[int | None, ...]
     columns: list[RequirementColumn]
     last_reminded_at: dt.datetime | None = None
+    agency_id: int = 0
+    personnel_category: str = ""
 
     @property
     def total(self) -> Decimal:
@@ -104,7 +107,7 @@ class Report:
         return None
 
 
-def managed_agencies(user: User) -> QuerySet[Agency]:
+def managed_agencies(user: AbstractBaseUser) -> QuerySet[Agency]:
     """Agencies whose staff `user` may see as HR: their HR roles (with sub-agencies); operators every agency."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Agency.objects.none()
@@ -113,16 +116,16 @@ def managed_agencies(user: User) -> QuerySet[Agency]:
     return Agency.objects.filter(pk__in=managed_ids(user))
 
 
-def managed_ids(user: User) -> frozenset[int]:
+def managed_ids(user: AbstractBaseUser) -> frozenset[int]:
     """The ids of the agencies a (non-operator) HR officer manages, kept on the user object for the request."""
     cached = getattr(user, "_hours_managed_ids", None)
     if cached is None:
-        cached = frozenset(agencies_managed_by(user, AgencyRole.HR_OFFICER).values_list("pk", flat=True))
+        cached = frozenset(agencies_managed_by(user, identity_selectors.HR_OFFICER).values_list("pk", flat=True))
         user._hours_managed_ids = cached
     return cached
 
 
-def scope_ids(user: User, agency: Agency | None = None) -> set[int]:
+def scope_ids(user: AbstractBaseUser, agency: Agency | None = None) -> set[int]:
     """The agency ids a report covers; asking for an agency outside the user's reach is refused."""
     if user is None or not user.is_authenticated or not user.is_active:
         raise PermissionDenied("您沒有機關人事管理的權限")
@@ -145,7 +148,7 @@ def scope_ids(user: User, agency: Agency | None = None) -> set[int]:
 
 def agency_report(
     *,
-    user: User,
+    user: AbstractBaseUser,
     year: int,
     agency: Agency | None = None,
     name: str = "",
@@ -156,6 +159,15 @@ def agency_report(
     year's total and each requirement's hours. `short_in`: a requirement key, or "any" for anyone short.
     Raises PermissionDenied outside the user's reach. Three queries plus the cached rule book."""
     ids = scope_ids(user, agency)
+    return report_for_agencies(agency_ids=ids, year=year, name=name, short_in=short_in, person_ids=person_ids)
+
+
+def report_for_agencies(
+    *, agency_ids: set[int], year: int, name: str = "", short_in: str = "", person_ids: set[int] | None = None
+) -> Report:
+    """`agency_report` for agencies already in the caller's reach (a periodic job acting for the agency's own HR
+    office); no permission check of its own."""
+    ids = agency_ids
     book = rules.book()
     people = Person.objects.filter(agency_id__in=ids, is_active=True)
     if name:
@@ -164,7 +176,9 @@ def agency_report(
         people = people.filter(pk__in=person_ids)
     # Sorted here, not by the database: collations differ between SQLite and PostgreSQL for Chinese names.
     person_rows = sorted(
-        people.values_list("pk", "name", "national_id", "agency_id", "agency__code", "agency__name", "email"),
+        people.values_list(
+            "pk", "name", "national_id", "agency_id", "agency__code", "agency__name", "email", "personnel_category"
+        ),
         key=lambda row: (row[4], row[1], row[0]),
     )
 
@@ -186,20 +200,18 @@ def agency_report(
 
     # Per agency: the minimums of its columns, and for each (table, code, mode) the columns an entry adds to.
     minimums: dict[int, tuple[int | None, ...]] = {}
-    plan: dict[int, list[tuple[int, int | None, bool, int]]] = {}
+    plan: dict[int, list[tuple[int, rules.Rule]]] = {}
     for agency_id, applicable in per_agency.items():
         own = {position[rule.id]: rule for rule in applicable}
         minimums[agency_id] = tuple(
             int(own[index].minimum * 10) if index in own else None for index in range(len(columns))
         )
-        plan[agency_id] = [
-            (position[rule.id], rule.mode, rule.scope == RequirementRule.SCOPE_ALL, rule.id) for rule in applicable
-        ]
+        plan[agency_id] = [(position[rule.id], rule) for rule in applicable]
     width = len(columns) + 1
     rows: dict[int, StaffRow] = {
         pk: StaffRow(pk, person_name, mask(national), agency_code, agency_name, email, [0] * width,
-                     minimums[agency_id], columns)
-        for pk, person_name, national, agency_id, agency_code, agency_name, email in person_rows
+                     minimums[agency_id], columns, agency_id=agency_id, personnel_category=category)
+        for pk, person_name, national, agency_id, agency_code, agency_name, email, category in person_rows
     }  # fmt: skip
     agency_of = {row[0]: row[3] for row in person_rows}
 
@@ -221,9 +233,7 @@ def agency_report(
             if hits is None:
                 matched = matches.get((table_id, code), no_match)
                 hits = targets[key] = tuple(
-                    index
-                    for index, rule_mode, is_all, rule_id in plan[agency_id]
-                    if (rule_mode is None or mode == rule_mode) and (is_all or rule_id in matched)
+                    index for index, rule in plan[agency_id] if rules.counts_in(rule, mode=mode, matched=matched)
                 )
             sums = row.sums
             sums[-1] += hours

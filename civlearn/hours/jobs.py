@@ -10,23 +10,23 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 
 from civlearn.core import clock
+from civlearn.core import jobs as core_jobs
 from civlearn.core.national_id import mask_in_text
 from civlearn.core.services import audit_record
 from civlearn.hours import batch, ledger_copy, rules
 from civlearn.hours.institutions import selectors as institution_selectors
 from civlearn.hours.models import ImportJob, LedgerEntry
-from civlearn.identity.models import AgencyRole, User
+from civlearn.identity import selectors as identity_selectors
 from civlearn.identity.selectors import agencies_managed_by
 from civlearn.registry.models import Agency, Person
 
@@ -41,25 +41,25 @@ _CHUNK = 5000
 # ---- who may upload -----------------------------------------------------------------------------------------
 
 
-def upload_institutions(user: User) -> QuerySet[Agency]:
+def upload_institutions(user: AbstractBaseUser) -> QuerySet[Agency]:
     """The institutions `user` may upload for: operators any; otherwise agencies where they hold a provider or HR
     role (with sub-agencies where the role says so), and the codes of the approved institutions they are members of."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Agency.objects.none()
     if user.is_superuser:
         return Agency.objects.all()
-    ids = set(agencies_managed_by(user, AgencyRole.PROVIDER).values_list("pk", flat=True))
-    ids |= set(agencies_managed_by(user, AgencyRole.HR_OFFICER).values_list("pk", flat=True))
+    ids = set(agencies_managed_by(user, identity_selectors.PROVIDER).values_list("pk", flat=True))
+    ids |= set(agencies_managed_by(user, identity_selectors.HR_OFFICER).values_list("pk", flat=True))
     # Administrators and staff of approved institutions upload as the institution's code.
     ids |= institution_selectors.agency_ids_of(user)
     return Agency.objects.filter(pk__in=ids)
 
 
-def may_upload_for(user: User, institution: Agency) -> bool:
+def may_upload_for(user: AbstractBaseUser, institution: Agency) -> bool:
     return upload_institutions(user).filter(pk=institution.pk).exists()
 
 
-def jobs_visible_to(user: User) -> QuerySet[ImportJob]:
+def jobs_visible_to(user: AbstractBaseUser) -> QuerySet[ImportJob]:
     """A person's own jobs and those of the institutions they act for; operators see all."""
     if user is None or not user.is_authenticated:
         return ImportJob.objects.none()
@@ -72,7 +72,7 @@ def jobs_visible_to(user: User) -> QuerySet[ImportJob]:
 # ---- the operations -----------------------------------------------------------------------------------------
 
 
-def import_job_create(*, user: User, institution: Agency, upload: UploadedFile) -> ImportJob:
+def import_job_create(*, user: AbstractBaseUser, institution: Agency, upload: UploadedFile) -> ImportJob:
     """Store the file and queue its job. Raises PermissionDenied or ValidationError ({field: [message]})."""
     if not may_upload_for(user, institution):
         raise PermissionDenied("您沒有以此學習機關(構)上傳時數的權限")
@@ -97,7 +97,7 @@ def import_job_create(*, user: User, institution: Agency, upload: UploadedFile) 
     return job
 
 
-def import_job_commit_valid(*, job: ImportJob, user: User) -> ImportJob:
+def import_job_commit_valid(*, job: ImportJob, user: AbstractBaseUser) -> ImportJob:
     """Queue the job again to commit only its valid rows ("只匯入正確的資料列")."""
     if not jobs_visible_to(user).filter(pk=job.pk).exists() or not may_upload_for(user, job.institution):
         raise PermissionDenied("您沒有處理此批次上傳的權限")
@@ -124,7 +124,7 @@ def _enqueue(job_id: int) -> None:
     transaction.on_commit(lambda: tasks.run_import_job.delay(job_id))
 
 
-def import_job_retry(*, job: ImportJob, user: User) -> ImportJob:
+def import_job_retry(*, job: ImportJob, user: AbstractBaseUser) -> ImportJob:
     """Queue a failed job again ("重新執行"): its stored file is read afresh. A failed run wrote nothing (each run
     commits in one transaction), and rows already in the ledger are not written twice (the unique key)."""
     if not jobs_visible_to(user).filter(pk=job.pk).exists() or not may_upload_for(user, job.institution):
@@ -149,15 +149,12 @@ def import_job_run(job_id: int) -> None:
     While it runs, a Heartbeat stamps the row; a run whose row was meanwhile reclaimed (its heartbeat looked dead)
     or claimed again writes nothing (the writes check that the row is still this run's, `_still_ours`).
     """
-    started = clock.now()
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.QUEUED).update(
-        status=ImportJob.RUNNING, started_at=started, heartbeat_at=started, progress=0
-    )
-    if not claimed:
+    started = core_jobs.job_claim(ImportJob, job_id)
+    if started is None:
         return
     job = ImportJob.objects.select_related("institution", "created_by").get(pk=job_id)
     try:
-        with Heartbeat(job_id=job_id, started_at=started):
+        with core_jobs.Heartbeat(model=ImportJob, job_id=job_id, started_at=started):
             _run(job)
     except JobLost:
         logger.warning("hours import job %s was reclaimed while it ran; its rows were rolled back", job_id)
@@ -172,103 +169,18 @@ def import_job_run(job_id: int) -> None:
 
 # ---- workers that died --------------------------------------------------------------------------------------
 
-STALE_MESSAGE = "處理程序已中斷（超過 {seconds} 秒沒有回應），未匯入任何資料；請按「重新執行」再試一次"
-
-
-def heartbeat_seconds() -> float:
-    return float(getattr(settings, "HOURS_JOB_HEARTBEAT_SECONDS", 10))
-
-
-def stale_seconds() -> float:
-    return float(getattr(settings, "HOURS_JOB_STALE_SECONDS", 60))
-
-
-class Heartbeat:
-    """While the block runs, a thread stamps the job's heartbeat_at every HOURS_JOB_HEARTBEAT_SECONDS, on its own
-    database connection (the job's own connection is inside a long transaction whose writes nobody sees yet).
-
-    A thread rather than the progress callback: the last steps of a big upload (the COPY's end, the commit) report
-    no progress for a while, yet the worker is alive. When the process dies, the stamps stop.
-    """
-
-    def __init__(self, *, job_id: int, started_at: dt.datetime) -> None:
-        self._job_id, self._started_at = job_id, started_at
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"hours-job-{job_id}-heartbeat", daemon=True)
-
-    def __enter__(self) -> Heartbeat:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _beat(self) -> None:
-        interval = heartbeat_seconds()
-        try:
-            while not self._stop.wait(interval):
-                try:
-                    ImportJob.objects.filter(
-                        pk=self._job_id, status=ImportJob.RUNNING, started_at=self._started_at
-                    ).update(heartbeat_at=clock.now())
-                except DatabaseError:
-                    # A database that cannot take the stamp now (SQLite busy with the job's own write) may take the
-                    # next one; the stale bound is several intervals long.
-                    logger.warning("hours import job %s: heartbeat not recorded", self._job_id, exc_info=True)
-        finally:
-            connections.close_all()
-
 
 def import_jobs_reclaim() -> list[int]:
-    """Mark failed every running job whose heartbeat is older than HOURS_JOB_STALE_SECONDS; return their ids.
+    """Mark failed every running upload whose worker is gone (core/jobs.py `jobs_reclaim`); return their ids.
 
-    Its worker is gone (killed, out of memory, the machine restarted): nothing of it was committed, and the person
-    can start it again. Called by the job pages (so a person watching sees it at once) and by `hours_jobs reclaim`
-    (cron or Celery beat, every minute). Each reclaimed job is audited.
+    Called by the job pages (so a person watching sees it at once) and by `hours_jobs reclaim` (cron or Celery beat,
+    every minute). Each reclaimed job is audited.
     """
-    seconds = stale_seconds()
-    cutoff = clock.now() - dt.timedelta(seconds=seconds)
-    stale = list(
-        ImportJob.objects.filter(status=ImportJob.RUNNING)
-        .filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff))
-        .values_list("pk", "started_at")
-    )
-    reclaimed = []
-    for job_id, started_at in stale:
-        with transaction.atomic():
-            # Conditional on the same run: a job claimed again meanwhile is left alone.
-            done = ImportJob.objects.filter(
-                Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True),
-                pk=job_id,
-                status=ImportJob.RUNNING,
-                started_at=started_at,
-            ).update(
-                status=ImportJob.FAILED,
-                finished_at=clock.now(),
-                message=STALE_MESSAGE.format(seconds=int(seconds)),
-            )
-            if done:
-                audit_record(
-                    actor=None,
-                    action="hours.import_job_reclaim",
-                    subject_type="hours.importjob",
-                    subject_id=str(job_id),
-                    changes={"status": [ImportJob.RUNNING, ImportJob.FAILED]},
-                )
-                reclaimed.append(job_id)
-    if reclaimed:
-        logger.warning("hours import jobs %s had no heartbeat for %s s: marked failed", reclaimed, int(seconds))
-    return reclaimed
+    return core_jobs.jobs_reclaim(ImportJob, action="hours.import_job_reclaim")
 
 
-def _still_ours(job: ImportJob) -> QuerySet[ImportJob]:
-    """The job's row, if it is still running as this run claimed it."""
-    return ImportJob.objects.filter(pk=job.pk, status=ImportJob.RUNNING, started_at=job.started_at)
-
-
-class JobLost(Exception):
-    """The job's row is no longer this run's: the transaction that would have written its rows is rolled back."""
+_still_ours = core_jobs.still_ours
+JobLost = core_jobs.JobLost
 
 
 def _progress(job_id: int, share: float) -> None:
@@ -452,7 +364,7 @@ def commit_rows(
     institution_code: str,
     book: rules.RuleBook,
     source_kind: str = LedgerEntry.SOURCE_UPLOAD,
-    actor: User | None = None,
+    actor: AbstractBaseUser | None = None,
 ) -> set[str]:
     """Write checked rows to the ledger in bulk; return the references written. Call inside a transaction.
 

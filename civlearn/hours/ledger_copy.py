@@ -182,9 +182,13 @@ def check_references(cursor, lines: CopyLines) -> None:
     table and creator they refer to exists, and is locked FOR KEY SHARE (the lock each row's check takes) until the
     transaction ends, so that it cannot be deleted, nor its key changed, before the rows are committed. Raises
     IntegrityError when one is missing; the caller's transaction is then rolled back."""
-    from civlearn.identity.models import User
+    from django.contrib.auth import get_user_model
 
-    for model, ids in ((Person, lines.person_ids), (CategoryTable, lines.table_ids), (User, lines.user_ids)):
+    for model, ids in (
+        (Person, lines.person_ids),
+        (CategoryTable, lines.table_ids),
+        (get_user_model(), lines.user_ids),
+    ):
         if not ids:
             continue
         table = model._meta.db_table

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.core.mail import get_connection
 from django.db import transaction
@@ -22,7 +23,6 @@ from civlearn.core.mail import mail_render, mail_send
 from civlearn.core.services import audit_record
 from civlearn.hours import hr
 from civlearn.hours.models import ReminderRecord
-from civlearn.identity.models import User
 from civlearn.registry.models import Agency, Person
 
 REMINDER_TEMPLATE = "hours/mail/reminder"
@@ -47,7 +47,7 @@ def _hours(value) -> str:
     return format(value.normalize(), "f")
 
 
-def candidates(*, user: User, year: int, agency: Agency | None = None, short_in: str = "any",
+def candidates(*, user: AbstractBaseUser, year: int, agency: Agency | None = None, short_in: str = "any",
                name: str = "", person_ids: set[int] | None = None) -> tuple[hr.Report, list[Candidate]]:  # fmt: skip
     """Who would get a reminder (and who not, with the reason). Raises PermissionDenied outside the user's reach."""
     report = hr.agency_report(
@@ -107,7 +107,12 @@ class SendResult:
 
 
 def reminders_send(
-    *, user: User, year: int, person_ids: set[int], agency: Agency | None = None, ip_address: str | None = None
+    *,
+    user: AbstractBaseUser,
+    year: int,
+    person_ids: set[int],
+    agency: Agency | None = None,
+    ip_address: str | None = None,
 ) -> SendResult:
     """Send a reminder to each of `person_ids` who is in the user's reach, short of a requirement, has an e-mail
     address and was not reminded within the throttle window. Raises PermissionDenied if any id is out of reach."""
@@ -165,7 +170,7 @@ def reminders_send(
     return SendResult(sent, skipped)
 
 
-def _home_agency(user: User, report: hr.Report) -> Agency:
+def _home_agency(user: AbstractBaseUser, report: hr.Report) -> Agency:
     managed = hr.managed_agencies(user)
     if user.person_id and managed.filter(pk=user.person.agency_id).exists():
         return user.person.agency

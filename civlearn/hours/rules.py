@@ -54,6 +54,7 @@ class SummaryRow:
     missing: Decimal | None = None
     depth: int = 0
     agency_code: str = ""
+    rule_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,10 @@ class _Rule:
     minimum: Decimal
     scope: str
     mode: int | None
+
+
+# The rule as callers outside this module see it (read-only).
+Rule = _Rule
 
 
 @dataclass
@@ -313,6 +318,23 @@ def invalidate() -> None:
         _state["book"] = None
 
 
+def counts_in(rule: _Rule, *, mode: int, matched: frozenset) -> bool:
+    """Whether hours of 學習性質 `mode`, whose (table, code) matches `matched` (`RuleBook.matches`), count toward
+    `rule`. The one place that says which learning counts where: the summary, the HR report and the suggestions of
+    courses that close a gap all ask here."""
+    if rule.mode is not None and mode != rule.mode:
+        return False
+    return rule.scope == RequirementRule.SCOPE_ALL or rule.id in matched
+
+
+def rules_counting(
+    *, rulebook: RuleBook, rules: Iterable[_Rule], table_id: int, code: str, mode: int
+) -> frozenset[int]:
+    """The ids of `rules` that learning recorded under (`table_id`, `code`) in `mode` would count toward."""
+    matched = rulebook.matches.get((table_id, code), frozenset())
+    return frozenset(rule.id for rule in rules if counts_in(rule, mode=mode, matched=matched))
+
+
 def summarize(
     *, facts: Iterable[EntryFacts], year: int, agency_id: int | None, person_id: int, rulebook: RuleBook | None = None
 ) -> Summary:
@@ -343,9 +365,7 @@ def summarize(
             if hit:
                 reporting_hours[item.key] += fact.hours
         for rule in rules:
-            if rule.mode is not None and fact.mode != rule.mode:
-                continue
-            if rule.scope == RequirementRule.SCOPE_ALL or rule.id in matched:
+            if counts_in(rule, mode=fact.mode, matched=matched):
                 rule_hours[rule.id] += fact.hours
     rows = [SummaryRow(item.key, item.label, reporting_hours[item.key]) for item in rb.reporting]
     for rule in rules:
@@ -361,6 +381,7 @@ def summarize(
                 missing=max(ZERO, rule.minimum - hours),
                 depth=rb.depth(rule),
                 agency_code=rule.agency_code,
+                rule_id=rule.id,
             )
         )
     return Summary(person_id=person_id, year=year, rows=tuple(rows), total_hours=total)

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, QuerySet, Sum
 
 from civlearn.core import clock
 from civlearn.hours import rules
@@ -118,18 +118,6 @@ def institution_names(codes: Iterable[str]) -> dict[str, str]:
     return dict(Agency.objects.filter(code__in=codes).values_list("code", "name"))
 
 
-def announcements_current(*, limit: int = 10) -> list:
-    """重要訊息 shown on the front page today: published, not past `show_until`, pinned first, newest first."""
-    from civlearn.hours.models import Announcement
-
-    today = clock.today()
-    return list(
-        Announcement.objects.filter(is_published=True, published_on__lte=today)
-        .filter(Q(show_until__isnull=True) | Q(show_until__gte=today))
-        .order_by("-pinned", "-published_on", "-id")[:limit]
-    )
-
-
 def category_rows(*, day: dt.date | None = None) -> list[dict[str, str]]:
     """The course-category code table (課程類別代碼表) in force on `day` (today by default), as rows
     {"code", "name", "parent_code"} in code order: what the learning catalogue filters and labels courses by.
@@ -141,5 +129,24 @@ def category_rows(*, day: dt.date | None = None) -> list[dict[str, str]]:
     table = book.table_for(day or clock.today())
     if table is None:
         return []
+    memo = _category_rows_memo[0] if _category_rows_memo else None
+    if memo is not None and memo[0] is book and memo[1] == table[0]:
+        return memo[2]
     parents, names = book.codes.get(table[0], {}), book.names.get(table[0], {})
-    return [{"code": code, "name": names.get(code, ""), "parent_code": parents[code] or ""} for code in sorted(parents)]
+    rows = [{"code": code, "name": names.get(code, ""), "parent_code": parents[code] or ""} for code in sorted(parents)]
+    # The same list (callers read it, never change it) while the rule book and the table in force stay the same:
+    # the book is rebuilt, a new object, whenever any process invalidates it.
+    _category_rows_memo[:] = [(book, table[0], rows)]
+    return rows
+
+
+# (rule book, table in force, rows): one slot, replaced in one assignment.
+_category_rows_memo: list[tuple[object, object, list[dict[str, str]]]] = []
+
+
+def reminded_since(*, person: Person, since: dt.datetime) -> bool:
+    """Whether the person's HR office sent them a reminder after `since` (gap reminders count these too, so a person
+    gets at most one reminder of either kind a week)."""
+    from civlearn.hours.models import ReminderRecord
+
+    return ReminderRecord.objects.filter(person_id=person.pk, sent_at__gt=since).exists()

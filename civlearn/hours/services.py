@@ -6,16 +6,25 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from civlearn.core import clock
+from civlearn.core import clock, rocdate
 from civlearn.core.services import audit_record
 from civlearn.hours import rules
-from civlearn.hours.models import LedgerEntry, RequirementRule, mode_labels, unknown_codes
+from civlearn.hours.models import (
+    AgencyCutoff,
+    AgencyGapPolicy,
+    LedgerEntry,
+    RequirementRule,
+    StaffKind,
+    mode_labels,
+    unknown_codes,
+)
 from civlearn.identity import selectors as identity_selectors
-from civlearn.identity.models import AgencyRole, User
 from civlearn.registry.models import Person
 
 SOURCE_KINDS = {
@@ -49,13 +58,13 @@ def _hours(value, field: str, label: str, errors: dict[str, list[str]]) -> Decim
     return amount.quantize(Decimal("0.1"))
 
 
-def can_manage_person(user: User | None, person: Person) -> bool:
+def can_manage_person(user: AbstractBaseUser | None, person: Person) -> bool:
     """Operators, and HR officers of the person's agency or of a parent agency that includes its sub-agencies."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     if user.is_superuser:
         return True
-    return identity_selectors.user_has_role(user, person.agency, AgencyRole.HR_OFFICER)
+    return identity_selectors.user_has_role(user, person.agency, identity_selectors.HR_OFFICER)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,7 +96,9 @@ class LedgerRecord:
     degree_credit: str = "6"
 
 
-def ledger_entry_record(*, person: Person, record: LedgerRecord, actor: User | None = None) -> tuple[LedgerEntry, bool]:
+def ledger_entry_record(
+    *, person: Person, record: LedgerRecord, actor: AbstractBaseUser | None = None
+) -> tuple[LedgerEntry, bool]:
     """Record one certified learning; idempotent on (source_kind, source_reference): (existing, False) on repeat.
 
     A repeat returns the stored entry as it is, even if the new call carries different values: a correction is a
@@ -228,7 +239,7 @@ def ledger_entry_record(*, person: Person, record: LedgerRecord, actor: User | N
     return entry, True
 
 
-def ledger_entry_reverse(*, entry: LedgerEntry, reason: str, actor: User) -> LedgerEntry:
+def ledger_entry_reverse(*, entry: LedgerEntry, reason: str, actor: AbstractBaseUser) -> LedgerEntry:
     """Cancel an entry with a reversing entry (negated hours, same year and category), audited.
 
     Only an operator or an HR officer of the person's agency may reverse; a reason is required; an entry can be
@@ -297,16 +308,16 @@ def ledger_entry_reverse(*, entry: LedgerEntry, reason: str, actor: User) -> Led
     return reversal
 
 
-def can_manage_agency(user: User | None, agency) -> bool:
+def can_manage_agency(user: AbstractBaseUser | None, agency) -> bool:
     """Operators, and HR officers of the agency (directly or through a parent agency that includes sub-agencies)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return user.is_superuser or identity_selectors.user_has_role(user, agency, AgencyRole.HR_OFFICER)
+    return user.is_superuser or identity_selectors.user_has_role(user, agency, identity_selectors.HR_OFFICER)
 
 
 def agency_rule_create(
     *,
-    actor: User,
+    actor: AbstractBaseUser,
     agency,
     label: str,
     minimum_hours: Decimal,
@@ -347,6 +358,13 @@ def agency_rule_create(
             problems = unknown_codes(code_sets)
             if problems:
                 errors["codes"] = problems
+    if not errors:
+        clash = national_rule_overlapping(code_sets=code_sets, mode=mode, year_from=year_from, year_to=year_to)
+        if clash is not None and minimum <= clash.minimum_hours:
+            errors["minimum_hours"] = [
+                f"與全國規定「{clash.label}」衝突：計入的課程相同，本機關規定 {minimum} 小時不高於全國規定 "
+                f"{clash.minimum_hours} 小時（全國規定已適用於所有人員）；請設定高於 {clash.minimum_hours} 小時"
+            ]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -384,7 +402,28 @@ def agency_rule_create(
     return rule
 
 
-def agency_rule_delete(*, actor: User, rule: RequirementRule) -> None:
+def national_rule_overlapping(
+    *, code_sets: dict[str, list[str]], mode: int | None, year_from: int, year_to: int | None
+) -> RequirementRule | None:
+    """A national rule in force in some of the same years that counts exactly the same courses (the same codes in
+    the agency rule's table, or both every course; same 學習性質): an agency rule beside it only makes sense with a
+    higher minimum."""
+    candidates = RequirementRule.objects.filter(agency__isnull=True, mode=mode).exclude(year_to__lt=year_from)
+    if year_to is not None:
+        candidates = candidates.filter(year_from__lte=year_to)
+    wanted = {name: set(codes) for name, codes in code_sets.items()}
+    for rule in candidates.order_by("-minimum_hours", "id"):
+        if not wanted and rule.scope == RequirementRule.SCOPE_ALL:
+            return rule
+        # Compared in the table(s) the agency rule names (a national rule also lists older tables' codes).
+        theirs = rule.codes or {}
+        same_codes = all(set(theirs.get(name, [])) == codes for name, codes in wanted.items())
+        if wanted and rule.scope == RequirementRule.SCOPE_CODES and same_codes:
+            return rule
+    return None
+
+
+def agency_rule_delete(*, actor: AbstractBaseUser, rule: RequirementRule) -> None:
     """Remove an agency's own rule (and its components). National rules are changed by operators in the admin."""
     if rule.agency_id is None:
         raise PermissionDenied("全國規定只能由系統管理者於管理介面調整")
@@ -400,3 +439,95 @@ def agency_rule_delete(*, actor: User, rule: RequirementRule) -> None:
         )
         rule.delete()
         transaction.on_commit(rules.invalidate)
+
+
+# --- gaps: an agency's cutoffs per staff category and its reminder settings ----------------------------------
+
+
+def agency_cutoff_set(*, actor: AbstractBaseUser, agency, year: int, staff_kind: str, cutoff: dt.date) -> AgencyCutoff:
+    """Set (or change) the date up to which `agency` counts `year`'s hours for staff of `staff_kind`. The date must
+    lie in that year. Raises PermissionDenied for someone who may not manage the agency, ValidationError
+    ({field: [zh-Hant message]}) on bad input; nothing is written then."""
+    if not can_manage_agency(actor, agency):
+        raise PermissionDenied("您沒有設定此機關時數規定的權限")
+    errors: dict[str, list[str]] = {}
+    if staff_kind not in StaffKind.values:
+        errors["staff_kind"] = [f"人員類別 {staff_kind} 不正確"]
+    if not isinstance(year, int) or not 1912 <= year <= 2910:
+        errors["year"] = ["年度不正確"]
+    elif not isinstance(cutoff, dt.date):
+        errors["cutoff"] = ["請輸入截止日"]
+    elif cutoff.year != year:
+        first, last = rocdate.format_display(dt.date(year, 1, 1)), rocdate.format_display(dt.date(year, 12, 31))
+        errors["cutoff"] = [
+            f"截止日 {rocdate.format_display(cutoff)} 不在民國 {rocdate.roc_year(year)} 年度內"
+            f"（應介於 {first} 至 {last}）"
+        ]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        row = AgencyCutoff.objects.select_for_update().filter(agency=agency, year=year, staff_kind=staff_kind).first()
+        old = row.cutoff.isoformat() if row else None
+        if row is None:
+            row = AgencyCutoff.objects.create(
+                agency=agency, year=year, staff_kind=staff_kind, cutoff=cutoff, updated_by=actor
+            )
+        else:
+            row.cutoff, row.updated_by = cutoff, actor
+            row.save(update_fields=["cutoff", "updated_by", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="hours.agency_cutoff_set",
+            subject=row,
+            changes={"agency": [agency.code, agency.code], "year": [year, year], "staff_kind": [staff_kind, staff_kind],
+                     "cutoff": [old, cutoff.isoformat()]},
+        )  # fmt: skip
+    return row
+
+
+def agency_cutoff_delete(*, actor: AbstractBaseUser, cutoff: AgencyCutoff) -> None:
+    """Remove a cutoff: the staff it covered fall back to the parent agency's cutoff or the year's end."""
+    if not can_manage_agency(actor, cutoff.agency):
+        raise PermissionDenied("您沒有設定此機關時數規定的權限")
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="hours.agency_cutoff_delete",
+            subject=cutoff,
+            changes={"cutoff": [cutoff.cutoff.isoformat(), None], "year": [cutoff.year, None]},
+        )
+        cutoff.delete()
+
+
+def agency_gap_policy_set(
+    *, actor: AbstractBaseUser, agency, reminder_days: int, digest_email: str = ""
+) -> AgencyGapPolicy:
+    """How many days before their deadline the agency's staff are reminded of a remaining gap (1–365), and where
+    the weekly at-risk digest goes (empty: the agency's HR officers)."""
+    if not can_manage_agency(actor, agency):
+        raise PermissionDenied("您沒有設定此機關時數規定的權限")
+    errors: dict[str, list[str]] = {}
+    if not isinstance(reminder_days, int) or not 1 <= reminder_days <= 365:
+        errors["reminder_days"] = ["提醒天數應介於 1 至 365 天"]
+    digest_email = (digest_email or "").strip()
+    if digest_email:
+        try:
+            validate_email(digest_email)
+        except ValidationError:
+            errors["digest_email"] = ["每週摘要收件信箱格式不正確"]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        policy = AgencyGapPolicy.objects.select_for_update().filter(agency=agency).first()
+        old = [policy.reminder_days, policy.digest_email] if policy else [None, None]
+        if policy is None:
+            policy = AgencyGapPolicy(agency=agency)
+        policy.reminder_days, policy.digest_email = reminder_days, digest_email
+        policy.save()
+        audit_record(
+            actor=actor,
+            action="hours.agency_gap_policy_set",
+            subject=policy,
+            changes={"reminder_days": [old[0], reminder_days], "digest_email": [old[1], digest_email]},
+        )
+    return policy

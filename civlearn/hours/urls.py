@@ -1,6 +1,6 @@
 from django.urls import path
 
-from civlearn.hours import views_hr, views_institution, views_learner, views_rules
+from civlearn.hours import views_gaps, views_hr, views_institution, views_learner, views_rules
 from civlearn.hours.classes import views as class_views
 from civlearn.hours.classes import views_manage as class_manage
 from civlearn.hours.institutions import views as institution_views
@@ -33,6 +33,10 @@ urlpatterns = [
     path("manage/", views_hr.report, name="hr"),
     path("manage/download.<str:fmt>", views_hr.download, name="hr_download"),
     path("manage/reminders", views_hr.reminders_view, name="hr_reminders"),
+    path("manage/at-risk/", views_gaps.at_risk_view, name="hr_at_risk"),
+    path("manage/at-risk.<str:fmt>", views_gaps.at_risk_download, name="hr_at_risk_download"),
+    path("manage/deadlines/", views_gaps.deadlines_view, name="hr_deadlines"),
+    path("manage/deadlines/<int:cutoff_id>/delete", views_gaps.cutoff_delete, name="hr_cutoff_delete"),
     path("announcements/", views_hr.announcement_list, name="announcements"),
     # 學習機關(構)專區: applications, review, the institution's area
     path("institutions/", institution_views.index, name="institutions"),

@@ -11,37 +11,42 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from civlearn.content import selectors as content_selectors
 from civlearn.core import clock, rocdate
 from civlearn.core.services import client_ip
-from civlearn.hours import exports, hr, reminders, selectors, xlsx_stream
+from civlearn.hours import exports, hr, reminders, xlsx_stream
 from civlearn.registry.models import Agency
 
 PAGE_SIZE = 100
 
 
 class ReportFilter(forms.Form):
-    year = forms.IntegerField(label="年度（民國）", min_value=1, max_value=999, required=False)
-    agency = forms.ModelChoiceField(label="機關", queryset=Agency.objects.none(), required=False, empty_label="全部")
-    name = forms.CharField(label="姓名", max_length=100, required=False)
+    year = forms.IntegerField(label=gettext_lazy("年度（民國）"), min_value=1, max_value=999, required=False)
+    agency = forms.ModelChoiceField(
+        label=gettext_lazy("機關"), queryset=Agency.objects.none(), required=False, empty_label=gettext_lazy("全部")
+    )
+    name = forms.CharField(label=gettext_lazy("姓名"), max_length=100, required=False)
     # The requirement keys depend on the year and agency chosen, so the choice is checked against the report.
-    short = forms.CharField(label="達成情形", required=False, widget=forms.Select)
+    short = forms.CharField(label=gettext_lazy("達成情形"), required=False, widget=forms.Select)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         managed = hr.managed_agencies(user).order_by("code")
         self.fields["agency"].queryset = managed
-        self.fields["agency"].error_messages["invalid_choice"] = "您沒有查看此機關學習時數的權限"
+        self.fields["agency"].error_messages["invalid_choice"] = _("您沒有查看此機關學習時數的權限")
         if user.is_superuser:
             self.fields["agency"].required = True
             self.fields["agency"].empty_label = None
-        self.fields["year"].error_messages["min_value"] = "請輸入正確的民國年度"
-        self.fields["year"].error_messages["max_value"] = "請輸入正確的民國年度"
-        self.fields["year"].error_messages["invalid"] = "年度應為數字，例如 113"
-        self.fields["short"].widget.choices = [("", "全部人員"), ("any", "任一項未達成")]
+        self.fields["year"].error_messages["min_value"] = _("請輸入正確的民國年度")
+        self.fields["year"].error_messages["max_value"] = _("請輸入正確的民國年度")
+        self.fields["year"].error_messages["invalid"] = _("年度應為數字，例如 113")
+        self.fields["short"].widget.choices = [("", _("全部人員")), ("any", _("任一項未達成"))]
 
     def set_requirements(self, columns: list[hr.RequirementColumn]) -> None:
-        self.fields["short"].widget.choices += [(c.key, f"未達成：{c.label}") for c in columns]
+        self.fields["short"].widget.choices += [(c.key, _("未達成：%(label)s") % {"label": c.label}) for c in columns]
 
     def values(self) -> tuple[int, Agency | None, str, str]:
         # Valid fields count even when another one is not (a bad year keeps the chosen agency).
@@ -56,10 +61,10 @@ def _report(request):
     """Parse the filters and build the report; a filter naming an agency out of reach is refused (403)."""
     user = request.user
     if not user.is_superuser and not hr.managed_ids(user):
-        raise PermissionDenied("您沒有機關人事管理的權限")
+        raise PermissionDenied(_("您沒有機關人事管理的權限"))
     form = ReportFilter(request.GET or None, user=user)
     if request.GET.get("agency") and form.is_bound and not form.is_valid() and "agency" in form.errors:
-        raise PermissionDenied("您沒有查看此機關學習時數的權限")
+        raise PermissionDenied(_("您沒有查看此機關學習時數的權限"))
     year, agency, name, short = form.values()
     if user.is_superuser and agency is None:
         # Operators pick the agency first: a national report is not one page.
@@ -104,27 +109,29 @@ def report(request):
 
 
 def report_sheet(result: hr.Report) -> exports.Sheet:
-    headers = ["姓名", "身分證字號", "機關代碼", "機關名稱", "通過總學習時數"]
+    # The official zh-Hant headers; a requester who chose English gets them in English (a report, not an exchange
+    # format).
+    headers = [_("姓名"), _("身分證字號"), _("機關代碼"), _("機關名稱"), _("通過總學習時數")]
     for column in result.columns:
-        headers += [f"{column.label}", f"{column.label} 尚缺時數"]
-    headers.append("全部達成")
+        headers += [f"{column.label}", _("%(label)s 尚缺時數") % {"label": column.label}]
+    headers.append(_("全部達成"))
     rows: list[list[object]] = [headers]
     for row in result.rows:
         line: list[object] = [row.name, row.masked_id, row.agency_code, row.agency_name, row.total]
         for cell in row.cells:
             line += [cell.hours, cell.missing] if cell.applies else [None, None]
-        line.append("是" if row.all_met else "否")
+        line.append(_("是") if row.all_met else _("否"))
         rows.append(line)
-    return exports.Sheet(f"{rocdate.roc_year(result.year)}年度學習時數", rows)
+    return exports.Sheet(_("%(year)s年度學習時數") % {"year": rocdate.roc_year(result.year)}, rows)
 
 
 @login_required
 def download(request, fmt: str):
     if fmt not in {"xlsx", "ods"}:
-        raise Http404("不支援的檔案格式")
+        raise Http404(_("不支援的檔案格式"))
     _form, result, year, _short = _report(request)
     if result is None:
-        raise Http404("請先選擇機關")
+        raise Http404(_("請先選擇機關"))
     sheet = report_sheet(result)
     if fmt == "xlsx":
         # A report can hold thousands of staff: the streamed writer (docs/adr/0004-…) keeps it fast.
@@ -144,20 +151,21 @@ def reminders_view(request):
     user = request.user
     form, result, year, short = _report(request)
     if result is None:
-        raise Http404("請先選擇機關")
+        raise Http404(_("請先選擇機關"))
     _year, agency, name, _short = form.values()
     if request.method == "POST":
         try:
             ids = {int(value) for value in request.POST.getlist("person")}
         except ValueError as exc:
-            raise PermissionDenied("名單中有您無權提醒的人員") from exc
+            raise PermissionDenied(_("名單中有您無權提醒的人員")) from exc
         if not ids:
-            messages.error(request, "請勾選要提醒的人員")
+            messages.error(request, _("請勾選要提醒的人員"))
         else:
             outcome = reminders.reminders_send(
                 user=user, year=year, person_ids=ids, agency=agency, ip_address=client_ip(request)
             )
-            messages.success(request, f"已寄出 {outcome.sent} 封提醒信；{outcome.skipped} 人未寄送。")
+            sent = {"sent": outcome.sent, "skipped": outcome.skipped}
+            messages.success(request, _("已寄出 %(sent)s 封提醒信；%(skipped)s 人未寄送。") % sent)
             return redirect(reverse("hours:hr") + "?" + urlencode({k: v for k, v in request.GET.items() if v}))
     _report_again, found = reminders.candidates(user=user, year=year, agency=agency, short_in=short or "any", name=name)
     sample = None
@@ -186,5 +194,9 @@ def _sender(user) -> Agency:
 
 
 def announcement_list(request):
-    items = [(rocdate.format_compact(item.published_on), item) for item in selectors.announcements_current(limit=100)]
+    """重要訊息 (全部): the portal's announcements, from the one announcements model of the three faces."""
+    items = [
+        (rocdate.format_compact(item.published_on), item)
+        for item in content_selectors.announcements_current(face="lifelong", user=request.user, limit=100)
+    ]
     return render(request, "hours/announcements/list.html", {"announcements": items})

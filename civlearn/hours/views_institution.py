@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civlearn.core import clock, rocdate
@@ -22,21 +23,24 @@ from civlearn.registry.models import Agency
 
 class UploadForm(forms.Form):
     institution = forms.ModelChoiceField(
-        label="學習機關(構)", queryset=Agency.objects.none(), empty_label=None, help_text="以此機關(構)名義上傳時數。"
+        label=gettext_lazy("學習機關(構)"),
+        queryset=Agency.objects.none(),
+        empty_label=None,
+        help_text=gettext_lazy("以此機關(構)名義上傳時數。"),
     )
     file = forms.FileField(
-        label="時數檔案（CSV）",
-        help_text="25 欄標準格式，UTF-8 或 Big5 編碼，日期為民國年 YYY-MM-DD，時間為 HH:MM:SS。",
+        label=gettext_lazy("時數檔案（CSV）"),
+        help_text=gettext_lazy("25 欄標準格式，UTF-8 或 Big5 編碼，日期為民國年 YYY-MM-DD，時間為 HH:MM:SS。"),
     )
 
     def __init__(self, *args, institutions, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["institution"].queryset = institutions
-        self.fields["institution"].error_messages["invalid_choice"] = "請選擇您可代表的學習機關(構)"
-        self.fields["file"].error_messages["required"] = "請選擇要上傳的檔案"
+        self.fields["institution"].error_messages["invalid_choice"] = _("請選擇您可代表的學習機關(構)")
+        self.fields["file"].error_messages["required"] = _("請選擇要上傳的檔案")
         # Django's own text for an empty file reads "no file was submitted", which sends people looking for the
         # wrong mistake.
-        self.fields["file"].error_messages["empty"] = "檔案是空的（0 位元組），請確認選擇的是匯出後的 CSV 檔"
+        self.fields["file"].error_messages["empty"] = _("檔案是空的（0 位元組），請確認選擇的是匯出後的 CSV 檔")
 
 
 def _require_institutions(request):
@@ -141,13 +145,14 @@ def export(request):
         institution = institutions.get(pk=int(request.GET.get("institution", "")))
         roc_year = int(request.GET.get("year", ""))
     except (ValueError, Agency.DoesNotExist) as exc:
-        raise Http404("請選擇學習機關(構)與年度") from exc
+        raise Http404(_("請選擇學習機關(構)與年度")) from exc
     encoding = request.GET.get("encoding", "utf-8")
     year = roc_year + rocdate.ROC_OFFSET
     entries = selectors.institution_export_entries(institution_code=institution.code, year=year)
     if encoding == "xlsx":
         rows = itertools.chain([batch.header_row()], exports.institution_rows(entries))
         response = HttpResponse(
+            # The exchange format with institutions: its fixed zh-Hant headers and sheet name in every language.
             xlsx_stream.write(rows, sheet_name=f"{roc_year}年度學習時數"),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )

@@ -8,8 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from civlearn.content import selectors as content_selectors
 from civlearn.core import clock, rocdate
-from civlearn.hours import exports, selectors
+from civlearn.hours import exports, gaps, selectors
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ODS_TYPE = "application/vnd.oasis.opendocument.spreadsheet"
@@ -49,7 +50,10 @@ def _no_person(request: HttpRequest) -> HttpResponse:
 
 def front(request: HttpRequest) -> HttpResponse:
     # The manual lists them as `» [1121228] title`: the ROC date in its compact form.
-    announcements = [(rocdate.format_compact(item.published_on), item) for item in selectors.announcements_current()]
+    announcements = [
+        (rocdate.format_compact(item.published_on), item)
+        for item in content_selectors.announcements_current(face="lifelong", user=request.user)
+    ]
     return render(request, "hours/learner/front.html", {"announcements": announcements})
 
 
@@ -65,7 +69,14 @@ def folder_summary(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "hours/learner/summary.html",
-        {"person": person, "year": year, "roc_year": rocdate.roc_year(year), "summary": summary, "years": totals},
+        {
+            "person": person,
+            "year": year,
+            "roc_year": rocdate.roc_year(year),
+            "summary": summary,
+            "years": totals,
+            "gap_report": gaps.person_gaps(person=person, year=year),
+        },
     )
 
 

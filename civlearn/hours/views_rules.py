@@ -17,7 +17,6 @@ from civlearn.core import rocdate
 from civlearn.hours import services
 from civlearn.hours.models import RequirementRule, mode_labels
 from civlearn.identity import selectors as identity_selectors
-from civlearn.identity.models import AgencyRole
 
 
 class AgencyRuleForm(forms.Form):
@@ -54,14 +53,14 @@ class AgencyRuleForm(forms.Form):
 
 
 def _agencies(user):
-    return identity_selectors.agencies_managed_by(user, AgencyRole.HR_OFFICER).order_by("code")
+    return identity_selectors.agencies_managed_by(user, identity_selectors.HR_OFFICER).order_by("code")
 
 
 @login_required
 def agency_rules(request: HttpRequest) -> HttpResponse:
     agencies = _agencies(request.user)
     if not agencies.exists():
-        raise PermissionDenied("只有機關人事人員可以設定本機關時數規定")
+        raise PermissionDenied(_("只有機關人事人員可以設定本機關時數規定"))
     rules = list(
         RequirementRule.objects.filter(agency__in=agencies)
         .select_related("agency", "parent")

@@ -11,6 +11,25 @@ from civlearn.core import national_id
 from civlearn.identity.models import AgencyRole, SigninRecord, User
 from civlearn.registry.models import Agency
 
+# What other apps need to name without importing identity's models (the contract in pyproject.toml).
+HR_OFFICER = AgencyRole.HR_OFFICER
+PROVIDER = AgencyRole.PROVIDER
+SIGNIN_PASSWORD = SigninRecord.PASSWORD
+
+
+def active_account(user_id: int, *, with_person: bool = False) -> User | None:
+    """The active account with this id, or None."""
+    query = User.objects.select_related("person") if with_person else User.objects.all()
+    return query.filter(pk=user_id, is_active=True).first()
+
+
+def last_signin(user: User, *, before: dt.datetime | None = None) -> SigninRecord | None:
+    """The account's latest successful sign-in (at or before `before`), any method."""
+    records = SigninRecord.objects.filter(user=user, success=True)
+    if before is not None:
+        records = records.filter(at__lte=before)
+    return records.order_by("-at", "-id").first()
+
 
 def _descendant_ids(root_ids: set[int]) -> set[int]:
     """The agencies under these, any depth: one query per level of the tree (agency trees are shallow)."""

@@ -22,6 +22,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from civlearn.core import clock, national_id
@@ -189,6 +190,22 @@ def signin_record_success(*, user: User, method: str, ip_address: str | None, de
     user.refresh_from_db()
 
 
+def account_for_person(*, person: Person, email: str, via: str, ip_address: str | None) -> User:
+    """The account of a registry person, locked for the caller's transaction; created (no password, signs in
+    through `via` until one is set) when the person has none. Must run inside the caller's transaction."""
+    user = User.objects.select_for_update().filter(person=person).first()
+    if user is None:
+        user = User.objects.create_user(person=person, email=email)
+        audit_record(
+            actor=None,
+            action="identity.account_created",
+            subject=user,
+            changes={"email": [None, email], "via": via},
+            ip_address=ip_address,
+        )
+    return user
+
+
 def signin_record_failure(*, user: User, method: str, ip_address: str | None) -> None:
     """The 登入資訊 record of a failed sign-in to a known account, whatever the method."""
     SigninRecord.objects.create(user=user, at=clock.now(), ip_address=ip_address, method=method, success=False)
@@ -283,8 +300,10 @@ def _start_verification(*, purpose: str, person: Person, email: str, ip_address:
             expires_at=now + dt.timedelta(minutes=settings.FIRST_SIGNIN_CODE_TTL_MINUTES),
             ip_address=ip_address,
         )
-        # The message goes out after commit, from a task when a broker is configured (in-process otherwise).
-        transaction.on_commit(lambda: tasks.send_verification_mail.delay(verification.pk, token, code))
+        # The message goes out after commit, from a task when a broker is configured (in-process otherwise), in the
+        # language the person is reading the page in.
+        language = translation.get_language()
+        transaction.on_commit(lambda: tasks.send_verification_mail.delay(verification.pk, token, code, language))
 
 
 def verification_mail_send(*, verification_id: int, token: str, code: str) -> bool:
@@ -593,9 +612,10 @@ def profile_update(*, user: User, username: str, email: str, phone: str, ip_addr
                 # The address is what a forgotten password is sent to: tell the old one, so a change made from a
                 # session someone else took over does not go unnoticed.
                 old_email, new_email = user.email, email
+                language = translation.get_language()
                 transaction.on_commit(
                     lambda: tasks.send_email_changed_notice.delay(
-                        old_email, national_id.mask(_national_id(user)), new_email
+                        old_email, national_id.mask(_national_id(user)), new_email, language
                     )
                 )
     except IntegrityError:

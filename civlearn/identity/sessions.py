@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from civlearn.core import national_id
 from civlearn.core.services import client_ip
-from civlearn.identity import passwords, selectors, services
+from civlearn.identity import invitations, passwords, selectors, services
 from civlearn.identity.models import SigninRecord, User
 
 BACKEND = "civlearn.identity.backends.AccountBackend"
@@ -69,4 +69,6 @@ def my_area_context(request, current: str) -> dict:
         else dict(SigninRecord.METHOD_CHOICES).get(method, ""),
         "signin_info": selectors.signin_info(user),
         "password_expires_at": passwords.expires_at(user),
+        # The 上傳人員帳號 link shows only to those who may use it (operators, HR officers).
+        "may_invite": invitations.may_invite(user),
     }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from civlearn.identity import views, views_strong
+from civlearn.identity import views, views_invite, views_strong
 
 app_name = "identity"
 
@@ -18,6 +18,10 @@ urlpatterns = [
     path("my", views.my_area, name="my_area"),
     path("my/password", views.password_change, name="password_change"),
     path("my/signins", views.signin_records, name="signin_records"),
+    # Uploader accounts and their invitations (views_invite.py); the link carries a signed, expiring token.
+    path("my/uploaders", views_invite.uploaders, name="uploaders"),
+    path("my/uploaders/<int:user_id>/invite", views_invite.uploader_invite_again, name="uploader_invite_again"),
+    path("invitation/<str:uidb64>/<str:token>", views_invite.invitation_accept, name="invitation_accept"),
     # Strong sign-in (views_strong.py): certificate cards and passkeys.
     path("signin/certificate/challenge", views_strong.certificate_challenge, name="certificate_challenge"),
     path("signin/certificate", views_strong.certificate_signin, name="certificate_signin"),

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -31,12 +32,20 @@ from civlearn.identity.models import EmailVerification, SigninRecord
 SESSION_VERIFICATION = "identity_verification"
 
 
+@never_cache
 def index(request):
-    return redirect("identity:my_area" if request.user.is_authenticated else "identity:signin")
+    """eCPA 首頁 after sign-in (manual step 十二): who is signed in, 帳號登入 info, the latest announcements and, at
+    the bottom, the connected systems to choose from. Without a session: the sign-in page."""
+    if not request.user.is_authenticated:
+        return redirect("identity:signin")
+    return render(request, "identity/home.html", sessions.my_area_context(request, "home"))
 
 
 def _safe_next(request) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
+    # The header's 登入 on the sign-in page itself names this page: going back there after signing in is no use.
+    if target.split("?", 1)[0] == reverse("identity:signin"):
+        return ""
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
         return target
     return ""

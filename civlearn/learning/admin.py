@@ -1,11 +1,13 @@
 """Operators author courses here until the provider UI exists: a course with its units inline, a unit with its
 questions inline, a question with its choices inline."""
 
+from django import forms
 from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from civlearn.learning.categories import category_name
+from civlearn.hours import selectors as hours_selectors
+from civlearn.learning.categories import category_choices, category_name
 from civlearn.learning.models import (
     Certificate,
     Choice,
@@ -35,8 +37,22 @@ class CourseAdmin(admin.ModelAdmin):
     list_filter = ["is_published", "mode", "zones", "production_year"]
     search_fields = ["code", "title", "keywords"]
     filter_horizontal = ["allowed_agencies", "zones"]
-    raw_id_fields = ["provider_agency"]
+    autocomplete_fields = ["provider_agency"]
     inlines = [UnitInline]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "category_code":
+            # A picker from the code table in force (with a code of an older table kept as it is) instead of a
+            # typed code.
+            current = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+            course = Course.objects.filter(pk=current).first() if current and str(current).isdigit() else None
+            choices = category_choices({row["code"] for row in hours_selectors.category_rows()})
+            if course and course.category_code and course.category_code not in dict(choices):
+                choices.append((course.category_code, f"{course.category_code}（不在現行代碼表）"))
+            return forms.ChoiceField(
+                label=db_field.verbose_name, choices=[("", "---------"), *choices], help_text=db_field.help_text
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description=_("課程類別"))
     def category(self, course: Course) -> str:
@@ -101,4 +117,5 @@ class CertificateAdmin(admin.ModelAdmin):
 
 
 from civlearn.learning.home import admin as admin_home  # noqa: E402, F401  (個人專區 and outbound models)
+from civlearn.learning.partners import admin as partners_admin  # noqa: E402, F401  (registers 加盟機關)
 from civlearn.learning.scorm import admin as scorm_admin  # noqa: E402, F401  (registers the SCORM models)

@@ -20,12 +20,22 @@ class Category:
     children: list[Category] = field(default_factory=list)
 
 
+# The tree of the last row list seen: category_rows returns the same list object until the rule book or the table
+# in force changes, so the tree is built once per change, not once per call (a catalogue page asks for it per
+# category option).
+# One slot holding both, replaced in one assignment (threads of a worker may read it meanwhile).
+_tree: list[tuple[list, dict[str, Category]]] = []
+
+
 def _table() -> dict[str, Category]:
     rows = hours_selectors.category_rows()
+    if _tree and _tree[0][0] is rows:
+        return _tree[0][1]
     nodes = {row["code"]: Category(row["code"], row["name"], row["parent_code"]) for row in rows}
     for node in nodes.values():
         if node.parent in nodes:
             nodes[node.parent].children.append(node)
+    _tree[:] = [(rows, nodes)]
     return nodes
 
 
@@ -47,9 +57,9 @@ def category_subtree(code: str) -> set[str]:
     return found
 
 
-def category_path(code: str) -> list[Category]:
+def category_path(code: str, table: dict[str, Category] | None = None) -> list[Category]:
     """Root first, e.g. 政策能力訓練 › 政策宣導訓練 › 環境教育."""
-    table, path = _table(), []
+    table, path = table if table is not None else _table(), []
     node = table.get(code)
     while node is not None:
         path.append(node)
@@ -60,9 +70,9 @@ def category_path(code: str) -> list[Category]:
 def category_choices(used_codes: set[str]) -> list[tuple[str, str]]:
     """Options for the catalogue filter: the categories courses use and their ancestors, indented as a tree."""
     wanted: set[str] = set()
-    for code in used_codes:
-        wanted.update(node.code for node in category_path(code))
     table = _table()
+    for code in used_codes:
+        wanted.update(node.code for node in category_path(code, table))
     roots = [node for node in table.values() if node.parent not in table]
     options: list[tuple[str, str]] = []
 

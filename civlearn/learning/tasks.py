@@ -12,3 +12,11 @@ def reading_flush() -> None:
 
     if redis_store.enabled():
         status_publish(flush_round())
+
+
+@shared_task(name="learning.gap_reminders", ignore_result=True)
+def gap_reminders() -> None:
+    """Periodic (daily): gap reminder e-mails due today (learning/gaps/services.py)."""
+    from civlearn.learning.gaps.services import gap_reminders_send
+
+    gap_reminders_send()

@@ -5,13 +5,23 @@ from django.urls import path
 
 from civlearn.learning.catalogue import views as catalogue
 from civlearn.learning.completion import views as completion
+from civlearn.learning.entrance import views as entrance
+from civlearn.learning.gaps import views as gaps
 from civlearn.learning.home import views as home
+from civlearn.learning.partners import views as partners
 from civlearn.learning.provide import views as provide
 from civlearn.learning.reading import views as reading
 
 app_name = "learning"
 
 urlpatterns = [
+    # the entrance (manual steps 一 to 三): first-visit notice, sign-in choice
+    path("notice", entrance.notice_acknowledge, name="notice_acknowledge"),
+    path("signin/", entrance.signin_choice, name="signin_choice"),
+    # 加盟機關
+    path("partners/", partners.partner_list, name="partners"),
+    path("partners/apply", partners.partner_apply, name="partner_apply"),
+    path("partners/<str:code>/", partners.partner_detail, name="partner"),
     # catalogue, enrolment and the course pages
     path("", catalogue.catalogue_view, name="catalogue"),
     path("terms/", catalogue.terms_view, name="terms"),
@@ -49,6 +59,10 @@ urlpatterns = [
     path("home/records/charts/", home.charts_view, name="home_charts"),
     path("home/records/history/", home.history_view, name="home_history"),
     path("home/packages/", home.packages_view, name="home_packages"),
+    # 時數缺口: gaps, suggested courses, reminder setting
+    path("home/gaps/", gaps.gaps_view, name="gaps"),
+    path("home/gaps/reminders", gaps.preference_view, name="gaps_reminders"),
+    path("gaps/unsubscribe/<str:token>/", gaps.unsubscribe_view, name="gaps_unsubscribe"),
     # 我教的課 (provider staff)
     path("home/teach/", provide.teach_list_view, name="teach"),
     path("home/teach/<str:code>/", provide.teach_course_view, name="teach_course"),

@@ -11,11 +11,14 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 from civlearn.core import spreadsheets
 
 PERSONS = "persons"
 AGENCIES = "agencies"
-KINDS = {PERSONS: "人員", AGENCIES: "機關"}
+KINDS: dict[str, Promise] = {PERSONS: _("人員"), AGENCIES: _("機關")}
 
 _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 
@@ -23,33 +26,36 @@ _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 @dataclass(frozen=True)
 class Column:
     field: str
-    header: str  # the header the documentation and template files use
+    # The header the documentation and template files use: the exchange format's fixed zh-Hant header, the same in
+    # every language (an English page shows it as it is, marked lang="zh-Hant").
+    header: str
     required: bool
     aliases: tuple[str, ...] = ()
     example: str = ""
-    hint: str = ""
+    hint: str | Promise = ""
 
 
 PERSON_COLUMNS = (
     Column("national_id", "身分證字號", True, ("身分證號", "統一證號", "居留證號", "身分證/居留證號", "national_id"),
-           "A123456789", "身分證字號或居留證統一證號（新舊式皆可），含檢查碼"),
+           "A123456789", _("身分證字號或居留證統一證號（新舊式皆可），含檢查碼")),
     Column("name", "姓名", True, ("name",), "王小明"),
     Column("birthday", "生日", True, ("出生日期", "birthday"), "0610101",
-           "民國年 7 碼（0610101）、061-01-01 或西元 1972-01-01"),
-    Column("agency_code", "機關代碼", True, ("服務機關代碼", "agency_code"), "A09600000Q", "10 碼，須為已匯入的機關"),
+           _("民國年 7 碼（0610101）、061-01-01 或西元 1972-01-01")),
+    Column("agency_code", "機關代碼", True, ("服務機關代碼", "agency_code"), "A09600000Q",
+           _("10 碼，須為已匯入的機關")),
     Column("post_start_date", "任現職之實際到職日期", True, ("到職日期", "任現職日期", "post_start_date"), "1040801",
-           "日期格式同生日"),
+           _("日期格式同生日")),
     Column("personnel_category", "人員區分", False, ("人事資料庫人員區分", "personnel_category"), "11-一般人員"),
-    Column("identity_type", "身份別", False, ("身分別", "identity_type"), "公務人員", "例如：公務人員、教師"),
+    Column("identity_type", "身份別", False, ("身分別", "identity_type"), "公務人員", _("例如：公務人員、教師")),
     Column("email", "電子郵件", False, ("Email", "E-mail", "電子信箱", "email"), "xiaoming@example.tw",
-           "首次登入時比對的信箱，可空白"),
+           _("首次登入時比對的信箱，可空白")),
 )  # fmt: skip
 
 AGENCY_COLUMNS = (
-    Column("code", "機關代碼", True, ("code",), "A09600001Q", "10 碼英數字（大寫）"),
+    Column("code", "機關代碼", True, ("code",), "A09600001Q", _("10 碼英數字（大寫）")),
     Column("name", "機關名稱", True, ("name",), "國立臺中科技大學附設進修部"),
     Column("parent_code", "上級機關代碼", False, ("上級機關", "parent_code"), "A09600000Q",
-           "空白表示無上級機關；上級機關可在同一檔案中"),
+           _("空白表示無上級機關；上級機關可在同一檔案中")),
 )  # fmt: skip
 
 COLUMNS = {PERSONS: PERSON_COLUMNS, AGENCIES: AGENCY_COLUMNS}

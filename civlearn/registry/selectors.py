@@ -49,3 +49,36 @@ def managed_roots(user) -> list[tuple[Agency, bool]]:
         return []
     roles = user.agency_roles.filter(role=HR_ROLE).select_related("agency").order_by("agency__code")
     return [(role.agency, role.include_subagencies) for role in roles]
+
+
+def agency_search(query: str, *, limit: int = 50) -> list[Agency]:
+    """機關組織's search: agencies whose name or code holds every word of `query`, both sides folded with
+    `core.text.search_fold` (台中 and 臺中 alike, full-width digits and lower case too), by code."""
+    from civlearn.core.text import search_fold
+
+    words = [search_fold(word) for word in (query or "").split()]
+    words = [word for word in words if word]
+    if not words:
+        return []
+    agencies = Agency.objects.select_related("parent")
+    for word in words:
+        agencies = agencies.filter(search_text__contains=word)
+    return list(agencies.order_by("code")[:limit])
+
+
+def agency_children(parent: Agency | None) -> list[Agency]:
+    """The agencies directly under `parent` (the top-level agencies for None), by code, each with `child_count`."""
+    from django.db.models import Count
+
+    return list(Agency.objects.filter(parent=parent).annotate(child_count=Count("children")).order_by("code"))
+
+
+def agency_path(agency: Agency) -> list[Agency]:
+    """`agency`'s parents from the top down, itself last (one query per level; trees are shallow)."""
+    path = [agency]
+    seen = {agency.pk}
+    while path[0].parent_id is not None and path[0].parent_id not in seen:
+        parent = Agency.objects.get(pk=path[0].parent_id)
+        seen.add(parent.pk)
+        path.insert(0, parent)
+    return path

@@ -15,7 +15,7 @@ from civlearn.core import clock, national_id, rocdate, spreadsheets
 from civlearn.core.services import audit_record
 from civlearn.registry import importing
 from civlearn.registry.importing import AGENCIES, PERSONS, ImportFileError
-from civlearn.registry.models import Agency, Person, agency_code_validator
+from civlearn.registry.models import Agency, Person, agency_code_validator, agency_search_text
 from civlearn.registry.selectors import import_scope
 
 # Rows per query when looking up existing persons and per INSERT/UPDATE statement: well under SQLite's
@@ -346,7 +346,11 @@ def _write_agencies(rows: list[_AgencyRow], result: ImportResult, scope: set[int
         if errors:
             return
 
-    to_create = [Agency(code=row.code, name=row.name) for row in rows if row.code not in current]
+    to_create = [
+        Agency(code=row.code, name=row.name, search_text=agency_search_text(name=row.name, code=row.code))
+        for row in rows
+        if row.code not in current
+    ]
     Agency.objects.bulk_create(to_create, batch_size=BATCH)
     ids = {code: pk for code, (pk, _, _) in current.items()}
     if to_create:
@@ -357,16 +361,32 @@ def _write_agencies(rows: list[_AgencyRow], result: ImportResult, scope: set[int
         if row.code not in current:
             result.created += 1
             if parent_id is not None:
-                to_update.append(Agency(pk=ids[row.code], code=row.code, name=row.name, parent_id=parent_id))
+                to_update.append(
+                    Agency(
+                        pk=ids[row.code],
+                        code=row.code,
+                        name=row.name,
+                        parent_id=parent_id,
+                        search_text=agency_search_text(name=row.name, code=row.code),
+                    )
+                )
             continue
         pk, name, old_parent_id = current[row.code]
         if name == row.name and old_parent_id == parent_id:
             result.unchanged += 1
             continue
         result.updated += 1
-        to_update.append(Agency(pk=pk, code=row.code, name=row.name, parent_id=parent_id))
+        to_update.append(
+            Agency(
+                pk=pk,
+                code=row.code,
+                name=row.name,
+                parent_id=parent_id,
+                search_text=agency_search_text(name=row.name, code=row.code),
+            )
+        )
     if to_update:
-        _update_rows(Agency, to_update, ["name", "parent"])
+        _update_rows(Agency, to_update, ["name", "parent", "search_text"])
 
 
 def _check_agency_scope(rows, current, parent_of, scope: set[int], errors: list[RowError]) -> None:

@@ -7,10 +7,10 @@ import io
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from civlearn.core import spreadsheets
-from civlearn.registry import importing, selectors, services
+from civlearn.registry import importing, jobs, selectors
 from civlearn.registry.forms import ImportForm
 
 ERRORS_SHOWN = 500
@@ -22,35 +22,57 @@ def _forbidden(request):
 
 @login_required
 def import_page(request):
+    """The form: a file becomes an import job (registry/jobs.py) and the person is taken to its page."""
     scope = selectors.import_scope(request.user)
     if scope is not None and not scope:
         return _forbidden(request)
     form = ImportForm(request.POST or None, request.FILES or None)
-    result = None
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
         try:
-            result = services.registry_import(
-                kind=form.cleaned_data["kind"],
-                file=upload,
-                filename=upload.name,
+            job = jobs.registry_import_job_create(
                 actor=request.user,
+                kind=form.cleaned_data["kind"],
+                upload=form.cleaned_data["file"],
                 dry_run=form.cleaned_data["dry_run"],
             )
         except PermissionDenied:
             return _forbidden(request)
+        return redirect("registry:import_job", job_id=job.pk)
+    jobs.registry_import_jobs_reclaim()
     context = {
         "form": form,
-        "result": result,
-        "errors_shown": result.errors[:ERRORS_SHOWN] if result else [],
-        "errors_hidden": max(0, len(result.errors) - ERRORS_SHOWN) if result else 0,
+        "recent": jobs.jobs_visible_to(request.user).select_related("created_by")[:5],
         "managed_agencies": selectors.managed_roots(request.user) if scope is not None else None,
         "column_sets": [
-            (importing.PERSONS, "人員", importing.PERSON_COLUMNS),
-            (importing.AGENCIES, "機關", importing.AGENCY_COLUMNS),
+            (importing.PERSONS, importing.KINDS[importing.PERSONS], importing.PERSON_COLUMNS),
+            (importing.AGENCIES, importing.KINDS[importing.AGENCIES], importing.AGENCY_COLUMNS),
         ],
     }
-    return render(request, "registry/import.html", context, status=200)
+    return render(request, "registry/import.html", context, status=400 if form.errors else 200)
+
+
+def _job_context(request, job_id: int) -> dict:
+    jobs.registry_import_jobs_reclaim()
+    job = get_object_or_404(jobs.jobs_visible_to(request.user), pk=job_id)
+    errors = job.result.get("errors", [])
+    shown = errors[:ERRORS_SHOWN]
+    return {
+        "job": job,
+        "result": job.result,
+        "errors_shown": shown,
+        "errors_hidden": max(0, job.result.get("error_count", 0) - len(shown)),
+    }
+
+
+@login_required
+def import_job(request, job_id: int):
+    """One import job: its status while it runs (the page polls), then the counts or every bad row."""
+    return render(request, "registry/import_job.html", _job_context(request, job_id))
+
+
+@login_required
+def import_job_status(request, job_id: int):
+    return render(request, "registry/_import_job_status.html", _job_context(request, job_id))
 
 
 def template_rows(kind: str) -> list[list[str]]:
@@ -74,7 +96,7 @@ def import_template(request, kind: str, extension: str):
         body = text.getvalue().encode("utf-8-sig")
         content_type = "text/csv; charset=utf-8"
     elif extension == "xlsx":
-        body = _xlsx(rows, title=importing.KINDS[kind])
+        body = _xlsx(rows, title=str(importing.KINDS[kind]))
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         raise Http404

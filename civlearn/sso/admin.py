@@ -10,6 +10,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from oauth2_provider import admin as dot_admin
 from oauth2_provider.admin import ApplicationAdmin as DotApplicationAdmin
 from oauth2_provider.models import AbstractApplication
 
@@ -76,6 +78,12 @@ class ApplicationForm(forms.ModelForm):
 class ApplicationAdmin(DotApplicationAdmin):
     form = ApplicationForm
     inlines = [RelyingPartyInline]
+    list_display = ("pk", "name", "connected_system", "client_type", "authorization_grant_type")
+
+    @admin.display(description=_("連結系統"))
+    def connected_system(self, obj):
+        rp = getattr(obj, "relying_party", None)
+        return str(rp) if rp else "—"
 
     def save_related(self, request, form, formsets, change):
         with transaction.atomic():
@@ -99,6 +107,77 @@ class ApplicationAdmin(DotApplicationAdmin):
                 },
                 ip_address=client_ip(request),
             )
+
+
+@admin.register(RelyingParty)
+class RelyingPartyAdmin(admin.ModelAdmin):
+    """連結系統, reachable on its own (also inline under its OAuth application, where the client is set up)."""
+
+    list_display = ("code", "application", "group", "listed", "first_party", "national_id_allowed", "order")
+    list_display_links = ("code", "application")
+    list_filter = ("group", "listed", "first_party", "national_id_allowed")
+    list_editable = ("order",)
+    list_select_related = ("application",)
+    search_fields = ("code", "application__name", "description")
+    autocomplete_fields = ("application",)
+    fields = (
+        "application",
+        "code",
+        "group",
+        "listed",
+        "order",
+        "entry_url",
+        "description",
+        "first_party",
+        "allowed_scopes",
+        "national_id_allowed",
+    )
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            application = obj.application
+            # The same rule as under Applications: first-party systems skip the consent page.
+            if application.skip_authorization != obj.first_party:
+                type(application).objects.filter(pk=application.pk).update(skip_authorization=obj.first_party)
+            audit_record(
+                actor=request.user,
+                action="identity.relying_party_saved",
+                subject=application,
+                changes={name: form.cleaned_data.get(name) for name in form.changed_data if name != "application"},
+                ip_address=client_ip(request),
+            )
+
+
+# django-oauth-toolkit's credential admins (settings *_ADMIN_CLASS), with their zh-Hant labels.
+class AccessTokenAdmin(dot_admin.AccessTokenAdmin):
+    @admin.action(description=_("撤銷所選的存取權杖"))
+    def revoke_tokens(self, request, queryset):
+        return super().revoke_tokens(request, queryset)
+
+    @admin.display(description=_("權杖"))
+    def masked_token(self, obj):
+        return super().masked_token(obj)
+
+
+class RefreshTokenAdmin(dot_admin.RefreshTokenAdmin):
+    @admin.action(description=_("撤銷所選的更新權杖"))
+    def revoke_tokens(self, request, queryset):
+        return super().revoke_tokens(request, queryset)
+
+    @admin.display(description=_("權杖"))
+    def masked_token(self, obj):
+        return super().masked_token(obj)
+
+
+class GrantAdmin(dot_admin.GrantAdmin):
+    @admin.display(description=_("授權碼"))
+    def masked_code(self, obj):
+        return super().masked_code(obj)
+
+
+class IDTokenAdmin(dot_admin.IDTokenAdmin):
+    pass
 
 
 @admin.register(ExternalProvider)

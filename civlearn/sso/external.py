@@ -21,13 +21,15 @@ from authlib.integrations.requests_client import OAuth2Session
 from authlib.jose import JsonWebKey, JsonWebToken
 from authlib.jose.errors import JoseError
 from authlib.oidc.core import CodeIDToken
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from civlearn.core import clock, national_id
 from civlearn.core.services import audit_record
-from civlearn.identity.models import SigninRecord, User
+from civlearn.identity import selectors as identity_selectors
+from civlearn.identity import services as identity_services
 from civlearn.identity.services import signin_record_success
 from civlearn.registry.models import Person
 from civlearn.sso.models import ExternalIdentity, ExternalProvider
@@ -51,7 +53,7 @@ class Outcome:
     """Either `user` (sign them in) or `pending` (they must prove who they are through eCPA first)."""
 
     provider: ExternalProvider
-    user: User | None = None
+    user: AbstractBaseUser | None = None
     pending: dict = field(default_factory=dict)
 
 
@@ -196,18 +198,11 @@ def _link(
     *, provider: ExternalProvider, subject: str, person: Person, email: str, linked_by: str, ip_address: str | None
 ) -> ExternalIdentity:
     with transaction.atomic():
-        user = User.objects.select_for_update().filter(person=person).first()
-        if user is None:
-            # A registry person without an eCPA account yet: the provider's verified national ID stands in for the
-            # first sign-in check. No password: they sign in through the provider until they set one.
-            user = User.objects.create_user(person=person, email=email)
-            audit_record(
-                actor=None,
-                action="identity.account_created",
-                subject=user,
-                changes={"email": [None, email], "via": f"external:{provider.slug}"},
-                ip_address=ip_address,
-            )
+        # A registry person without an eCPA account yet gets one: the provider's verified national ID stands in for
+        # the first sign-in check. No password: they sign in through the provider until they set one.
+        user = identity_services.account_for_person(
+            person=person, email=email, via=f"external:{provider.slug}", ip_address=ip_address
+        )
         if not user.is_active:
             raise ExternalSigninError(_("此帳號已停用，請洽服務機關人事單位"))
         try:
@@ -229,7 +224,7 @@ def _link(
     return identity
 
 
-def _signed_in(*, identity: ExternalIdentity, ip_address: str | None) -> User:
+def _signed_in(*, identity: ExternalIdentity, ip_address: str | None) -> AbstractBaseUser:
     user = identity.user
     if not user.is_active:
         raise ExternalSigninError(_("此帳號已停用，請洽服務機關人事單位"))
@@ -241,7 +236,7 @@ def _signed_in(*, identity: ExternalIdentity, ip_address: str | None) -> User:
     return user
 
 
-def link_pending(*, user: User, pending: dict, ip_address: str | None) -> ExternalIdentity | None:
+def link_pending(*, user: AbstractBaseUser, pending: dict, ip_address: str | None) -> ExternalIdentity | None:
     """After the person proved who they are through eCPA: link the external identity that sent them there."""
     provider = ExternalProvider.objects.filter(slug=pending.get("provider"), is_active=True).first()
     if provider is None or not pending.get("subject") or user.person_id is None:
@@ -259,9 +254,9 @@ def link_pending(*, user: User, pending: dict, ip_address: str | None) -> Extern
     )
 
 
-def account_source(user: User) -> str:
+def account_source(user: AbstractBaseUser) -> str:
     """帳號來源 on the learning platform's profile: the external provider of the latest sign-in, else eCPA."""
-    record = SigninRecord.objects.filter(user=user, success=True).order_by("-at", "-id").first()
+    record = identity_selectors.last_signin(user)
     if record is None or record.method != METHOD:
         return ECPA
     identity = (

@@ -12,6 +12,10 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import BasePasswordHasher, mask_hash
@@ -19,15 +23,15 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils.crypto import constant_time_compare, get_random_string
 from jwcrypto import jwk
-from oauth2_provider.models import AbstractApplication
+from oauth2_provider.models import AbstractApplication, Grant, get_application_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.scopes import BaseScopes
 from oauth2_provider.settings import oauth2_settings
-from oauthlib.oauth2.rfc6749 import errors
+from oauthlib.oauth2.rfc6749 import errors, utils
 
 from civlearn.core import clock, national_id
 from civlearn.core.services import audit_record
-from civlearn.identity.models import SigninRecord
+from civlearn.identity import selectors as identity_selectors
 from civlearn.registry.models import Person
 from civlearn.sso.clients import grant_allowed, redirect_uri_problem
 from civlearn.sso.models import RelyingParty, SigningKey
@@ -166,7 +170,33 @@ def forget_cached_keys() -> None:
     cache.delete(KEY_LIST_CACHE_KEY)
 
 
+# The key list read once for the whole of one token request (keys_read_once): DOT asks for the signing key through
+# the lazy settings several times while it signs and then re-reads the ID token. The slot is a list holding the
+# rows once read, empty until a key is first needed (a client-credentials token needs none).
+_request_keys: ContextVar[list[list[_Key]] | None] = ContextVar("civlearn_oidc_request_keys", default=None)
+
+
+@contextmanager
+def keys_read_once() -> Iterator[None]:
+    """Within the block (one request), every look-up of the keys answers from one read of the shared cache."""
+    token = _request_keys.set([])
+    try:
+        yield
+    finally:
+        _request_keys.reset(token)
+
+
 def _key_rows() -> list[_Key]:
+    slot = _request_keys.get()
+    if slot:
+        return slot[0]
+    rows = _shared_key_rows()
+    if slot is not None:
+        slot.append(rows)
+    return rows
+
+
+def _shared_key_rows() -> list[_Key]:
     rows = cache.get(KEY_LIST_CACHE_KEY)
     if rows is None:
         found = list(SigningKey.objects.filter(active=True)) + list(
@@ -266,7 +296,7 @@ def jwks_document() -> dict:
 
 # RFC 8176 values for each sign-in method of SigninRecord.method.
 AMR_BY_METHOD = {
-    SigninRecord.PASSWORD: ["pwd"],
+    identity_selectors.SIGNIN_PASSWORD: ["pwd"],
     "moica": ["hwk", "sc", "pin"],
     "gca": ["hwk", "sc", "pin"],
     "passkey": ["hwk", "user"],
@@ -278,11 +308,49 @@ def issuer() -> str:
     return oauth2_settings.OIDC_ISS_ENDPOINT
 
 
-def last_signin(user, *, before: dt.datetime | None = None) -> SigninRecord | None:
-    records = SigninRecord.objects.filter(user=user, success=True)
-    if before is not None:
-        records = records.filter(at__lte=before)
-    return records.order_by("-at", "-id").first()
+def last_signin(user, *, before: dt.datetime | None = None):
+    return identity_selectors.last_signin(user, before=before)
+
+
+# ---- clients from the shared cache ---------------------------------------------------------------------------------
+
+# Every token request names its client. The rows change only when an operator edits them, so they are kept in the
+# shared cache (Redis in production) beside one generation stamp for all clients; any save or delete of a client or
+# of its relying-party settings replaces the stamp (sso.apps connects the receivers), which leaves every entry
+# stored under the old stamp unread. A reader that loaded a row just before a change commits stores it under the
+# stamp it read before the row, which the change has replaced: it cannot bring the old row back.
+CLIENT_GENERATION_KEY = "oidc:clients:generation:v1"
+CLIENT_CACHE_SECONDS = 300
+
+
+def _client_key(client_id: str) -> str:
+    return "oidc:client:v1:" + hashlib.sha256(client_id.encode()).hexdigest()
+
+
+def forget_cached_clients(**kwargs) -> None:
+    """A new generation stamp, now and again when the caller's transaction commits (a receiver of save/delete)."""
+    cache.set(CLIENT_GENERATION_KEY, uuid.uuid4().hex, None)
+    transaction.on_commit(lambda: cache.set(CLIENT_GENERATION_KEY, uuid.uuid4().hex, None))
+
+
+def cached_client(client_id: str):
+    """The client (DOT's Application) with this id, or None; unknown ids are not remembered."""
+    key = _client_key(client_id)
+    found = cache.get_many([CLIENT_GENERATION_KEY, key])
+    generation = found.get(CLIENT_GENERATION_KEY)
+    entry = found.get(key)
+    if generation is not None and entry is not None and entry[0] == generation:
+        return entry[1]
+    if generation is None:
+        cache.add(CLIENT_GENERATION_KEY, uuid.uuid4().hex, None)
+        generation = cache.get(CLIENT_GENERATION_KEY)
+    try:
+        application = get_application_model().objects.filter(client_id=client_id).first()
+    except ValueError:  # a NUL byte in the id (PostgreSQL refuses it before the query): no such client
+        return None
+    if application is not None and generation is not None:
+        cache.set(key, (generation, application), CLIENT_CACHE_SECONDS)
+    return application
 
 
 # ---- the validator -----------------------------------------------------------------------------------------------
@@ -297,6 +365,74 @@ class CivlearnValidator(OAuth2Validator):
         "identity_type": "agency",
         "national_id": "national_id",
     }
+
+    # ---- the client from the shared cache ----------------------------------------------------------------------
+
+    def _seed_client(self, client_id, request) -> None:
+        # DOT's client lookup reuses request.client when it is the same client (its documented request cache), so a
+        # client found here saves its query; DOT still checks the secret and whether the client is usable.
+        if request.client is None and client_id:
+            request.client = cached_client(client_id)
+
+    def authenticate_client(self, request, *args, **kwargs):
+        self._seed_client(request.client_id, request)
+        return super().authenticate_client(request, *args, **kwargs)
+
+    def authenticate_client_id(self, client_id, request, *args, **kwargs):
+        self._seed_client(client_id, request)
+        return super().authenticate_client_id(client_id, request, *args, **kwargs)
+
+    # ---- the authorization code, read once per request -------------------------------------------------------
+    # oauthlib asks for the code's scopes, the code itself, its PKCE challenge and method, its redirect URI and its
+    # nonce through six hooks, and DOT reads the grant in each. Here the first hook reads it (with the person and
+    # agency the claims need) and the rest answer from that row; the answers are DOT's (same lookups: the code, and
+    # the client where DOT filters by it). The memo lives on oauthlib's request, so it never outlives the request,
+    # and it is dropped once the code is deleted.
+
+    def _grant(self, code, request, client=None) -> Grant | None:
+        memo = getattr(request, "civlearn_grant", None)
+        if memo is None or memo[0] != code:
+            grant = Grant.objects.select_related("user__person__agency").filter(code=code).first()
+            memo = (code, grant)
+            request.civlearn_grant = memo
+        grant = memo[1]
+        if grant is not None and client is not None and grant.application_id != client.pk:
+            return None
+        return grant
+
+    def get_authorization_code_scopes(self, client_id, code, redirect_uri, request):
+        grant = self._grant(code, request)
+        return utils.scope_to_list(grant.scope) if grant is not None and grant.scope else []
+
+    def validate_code(self, client_id, code, client, request, *args, **kwargs):
+        grant = self._grant(code, request, client)
+        if grant is None or grant.is_expired():
+            return False
+        request.scopes = grant.scope.split(" ")
+        request.user = grant.user
+        if grant.nonce:
+            request.nonce = grant.nonce
+        if grant.claims:
+            request.claims = json.loads(grant.claims)
+        return True
+
+    def get_code_challenge(self, code, request):
+        grant = self._grant(code, request, request.client)
+        return (grant.code_challenge or None) if grant is not None else None
+
+    def get_code_challenge_method(self, code, request):
+        grant = self._grant(code, request, request.client)
+        return (grant.code_challenge_method or None) if grant is not None else None
+
+    def confirm_redirect_uri(self, client_id, code, redirect_uri, client, request=None, *args, **kwargs):
+        if request is None:
+            return super().confirm_redirect_uri(client_id, code, redirect_uri, client, *args, **kwargs)
+        grant = self._grant(code, request, client)
+        return grant is not None and grant.redirect_uri_allowed(redirect_uri)
+
+    def get_authorization_code_nonce(self, client_id, code, redirect_uri, request):
+        grant = self._grant(code, request)
+        return (grant.nonce or None) if grant is not None else None
 
     # ---- what a client may do (oidc_server holds the rules) ----------------------------------------------------
 
@@ -317,6 +453,7 @@ class CivlearnValidator(OAuth2Validator):
         return super().validate_redirect_uri(client_id, redirect_uri, request, *args, **kwargs)
 
     def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):
+        request.civlearn_grant = None
         try:
             super().invalidate_authorization_code(client_id, code, request, *args, **kwargs)
         except errors.InvalidGrantError:
@@ -334,8 +471,10 @@ class CivlearnValidator(OAuth2Validator):
     def get_additional_claims(self, request):
         user = request.user
         person = None
-        if user.person_id:
-            # The person with the agency in one query (the grant's user comes without them).
+        if user.person_id and type(user).person.is_cached(user):
+            person = user.person  # read with the grant (validate_code), agency included
+        elif user.person_id:
+            # The person with the agency in one query (an access token's user comes without them).
             person = Person.objects.select_related("agency").filter(pk=user.person_id).first()
         claims = {
             "name": person.name if person else (user.username or ""),

@@ -31,6 +31,7 @@ from civlearn.core.decorators import session_free
 from civlearn.identity.sessions import my_area_context
 from civlearn.sso import clients, oidc
 from civlearn.sso.models import RelyingParty
+from civlearn.sso.selectors import connected_systems_grouped
 
 
 class ConsentView(AuthorizationView):
@@ -56,7 +57,7 @@ class TokenView(DotTokenView):
     `invalidate_authorization_code`), where DOT alone would have committed them already."""
 
     def post(self, request, *args, **kwargs):
-        with transaction.atomic():
+        with transaction.atomic(), oidc.keys_read_once():
             response = super().post(request, *args, **kwargs)
         # Token endpoint answers are JSON and never cached (RFC 6749 5.1, 5.2); oauthlib leaves both headers out of
         # an error raised after validation (the code consumed meanwhile).
@@ -108,18 +109,11 @@ protocol_urlpatterns = [
 ]
 
 
-def _connected_systems() -> list[tuple[str, list[RelyingParty]]]:
-    groups: dict[str, list[RelyingParty]] = {}
-    for rp in RelyingParty.objects.filter(listed=True).select_related("application").order_by("group", "order", "id"):
-        groups.setdefault(rp.group, []).append(rp)
-    return list(groups.items())
-
-
 @login_required
 @never_cache
 def connected_systems(request):
     """我的專區 → 連結系統 (manual step 十二): the systems eCPA signs a person into."""
-    context = {"groups": _connected_systems(), **my_area_context(request, "systems")}
+    context = {"groups": connected_systems_grouped(), **my_area_context(request, "systems")}
     return render(request, "sso/connected_systems.html", context)
 
 

@@ -10,6 +10,7 @@ looks each one up in the merged catalogues — and every real po file must hold 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,6 +23,8 @@ import polib
 ROOT = Path(__file__).resolve().parents[2]
 # What makemessages reads: the Python package and the project's templates.
 SOURCES = ("civlearn", "templates")
+# A source string with no Han character is English already (e.g. Django's own "Home" in an admin template).
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 @dataclass(frozen=True)
@@ -89,8 +92,10 @@ def missing_translations(root: Path = ROOT) -> list[Missing]:
                 reason = "fuzzy entry" if "fuzzy" in entry.flags else "empty translation"
                 problems.append(Missing(where=f"{relative}:{entry.linenum}", msgid=entry.msgid, reason=reason))
     for entry in extract(root):
+        if not HAN.search(entry.msgid):
+            continue
         if _key(entry) not in translated:
-            where = ", ".join(f"{source}:{line}" for source, line in entry.occurrences[:3])
+            where = ", ".join(f"{source}:{line}" for source, line in entry.occurrences[:4])
             context = f" (context {entry.msgctxt!r})" if entry.msgctxt else ""
             problems.append(Missing(where=where, msgid=entry.msgid, reason=f"no English translation{context}"))
     return problems

@@ -82,4 +82,5 @@ def test_an_error_page_sets_no_csrf_cookie_under_the_persons_open_forms(client):
 def test_pages_name_their_icon_and_favicon_ico_leads_to_it(client):
     assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in client.get("/").content.decode()
     response = client.get("/favicon.ico")
-    assert (response.status_code, response["Location"]) == (301, "/static/favicon.svg")
+    # temporary: the icon's collected name carries its content hash and changes with it
+    assert (response.status_code, response["Location"]) == (302, "/static/favicon.svg")

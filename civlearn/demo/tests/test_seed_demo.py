@@ -106,3 +106,32 @@ def test_a_changed_demo_password_is_put_back(db):
     seed()
 
     assert authenticate(username="demo01", password=demo.LEARNER_PASSWORD) is not None
+
+
+def test_the_demo_has_the_manuals_screens_content(db, media_root):
+    from civlearn.content.models import Announcement, Download, HelpPage
+    from civlearn.learning.models import CoursePackage, PartnerAgency
+    from civlearn.sso.models import ExternalProvider
+
+    seed()
+    seed()
+
+    signin_help = list(HelpPage.objects.filter(section="signin").order_by("order").values_list("title", flat=True))
+    assert signin_help == [
+        "首次登入與瀏覽器設定", "自然人或機關憑證驅動程式", "MAC及Linux跨平台網站元件", "登入說明文件",
+        "安裝健保卡元件", "如何使用自然人憑證註冊", "如何使用行動自然人憑證",
+    ]  # fmt: skip
+    assert Announcement.objects.count() == 3 and Download.objects.count() == 3
+    assert Announcement.objects.get(on_signin_page=True).attachments.count() == 1
+    assert dict(CoursePackage.objects.values_list("title", "identity_type")) == {
+        "公務人員10小時課程": "",
+        "科技素養MRT地圖": "",
+        "國立臺中科技大學 行政人員套裝課程": "公務人員",
+        "國立臺中科技大學 教師套裝課程": "教師",
+    }
+    assert CoursePackage.objects.get(title="公務人員10小時課程").courses.count() == 5
+    assert sorted(PartnerAgency.objects.values_list("agency__code", "status")) == [
+        ("379000000A", "approved"), ("A01000000E", "approved"), ("A09600000Q", "pending"), ("A15000000C", "approved")
+    ]  # fmt: skip
+    stand_in = ExternalProvider.objects.get(slug="myegov")
+    assert (stand_in.name, stand_in.national_id_claim) == ("我的E政府（示範：由本平臺模擬）", "national_id")

@@ -1,5 +1,5 @@
 """Operators' admin of the hours app: the ledger and its code tables and rules (ledger.py); the exchange with
-institutions, reminders and announcements (exchange.py). Importing the modules registers them."""
+institutions and reminders (exchange.py; announcements are civlearn.content's). Importing the modules registers them."""
 
 from civlearn.hours.admin import exchange, ledger, mapping
 

@@ -1,4 +1,4 @@
-"""Admin for operators: 重要訊息, API clients of institutions; import jobs and reminders read-only.
+"""Admin for operators: API clients of institutions; import jobs and reminders read-only.
 
 The admin's change view runs in a transaction, so the audit event written in
 save_model/delete_model commits or rolls back with the change.
@@ -7,11 +7,9 @@ save_model/delete_model commits or rolls back with the change.
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db import models
 
-from civlearn.core import rocdate
 from civlearn.core.services import audit_record, client_ip
-from civlearn.hours.models import Announcement, ImportJob, InstitutionClient, ReminderRecord
+from civlearn.hours.models import ImportJob, InstitutionClient, ReminderRecord
 
 
 class _Audited(admin.ModelAdmin):
@@ -43,31 +41,11 @@ class _Audited(admin.ModelAdmin):
         super().delete_model(request, obj)
 
 
-@admin.register(Announcement)
-class AnnouncementAdmin(_Audited):
-    list_display = ("title", "roc_date", "is_published", "pinned", "show_until")
-    list_filter = ("is_published", "pinned")
-    search_fields = ("title", "body")
-    date_hierarchy = "published_on"
-    fields = ("title", "published_on", "body", "link", "is_published", "pinned", "show_until")
-    audit_fields = ("title", "published_on", "link", "is_published", "pinned", "show_until")
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-
-    @admin.display(description="公告日期（民國）", ordering="published_on")
-    def roc_date(self, obj):
-        return rocdate.format_compact(obj.published_on)
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
-
-
 @admin.register(InstitutionClient)
 class InstitutionClientAdmin(_Audited):
     list_display = ("application", "institution", "is_active", "created_at")
     list_filter = ("is_active",)
-    raw_id_fields = ("application", "institution")
+    autocomplete_fields = ("application", "institution")
     audit_fields = ("application", "institution", "is_active")
 
 

@@ -108,7 +108,7 @@ class ReportingCategoryAdmin(MappingAdminMixin, RulesInvalidateMixin, admin.Mode
 class RequirementRuleAdmin(RulesInvalidateMixin, admin.ModelAdmin):
     list_display = ["label", "key", "agency", "year_from", "year_to", "minimum_hours", "scope", "mode", "parent"]
     list_filter = ["year_from", "scope"]
-    raw_id_fields = ["agency", "parent"]
+    autocomplete_fields = ["agency", "parent"]
     search_fields = ["label", "key", "agency__code", "agency__name"]
 
 

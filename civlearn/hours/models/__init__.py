@@ -9,7 +9,8 @@ from civlearn.hours.models.classes import (
     ClassSession,
     Registration,
 )
-from civlearn.hours.models.exchange import Announcement, ImportJob, InstitutionClient, ReminderRecord
+from civlearn.hours.models.exchange import ImportJob, InstitutionClient, ReminderRecord
+from civlearn.hours.models.gaps import AgencyCutoff, AgencyGapPolicy, AtRiskSnapshot, StaffKind
 from civlearn.hours.models.institutions import Institution, InstitutionMember
 from civlearn.hours.models.ledger import (
     Category,
@@ -23,7 +24,9 @@ from civlearn.hours.models.rules import ReportingCategory, RequirementRule
 
 __all__ = [
     "MAX_PORTIONS",
-    "Announcement",
+    "AgencyCutoff",
+    "AgencyGapPolicy",
+    "AtRiskSnapshot",
     "Attendance",
     "CalendarFeed",
     "Category",
@@ -40,6 +43,7 @@ __all__ = [
     "ReminderRecord",
     "ReportingCategory",
     "RequirementRule",
+    "StaffKind",
     "mode_labels",
     "unknown_codes",
     "validate_code_sets",

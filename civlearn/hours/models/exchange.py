@@ -1,56 +1,38 @@
-"""The exchange with learning institutions and the HR notices: uploads (ImportJob), API clients, HR reminders,
-announcements."""
+"""The exchange with learning institutions and the HR notices: uploads (ImportJob), API clients, HR reminders.
+Announcements live in civlearn.content."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from civlearn.core.jobs import JobBase
 
 
-class ImportJob(models.Model):
-    """One uploaded file, from upload to result. A person can leave the page and come back to it."""
-
-    QUEUED = "queued"
-    RUNNING = "running"
-    REVIEW = "review"
-    DONE = "done"
-    FAILED = "failed"
-    STATUS_CHOICES = [
-        (QUEUED, "排隊中"),
-        (RUNNING, "處理中"),
-        (REVIEW, "有錯誤，未匯入"),
-        (DONE, "已完成"),
-        (FAILED, "處理失敗"),
-    ]
+class ImportJob(JobBase):
+    """One uploaded file, from upload to result. A person can leave the page and come back to it. Status, progress
+    and heartbeat are the job machinery's (core/jobs.py)."""
 
     institution = models.ForeignKey(
-        "registry.Agency", verbose_name="學習機關(構)", on_delete=models.PROTECT, related_name="hours_import_jobs"
+        "registry.Agency", verbose_name=_("學習機關(構)"), on_delete=models.PROTECT, related_name="hours_import_jobs"
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="上傳者", on_delete=models.PROTECT, related_name="hours_import_jobs"
+        settings.AUTH_USER_MODEL, verbose_name=_("上傳者"), on_delete=models.PROTECT, related_name="hours_import_jobs"
     )
-    file = models.FileField("檔案", upload_to="hours/imports/%Y/%m/")
-    file_name = models.CharField("檔名", max_length=200)
-    encoding = models.CharField("編碼", max_length=20, blank=True)
-    status = models.CharField("狀態", max_length=16, choices=STATUS_CHOICES, default=QUEUED)
+    file = models.FileField(_("檔案"), upload_to="hours/imports/%Y/%m/")
+    file_name = models.CharField(_("檔名"), max_length=200)
+    encoding = models.CharField(_("編碼"), max_length=20, blank=True)
     # The person asked to commit the valid rows of a file that has errors.
-    commit_valid_only = models.BooleanField("只匯入正確的資料列", default=False)
-    progress = models.PositiveSmallIntegerField("進度（%）", default=0)
-    total_rows = models.PositiveIntegerField("資料列數", default=0)
-    valid_rows = models.PositiveIntegerField("正確列數", default=0)
-    invalid_rows = models.PositiveIntegerField("錯誤列數", default=0)
-    created_rows = models.PositiveIntegerField("新增筆數", default=0)
-    duplicate_rows = models.PositiveIntegerField("重複（已存在）筆數", default=0)
-    error_count = models.PositiveIntegerField("錯誤數", default=0)
+    commit_valid_only = models.BooleanField(_("只匯入正確的資料列"), default=False)
+    total_rows = models.PositiveIntegerField(_("資料列數"), default=0)
+    valid_rows = models.PositiveIntegerField(_("正確列數"), default=0)
+    invalid_rows = models.PositiveIntegerField(_("錯誤列數"), default=0)
+    created_rows = models.PositiveIntegerField(_("新增筆數"), default=0)
+    duplicate_rows = models.PositiveIntegerField(_("重複（已存在）筆數"), default=0)
+    error_count = models.PositiveIntegerField(_("錯誤數"), default=0)
     # [{row, column, value, message}], capped (see jobs.MAX_STORED_ERRORS); error_count has the full count.
-    errors = models.JSONField("錯誤報告", default=list, blank=True)
-    message = models.TextField("訊息", blank=True)
-    created_at = models.DateTimeField("上傳時間")
-    started_at = models.DateTimeField("開始處理", null=True, blank=True)
-    # Stamped every few seconds by the process running the job (jobs.Heartbeat); a running job whose stamp is
-    # older than HOURS_JOB_STALE_SECONDS has lost its worker and is marked failed (jobs.import_jobs_reclaim).
-    heartbeat_at = models.DateTimeField("最後心跳", null=True, blank=True)
-    finished_at = models.DateTimeField("處理完成", null=True, blank=True)
+    errors = models.JSONField(_("錯誤報告"), default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -61,15 +43,11 @@ class ImportJob(models.Model):
                 fields=["heartbeat_at"], name="hours_import_job_running", condition=models.Q(status="running")
             ),
         ]
-        verbose_name = "批次上傳"
-        verbose_name_plural = "批次上傳"
+        verbose_name = _("批次上傳")
+        verbose_name_plural = _("批次上傳")
 
     def __str__(self) -> str:
         return f"{self.file_name}（{self.get_status_display()}）"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in {self.REVIEW, self.DONE, self.FAILED}
 
 
 class InstitutionClient(models.Model):
@@ -77,19 +55,19 @@ class InstitutionClient(models.Model):
 
     application = models.OneToOneField(
         "oauth2_provider.Application",
-        verbose_name="OAuth 應用程式",
+        verbose_name=_("OAuth 應用程式"),
         on_delete=models.CASCADE,
         related_name="hours_institution",
     )
     institution = models.ForeignKey(
-        "registry.Agency", verbose_name="學習機關(構)", on_delete=models.PROTECT, related_name="hours_api_clients"
+        "registry.Agency", verbose_name=_("學習機關(構)"), on_delete=models.PROTECT, related_name="hours_api_clients"
     )
-    is_active = models.BooleanField("啟用", default=True)
-    created_at = models.DateTimeField("建立時間", auto_now_add=True)
+    is_active = models.BooleanField(_("啟用"), default=True)
+    created_at = models.DateTimeField(_("建立時間"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "時數上傳 API 用戶端"
-        verbose_name_plural = "時數上傳 API 用戶端"
+        verbose_name = _("時數上傳 API 用戶端")
+        verbose_name_plural = _("時數上傳 API 用戶端")
 
     def __str__(self) -> str:
         return f"{self.application} → {self.institution.code}"
@@ -99,55 +77,28 @@ class ReminderRecord(models.Model):
     """One reminder e-mail an HR office sent to a person who is short of a requirement."""
 
     person = models.ForeignKey(
-        "registry.Person", verbose_name="人員", on_delete=models.PROTECT, related_name="hours_reminders"
+        "registry.Person", verbose_name=_("人員"), on_delete=models.PROTECT, related_name="hours_reminders"
     )
     agency = models.ForeignKey(
-        "registry.Agency", verbose_name="發送機關", on_delete=models.PROTECT, related_name="hours_reminders"
+        "registry.Agency", verbose_name=_("發送機關"), on_delete=models.PROTECT, related_name="hours_reminders"
     )
     sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="發送者", on_delete=models.PROTECT, related_name="hours_reminders_sent"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("發送者"),
+        on_delete=models.PROTECT,
+        related_name="hours_reminders_sent",
     )
-    year = models.PositiveSmallIntegerField("年度")
-    email = models.EmailField("收件地址")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    email = models.EmailField(_("收件地址"))
     # [{"key", "label", "missing"}] at the time of sending.
-    shortfalls = models.JSONField("未達成項目", default=list)
-    sent_at = models.DateTimeField("發送時間", db_index=True)
+    shortfalls = models.JSONField(_("未達成項目"), default=list)
+    sent_at = models.DateTimeField(_("發送時間"), db_index=True)
 
     class Meta:
         ordering = ["-sent_at"]
         indexes = [models.Index(fields=["person", "-sent_at"], name="hours_reminder_person")]
-        verbose_name = "時數提醒紀錄"
-        verbose_name_plural = "時數提醒紀錄"
+        verbose_name = _("時數提醒紀錄")
+        verbose_name_plural = _("時數提醒紀錄")
 
     def __str__(self) -> str:
         return f"{self.person} {self.sent_at:%Y-%m-%d}"
-
-
-class Announcement(models.Model):
-    """重要訊息 on the portal's front page, e.g. `» [1121228] 113年1月1日起課程類別代碼表`."""
-
-    title = models.CharField("標題", max_length=200)
-    published_on = models.DateField("公告日期")
-    body = models.TextField("內容", blank=True)
-    link = models.URLField("連結", blank=True)
-    is_published = models.BooleanField("公開", default=True)
-    # Shown until this date (inclusive); empty = until withdrawn.
-    show_until = models.DateField("下架日期", null=True, blank=True)
-    pinned = models.BooleanField("置頂", default=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="建立者",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    updated_at = models.DateTimeField("更新時間", auto_now=True)
-
-    class Meta:
-        ordering = ["-pinned", "-published_on", "-id"]
-        verbose_name = "重要訊息"
-        verbose_name_plural = "重要訊息"
-
-    def __str__(self) -> str:
-        return self.title

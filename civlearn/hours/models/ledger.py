@@ -13,13 +13,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 # 學習性質. 遠距 was added in 2022 and its code is not public: 4 is an assumption, overridable in settings.
-DEFAULT_MODES = {1: "數位", 2: "實體", 3: "混成", 4: "遠距"}
+DEFAULT_MODES = {1: _("數位"), 2: _("實體"), 3: _("混成"), 4: _("遠距")}
 
 
 def mode_labels() -> dict[int, str]:
-    return dict(getattr(settings, "HOURS_MODES", DEFAULT_MODES))
+    """The labels of 學習性質 in the active language (a requester who chose English reads them in English)."""
+    return {code: str(label) for code, label in getattr(settings, "HOURS_MODES", DEFAULT_MODES).items()}
 
 
 def unknown_codes(code_sets: dict) -> list[str]:
@@ -48,32 +50,34 @@ def validate_code_sets(value) -> None:
 class CategoryTable(models.Model):
     """One version of the course-category code table, in force from `effective_from` until the next one."""
 
-    name = models.CharField("代碼表名稱", max_length=50, unique=True)
-    effective_from = models.DateField("生效日期", unique=True)
-    source_note = models.TextField("來源說明", blank=True)
-    created_at = models.DateTimeField("匯入時間", auto_now_add=True)
+    name = models.CharField(_("代碼表名稱"), max_length=50, unique=True)
+    effective_from = models.DateField(_("生效日期"), unique=True)
+    source_note = models.TextField(_("來源說明"), blank=True)
+    created_at = models.DateTimeField(_("匯入時間"), auto_now_add=True)
 
     class Meta:
         ordering = ["effective_from"]
-        verbose_name = "課程類別代碼表"
-        verbose_name_plural = "課程類別代碼表"
+        verbose_name = _("課程類別代碼表")
+        verbose_name_plural = _("課程類別代碼表")
 
     def __str__(self) -> str:
         return f"{self.name}（{self.effective_from:%Y-%m-%d} 起）"
 
 
 class Category(models.Model):
-    table = models.ForeignKey(CategoryTable, verbose_name="代碼表", on_delete=models.CASCADE, related_name="categories")
-    code = models.CharField("課程類別代碼", max_length=20)
-    parent_code = models.CharField("上層代碼", max_length=20, blank=True)
-    name = models.CharField("類別名稱", max_length=200)
-    level = models.PositiveSmallIntegerField("層級", default=1)
+    table = models.ForeignKey(
+        CategoryTable, verbose_name=_("代碼表"), on_delete=models.CASCADE, related_name="categories"
+    )
+    code = models.CharField(_("課程類別代碼"), max_length=20)
+    parent_code = models.CharField(_("上層代碼"), max_length=20, blank=True)
+    name = models.CharField(_("類別名稱"), max_length=200)
+    level = models.PositiveSmallIntegerField(_("層級"), default=1)
 
     class Meta:
         ordering = ["table", "code"]
         constraints = [models.UniqueConstraint(fields=["table", "code"], name="hours_category_unique_code")]
-        verbose_name = "課程類別"
-        verbose_name_plural = "課程類別"
+        verbose_name = _("課程類別")
+        verbose_name_plural = _("課程類別")
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
@@ -101,59 +105,59 @@ class LedgerEntry(models.Model):
     # (and the PROTECT check); a second index would only cost every ledger insert.
     person = models.ForeignKey(
         "registry.Person",
-        verbose_name="人員",
+        verbose_name=_("人員"),
         on_delete=models.PROTECT,
         related_name="ledger_entries",
         db_index=False,
     )
     # The Gregorian year of the actual end date in Asia/Taipei: the year the hours count in.
-    year = models.PositiveSmallIntegerField("年度")
-    course_name = models.CharField("課程名稱", max_length=300)
-    course_code = models.CharField("課程代碼", max_length=50, blank=True)
-    period = models.CharField("期別", max_length=50, blank=True)
-    institution_code = models.CharField("學習機關(構)代碼", max_length=10)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    course_name = models.CharField(_("課程名稱"), max_length=300)
+    course_code = models.CharField(_("課程代碼"), max_length=50, blank=True)
+    period = models.CharField(_("期別"), max_length=50, blank=True)
+    institution_code = models.CharField(_("學習機關(構)代碼"), max_length=10)
     category_table = models.ForeignKey(
-        CategoryTable, verbose_name="代碼表", on_delete=models.PROTECT, related_name="ledger_entries"
+        CategoryTable, verbose_name=_("代碼表"), on_delete=models.PROTECT, related_name="ledger_entries"
     )
-    category_code = models.CharField("課程類別代碼", max_length=20)
-    mode = models.PositiveSmallIntegerField("學習性質")
-    digital_hours = models.DecimalField("數位時數", max_digits=6, decimal_places=1)
-    physical_hours = models.DecimalField("實體時數", max_digits=6, decimal_places=1)
-    certified_hours = models.DecimalField("訓練總數", max_digits=6, decimal_places=1)
-    hours_unit = models.CharField("訓練總數單位", max_length=4, default="1")
-    course_start = models.DateTimeField("開課起始", null=True, blank=True)
-    course_end = models.DateTimeField("開課結束", null=True, blank=True)
-    actual_start = models.DateTimeField("實際上課起始")
-    actual_end = models.DateTimeField("實際上課結束")
-    score = models.CharField("訓練成績", max_length=20, blank=True)
-    certificate_no = models.CharField("證件字號", max_length=100, blank=True)
-    attendance_note = models.CharField("出勤上課狀況", max_length=200, blank=True)
-    job_related = models.BooleanField("與業務相關", default=False)
-    self_applied_leave = models.BooleanField("自行申請公假", default=False)
-    county_code = models.CharField("上課縣市", max_length=4, blank=True)
-    degree_credit = models.CharField("學位學分", max_length=4, default="6")
-    source_kind = models.CharField("來源", max_length=16, choices=SOURCE_CHOICES)
-    source_reference = models.CharField("來源參考", max_length=200)
+    category_code = models.CharField(_("課程類別代碼"), max_length=20)
+    mode = models.PositiveSmallIntegerField(_("學習性質"))
+    digital_hours = models.DecimalField(_("數位時數"), max_digits=6, decimal_places=1)
+    physical_hours = models.DecimalField(_("實體時數"), max_digits=6, decimal_places=1)
+    certified_hours = models.DecimalField(_("訓練總數"), max_digits=6, decimal_places=1)
+    hours_unit = models.CharField(_("訓練總數單位"), max_length=4, default="1")
+    course_start = models.DateTimeField(_("開課起始"), null=True, blank=True)
+    course_end = models.DateTimeField(_("開課結束"), null=True, blank=True)
+    actual_start = models.DateTimeField(_("實際上課起始"))
+    actual_end = models.DateTimeField(_("實際上課結束"))
+    score = models.CharField(_("訓練成績"), max_length=20, blank=True)
+    certificate_no = models.CharField(_("證件字號"), max_length=100, blank=True)
+    attendance_note = models.CharField(_("出勤上課狀況"), max_length=200, blank=True)
+    job_related = models.BooleanField(_("與業務相關"), default=False)
+    self_applied_leave = models.BooleanField(_("自行申請公假"), default=False)
+    county_code = models.CharField(_("上課縣市"), max_length=4, blank=True)
+    degree_credit = models.CharField(_("學位學分"), max_length=4, default="6")
+    source_kind = models.CharField(_("來源"), max_length=16, choices=SOURCE_CHOICES)
+    source_reference = models.CharField(_("來源參考"), max_length=200)
     reverses = models.OneToOneField(
         "self",
-        verbose_name="沖銷之紀錄",
+        verbose_name=_("沖銷之紀錄"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="reversed_by",
     )
-    reason = models.TextField("沖銷原因", blank=True)
+    reason = models.TextField(_("沖銷原因"), blank=True)
     # Indexed only where set (Meta.indexes): uploaded, API and e-learning rows leave it empty.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="建立者",
+        verbose_name=_("建立者"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
     )
-    created_at = models.DateTimeField("建立時間")
+    created_at = models.DateTimeField(_("建立時間"))
 
     class Meta:
         ordering = ["actual_end", "id"]
@@ -184,8 +188,8 @@ class LedgerEntry(models.Model):
                 fields=["created_by"], condition=models.Q(created_by__isnull=False), name="hours_ledger_created_by"
             ),
         ]
-        verbose_name = "學習時數紀錄"
-        verbose_name_plural = "學習時數紀錄"
+        verbose_name = _("學習時數紀錄")
+        verbose_name_plural = _("學習時數紀錄")
 
     def __str__(self) -> str:
         return f"{self.course_name}（{self.certified_hours} 小時）"

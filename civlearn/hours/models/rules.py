@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from civlearn.hours.models.ledger import mode_labels, unknown_codes, validate_code_sets
 
@@ -30,17 +31,17 @@ class ReportingCategory(models.Model):
         (MEASURE_CODES, "依課程類別代碼"),
     ]
 
-    key = models.SlugField("識別碼", max_length=50, unique=True)
-    label = models.CharField("顯示名稱", max_length=200)
-    order = models.PositiveSmallIntegerField("排序", default=0)
-    measure = models.CharField("計算方式", max_length=16, choices=MEASURE_CHOICES, default=MEASURE_CODES)
-    mode = models.PositiveSmallIntegerField("學習性質", null=True, blank=True)
-    codes = models.JSONField("課程類別代碼（依代碼表）", default=dict, blank=True, validators=[validate_code_sets])
+    key = models.SlugField(_("識別碼"), max_length=50, unique=True)
+    label = models.CharField(_("顯示名稱"), max_length=200)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    measure = models.CharField(_("計算方式"), max_length=16, choices=MEASURE_CHOICES, default=MEASURE_CODES)
+    mode = models.PositiveSmallIntegerField(_("學習性質"), null=True, blank=True)
+    codes = models.JSONField(_("課程類別代碼（依代碼表）"), default=dict, blank=True, validators=[validate_code_sets])
 
     class Meta:
         ordering = ["order", "key"]
-        verbose_name = "統計類別"
-        verbose_name_plural = "統計類別"
+        verbose_name = _("統計類別")
+        verbose_name_plural = _("統計類別")
 
     def __str__(self) -> str:
         return self.label
@@ -69,26 +70,26 @@ class RequirementRule(models.Model):
         (SCOPE_COMPONENTS, "各子項課程類別之聯集"),
     ]
 
-    key = models.SlugField("識別碼", max_length=50)
-    label = models.CharField("顯示名稱", max_length=200)
-    order = models.PositiveSmallIntegerField("排序", default=0)
-    year_from = models.PositiveSmallIntegerField("適用起始年度（西元）")
-    year_to = models.PositiveSmallIntegerField("適用結束年度（西元）", null=True, blank=True)
+    key = models.SlugField(_("識別碼"), max_length=50)
+    label = models.CharField(_("顯示名稱"), max_length=200)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    year_from = models.PositiveSmallIntegerField(_("適用起始年度（西元）"))
+    year_to = models.PositiveSmallIntegerField(_("適用結束年度（西元）"), null=True, blank=True)
     agency = models.ForeignKey(
         "registry.Agency",
-        verbose_name="機關（空白為全國）",
+        verbose_name=_("機關（空白為全國）"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="hours_rules",
     )
     parent = models.ForeignKey(
-        "self", verbose_name="上層規定", null=True, blank=True, on_delete=models.CASCADE, related_name="components"
+        "self", verbose_name=_("上層規定"), null=True, blank=True, on_delete=models.CASCADE, related_name="components"
     )
-    minimum_hours = models.DecimalField("最低時數", max_digits=6, decimal_places=1)
-    scope = models.CharField("計算範圍", max_length=16, choices=SCOPE_CHOICES, default=SCOPE_CODES)
-    mode = models.PositiveSmallIntegerField("限學習性質", null=True, blank=True)
-    codes = models.JSONField("課程類別代碼（依代碼表）", default=dict, blank=True, validators=[validate_code_sets])
+    minimum_hours = models.DecimalField(_("最低時數"), max_digits=6, decimal_places=1)
+    scope = models.CharField(_("計算範圍"), max_length=16, choices=SCOPE_CHOICES, default=SCOPE_CODES)
+    mode = models.PositiveSmallIntegerField(_("限學習性質"), null=True, blank=True)
+    codes = models.JSONField(_("課程類別代碼（依代碼表）"), default=dict, blank=True, validators=[validate_code_sets])
 
     class Meta:
         ordering = ["order", "id"]
@@ -98,8 +99,8 @@ class RequirementRule(models.Model):
             ),
             models.UniqueConstraint(fields=["agency", "key", "year_from"], name="hours_rule_agency_key"),
         ]
-        verbose_name = "時數規定"
-        verbose_name_plural = "時數規定"
+        verbose_name = _("時數規定")
+        verbose_name_plural = _("時數規定")
 
     def __str__(self) -> str:
         return self.label

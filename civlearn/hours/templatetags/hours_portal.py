@@ -6,7 +6,6 @@ from django import template
 from django.urls import NoReverseMatch, reverse
 
 from civlearn.identity import selectors as identity_selectors
-from civlearn.identity.models import AgencyRole
 
 register = template.Library()
 
@@ -20,7 +19,7 @@ def hours_signin_bar(context) -> dict:
         return {"signed_in": False}
     person = user.person if user.person_id else None
     manage_url = ""
-    is_hr = identity_selectors.agencies_managed_by(user, AgencyRole.HR_OFFICER).exists()
+    is_hr = identity_selectors.agencies_managed_by(user, identity_selectors.HR_OFFICER).exists()
     if user.is_superuser or is_hr:
         try:
             # The HR pages belong to the HR view of this app; the link shows once that route exists.

@@ -260,3 +260,24 @@ def test_the_streamed_writer_keeps_the_shared_table_aligned_when_a_text_holds_a_
         '<si><t xml:space="preserve">a\0b</t></si><si><t xml:space="preserve">&lt;c&gt;</t></si>'
         '<si><t xml:space="preserve"> d </t></si></sst>'
     )
+
+
+def test_a_learner_who_chose_english_downloads_english_headers_and_the_official_ones_stay_the_default(
+    client, manual_learner, settings
+):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    sheets = xlsx_rows(client.get("/lifelong/folder/hours/export.xlsx?year=113").content)
+
+    assert list(sheets) == ["Learning records", "Hours by category"]
+    records = sheets["Learning records"]
+    assert records[0][:4] == ["Course title", "Class", "Course code", "Learning institution"]
+    assert records[0][-4:] == ["Related to duties", "Self-applied official leave", "Score", "Certificate number"]
+    assert records[1][6] == "Online"
+    summary = sheets["Hours by category"]
+    assert summary[0] == ["Item", "Hours"]
+    assert summary[20][:3] == ["Requirement", "Required hours", "Hours completed"]
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hant"
+    sheets = xlsx_rows(client.get("/lifelong/folder/hours/export.xlsx?year=113").content)
+    assert list(sheets) == ["學習紀錄", "時數統計"]
+    assert sheets["學習紀錄"][0] == RECORD_HEADERS

@@ -169,7 +169,7 @@ def test_permission_matrix(client, approved, private_admin, learner, hr_officer,
 
 
 def test_related_search_of_the_front_page(client, approved):
-    from civlearn.hours.models import Announcement
+    from civlearn.content.models import Announcement
 
     Announcement.objects.create(title="臺中場次實體課程開放報名", published_on=clock.today())
     assert "相關搜尋" in client.get("/lifelong/").content.decode()

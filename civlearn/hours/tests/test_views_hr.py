@@ -138,6 +138,20 @@ def test_downloads_hold_the_same_figures(client, hr_officer, staff, fmt):
     assert short[-1] == "否"
 
 
+def test_an_officer_who_chose_english_downloads_english_headers(client, hr_officer, staff, settings):
+    signed_in(client, hr_officer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    response = client.get("/lifelong/manage/download.xlsx", {"year": 113})
+
+    rows = read_sheet(response.content, "xlsx")
+    assert rows[0][:5] == ["Name", "National ID", "Agency code", "Agency name", "Total hours passed"]
+    # The requirement's label is the operator's data; the words around it are translated.
+    assert rows[0][6] == "每年必須完成之課程總學習時數(10小時) hours short"
+    assert rows[0][-1] == "All met"
+    assert next(row for row in rows if row[0] == "李大華")[-1] == "No"
+
+
 def read_sheet(data: bytes, fmt: str) -> list[list]:
     def number(value):
         if isinstance(value, float) and value.is_integer():

@@ -1,27 +1,29 @@
-"""重要訊息: operators publish them in the admin (audited); the portal front page lists them as in the manual."""
+"""重要訊息: operators publish them in the admin (civlearn.content's one announcements model, audited); the portal
+front page lists them as in the manual."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from civlearn.content.models import Announcement
 from civlearn.core import clock
 from civlearn.core.models import AuditEvent
-from civlearn.hours.models import Announcement
 
 
 def test_an_operator_publishes_in_the_admin_and_the_front_page_shows_it(client, operator):
     client.force_login(operator)
 
     response = client.post(
-        "/admin/hours/announcement/add/",
+        "/admin/content/announcement/add/",
         {"title": "113年1月1日起課程類別代碼表", "published_on": "2023-12-28", "body": "", "link": "",
-         "is_published": "on", "show_until": ""},
+         "is_published": "on", "show_until": "", "on_lifelong": "on", "audience": "all",
+         "attachments-TOTAL_FORMS": "0", "attachments-INITIAL_FORMS": "0"},
     )  # fmt: skip
 
     assert response.status_code == 302
     item = Announcement.objects.get()
     assert item.created_by == operator
-    event = AuditEvent.objects.get(action="hours.announcement_create")
+    event = AuditEvent.objects.get(action="content.announcement_create")
     assert event.changes["title"] == [None, "113年1月1日起課程類別代碼表"]
     client.logout()
     front = client.get("/lifelong/").content.decode()
@@ -49,7 +51,7 @@ def test_current_announcements_in_the_manuals_order_and_window(client, db):
 def test_people_who_are_not_operators_cannot_edit_announcements(client, hr_officer):
     client.force_login(hr_officer)
 
-    response = client.post("/admin/hours/announcement/add/", {"title": "x", "published_on": "2024-01-01"})
+    response = client.post("/admin/content/announcement/add/", {"title": "x", "published_on": "2024-01-01"})
 
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]

@@ -185,7 +185,7 @@ def test_hours_page_query_count_does_not_grow_with_records(client, learner, in_2
 
 
 def test_front_page_lists_current_announcements(client, operator, in_2024):
-    from civlearn.hours.models import Announcement
+    from civlearn.content.models import Announcement
 
     Announcement.objects.create(title="113年1月1日起課程類別代碼表", published_on=dt.date(2023, 12, 28))
     Announcement.objects.create(title="「學習性質」欄位新增「遠距學習」", published_on=dt.date(2022, 1, 1))

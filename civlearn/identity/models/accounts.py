@@ -6,6 +6,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 from civlearn.core import clock
 
@@ -31,18 +32,23 @@ class UserManager(BaseUserManager):
 
 class User(AbstractBaseUser, PermissionsMixin):
     # The custom account (自訂帳號); empty until the person sets one. Sign-in also accepts the national ID.
-    username = models.CharField("自訂帳號", max_length=30, unique=True, null=True, blank=True)
+    username = models.CharField(_("自訂帳號"), max_length=30, unique=True, null=True, blank=True)
     person = models.OneToOneField(
-        "registry.Person", verbose_name="人員", null=True, blank=True, on_delete=models.PROTECT, related_name="account"
+        "registry.Person",
+        verbose_name=_("人員"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="account",
     )
-    email = models.EmailField("電子郵件", blank=True)
-    phone = models.CharField("個人電話", max_length=30, blank=True)
-    is_staff = models.BooleanField("可進入管理介面", default=False)
-    is_active = models.BooleanField("啟用", default=True)
-    date_joined = models.DateTimeField("建立時間", default=clock.now)
-    password_changed_at = models.DateTimeField("密碼變更時間", null=True, blank=True)
-    signin_count = models.PositiveIntegerField("登入次數", default=0)
-    last_signin_ip = models.GenericIPAddressField("上次登入位址", null=True, blank=True)
+    email = models.EmailField(_("電子郵件"), blank=True)
+    phone = models.CharField(_("個人電話"), max_length=30, blank=True)
+    is_staff = models.BooleanField(_("可進入管理介面"), default=False)
+    is_active = models.BooleanField(_("啟用"), default=True)
+    date_joined = models.DateTimeField(_("建立時間"), default=clock.now)
+    password_changed_at = models.DateTimeField(_("密碼變更時間"), null=True, blank=True)
+    signin_count = models.PositiveIntegerField(_("登入次數"), default=0)
+    last_signin_ip = models.GenericIPAddressField(_("上次登入位址"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -55,8 +61,8 @@ class User(AbstractBaseUser, PermissionsMixin):
             # 自訂帳號 is unique whatever the case: "Wang01" and "wang01" would sign in as each other otherwise.
             models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
         ]
-        verbose_name = "帳號"
-        verbose_name_plural = "帳號"
+        verbose_name = _("帳號")
+        verbose_name_plural = _("帳號")
 
     def __str__(self) -> str:
         if self.person_id:
@@ -75,16 +81,18 @@ class AgencyRole(models.Model):
     PROVIDER = "provider"
     ROLE_CHOICES = [(HR_OFFICER, "人事人員"), (PROVIDER, "課程提供人員")]
 
-    user = models.ForeignKey(User, verbose_name="帳號", on_delete=models.CASCADE, related_name="agency_roles")
-    agency = models.ForeignKey("registry.Agency", verbose_name="機關", on_delete=models.CASCADE, related_name="roles")
-    role = models.CharField("角色", max_length=16, choices=ROLE_CHOICES)
+    user = models.ForeignKey(User, verbose_name=_("帳號"), on_delete=models.CASCADE, related_name="agency_roles")
+    agency = models.ForeignKey(
+        "registry.Agency", verbose_name=_("機關"), on_delete=models.CASCADE, related_name="roles"
+    )
+    role = models.CharField(_("角色"), max_length=16, choices=ROLE_CHOICES)
     # An HR office sees its sub-agencies too unless this is off.
-    include_subagencies = models.BooleanField("含所屬機關", default=True)
+    include_subagencies = models.BooleanField(_("含所屬機關"), default=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "agency", "role"], name="agency_role_unique")]
-        verbose_name = "機關角色"
-        verbose_name_plural = "機關角色"
+        verbose_name = _("機關角色")
+        verbose_name_plural = _("機關角色")
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} @ {self.agency.code}"
@@ -93,15 +101,15 @@ class AgencyRole(models.Model):
 class PasswordHistory(models.Model):
     """Hashes of the passwords an account has had, newest first: the "not one of the last 3" rule reads them."""
 
-    user = models.ForeignKey(User, verbose_name="帳號", on_delete=models.CASCADE, related_name="password_history")
-    password = models.CharField("密碼雜湊", max_length=128)
-    created_at = models.DateTimeField("設定時間", default=clock.now)
+    user = models.ForeignKey(User, verbose_name=_("帳號"), on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(_("密碼雜湊"), max_length=128)
+    created_at = models.DateTimeField(_("設定時間"), default=clock.now)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "-created_at"])]
-        verbose_name = "密碼歷程"
-        verbose_name_plural = "密碼歷程"
+        verbose_name = _("密碼歷程")
+        verbose_name_plural = _("密碼歷程")
 
     def __str__(self) -> str:
         return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"
@@ -118,24 +126,24 @@ class EmailVerification(models.Model):
     RESET = "reset"
     PURPOSE_CHOICES = [(FIRST_SIGNIN, "首次登入"), (RESET, "忘記密碼")]
 
-    purpose = models.CharField("用途", max_length=16, choices=PURPOSE_CHOICES)
+    purpose = models.CharField(_("用途"), max_length=16, choices=PURPOSE_CHOICES)
     person = models.ForeignKey(
-        "registry.Person", verbose_name="人員", on_delete=models.CASCADE, related_name="email_verifications"
+        "registry.Person", verbose_name=_("人員"), on_delete=models.CASCADE, related_name="email_verifications"
     )
-    email = models.EmailField("電子郵件")
-    token_hash = models.CharField("連結雜湊", max_length=64, unique=True)
-    code_hash = models.CharField("認證碼雜湊", max_length=64)
-    created_at = models.DateTimeField("建立時間", default=clock.now)
-    expires_at = models.DateTimeField("到期時間")
-    failed_attempts = models.PositiveSmallIntegerField("認證碼錯誤次數", default=0)
-    verified_at = models.DateTimeField("認證時間", null=True, blank=True)
-    used_at = models.DateTimeField("使用時間", null=True, blank=True)
-    ip_address = models.GenericIPAddressField("申請位址", null=True, blank=True)
+    email = models.EmailField(_("電子郵件"))
+    token_hash = models.CharField(_("連結雜湊"), max_length=64, unique=True)
+    code_hash = models.CharField(_("認證碼雜湊"), max_length=64)
+    created_at = models.DateTimeField(_("建立時間"), default=clock.now)
+    expires_at = models.DateTimeField(_("到期時間"))
+    failed_attempts = models.PositiveSmallIntegerField(_("認證碼錯誤次數"), default=0)
+    verified_at = models.DateTimeField(_("認證時間"), null=True, blank=True)
+    used_at = models.DateTimeField(_("使用時間"), null=True, blank=True)
+    ip_address = models.GenericIPAddressField(_("申請位址"), null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["person", "created_at"])]
-        verbose_name = "電子郵件認證"
-        verbose_name_plural = "電子郵件認證"
+        verbose_name = _("電子郵件認證")
+        verbose_name_plural = _("電子郵件認證")
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} {self.person} {self.created_at:%Y-%m-%d %H:%M}"
@@ -153,17 +161,17 @@ class SigninRecord(models.Model):
         ("ext", "外部帳號登入"),  # an external OIDC provider such as 我的E政府 (identity/external.py)
     ]
 
-    user = models.ForeignKey(User, verbose_name="帳號", on_delete=models.CASCADE, related_name="signin_records")
-    at = models.DateTimeField("時間", default=clock.now)
-    ip_address = models.GenericIPAddressField("位址", null=True, blank=True)
-    method = models.CharField("登入方式", max_length=16, choices=METHOD_CHOICES)
-    success = models.BooleanField("成功")
+    user = models.ForeignKey(User, verbose_name=_("帳號"), on_delete=models.CASCADE, related_name="signin_records")
+    at = models.DateTimeField(_("時間"), default=clock.now)
+    ip_address = models.GenericIPAddressField(_("位址"), null=True, blank=True)
+    method = models.CharField(_("登入方式"), max_length=16, choices=METHOD_CHOICES)
+    success = models.BooleanField(_("成功"))
 
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["user", "-at"])]
-        verbose_name = "登入紀錄"
-        verbose_name_plural = "登入紀錄"
+        verbose_name = _("登入紀錄")
+        verbose_name_plural = _("登入紀錄")
 
     def __str__(self) -> str:
         return f"{self.user} {self.at:%Y-%m-%d %H:%M:%S} {self.method} {'ok' if self.success else 'failed'}"

@@ -1,6 +1,7 @@
 """First sign-in by e-mail verification (manual steps 六 to 八) and the forgotten-password flow."""
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -288,3 +289,18 @@ def test_the_mail_task_sends_nothing_for_a_link_no_longer_usable(requested, mail
     clock.advance(dt.timedelta(minutes=31))
     assert services.verification_mail_send(verification_id=verification.pk, token=token, code=code) is False
     assert len(mailoutbox) == 2
+
+
+def test_a_request_made_in_english_is_mailed_in_english(newcomer, mailoutbox, django_capture_on_commit_callbacks):
+    from django.utils import translation
+
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        _request(newcomer)
+
+    message = mailoutbox[0]
+    assert message.subject == "eCPA e-mail verification"
+    assert message.body.startswith("Hello,\n")
+    assert re.search(r"^Verification code: \d{6}$", message.body, re.M)
+    html = message.alternatives[0][0]
+    assert '<html lang="en">' in html
+    assert "Verification code: <strong" in html

@@ -141,7 +141,7 @@ def test_signin_records_page_takes_few_queries_for_many_records(client, learner,
         SigninRecord(user=learner, method="pwd", success=n % 2 == 0, ip_address="192.0.2.9") for n in range(30)
     )
     # session, user, the records, person and agency for the header, sign-in info: none per record
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):  # 7th: whether the 上傳人員帳號 link shows (roles)
         response = client.get("/ecpa/my/signins")
     assert response.content.decode().count("<tr><td>") == 20
 

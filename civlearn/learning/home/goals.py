@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -66,22 +66,26 @@ def _local_midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_default_timezone())
 
 
-def credited_hours(*, user, start: dt.date, end: dt.date) -> Decimal:
-    """Certified hours of the courses the learner completed from local `start` up to (not including) `end`."""
-    total = Enrolment.objects.filter(
-        user=user, completed_at__gte=_local_midnight(start), completed_at__lt=_local_midnight(end)
-    ).aggregate(total=Sum("course__certified_hours"))["total"]
-    return Decimal(total or 0)
+def _completed_within(start: dt.date, end: dt.date) -> Q:
+    return Q(completed_at__gte=_local_midnight(start), completed_at__lt=_local_midnight(end))
 
 
 def goals_progress(*, user) -> list[GoalProgress]:
+    """Per period (week, month, year): the certified hours of the courses the learner completed from the period's
+    local first day up to (not including) the day after its last, and the learner's goal; one query for all three."""
     today = clock.today()
     targets = dict(LearningGoal.objects.filter(user=user).values_list("period", "hours"))
-    result = []
-    for period, label in LearningGoal.PERIOD_CHOICES:
-        start, end = period_bounds(period, today)
-        result.append(GoalProgress(period, label, credited_hours(user=user, start=start, end=end), targets.get(period)))
-    return result
+    bounds = {period: period_bounds(period, today) for period, _label in LearningGoal.PERIOD_CHOICES}
+    totals = Enrolment.objects.filter(user=user).aggregate(
+        **{
+            period: Sum("course__certified_hours", filter=_completed_within(start, end))
+            for period, (start, end) in bounds.items()
+        }
+    )
+    return [
+        GoalProgress(period, label, Decimal(totals[period] or 0), targets.get(period))
+        for period, label in LearningGoal.PERIOD_CHOICES
+    ]
 
 
 def parse_goal_hours(text: str, *, label: str) -> Decimal | None:

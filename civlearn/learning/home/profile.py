@@ -27,6 +27,7 @@ EDITABLE_FIELDS = (
     "backup_email",
     "website",
     "bio",
+    "show_on_card",
     "show_hours_on_signin",
     "teacher_network",
     "part_time_code",

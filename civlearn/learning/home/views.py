@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from civlearn.core import clock
 from civlearn.learning.catalogue.views import member_required
+from civlearn.learning.gaps.selectors import gap_panel
 from civlearn.learning.home import charts, packages
 from civlearn.learning.home.dashboard import dashboard_of
 from civlearn.learning.home.goals import GoalError, goals_progress, goals_set, parse_goal_hours
@@ -55,13 +56,14 @@ class ProfileForm(forms.ModelForm):
             "newsletter": gettext_lazy("系統重要公告一律寄送"),
             "teacher_network": gettext_lazy("※如果您是學校行政人員，但也必須取得全國教師進修網學習時數，請勾選是。"),
             "avatar": gettext_lazy("未上傳照片時，顯示於討論區、個人名片的圖。"),
+            "show_on_card": gettext_lazy("電子郵件、個人網站與個人簡介是否顯示於您的個人名片"),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["contact_email"].required = True
         self.fields["contact_email"].error_messages["required"] = _("請填寫電子郵件")
-        for name in ("newsletter", "show_hours_on_signin", "teacher_network"):
+        for name in ("newsletter", "show_on_card", "show_hours_on_signin", "teacher_network"):
             # A radio pair posts "True"/"False"; an unticked pair means "否", never an error.
             self.fields[name] = forms.TypedChoiceField(
                 label=self.fields[name].label,
@@ -88,7 +90,11 @@ def home_view(request):
     return render(
         request,
         "learning/home/dashboard.html",
-        {"board": dashboard_of(user=request.user), "profile": profile_get_or_create(user=request.user)},
+        {
+            "board": dashboard_of(user=request.user),
+            "profile": profile_get_or_create(user=request.user),
+            "gap_panel": gap_panel(user=request.user),
+        },
     )
 
 

@@ -5,9 +5,11 @@ from civlearn.learning.models.catalogue import Choice, Course, Mode, Question, U
 from civlearn.learning.models.certificate import Certificate
 from civlearn.learning.models.course_package import CoursePackage
 from civlearn.learning.models.enrolment import Enrolment, LearnerClock, MemberConsent
+from civlearn.learning.models.gaps import GapReminder, GapReminderPreference
 from civlearn.learning.models.member import PLATFORM_ID_VALIDATOR, LearningGoal, MemberProfile
 from civlearn.learning.models.outbound import OutboundBatch, OutboundDestination, OutboundItem
-from civlearn.learning.models.scorm import Sco, ScormAttempt, ScormPackage
+from civlearn.learning.models.partner import PartnerAgency
+from civlearn.learning.models.scorm import Sco, ScormAttempt, ScormPackage, ScormSequencing
 
 __all__ = [
     "PLATFORM_ID_VALIDATOR",
@@ -16,6 +18,8 @@ __all__ = [
     "Course",
     "CoursePackage",
     "Enrolment",
+    "GapReminder",
+    "GapReminderPreference",
     "LearnerClock",
     "LearningGoal",
     "MemberConsent",
@@ -24,11 +28,13 @@ __all__ = [
     "OutboundBatch",
     "OutboundDestination",
     "OutboundItem",
+    "PartnerAgency",
     "Question",
     "QuestionnaireResponse",
     "Sco",
     "ScormAttempt",
     "ScormPackage",
+    "ScormSequencing",
     "TestAttempt",
     "Unit",
     "Zone",

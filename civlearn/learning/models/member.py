@@ -40,6 +40,9 @@ class MemberProfile(models.Model):
     website = models.URLField(_("個人網站(臉書網站)"), blank=True)
     bio = models.TextField(_("個人簡介"), blank=True, max_length=1000)
     show_hours_on_signin = models.BooleanField(_("登入是否顯示學習時數"), default=True)
+    # The manual's 顯示於名片: whether the contact details above (電子郵件, 個人網站, 個人簡介) appear on the person's
+    # card where other learners see it; the name and photo always do.
+    show_on_card = models.BooleanField(_("顯示於名片"), default=False)
     teacher_network = models.BooleanField(_("時數是否上傳全教網"), default=False)
     part_time_code = models.CharField(_("兼職代碼"), max_length=20, blank=True)
     # A re-encoded PNG (at most 256 × 256), kept in the database so every app server can serve it.

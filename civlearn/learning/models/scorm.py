@@ -125,3 +125,34 @@ class ScormAttempt(models.Model):
     @property
     def total_ms(self) -> int:
         return self.closed_ms + self.session_ms
+
+
+class ScormSequencing(models.Model):
+    """A learner's course attempt on a SCORM 2004 package as the sequencing engine (scorm-again, in the player)
+    left it: the engine's serialized state (activity tree statuses, attempt counts, objectives, current and
+    suspended activity), saved on every commit and loaded on the next launch. A suspended attempt (suspendAll)
+    resumes; any other end starts a new attempt (`attempt_number` + 1). `done_at`: the first time the root's
+    rollup was completed or satisfied (and not failed), which is the course's SCORM condition; it stays."""
+
+    enrolment = models.ForeignKey("learning.Enrolment", on_delete=models.CASCADE, related_name="scorm_sequencing")
+    package = models.ForeignKey(ScormPackage, on_delete=models.CASCADE, related_name="sequencing_states")
+    attempt_number = models.PositiveIntegerField("課程嘗試次數", default=1)
+    state = models.TextField(blank=True)
+    suspended = models.BooleanField("已暫停", default=False)
+    ended = models.BooleanField("本次嘗試已結束", default=False)
+    root_completion = models.CharField("課程完成狀態", max_length=20, blank=True)
+    root_success = models.CharField("課程通過狀態", max_length=20, blank=True)
+    session_key = models.CharField(max_length=32, blank=True)
+    session_seq = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField("最後儲存", default=clock.now)
+    done_at = models.DateTimeField("完成時間", null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["enrolment", "package"], name="scorm_sequencing_once")]
+        verbose_name = "SCORM 排序狀態"
+        verbose_name_plural = "SCORM 排序狀態"
+
+    def __str__(self) -> str:
+        return (
+            f"{self.enrolment_id} {self.package_id} #{self.attempt_number} {self.root_completion}/{self.root_success}"
+        )

@@ -18,6 +18,7 @@ from civlearn.core import clock, national_id, spreadsheets
 from civlearn.core.services import audit_record
 from civlearn.identity import selectors as identity_selectors
 from civlearn.learning.models import Choice, Course, Enrolment, Mode, Question, QuestionnaireResponse, Unit
+from civlearn.learning.partners import services as partner_services
 
 
 class ProviderError(ValueError):
@@ -153,6 +154,13 @@ def course_publish(*, actor, course: Course, published: bool) -> Course:
     """上架 / 下架. A course goes up only with at least one unit, and every test unit with questions."""
     _check(actor, course)
     if published:
+        # 加盟機關: an agency's providers publish once an operator has approved its application; operators may
+        # publish any course.
+        if not actor.is_staff and not partner_services.is_partner(course.provider_agency):
+            raise ProviderError(
+                _("「%(agency)s」尚未成為加盟機關，核准後才能上架課程（請先提出加盟機關申請）")
+                % {"agency": course.provider_agency.name}
+            )
         units = list(course.units.all())
         if not units:
             raise ProviderError(_("上架前請至少新增一個單元"))

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -28,6 +29,13 @@ logger = logging.getLogger(__name__)
 @csrf_exempt
 @require_POST
 def heartbeat_view(request):
+    # LocaleMiddleware is skipped on this path (core.middleware.ShortcutMiddleware): the answer's words (the reading
+    # figure, the progress box, a refusal) take the page's language from the language cookie or Accept-Language.
+    with translation.override(translation.get_language_from_request(request)):
+        return _heartbeat(request)
+
+
+def _heartbeat(request):
     token = request.POST.get("token") or request.body.decode("utf-8", "replace").strip()
     try:
         beat = heartbeat_credit(token=token)

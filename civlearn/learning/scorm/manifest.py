@@ -1,8 +1,8 @@
 """Reading imsmanifest.xml (IMS Content Packaging as profiled by SCORM 1.2 and SCORM 2004 2nd–4th edition).
 
 Pure functions: bytes in, a `Manifest` out, or `ManifestError` with a zh-Hant message naming what is wrong.
-Element and attribute names are matched by local name, because authoring tools disagree on namespace URIs and
-prefixes (and SCORM 1.2 spells `adlcp:scormtype` where 2004 spells `adlcp:scormType`).
+Element and attribute names are matched by local name (xmlread.py). For SCORM 2004 the items' sequencing is read
+into the activity tree the player's sequencing engine is configured with (sequencing.py).
 """
 
 from __future__ import annotations
@@ -15,6 +15,14 @@ from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
+
+from civlearn.learning.scorm.sequencing import collections_read, item_settings, with_control_defaults
+from civlearn.learning.scorm.xmlread import attr as _attr
+from civlearn.learning.scorm.xmlread import child as _child
+from civlearn.learning.scorm.xmlread import children as _children
+from civlearn.learning.scorm.xmlread import descendant as _descendant
+from civlearn.learning.scorm.xmlread import local as _local
+from civlearn.learning.scorm.xmlread import text as _text
 
 V12, V2004_2, V2004_3, V2004_4 = "1.2", "2004-2", "2004-3", "2004-4"
 VERSION_CHOICES = [
@@ -44,6 +52,8 @@ class Item:
     completion_threshold: Decimal | None = None
     max_time_allowed: str = ""
     time_limit_action: str = ""
+    # SCORM 2004: the item's sequencing as the engine's activity settings (sequencing.item_settings).
+    sequencing: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -56,45 +66,28 @@ class Manifest:
     files: set[str] = field(default_factory=set)
     # What was accepted although the manifest is not quite right (shown to the provider, zh-Hant).
     warnings: tuple[str, ...] = ()
+    # SCORM 2004: the organization (the activity tree's root) and the shared sequencing items refer to.
+    organization_id: str = ""
+    organization_sequencing: dict = field(default_factory=dict)
+    collections: dict = field(default_factory=dict)
 
     @property
     def launchable(self) -> list[Item]:
         return [item for item in self.items if item.launch]
 
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _children(element: Element, name: str) -> list[Element]:
-    return [child for child in element if isinstance(child.tag, str) and _local(child.tag) == name]
-
-
-def _child(element: Element, name: str) -> Element | None:
-    found = _children(element, name)
-    return found[0] if found else None
-
-
-def _descendant(element: Element, *path: str) -> Element | None:
-    current: Element | None = element
-    for name in path:
-        if current is None:
-            return None
-        current = _child(current, name)
-    return current
-
-
-def _attr(element: Element, name: str) -> str:
-    """An attribute by local name, case-insensitively (scormtype / scormType), stripped."""
-    wanted = name.lower()
-    for key, value in element.attrib.items():
-        if _local(key).lower() == wanted:
-            return value.strip()
-    return ""
-
-
-def _text(element: Element | None) -> str:
-    return (element.text or "").strip() if element is not None else ""
+    def activity_tree(self) -> dict:
+        """The organization as the activity tree of the sequencing engine (scorm-again `ActivitySettings`): the
+        root is the organization, each item an activity with its children, in manifest order."""
+        root = {"id": self.organization_id or "organization", "title": self.title}
+        root.update(with_control_defaults(self.organization_sequencing, self.collections))
+        stack: list[dict] = [root]
+        for item in self.items:
+            activity = {"id": item.identifier, "title": item.title}
+            activity.update(with_control_defaults(item.sequencing, self.collections))
+            del stack[item.depth + 1 :]
+            stack[-1].setdefault("children", []).append(activity)
+            stack.append(activity)
+        return root
 
 
 def _decimal(value: str, label: str, low: Decimal, high: Decimal) -> Decimal | None:
@@ -225,6 +218,7 @@ def manifest_parse(data: bytes) -> Manifest:
                 f"「{_text(_child(organization, 'title')) or _attr(organization, 'identifier')}」；請通知教材製作者修正"
             )
     org_title = _text(_child(organization, "title"))
+    sequenced = version != V12
 
     items: list[Item] = []
 
@@ -248,9 +242,18 @@ def manifest_parse(data: bytes) -> Manifest:
                 is_sco = _attr(resource, "scormtype").lower() == "sco"
             elif not _children(item, "item"):
                 raise ManifestError(f"項目「{title}」既沒有引用資源，也沒有子項目")
-            items.append(_item(item, identifier, title, depth, launch, is_sco))
+            sequencing = item_settings(item, where=f"項目「{title}」", warnings=warnings) if sequenced else {}
+            items.append(_item(item, identifier, title, depth, launch, is_sco, sequencing))
             walk(item, depth + 1)
 
+    organization_sequencing = (
+        item_settings(
+            organization, where=f"組織「{org_title or _attr(organization, 'identifier')}」", warnings=warnings
+        )
+        if sequenced
+        else {}
+    )
+    collections = collections_read(root, warnings=warnings) if sequenced else {}
     walk(organization, 0)
     if not any(item.launch for item in items):
         raise ManifestError(f"組織「{org_title or _attr(organization, 'identifier')}」沒有任何可啟動的項目")
@@ -262,10 +265,13 @@ def manifest_parse(data: bytes) -> Manifest:
         items=items,
         files=files,
         warnings=tuple(warnings),
+        organization_id=_attr(organization, "identifier"),
+        organization_sequencing=organization_sequencing,
+        collections=collections,
     )
 
 
-def _item(item: Element, identifier: str, title: str, depth: int, launch: str, is_sco: bool) -> Item:
+def _item(item: Element, identifier: str, title: str, depth: int, launch: str, is_sco: bool, settings: dict) -> Item:
     # SCORM 1.2 puts these in adlcp: children of the item; 2004 renames some and adds sequencing.
     mastery = _decimal(
         _text(_child(item, "masteryscore")), f"項目「{title}」的及格分數（masteryscore）", Decimal(0), Decimal(100)
@@ -302,4 +308,5 @@ def _item(item: Element, identifier: str, title: str, depth: int, launch: str, i
         completion_threshold=threshold,
         max_time_allowed=max_time[:50],
         time_limit_action=time_action[:30],
+        sequencing=settings,
     )

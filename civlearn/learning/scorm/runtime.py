@@ -26,8 +26,15 @@ from civlearn.learning.reading.services import (
     heartbeat_seconds,
     reading_stream_open,
 )
+from civlearn.learning.scorm.course_attempt import (
+    activity_deliver,
+    course_launch_read,
+    course_session_open,
+    course_state_save,
+)
 from civlearn.learning.scorm.origin import require_content_origin
 from civlearn.learning.scorm.package import member_path, scorm_root
+from civlearn.learning.scorm.selectors import package_manifest
 from civlearn.learning.scorm.tracking import (
     RuntimeRefused,
     attempt_commit,
@@ -79,15 +86,6 @@ def player_view(request, launch: str):
         # 2004 choice requests are valid only for these (scorm-again checks the target against them).
         "scoIdentifiers": list(package.scos.exclude(launch="").values_list("identifier", flat=True)),
     }
-    launch_path = session.sco.launch.split("?")[0]
-    if session.preview:
-        # A provider's preview (drafts included): the files are served under a signed, expiring token for that
-        # provider; relative links inside the package keep the token, since it is part of the directory.
-        token = preview_content_token(package=package, user=session.user)
-        content_url = reverse("scorm:preview_content", args=[token, launch_path])
-    else:
-        content_url = reverse("scorm:content", args=[package.storage_key, launch_path])
-    query = session.sco.launch.partition("?")[2]
     response = render(
         request,
         "learning/scorm/player.html",
@@ -95,7 +93,7 @@ def player_view(request, launch: str):
             "sco": session.sco,
             "package": package,
             "config": config,
-            "content_url": content_url + (f"?{query}" if query else ""),
+            "content_url": _content_url(session),
             "runtime_script": static(
                 "vendor/scorm-again/scorm12.min.js" if package.is_scorm12 else "vendor/scorm-again/scorm2004.min.js"
             ),
@@ -104,6 +102,118 @@ def player_view(request, launch: str):
     response["Content-Security-Policy"] = _frame_ancestors(parent_origin)
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def _content_url(session) -> str:
+    """Where the SCO's launch file is served: a provider's preview (drafts included) gets the files under a
+    signed, expiring token for that provider; relative links inside the package keep the token, since it is
+    part of the directory."""
+    launch_path = session.sco.launch.split("?")[0]
+    if session.preview:
+        token = preview_content_token(package=session.package, user=session.user)
+        url = reverse("scorm:preview_content", args=[token, launch_path])
+    else:
+        url = reverse("scorm:content", args=[session.package.storage_key, launch_path])
+    query = session.sco.launch.partition("?")[2]
+    return url + (f"?{query}" if query else "")
+
+
+@never_cache
+@xframe_options_exempt
+@require_GET
+def course_player_view(request, launch: str):
+    """The runtime page of a SCORM 2004 package, framed by the learner's page: the sequencing engine decides which
+    activity to deliver and the page loads it into its content frame (course_attempt.py)."""
+    require_content_origin(request)
+    try:
+        parent_origin = course_launch_read(launch).parent_origin
+        course = course_session_open(launch=launch)
+    except RuntimeRefused as exc:
+        response = render(request, "learning/scorm/player_refused.html", {"message": str(exc)}, status=403)
+        response["Content-Security-Policy"] = "frame-ancestors *"
+        return response
+    package = course.package
+    manifest = package_manifest(package=package)
+    reading_token = ""
+    if course.enrolment is not None:
+        reading_token = reading_stream_open(enrolment=course.enrolment)
+    config = {
+        "version": package.version,
+        "sequenced": True,
+        "activityTree": manifest.activity_tree() if manifest else {},
+        "collections": manifest.collections if manifest else {},
+        "state": course.state,
+        "request": course.request,
+        "target": course.target,
+        "learnerId": f"civlearn-{course.user.pk}",
+        "courseId": f"civlearn-scorm-{package.pk}",
+        "attemptNumber": course.attempt_number,
+        "deliverUrl": reverse("scorm:deliver", args=[course.token]),
+        "stateUrl": reverse("scorm:course_state", args=[course.token]),
+        "beatUrl": reverse("scorm:beat"),
+        "beatSeconds": heartbeat_seconds(),
+        "readingToken": reading_token,
+        "parentOrigin": parent_origin,
+        "preview": course.preview,
+        # In manifest order: what the player chooses when the course cannot be started by flow (below).
+        "launchable": [sco.identifier for sco in package.scos.all() if sco.launch and sco.is_visible],
+    }
+    response = render(
+        request,
+        "learning/scorm/player.html",
+        {
+            "sco": None,
+            "package": package,
+            "config": config,
+            "content_url": "about:blank",
+            "runtime_script": static("vendor/scorm-again/scorm2004.min.js"),
+        },
+    )
+    response["Content-Security-Policy"] = _frame_ancestors(parent_origin)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@csrf_exempt  # authenticated by the signed course session token in the URL
+@require_POST
+def deliver_view(request, token: str):
+    """The engine chose an activity: open a session on its SCO. Body: {"identifier": item identifier}."""
+    require_content_origin(request)
+    try:
+        payload = _payload(request)
+        identifier = payload.get("identifier")
+        if not isinstance(identifier, str) or not identifier:
+            raise RuntimeRefused("缺少項目識別碼（identifier）", 101)
+        session = activity_deliver(token=token, identifier=identifier)
+    except RuntimeRefused as exc:
+        return JsonResponse({"result": False, "errorCode": exc.code, "message": str(exc)}, status=400)
+    return JsonResponse(
+        {
+            "result": True,
+            "cmi": session.initial,
+            "commitUrl": reverse("scorm:commit", args=[session.token]),
+            "contentUrl": _content_url(session),
+            "scoId": session.sco.pk,
+            "title": session.sco.title,
+        }
+    )
+
+
+@csrf_exempt  # authenticated by the signed course session token in the URL
+@require_POST
+def course_state_view(request, token: str):
+    """The engine's state, saved with every commit. Body: {"seq": n, "state": …, "root": {…}, "suspended",
+    "ended"}."""
+    require_content_origin(request)
+    try:
+        payload = _payload(request)
+        seq = payload.get("seq")
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+            raise RuntimeRefused("排序狀態缺少序號", 101)
+        saved = course_state_save(token=token, seq=seq, payload=payload)
+    except RuntimeRefused as exc:
+        return JsonResponse({"result": False, "errorCode": exc.code, "message": str(exc)}, status=400)
+    return JsonResponse({"result": True, "errorCode": 0, "stored": saved.stored, "done": saved.done})
 
 
 @xframe_options_exempt

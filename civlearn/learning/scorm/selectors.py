@@ -81,13 +81,19 @@ def packages_of_course(*, course: Course) -> QuerySet[ScormPackage]:
     return ScormPackage.objects.filter(unit__course=course).select_related("unit").order_by("unit__order")
 
 
-def package_warnings(*, package: ScormPackage) -> tuple[str, ...]:
-    """What was accepted at import although the manifest is not quite right, read again from the stored
-    manifest (so no copy of it can go stale)."""
+def package_manifest(*, package: ScormPackage):
+    """The package's manifest read again from the stored imsmanifest.xml (so no copy of it can go stale), or
+    None when it cannot be read any more."""
     from civlearn.learning.scorm.manifest import ManifestError, manifest_parse
     from civlearn.learning.scorm.package import MANIFEST, scorm_root
 
     try:
-        return manifest_parse((scorm_root() / package.storage_key / MANIFEST).read_bytes()).warnings
+        return manifest_parse((scorm_root() / package.storage_key / MANIFEST).read_bytes())
     except (OSError, ManifestError):
-        return ()
+        return None
+
+
+def package_warnings(*, package: ScormPackage) -> tuple[str, ...]:
+    """What was accepted at import although the manifest is not quite right."""
+    manifest = package_manifest(package=package)
+    return manifest.warnings if manifest is not None else ()

@@ -139,7 +139,7 @@ def preview_content_token(*, package: ScormPackage, user) -> str:
 def preview_content_package(token: str) -> ScormPackage:
     """The package a preview token opens, while it is valid and its provider may still provide the course.
     Raises RuntimeRefused."""
-    from civlearn.identity.models import User
+    from civlearn.identity.selectors import active_account
     from civlearn.learning.scorm.services import may_provide
 
     try:
@@ -147,7 +147,7 @@ def preview_content_package(token: str) -> ScormPackage:
     except (signing.BadSignature, ValueError, TypeError) as exc:
         raise RuntimeRefused("預覽連結無效或已逾時，請回到教材管理頁重新預覽") from exc
     package = ScormPackage.objects.select_related("unit__course").filter(pk=package_id).first()
-    user = User.objects.filter(pk=user_id, is_active=True).first()
+    user = active_account(user_id)
     if package is None or user is None or not may_provide(user=user, course=package.unit.course):
         raise RuntimeRefused("預覽連結無效或已逾時，請回到教材管理頁重新預覽")
     return package
@@ -251,11 +251,11 @@ def _initial_cmi(sco: Sco, package: ScormPackage, user, attempt: ScormAttempt | 
 def session_open(*, launch: str) -> Session:
     """The player's start: check the launch token, open a new session on the learner's attempt (or a preview that
     stores nothing) and return what the runtime is loaded with. Raises RuntimeRefused."""
-    from civlearn.identity.models import User
+    from civlearn.identity.selectors import active_account
 
     data = launch_read(launch)
     sco = Sco.objects.select_related("package__unit__course").filter(pk=data.sco_id).first()
-    user = User.objects.select_related("person").filter(pk=data.user_id, is_active=True).first()
+    user = active_account(data.user_id, with_person=True)
     if sco is None or user is None or not sco.launch:
         raise RuntimeRefused("找不到這個教材項目")
     package = sco.package
@@ -513,9 +513,19 @@ def _plain(value: Any) -> Any:
 
 
 def scorm_units_done(*, enrolment: Enrolment, unit_ids: set[int]) -> bool:
-    """Every published SCORM unit among `unit_ids` has each of its tracked SCOs done in this enrolment."""
+    """Every published SCORM unit among `unit_ids` is done in this enrolment: a SCORM 1.2 package when each of its
+    tracked SCOs is done (1.2 has no rollup); a SCORM 2004 package when the root of its activity tree rolled up
+    to completed or satisfied (course_attempt.py, the sequencing engine's rollup)."""
+    from civlearn.learning.scorm.course_attempt import packages_done
+
+    packages = dict(
+        ScormPackage.objects.filter(unit_id__in=unit_ids, status=ScormPackage.PUBLISHED).values_list("pk", "version")
+    )
+    sequenced = {pk for pk, version in packages.items() if version != V12}
+    if sequenced and packages_done(enrolment=enrolment, package_ids=sequenced) != sequenced:
+        return False
     tracked = set(
-        Sco.objects.filter(package__unit_id__in=unit_ids, package__status=ScormPackage.PUBLISHED, is_sco=True)
+        Sco.objects.filter(package_id__in=set(packages) - sequenced, is_sco=True)
         .exclude(launch="")
         .values_list("pk", flat=True)
     )

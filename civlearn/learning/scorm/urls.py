@@ -20,6 +20,9 @@ urlpatterns = [
     path("scorm-content/play/<str:launch>/", runtime.player_view, name="player"),
     path("scorm-content/commit/<str:token>", runtime.commit_view, name="commit"),
     path("scorm-content/beat", runtime.beat_view, name="beat"),
+    path("scorm-content/course/<str:launch>/", runtime.course_player_view, name="course_player"),
+    path("scorm-content/deliver/<str:token>", runtime.deliver_view, name="deliver"),
+    path("scorm-content/sequencing/<str:token>", runtime.course_state_view, name="course_state"),
     # Before the package-file pattern, which would otherwise take "preview" for a storage key.
     path("scorm-content/preview/<str:token>/<path:path>", runtime.preview_content_view, name="preview_content"),
     path("scorm-content/<str:key>/<path:path>", runtime.content_view, name="content"),

@@ -12,6 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from civlearn.core.security_headers import allow_frames_from
 from civlearn.learning.catalogue import selectors as learning_selectors
 from civlearn.learning.models import ScormAttempt, ScormPackage
+from civlearn.learning.scorm.course_attempt import course_launch_token
 from civlearn.learning.scorm.origin import ContentOriginMissing, content_origin
 from civlearn.learning.scorm.selectors import launchable, package_for_unit, package_outline
 from civlearn.learning.scorm.services import may_provide
@@ -37,6 +38,10 @@ def _render_player_page(request, *, package: ScormPackage, enrolment, page_url: 
     scos = launchable(package)
     if not scos:
         raise Http404("這份教材沒有可播放的項目")
+    if not package.is_scorm12:
+        return _render_sequenced_page(
+            request, package=package, scos=scos, enrolment=enrolment, page_url=page_url, preview=preview
+        )
     outline = package_outline(package=package, enrolment=enrolment)
     wanted = request.GET.get("sco", "")
     current = next((sco for sco in scos if str(sco.pk) == wanted), None)
@@ -81,6 +86,57 @@ def _render_player_page(request, *, package: ScormPackage, enrolment, page_url: 
     response = render(request, "learning/scorm/play.html", context)
     if "frame_config" in context:
         # The player is a page of the content origin, framed by this one.
+        response = allow_frames_from(response, context["frame_config"]["contentOrigin"])
+    return response
+
+
+ENDED_REASONS = ("suspend", "end")
+
+
+def _render_sequenced_page(request, *, package: ScormPackage, scos: list, enrolment, page_url: str, preview: bool):
+    """A SCORM 2004 package: the sequencing engine in the player decides what is delivered (course_attempt.py).
+    The page shows the table of contents and the platform's navigation (previous / continue / suspend / exit
+    all); the frame's messages tell it what was delivered and which requests are valid."""
+    wanted = request.GET.get("sco", "")
+    chosen = next((sco for sco in scos if str(sco.pk) == wanted), None)
+    ended = request.GET.get("ended", "")
+    context = {
+        "package": package,
+        "unit": package.unit,
+        "course": package.unit.course,
+        "course_url": course_url(package.unit.course),
+        "outline": package_outline(package=package, enrolment=enrolment),
+        "current": None,
+        "page_url": page_url,
+        "preview": preview,
+        "sequenced": True,
+        "ended": ended in ("1", *ENDED_REASONS),
+        "ended_reason": ended,
+        "error": "",
+    }
+    if not context["ended"]:
+        try:
+            origin = content_origin()
+        except ContentOriginMissing as exc:
+            context["error"] = str(exc)
+        else:
+            parent = f"{request.scheme}://{request.get_host()}"
+            token = course_launch_token(
+                package=package,
+                user=request.user,
+                enrolment=enrolment,
+                parent_origin=parent,
+                target=chosen.identifier if chosen else "",
+            )
+            context["player_url"] = origin + reverse("scorm:course_player", args=[token])
+            context["frame_config"] = {
+                "contentOrigin": origin,
+                "pageUrl": page_url,
+                "sequenced": True,
+                "identifiers": {sco.identifier: sco.pk for sco in scos},
+            }
+    response = render(request, "learning/scorm/play.html", context)
+    if "frame_config" in context:
         response = allow_frames_from(response, context["frame_config"]["contentOrigin"])
     return response
 

@@ -2,6 +2,8 @@
 
 from django import template
 
+from civlearn.learning.entrance.notice import notice_acknowledged
+
 register = template.Library()
 
 
@@ -26,3 +28,12 @@ def problem_of(problems, question_id) -> str:
 def chosen_of(answers, question_id) -> list[str]:
     """`answers|chosen_of:question.pk` → the values the learner sent for that question (kept on a refused form)."""
     return list((answers or {}).get(str(question_id), []))
+
+
+@register.inclusion_tag("learning/_first_visit_notice.html", takes_context=True)
+def first_visit_notice(context) -> dict:
+    """The cookie and privacy notice until this browser has answered 「了解，我清楚了」 (manual step 一)."""
+    request = context.get("request")
+    show = request is not None and not notice_acknowledged(request)
+    here = request.get_full_path() if request is not None else ""
+    return {"show": show, "here": here, "csrf_token": context.get("csrf_token")}

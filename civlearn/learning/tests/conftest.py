@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from civlearn.learning.models import Choice, Course, Question, Unit
+from civlearn.learning.models import Choice, Course, PartnerAgency, Question, Unit
 
 
 def make_course(provider, code="EL-ENV-01", title="環境教育：氣候變遷與調適", **extra) -> Course:
@@ -21,6 +21,18 @@ def make_course(provider, code="EL-ENV-01", title="環境教育：氣候變遷�
     course = Course.objects.create(code=code, title=title, provider_agency=provider, **defaults)
     Unit.objects.create(course=course, order=1, kind=Unit.PAGE, title="第一章", body="氣候變遷是……")
     return course
+
+
+def approved_partner(agency) -> PartnerAgency:
+    """`agency` as an approved 加盟機關 (its providers may publish)."""
+    from civlearn.core import clock
+    from civlearn.identity.models import User
+
+    applicant = User.objects.create_user(f"partner{agency.code}", None, email="p@example.tw")
+    return PartnerAgency.objects.create(
+        agency=agency, status=PartnerAgency.APPROVED, introduction="示範", contact_name="聯絡人",
+        contact_email="p@example.tw", contact_phone="02-1234-5678", applied_by=applicant, applied_at=clock.now(),
+    )  # fmt: skip
 
 
 def add_test(course: Course, *, pass_mark=60, max_attempts=3) -> Unit:

@@ -124,7 +124,10 @@ def manifest_12(*, scos: int = 1, mastery: str = "", launch_data: str = "", orga
     )
 
 
-def manifest_2004(*, scos: int = 2, edition: str = "4th", passing: str = "0.8") -> str:
+def manifest_2004(*, scos: int = 2, edition: str = "4th", passing: str = "0.8", control: str = "") -> str:
+    """Items under one chapter. `control`: the attributes of a <controlMode> given to the organization and the
+    chapter (e.g. 'flow="true"'); none by default, so the standard's defaults apply (choice, no flow)."""
+    sequencing = f"<imsss:sequencing><imsss:controlMode {control}/></imsss:sequencing>" if control else ""
     objectives = (
         '<imsss:sequencing><imsss:objectives><imsss:primaryObjective objectiveID="p" satisfiedByMeasure="true">'
         f"<imsss:minNormalizedMeasure>{passing}</imsss:minNormalizedMeasure></imsss:primaryObjective>"
@@ -145,7 +148,7 @@ def manifest_2004(*, scos: int = 2, edition: str = "4th", passing: str = "0.8") 
         f'<?xml version="1.0" encoding="UTF-8"?><manifest identifier="test.2004" version="1" {NS_2004}>'
         f"<metadata><schema>ADL SCORM</schema><schemaversion>2004 {edition} Edition</schemaversion></metadata>"
         '<organizations default="org"><organization identifier="org"><title>測試課程 2004</title>'
-        f'<item identifier="chapter" ><title>第一章</title>{items}</item>'
+        f'<item identifier="chapter" ><title>第一章</title>{items}{sequencing}</item>{sequencing}'
         f"</organization></organizations><resources>{resources}</resources></manifest>"
     )
 
@@ -253,3 +256,136 @@ def upload(*, actor, course, data: bytes, name: str = "package.zip", publish: bo
     if publish:
         package = package_publish(actor=actor, package=package)
     return package
+
+
+# ---- SCORM 2004 sequencing ------------------------------------------------------------------------------------
+
+# A SCO for sequencing tests: shows what the runtime answers (entry, adl.nav.request_valid.*), reports a pass, a
+# fail or a plain completion, asks for navigation through adl.nav.request, and terminates as it unloads when it
+# has not yet (as many authoring tools do).
+SCO_2004_SEQ = """<!doctype html><html><head><meta charset="utf-8"><title>{title}</title><script>
+function findAPI(w){{var n=0;while(!w.API_1484_11&&w.parent&&w.parent!==w&&n<10){{w=w.parent;n++;}}
+return w.API_1484_11;}}
+var api=findAPI(window);var ended=false;
+function show(id,v){{document.getElementById(id).textContent=v;}}
+window.addEventListener("load",function(){{api.Initialize("");show("entry",api.GetValue("cmi.entry"));
+ show("can-continue",api.GetValue("adl.nav.request_valid.continue"));
+ show("can-previous",api.GetValue("adl.nav.request_valid.previous"));
+ show("can-choose-post",api.GetValue("adl.nav.request_valid.choice.{{target=item_post}}"));}});
+function set(k,v){{api.SetValue(k,v);}}
+function report(scaled,success){{set("cmi.score.scaled",scaled);set("cmi.success_status",success);
+ set("cmi.completion_status","completed");set("cmi.session_time","PT1M");api.Commit("");show("reported",success);}}
+function progress(p){{set("cmi.progress_measure",p);api.Commit("");show("reported",p);}}
+function nav(req){{if(req==="suspendAll")set("cmi.exit","suspend");set("adl.nav.request",req);ended=true;
+ api.Terminate("");}}
+window.addEventListener("unload",function(){{if(!ended){{ended=true;api.Terminate("");}}}});
+</script></head><body><h1>{title}</h1>
+<p>entry=<span id="entry"></span> continue=<span id="can-continue"></span>
+previous=<span id="can-previous"></span> choose-post=<span id="can-choose-post"></span>
+reported=<span id="reported"></span></p>
+<button id="pass" onclick="report('0.9','passed')">pass</button>
+<button id="fail" onclick="report('0.3','failed')">fail</button>
+<button id="complete" onclick="report('0.5','unknown')">complete</button>
+<button id="half" onclick="progress('0.5')">half</button>
+<button id="continue" onclick="nav('continue')">continue</button>
+<button id="previous" onclick="nav('previous')">previous</button>
+<button id="suspend-all" onclick="nav('suspendAll')">suspendAll</button>
+<button id="exit-all" onclick="nav('exitAll')">exitAll</button>
+</body></html>"""
+
+SKIP_IF_MASTERED = (
+    "<imsss:sequencingRules><imsss:preConditionRule><imsss:ruleConditions>"
+    '<imsss:ruleCondition condition="satisfied"/></imsss:ruleConditions>'
+    '<imsss:ruleAction action="skip"/></imsss:preConditionRule></imsss:sequencingRules>'
+)
+
+
+def manifest_2004_pretest(*, control: str = 'choice="false" flow="true"', hide: tuple[str, ...] = ()) -> str:
+    """Forced sequential order with a pre-test: 前測, 第 1 課, 第 2 課, 後測. Passing the pre-test writes the
+    global objective `mastery`; the lessons read it into their primary objective and are skipped when it is
+    satisfied (preConditionRule "satisfied → skip"). Lessons do not count for satisfaction and, once skipped,
+    not for completion (rollupConsiderations ifNotSkipped); the course is satisfied when a test is passed."""
+
+    def lesson(n: int) -> str:
+        return (
+            f'<item identifier="item_lesson{n}" identifierref="res_lesson{n}"><title>第 {n} 課</title>'
+            f"<imsss:sequencing>{SKIP_IF_MASTERED}"
+            '<imsss:rollupRules rollupObjectiveSatisfied="false"/>'
+            '<imsss:objectives><imsss:primaryObjective objectiveID="lesson_obj">'
+            '<imsss:mapInfo targetObjectiveID="mastery" readSatisfiedStatus="true"/>'
+            "</imsss:primaryObjective></imsss:objectives>"
+            '<adlseq:rollupConsiderations requiredForCompleted="ifNotSkipped" requiredForIncomplete="ifNotSkipped"/>'
+            "</imsss:sequencing></item>"
+        )
+
+    hidden = "".join(f"<adlnav:hideLMSUI>{name}</adlnav:hideLMSUI>" for name in hide)
+    presentation = (
+        f"<adlnav:presentation><adlnav:navigationInterface>{hidden}</adlnav:navigationInterface></adlnav:presentation>"
+        if hide
+        else ""
+    )
+    items = (
+        '<item identifier="item_pre" identifierref="res_pre"><title>前測</title>'
+        f"{presentation}<imsss:sequencing>"
+        '<imsss:objectives><imsss:primaryObjective objectiveID="pre_obj" satisfiedByMeasure="true">'
+        "<imsss:minNormalizedMeasure>0.8</imsss:minNormalizedMeasure>"
+        '<imsss:mapInfo targetObjectiveID="mastery" writeSatisfiedStatus="true"/>'
+        "</imsss:primaryObjective></imsss:objectives></imsss:sequencing></item>"
+        + lesson(1)
+        + lesson(2)
+        + '<item identifier="item_post" identifierref="res_post"><title>後測</title><imsss:sequencing>'
+        '<imsss:objectives><imsss:primaryObjective objectiveID="post_obj" satisfiedByMeasure="true">'
+        "<imsss:minNormalizedMeasure>0.8</imsss:minNormalizedMeasure></imsss:primaryObjective></imsss:objectives>"
+        "</imsss:sequencing></item>"
+    )
+    root_sequencing = (
+        f"<imsss:sequencing><imsss:controlMode {control}/>"
+        '<imsss:rollupRules><imsss:rollupRule childActivitySet="any"><imsss:rollupConditions>'
+        '<imsss:rollupCondition condition="satisfied"/></imsss:rollupConditions>'
+        '<imsss:rollupAction action="satisfied"/></imsss:rollupRule></imsss:rollupRules>'
+        "</imsss:sequencing>"
+    )
+    names = ("pre", "lesson1", "lesson2", "post")
+    resources = "".join(
+        f'<resource identifier="res_{name}" type="webcontent" adlcp:scormType="sco" href="{name}/index.html">'
+        f'<file href="{name}/index.html"/></resource>'
+        for name in names
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><manifest identifier="test.pretest" version="1" {NS_2004} '
+        'xmlns:adlseq="http://www.adlnet.org/xsd/adlseq_v1p3">'
+        "<metadata><schema>ADL SCORM</schema><schemaversion>2004 4th Edition</schemaversion></metadata>"
+        '<organizations default="org"><organization identifier="org"><title>前測與依序學習</title>'
+        f"{items}{root_sequencing}</organization></organizations><resources>{resources}</resources></manifest>"
+    )
+
+
+def package_2004_pretest(**manifest_options) -> bytes:
+    titles = {"pre": "前測", "lesson1": "第 1 課", "lesson2": "第 2 課", "post": "後測"}
+    files: dict[str, bytes | str] = {"imsmanifest.xml": manifest_2004_pretest(**manifest_options)}
+    for name, title in titles.items():
+        files[f"{name}/index.html"] = SCO_2004_SEQ.format(title=title)
+    return _zip(files)
+
+
+def manifest_2004_items(items: list[tuple[str, str]], *, root: str = "", collection: str = "") -> str:
+    """A SCORM 2004 4th edition manifest with one SCO per (identifier, inner XML of its <item>) — the inner XML
+    holds sequencing, presentation, completionThreshold — under an organization whose own sequencing is `root`;
+    `collection` is the inner XML of <imsss:sequencingCollection>."""
+    body = "".join(
+        f'<item identifier="{identifier}" identifierref="res_{identifier}"><title>{identifier}</title>{inner}</item>'
+        for identifier, inner in items
+    )
+    resources = "".join(
+        f'<resource identifier="res_{identifier}" type="webcontent" adlcp:scormType="sco" href="{identifier}.html">'
+        f'<file href="{identifier}.html"/></resource>'
+        for identifier, _ in items
+    )
+    shared = f"<imsss:sequencingCollection>{collection}</imsss:sequencingCollection>" if collection else ""
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><manifest identifier="test.rules" version="1" {NS_2004} '
+        'xmlns:adlseq="http://www.adlnet.org/xsd/adlseq_v1p3">'
+        "<metadata><schema>ADL SCORM</schema><schemaversion>2004 4th Edition</schemaversion></metadata>"
+        f'<organizations default="org"><organization identifier="org"><title>規則</title>{body}{root}'
+        f"</organization></organizations><resources>{resources}</resources>{shared}</manifest>"
+    )

@@ -14,6 +14,7 @@ from civlearn.learning.completion.services import completion_evaluate
 from civlearn.learning.models import Course, Enrolment, Unit
 from conftest import make_account, make_person
 
+from .conftest import approved_partner
 from .test_browser_home import shoot
 from .test_browser_learning import session_cookie
 
@@ -25,6 +26,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 def test_a_provider_builds_publishes_and_follows_a_course(page, live_server, agency, learner):
     provider = make_account(make_person(agency, "C123456788", "陳教材"))
     AgencyRole.objects.create(user=provider, agency=agency, role=AgencyRole.PROVIDER)
+    approved_partner(agency)
     consent_record(user=provider, share_hours=True)
     page.context.add_cookies([session_cookie(provider, live_server)])
 

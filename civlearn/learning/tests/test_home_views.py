@@ -263,3 +263,15 @@ def test_the_cards_progress_matches_the_completion_rules(member, agency):
     [card] = course_cards(user=member)
     assert card.progress == progress_of(enrolment=enrolment)
     assert (card.progress.percent, card.test_passed, card.best_score) == (50, True, 100)
+
+
+def test_the_show_on_card_setting_is_saved_and_audited(member, client):
+    from civlearn.core.models import AuditEvent
+
+    assert "顯示於名片" in client.get("/elearn/home/profile/").content.decode()
+
+    client.post("/elearn/home/profile/", profile_post(show_on_card="True"))
+
+    assert MemberProfile.objects.get(user=member).show_on_card is True
+    event = AuditEvent.objects.filter(subject_type="learning.memberprofile").latest("pk")
+    assert event.changes["show_on_card"] == [False, True]

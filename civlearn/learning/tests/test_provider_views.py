@@ -19,13 +19,15 @@ from civlearn.learning.models import Certificate, Course, Enrolment, Question, U
 from civlearn.learning.provide import services as providers
 from conftest import make_account, make_person
 
-from .conftest import add_questionnaire, make_course
+from .conftest import add_questionnaire, approved_partner, make_course
 
 
 @pytest.fixture
 def provider(agency):
     user = make_account(make_person(agency, "C123456788", "陳教材"))
     AgencyRole.objects.create(user=user, agency=agency, role=AgencyRole.PROVIDER)
+    # Its agency is a 加盟機關, so its providers may publish.
+    approved_partner(agency)
     return user
 
 

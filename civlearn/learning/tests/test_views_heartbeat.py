@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.conf import settings
 
 from civlearn.core import clock
 from civlearn.learning.catalogue.services import enrol
@@ -127,3 +128,32 @@ def test_with_redis_down_the_course_pages_still_open_with_the_database_figure(
     assert page.status_code == 200
     assert "2 分鐘" in page.content.decode()
     assert reading_ms_exact(enrolment=Enrolment.objects.get(pk=enrolment.pk)) == 120_000
+
+
+def test_the_beat_that_meets_the_reading_condition_brings_the_progress_box(
+    reading_store,  # noqa: F811
+    client,
+    consenting_learner,
+    full_course,
+):
+    # given a two-minute reading requirement, a test and a questionnaire still to do
+    full_course.required_reading_minutes = 2
+    full_course.save(update_fields=["required_reading_minutes"])
+    enrolment = enrol(user=consenting_learner, course=full_course)
+    token = reading_stream_open(enrolment=enrolment)
+    clock.advance(dt.timedelta(seconds=60))
+    first = client.post("/elearn/heartbeat", {"token": token}).json()
+    # a beat short of the requirement carries the figure only
+    assert (first["reading"], first["progress_html"], first["completed"]) == ("1 分鐘 / 2 分鐘", None, False)
+    clock.advance(dt.timedelta(seconds=60))
+    second = client.post("/elearn/heartbeat", {"token": first["token"]}).json()
+    assert (second["reading"], second["completed"]) == ("2 分鐘 / 2 分鐘", False)
+    box = second["progress_html"]
+    assert "<strong data-percent>33%</strong>" in box
+    assert 'class="status-ok" data-condition="reading"' in box
+    assert 'class="pending" data-condition="test"' in box
+    # in the page's language
+    clock.advance(dt.timedelta(seconds=60))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    third = client.post("/elearn/heartbeat", {"token": second["token"]}).json()
+    assert third["reading"] == "3 min / 2 min"

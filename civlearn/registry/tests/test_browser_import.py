@@ -2,6 +2,7 @@ import pytest
 from django.test import Client
 
 from civlearn.registry.models import Person
+from civlearn.testing.browser import shoot
 
 
 def sign_in(page, user, live_server):
@@ -35,3 +36,11 @@ def test_hr_officer_uploads_a_file_with_the_keyboard_and_lands_on_the_result(
     assert page.locator("#result-heading").inner_text().strip() == "檔案有 1 項錯誤，未寫入任何資料"
     assert page.locator("table.import-errors tbody tr").all_inner_texts() == ["2\t身分證字號\t身分證字號檢查碼不正確"]
     assert Person.objects.filter(name="王小明").count() == 0
+    shoot(page, "ops-registry-import-job-1280")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shoot(page, "ops-registry-import-job-390")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # The job is listed on the import page, to come back to.
+    page.goto("/registry/import")
+    page.get_by_role("link", name="人員.csv").click()
+    page.locator("#result-heading").wait_for()

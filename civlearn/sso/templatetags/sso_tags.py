@@ -10,3 +10,11 @@ register = template.Library()
 @register.inclusion_tag("sso/_external_providers.html")
 def external_signin_buttons(next_url: str = ""):
     return {"providers": active_providers(), "next": next_url}
+
+
+@register.inclusion_tag("sso/_connected_systems_list.html")
+def connected_systems_list():
+    """eCPA 首頁's list at the bottom (manual step 十二: 「至下方選取」), in the manual's two groups."""
+    from civlearn.sso.selectors import connected_systems_grouped
+
+    return {"groups": connected_systems_grouped()}

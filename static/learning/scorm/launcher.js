@@ -30,6 +30,8 @@
   document.addEventListener("click", function (event) {
     var target = event.target;
     var link = target && target.closest ? target.closest("a[href]") : null;
+    // (With sequencing the table of contents sends choice requests to the frame instead of leaving.)
+    if (cfg.sequenced && link && link.closest(".scorm-outline")) return;
     if (link && !link.hasAttribute("download") && (!link.target || link.target === "_self")) markLeaving();
   }, true);
 
@@ -38,6 +40,11 @@
     leaving = true;
     var url = cfg.pageUrl + "?sco=" + encodeURIComponent(scoId);
     window.location.assign(ended ? url + "&ended=1" : url);
+  }
+
+  if (cfg.sequenced) {
+    sequenced();
+    return;
   }
 
   window.addEventListener("message", function (event) {
@@ -58,4 +65,96 @@
       }
     }
   });
+
+  // SCORM 2004: the sequencing engine in the frame decides what is delivered. This page sends it the learner's
+  // navigation requests (its buttons, the table of contents) and shows what the engine answers: the activity
+  // delivered, which requests are valid now, hideLMSUI, and the end of the session.
+  function sequenced() {
+    var buttons = Array.prototype.slice.call(document.querySelectorAll(".scorm-nav [data-nav]"));
+    var links = Array.prototype.slice.call(document.querySelectorAll(".scorm-outline li[data-identifier] > a"));
+    var note = document.getElementById("scorm-nav-message");
+    var heading = document.getElementById("sco-title");
+    var choice = null;
+
+    function say(text) {
+      if (!note) return;
+      note.textContent = text || "";
+      note.hidden = !text;
+    }
+
+    function request(name, target) {
+      say("");
+      frame.contentWindow.postMessage({ type: "scorm-request", request: name, target: target || "" }, cfg.contentOrigin);
+    }
+
+    buttons.forEach(function (button) {
+      button.addEventListener("click", function () { request(button.getAttribute("data-nav")); });
+    });
+    links.forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        var identifier = link.parentNode.getAttribute("data-identifier");
+        if (!choice || choice[identifier] !== "true") {
+          say(note ? note.getAttribute("data-refused-choice") : "");
+          return;
+        }
+        request("choice", identifier);
+      });
+    });
+
+    function showDelivered(identifier, title) {
+      if (heading && title) heading.textContent = title;
+      links.forEach(function (link) {
+        var item = link.parentNode;
+        var current = item.getAttribute("data-identifier") === identifier;
+        item.classList.toggle("current", current);
+        if (current) link.setAttribute("aria-current", "page"); else link.removeAttribute("aria-current");
+      });
+    }
+
+    // A SCO's status as the server stored it, in the words the table of contents uses (its data-status-*).
+    var outline = document.querySelector(".scorm-outline");
+    function showStatus(identifier, status) {
+      var label = outline ? outline.getAttribute("data-status-" + status) : "";
+      links.forEach(function (link) {
+        if (link.parentNode.getAttribute("data-identifier") !== identifier || !label) return;
+        var badge = link.parentNode.querySelector(".scorm-status");
+        if (!badge) return;
+        badge.textContent = label;
+        badge.classList.toggle("status-ok", status === "done");
+        badge.classList.toggle("status-short", status === "failed");
+      });
+    }
+
+    function showValidity(message) {
+      var hide = message.hide || [];
+      choice = message.choice || {};
+      buttons.forEach(function (button) {
+        var name = button.getAttribute("data-nav");
+        var valid = name === "continue" ? message.continue : name === "previous" ? message.previous : true;
+        button.hidden = !valid || hide.indexOf(name) !== -1;
+      });
+      links.forEach(function (link) {
+        var allowed = choice[link.parentNode.getAttribute("data-identifier")] === "true";
+        if (allowed) link.removeAttribute("aria-disabled"); else link.setAttribute("aria-disabled", "true");
+      });
+    }
+
+    window.addEventListener("message", function (event) {
+      if (event.origin !== cfg.contentOrigin || event.source !== frame.contentWindow || leaving) return;
+      var message = event.data || {};
+      if (message.type === "scorm-delivered") {
+        showDelivered(message.identifier, message.title);
+      } else if (message.type === "scorm-validity") {
+        showValidity(message);
+      } else if (message.type === "scorm-status") {
+        showStatus(message.identifier, message.status);
+      } else if (message.type === "scorm-refused") {
+        say(note ? note.getAttribute("data-refused") : "");
+      } else if (message.type === "scorm-session-end") {
+        leaving = true;
+        window.location.assign(cfg.pageUrl + "?ended=" + (message.reason === "suspend_all" ? "suspend" : "end"));
+      }
+    });
+  }
 })();

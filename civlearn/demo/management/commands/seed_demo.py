@@ -10,7 +10,14 @@ from django.db import transaction
 # Each module defines seed() (idempotent: get-or-create by natural keys, save only what differs) and may define
 # signins() -> list[str] (lines for --print-signins, computed without the database). Add a module with a
 # one-line edit; they run in this order, so later ones can use what earlier ones created.
-SEEDERS = ["civlearn.demo.registry", "civlearn.demo.hours", "civlearn.demo.learning"]
+SEEDERS = [
+    "civlearn.demo.registry",
+    "civlearn.demo.content",
+    "civlearn.demo.hours",
+    "civlearn.demo.learning",
+    "civlearn.demo.partners",
+    "civlearn.demo.packages",
+]
 
 
 class Command(BaseCommand):

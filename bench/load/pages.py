@@ -1,0 +1,114 @@
+"""CPU per page for the pages that dominate the steady-learning load (catalogue search, course, unit, dashboard,
+學習時數, HR 管理介面), in one process through Django's test client on the load test's data set, with the
+statements each sends. Run by `bench/load/run.py pages` (which starts that data set's PostgreSQL and Redis):
+
+    .venv/bin/python bench/load/run.py pages [--scale quick] [--rounds 30] [--profile 'page: unit']
+
+Each page is requested --rounds times for different learners (the first request of each page is not timed);
+printed: CPU ms per request (this process: Django, templates, the ORM, the cache client), statements per request.
+--profile NAME prints a cProfile of that page (CPU clock).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import random
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civlearn.settings")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--plan", required=True)
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--profile", default="")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from civlearn.identity.models import User
+
+    plan = json.loads(Path(args.plan).read_text())
+    rng = random.Random(7)
+    learners = rng.sample(plan["learners"], args.rounds + 1)
+    hr_login = plan["hr"][0]
+
+    def pages_for(login: str, courses: list[str]) -> dict[str, str]:
+        code = courses[0]
+        units = plan["units"][code]["pages"]
+        return {
+            "page: catalogue search": "/elearn/?" + urllib.parse.urlencode({"q": rng.choice(plan["topics"])}),
+            "page: catalogue": "/elearn/",
+            "page: course": f"/elearn/courses/{code}/",
+            "page: unit": f"/elearn/courses/{code}/learn/{units[0]}/",
+            "page: dashboard": "/elearn/home/",
+            "page: 學習時數": "/lifelong/folder/hours/",
+            "page: eCPA sign-in": "/ecpa/signin",
+        }
+
+    def client_for(login: str) -> Client:
+        client = Client(HTTP_X_FORWARDED_FOR="10.9.9.9", HTTP_HOST="127.0.0.1")
+        client.force_login(User.objects.get(person__national_id=login))
+        return client
+
+    results: dict[str, list[tuple[float, int]]] = {}
+    profiles: dict[str, cProfile.Profile] = {}
+    for round_, (login, courses) in enumerate(learners):
+        client = client_for(login)
+        for name, path in pages_for(login, courses).items():
+            profiler = profiles.setdefault(name, cProfile.Profile(time.process_time)) if name == args.profile else None
+            with CaptureQueriesContext(connection) as queries:
+                started = time.process_time()
+                if profiler is not None and round_:
+                    profiler.enable()
+                response = client.get(path)
+                if profiler is not None:
+                    profiler.disable()
+                cpu = time.process_time() - started
+            assert response.status_code == 200, (path, response.status_code)
+            if round_:  # the first round warms caches and imports
+                results.setdefault(name, []).append((cpu, len(queries.captured_queries)))
+    hr = client_for(hr_login)
+    for round_ in range(min(args.rounds, 10) + 1):
+        with CaptureQueriesContext(connection) as queries:
+            started = time.process_time()
+            response = hr.get("/lifelong/manage/")
+            cpu = time.process_time() - started
+        assert response.status_code == 200
+        if round_:
+            results.setdefault("page: HR 管理介面 (5,000 staff)", []).append((cpu, len(queries.captured_queries)))
+
+    print(f"{'page':<34} {'CPU ms (median)':>16} {'p90':>7} {'statements':>11}")
+    for name, samples in results.items():
+        cpus = sorted(cpu for cpu, _ in samples)
+        counts = sorted(count for _, count in samples)
+        print(f"{name:<34} {cpus[len(cpus) // 2] * 1000:>16.1f} {cpus[int(len(cpus) * 0.9)] * 1000:>7.1f} "
+              f"{counts[len(counts) // 2]:>11}")  # fmt: skip
+    if args.profile in profiles:
+        stats = pstats.Stats(profiles[args.profile]).sort_stats(os.environ.get("BENCH_SORT", "cumulative"))
+        stats.print_stats(os.environ.get("BENCH_FILTER", ""), 40)
+    if os.environ.get("BENCH_SQL"):
+        login, courses = learners[0]
+        with CaptureQueriesContext(connection) as queries:
+            client_for(login).get(pages_for(login, courses)[os.environ["BENCH_SQL"]])
+        for query in queries.captured_queries:
+            print(query["sql"][:200])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,334 @@
+"""Gaps: what each person still lacks this year, by when, and the HR office's list of staff at risk.
+
+Reads only. The hours that count are the summary's (`selectors.year_summary`, `hr.agency_report`), both built on
+`rules.counts_in`; this module adds the deadline and the ordering, never a second reading of which code counts where.
+
+Deadlines (docs/gaps.md):
+- A person's deadline is the cutoff their agency set for the year and their staff category (編制內 / 編制外), else the
+  cutoff it set for all its staff, else the nearest parent agency's, else 31 December.
+- The staff category comes from 人事資料庫人員區分: a category naming a contract post (`HOURS_CONTRACT_CATEGORY_WORDS`,
+  e.g. `12-約聘僱人員`) is 編制外, every other one 編制內.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+
+from civlearn.core import clock
+from civlearn.hours import hr, rules, selectors
+from civlearn.hours.models import AgencyCutoff, AgencyGapPolicy, StaffKind
+from civlearn.registry.models import Agency, Person
+
+ZERO = Decimal("0.0")
+DEFAULT_CONTRACT_WORDS = ("約聘", "約僱", "聘用", "聘僱", "臨時", "派遣", "編制外")
+
+
+def staff_kind_of(personnel_category: str) -> str:
+    """StaffKind.CONTRACT for a contract post's 人員區分, else StaffKind.PERMANENT."""
+    words = getattr(settings, "HOURS_CONTRACT_CATEGORY_WORDS", DEFAULT_CONTRACT_WORDS)
+    return StaffKind.CONTRACT if any(word in (personnel_category or "") for word in words) else StaffKind.PERMANENT
+
+
+@dataclass(frozen=True)
+class Deadline:
+    day: dt.date
+    staff_kind: str
+    # The agency whose cutoff applies; None when it is the year's end.
+    agency_name: str | None = None
+
+    @property
+    def is_year_end(self) -> bool:
+        return self.agency_name is None
+
+    @property
+    def staff_kind_label(self) -> str:
+        return StaffKind(self.staff_kind).label
+
+    def days_left(self, today: dt.date) -> int:
+        return (self.day - today).days
+
+
+Cutoffs = dict[tuple[int, str], dt.date]
+
+
+def cutoffs_of_year(*, year: int, agency_ids: Iterable[int]) -> Cutoffs:
+    """(agency id, staff kind) → cutoff for these agencies and their parents, one query."""
+    book = rules.book()
+    chain_ids: set[int] = set()
+    for agency_id in agency_ids:
+        chain_ids.update(book.agency_chain(agency_id))
+    rows = AgencyCutoff.objects.filter(year=year, agency_id__in=chain_ids).values_list(
+        "agency_id", "staff_kind", "cutoff"
+    )
+    return {(agency_id, kind): cutoff for agency_id, kind, cutoff in rows}
+
+
+def deadline_from(
+    *, year: int, agency_id: int | None, personnel_category: str, cutoffs: Cutoffs, names: dict[int, str]
+) -> Deadline:
+    """The deadline rule above, from cutoffs already read."""
+    kind = staff_kind_of(personnel_category)
+    for chain_id in rules.book().agency_chain(agency_id):
+        for wanted in (kind, StaffKind.ALL):
+            day = cutoffs.get((chain_id, wanted))
+            if day is not None:
+                return Deadline(day, kind, names.get(chain_id, ""))
+    return Deadline(dt.date(year, 12, 31), kind)
+
+
+def deadline_of(*, person: Person, year: int) -> Deadline:
+    cutoffs = cutoffs_of_year(year=year, agency_ids=[person.agency_id])
+    names = dict(Agency.objects.filter(pk__in={a for a, _ in cutoffs}).values_list("pk", "name")) if cutoffs else {}
+    return deadline_from(
+        year=year,
+        agency_id=person.agency_id,
+        personnel_category=person.personnel_category,
+        cutoffs=cutoffs,
+        names=names,
+    )
+
+
+@dataclass(frozen=True)
+class Gap:
+    """One requirement that applies to the person: hours done, required, missing (0 when met)."""
+
+    rule_id: int
+    key: str
+    label: str
+    done: Decimal
+    required: Decimal
+    missing: Decimal
+    depth: int
+    agency_code: str
+
+    @property
+    def met(self) -> bool:
+        return self.missing <= 0
+
+
+@dataclass(frozen=True)
+class GapReport:
+    person_id: int
+    year: int
+    today: dt.date
+    deadline: Deadline
+    requirements: tuple[Gap, ...]
+
+    @property
+    def gaps(self) -> tuple[Gap, ...]:
+        return tuple(gap for gap in self.requirements if not gap.met)
+
+    @property
+    def days_left(self) -> int:
+        return self.deadline.days_left(self.today)
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0
+
+    @property
+    def size(self) -> Decimal:
+        return least_hours_needed([(gap.depth, gap.missing) for gap in self.requirements])
+
+
+def least_hours_needed(rows: Sequence[tuple[int, Decimal]]) -> Decimal:
+    """At least how many more hours close every gap, from (depth, missing) in the rule book's order (a parent,
+    then its components). A parent counts its components' hours, so a parent needs max(its own gap, the sum of its
+    components' needs); separate trees may share hours (an agency's 'all courses' rule counts every hour), so the
+    whole is the largest tree's need: a lower bound, what the HR list sorts by."""
+    best = ZERO
+    position = 0
+
+    def need(depth: int) -> Decimal:
+        nonlocal position
+        own = rows[position][1]
+        position += 1
+        children = ZERO
+        while position < len(rows) and rows[position][0] > depth:
+            children += need(rows[position][0])
+        return max(own, children)
+
+    while position < len(rows):
+        best = max(best, need(rows[position][0]))
+    return best
+
+
+def person_gaps(*, person: Person, year: int | None = None) -> GapReport:
+    """Every requirement that applies to `person` in `year` (this year by default): national rules and their
+    agency's (with parents'), with the deadline that applies to them. Two indexed queries plus the rule book."""
+    today = clock.today()
+    year = year or today.year
+    summary = selectors.year_summary(person=person, year=year)
+    requirements = tuple(
+        Gap(
+            rule_id=row.rule_id or 0,
+            key=row.key,
+            label=row.label,
+            done=row.hours,
+            required=row.minimum or ZERO,
+            missing=row.missing or ZERO,
+            depth=row.depth,
+            agency_code=row.agency_code,
+        )
+        for row in summary.requirements
+    )
+    return GapReport(person.pk, year, today, deadline_of(person=person, year=year), requirements)
+
+
+def rules_counting_courses(
+    *, person: Person, year: int, courses: Iterable[tuple[object, str, int]], day: dt.date | None = None
+) -> dict[object, frozenset[int]]:
+    """For (key, category code, 學習性質) of courses completed on `day` (today by default): the ids of the rules
+    applying to `person` in `year` that their hours would count toward (`rules.counts_in`, with the code table in
+    force on that day, whose subtrees the rule book already expanded). A code absent from the table counts nowhere."""
+    book = rules.book()
+    table = book.table_for(day or clock.today())
+    if table is None:
+        return {}
+    applicable = book.rules_for(year=year, agency_id=person.agency_id)
+    found: dict[object, frozenset[int]] = {}
+    memo: dict[tuple[str, int], frozenset[int]] = {}
+    for key, code, mode in courses:
+        hits = memo.get((code, mode))
+        if hits is None:
+            hits = memo[(code, mode)] = (
+                rules.rules_counting(rulebook=book, rules=applicable, table_id=table[0], code=code, mode=mode)
+                if book.has_code(table[0], code)
+                else frozenset()
+            )
+        found[key] = hits
+    return found
+
+
+def codes_counting(
+    *, person: Person, year: int, rule_ids: Iterable[int], day: dt.date | None = None
+) -> set[str] | None:
+    """The category codes (table in force on `day`) whose learning counts toward any of `rule_ids` in some mode;
+    None when one of them counts every course. Lets a caller narrow a course list before `rules_counting_courses`
+    decides exactly."""
+    book = rules.book()
+    table = book.table_for(day or clock.today())
+    if table is None:
+        return set()
+    wanted = set(rule_ids)
+    applicable = [rule for rule in book.rules_for(year=year, agency_id=person.agency_id) if rule.id in wanted]
+    if any(rule.scope == "all" for rule in applicable):
+        return None
+    ids = {rule.id for rule in applicable}
+    return {code for code in book.codes.get(table[0], {}) if book.matches.get((table[0], code), frozenset()) & ids}
+
+
+def agency_chain(agency_id: int | None) -> list[int]:
+    """The agency and its parents, nearest first (for eligibility by agency)."""
+    return rules.book().agency_chain(agency_id)
+
+
+def reminder_days_of(*, agency_id: int) -> int:
+    """N: how many days before a deadline an agency's staff are reminded (the nearest agency up the tree that set
+    it, else AgencyGapPolicy.DEFAULT_REMINDER_DAYS)."""
+    chain = agency_chain(agency_id)
+    found = dict(AgencyGapPolicy.objects.filter(agency_id__in=chain).values_list("agency_id", "reminder_days"))
+    for chain_id in chain:
+        if chain_id in found:
+            return found[chain_id]
+    return AgencyGapPolicy.DEFAULT_REMINDER_DAYS
+
+
+# --- the HR office's list of staff at risk -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RiskRow:
+    person_id: int
+    name: str
+    masked_id: str
+    agency_code: str
+    agency_name: str
+    email: str
+    deadline: Deadline
+    days_left: int
+    size: Decimal
+    # (label, missing) of every unmet requirement, in the rule book's order.
+    gaps: tuple[tuple[str, Decimal], ...]
+
+    @property
+    def overdue_days(self) -> int:
+        return max(0, -self.days_left)
+
+    @property
+    def per_day(self) -> Decimal:
+        """Hours a day still needed: the risk the list is sorted by (past the deadline, the whole gap)."""
+        return (self.size / max(self.days_left, 1)).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class RiskList:
+    year: int
+    today: dt.date
+    staff: int
+    rows: list[RiskRow]
+
+    @property
+    def missing_total(self) -> Decimal:
+        return sum((row.size for row in self.rows), ZERO)
+
+
+def at_risk(*, user, year: int | None = None, agency: Agency | None = None) -> RiskList:
+    """Active staff of the user's agencies (or of `agency` and its managed sub-agencies) who still have a gap,
+    riskiest first: most hours a day still needed, then fewest days left, then name. Raises PermissionDenied
+    outside the user's reach (hr.scope_ids). Built on hr.agency_report: four queries plus the rule book."""
+    year = year or clock.today().year
+    return risk_list(report=hr.agency_report(user=user, year=year, agency=agency))
+
+
+def at_risk_of_agencies(*, agency_ids: set[int], year: int) -> RiskList:
+    """`at_risk` for agencies already in the caller's reach (the weekly digest, sent to the agency's own office)."""
+    return risk_list(report=hr.report_for_agencies(agency_ids=agency_ids, year=year))
+
+
+def risk_list(*, report: hr.Report) -> RiskList:
+    """The rows of `report` that still have a gap, with deadlines and sizes, riskiest first."""
+    today = clock.today()
+    year = report.year
+    agency_ids = {row.agency_id for row in report.rows}
+    cutoffs = cutoffs_of_year(year=year, agency_ids=agency_ids)
+    names = dict(Agency.objects.filter(pk__in={a for a, _ in cutoffs}).values_list("pk", "name")) if cutoffs else {}
+    rows: list[RiskRow] = []
+    for row in report.rows:
+        if row.all_met:
+            continue
+        applying = [(column, cell) for column, cell in zip(report.columns, row.cells, strict=True) if cell.applies]
+        deadline = deadline_from(
+            year=year,
+            agency_id=row.agency_id,
+            personnel_category=row.personnel_category,
+            cutoffs=cutoffs,
+            names=names,
+        )
+        rows.append(
+            RiskRow(
+                person_id=row.person_id,
+                name=row.name,
+                masked_id=row.masked_id,
+                agency_code=row.agency_code,
+                agency_name=row.agency_name,
+                email=row.email,
+                deadline=deadline,
+                days_left=deadline.days_left(today),
+                size=least_hours_needed([(column.depth, cell.missing) for column, cell in applying]),
+                gaps=tuple((column.label, cell.missing) for column, cell in applying if not cell.met),
+            )
+        )
+    rows.sort(key=lambda r: (-r.per_day, r.days_left, r.name, r.person_id))
+    return RiskList(year=year, today=today, staff=len(report.rows), rows=rows)
+
+
+def ensure_hr(user) -> None:
+    if not user.is_superuser and not hr.managed_ids(user):
+        raise PermissionDenied("您沒有機關人事管理的權限")

@@ -1,0 +1,151 @@
+"""English on the eCPA, hours-portal, registry and SSO faces: each key page, rendered for a person who chose English,
+shows no Han character outside the data (people's and agencies' names, category labels an operator keeps) — and
+the English catalogues leave nothing of the tree untranslated (`makemessages -l en`)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.conf import settings
+from oauth2_provider.models import get_application_model
+
+from civlearn.hours.models import CategoryTable
+from civlearn.hours.tests.factories import record, record_manual_113
+from civlearn.testing.translations import missing_translations
+
+HAN = re.compile(r"[\u2e80-\u2fdf\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+# What is not page text (scripts, styles, comments), and what is Chinese in every language and says so with
+# lang="zh-Hant": the language switch's own name, an exchange format's fixed headers, an e-mail sent in zh-Hant.
+UNREAD = re.compile(
+    r"<script\b.*?</script>|<style\b.*?</style>|<!--.*?-->|<(\w+)\b[^>]*\blang=\"zh-Hant\"[^>]*>.*?</\1>", re.S
+)
+
+
+def data_strings() -> list[str]:
+    """What the database holds and a page shows as it is: names of people and agencies, category labels."""
+    from civlearn.hours.models import Category, LedgerEntry, ReportingCategory, RequirementRule
+    from civlearn.registry.models import Agency, Person
+    from civlearn.sso.models import RelyingParty
+
+    strings: list[str] = []
+    strings += Person.objects.values_list("name", flat=True)
+    strings += Agency.objects.values_list("name", flat=True)
+    strings += Category.objects.values_list("name", flat=True)
+    strings += CategoryTable.objects.values_list("name", flat=True)
+    strings += ReportingCategory.objects.values_list("label", flat=True)
+    strings += RequirementRule.objects.values_list("label", flat=True)
+    strings += LedgerEntry.objects.values_list("course_name", flat=True)
+    # Connected systems: the names and descriptions an operator gives them.
+    strings += get_application_model().objects.values_list("name", flat=True)
+    strings += RelyingParty.objects.values_list("description", flat=True)
+    return sorted({s for s in strings if s}, key=len, reverse=True)
+
+
+def han_outside_data(html: str) -> list[str]:
+    text = UNREAD.sub("", html)
+    for value in data_strings():
+        text = text.replace(value, "")
+    return sorted(set(HAN.findall(text)))
+
+
+@pytest.fixture
+def english(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def assert_english(client, url: str, status: int = 200) -> None:
+    response = client.get(url)
+    assert response.status_code == status, url
+    assert response["Content-Language"] == "en"
+    left = han_outside_data(response.content.decode())
+    assert left == [], f"{url} shows Chinese outside the data: {'、'.join(left)}"
+
+
+ANONYMOUS_PAGES = [
+    "/",
+    "/ecpa/signin",
+    "/ecpa/first-signin",
+    "/ecpa/first-signin/email",
+    "/ecpa/password/forgot",
+    "/lifelong/",
+    "/lifelong/announcements/",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ANONYMOUS_PAGES)
+def test_pages_for_everyone_are_english(english, url):
+    assert_english(english, url)
+
+
+LEARNER_PAGES = [
+    "/ecpa/my",
+    "/ecpa/my/password",
+    "/ecpa/my/signins",
+    "/ecpa/my/certificates",
+    "/ecpa/my/passkeys",
+    "/ecpa/my/systems",
+    "/lifelong/folder/",
+    "/lifelong/folder/hours/?year=113",
+    "/lifelong/folder/hours/print/?year=113",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", LEARNER_PAGES)
+def test_a_learners_pages_are_english(english, learner, learner_person, url):
+    record_manual_113(learner_person)
+    english.force_login(learner)
+    assert_english(english, url)
+
+
+HR_PAGES = [
+    "/lifelong/manage/",
+    "/lifelong/manage/?year=113",
+    "/lifelong/manage/reminders?year=113",
+    "/lifelong/manage/rules/",
+    "/registry/import",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", HR_PAGES)
+def test_an_hr_officers_pages_are_english(english, hr_officer, learner_person, url):
+    record(learner_person, hours="3", code="510")
+    english.force_login(hr_officer)
+    assert_english(english, url)
+
+
+@pytest.fixture
+def provider(agency):
+    """A course provider of 國立臺中科技大學: uploads hours as that institution."""
+    from civlearn.identity.models import AgencyRole
+    from conftest import make_account, make_person
+
+    user = make_account(make_person(agency, "C220000001", "張課程", email="course@example.tw"))
+    AgencyRole.objects.create(user=user, agency=agency, role=AgencyRole.PROVIDER)
+    return user
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/lifelong/institution/upload", "/lifelong/institution/jobs"])
+def test_an_institutions_pages_are_english(english, provider, url):
+    english.force_login(provider)
+    assert_english(english, url)
+
+
+@pytest.mark.django_db
+def test_a_refused_form_is_english_and_its_title_says_error(english):
+    response = english.post("/ecpa/signin", {"login": "", "password": ""})
+
+    html = response.content.decode()
+    assert han_outside_data(html) == []
+    assert re.search(r"<title>\s*Error: ", html)
+
+
+def test_makemessages_leaves_nothing_untranslated():
+    problems = missing_translations()
+
+    assert problems == [], "Untranslated English strings:\n" + "\n".join(str(problem) for problem in problems)
