@@ -6,13 +6,13 @@ from __future__ import annotations
 import functools
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from civlearn.core import clock, rocdate
+from civlearn.core.mail import mail_send
 from civlearn.core.services import audit_record
 from civlearn.hours import services as hours_services
 from civlearn.hours.institutions import selectors as institution_selectors
@@ -20,6 +20,11 @@ from civlearn.hours.models import ClassOffering, Registration
 from civlearn.identity import selectors as identity_selectors
 from civlearn.identity.models import AgencyRole
 from civlearn.registry.models import Agency, Person
+
+
+def _notice(subject: str, body: str, recipient: str) -> None:
+    """One notice e-mail (text and HTML parts) through the platform's one mail path."""
+    mail_send(template="hours/mail/notice", subject=subject, to=[recipient], context={"body": body})
 
 
 def agency_is_central(agency: Agency) -> bool:
@@ -61,7 +66,7 @@ def eligibility_problem(*, offering: ClassOffering, person: Person | None, user=
 def _mail(registration: Registration, subject: str, body: str) -> None:
     email = registration.person.email
     if email:
-        transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+        transaction.on_commit(lambda: _notice(subject, body, email))
 
 
 def moment_text(moment) -> str:
@@ -270,5 +275,5 @@ def registrants_email(*, actor, offering: ClassOffering, subject: str, body: str
             changes={"subject": [None, subject], "recipients": [None, len(emails)]},
         )
         for email in emails:
-            transaction.on_commit(functools.partial(send_mail, subject, body, None, [email]))
+            transaction.on_commit(functools.partial(_notice, subject, body, email))
     return len(emails)
