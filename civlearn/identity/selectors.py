@@ -103,3 +103,17 @@ def find_account(login: str) -> User | None:
             return found
     # 自訂帳號 is unique whatever the case (a constraint on Lower(username)), so case does not matter here either.
     return query.filter(username__iexact=text).first()
+
+
+def is_hr_officer(user: User | None) -> bool:
+    """Whether `user` holds the HR officer role (人事人員) for any agency."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return AgencyRole.objects.filter(user=user, role=AgencyRole.HR_OFFICER).exists()
+
+
+def hr_agency_ids(user: User | None) -> set[int]:
+    """Ids of the agencies whose staff `user` manages as an HR officer (sub-agencies included where the role says)."""
+    if user is None:
+        return set()
+    return set(agencies_managed_by(user, AgencyRole.HR_OFFICER).values_list("pk", flat=True))

@@ -82,3 +82,9 @@ def agency_path(agency: Agency) -> list[Agency]:
         seen.add(parent.pk)
         path.insert(0, parent)
     return path
+
+
+def agencies_by_code(codes: Iterable[str]) -> dict[str, Agency]:
+    """The agencies with these codes, by code (codes not in the registry are left out). One query."""
+    wanted = {code for code in codes if code}
+    return {agency.code: agency for agency in Agency.objects.filter(code__in=wanted)} if wanted else {}

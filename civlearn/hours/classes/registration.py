@@ -18,8 +18,7 @@ from civlearn.hours import services as hours_services
 from civlearn.hours.institutions import selectors as institution_selectors
 from civlearn.hours.models import ClassOffering, Registration
 from civlearn.identity import selectors as identity_selectors
-from civlearn.identity.models import AgencyRole
-from civlearn.registry.models import Agency, Person
+from civlearn.registry import selectors as registry_selectors
 
 
 def _notice(subject: str, body: str, recipient: str) -> None:
@@ -27,22 +26,17 @@ def _notice(subject: str, body: str, recipient: str) -> None:
     mail_send(template="hours/mail/notice", subject=subject, to=[recipient], context={"body": body})
 
 
-def agency_is_central(agency: Agency) -> bool:
+def agency_is_central(agency) -> bool:
     """Central government agencies' codes (機關代碼) start with a letter (e.g. A09600000Q); local governments' with a
     digit (e.g. 379000000A 臺北市政府). The registry has no other mark of the level."""
     return agency.code[:1].isalpha()
 
 
-def _ancestor_ids(agency: Agency) -> set[int]:
-    found: set[int] = set()
-    current: Agency | None = agency
-    while current is not None and current.pk not in found:
-        found.add(current.pk)
-        current = current.parent
-    return found
+def _ancestor_ids(agency) -> set[int]:
+    return {item.pk for item in registry_selectors.agency_path(agency)}
 
 
-def eligibility_problem(*, offering: ClassOffering, person: Person | None, user=None) -> str:
+def eligibility_problem(*, offering: ClassOffering, person, user=None) -> str:
     """Why `person` may not register for `offering` (zh-Hant), or "" when they may. Registration period and seats
     are the registration's own checks; this is who the class is for."""
     if person is None:
@@ -58,7 +52,7 @@ def eligibility_problem(*, offering: ClassOffering, person: Person | None, user=
         return f"本班限下列機關（含所屬機關）人員報名：{'、'.join(allowed.values())}"
     if offering.hr_staff_only:
         account = user if user is not None else getattr(person, "account", None)
-        if account is None or not identity_selectors.agencies_managed_by(account, AgencyRole.HR_OFFICER).exists():
+        if not identity_selectors.is_hr_officer(account):
             return "本班限人事人員報名"
     return ""
 

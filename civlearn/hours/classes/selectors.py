@@ -13,7 +13,6 @@ from civlearn.core.text import search_fold
 from civlearn.hours import rules
 from civlearn.hours.models import ClassOffering, ClassPortion, Registration
 from civlearn.identity import selectors as identity_selectors
-from civlearn.identity.models import AgencyRole
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -140,7 +139,7 @@ def roster(offering: ClassOffering) -> QuerySet[Registration]:
 
 
 def hr_agency_ids(user) -> set[int]:
-    return set(identity_selectors.agencies_managed_by(user, AgencyRole.HR_OFFICER).values_list("pk", flat=True))
+    return identity_selectors.hr_agency_ids(user)
 
 
 def hr_pending(user) -> QuerySet[Registration]:
