@@ -80,6 +80,8 @@ def test_institution_to_hours_in_the_ledger(page, browser, live_server, operator
     page.get_by_label("審核意見").fill("請補充聯絡電話")
     shoot(page, "classes-02-review")
     page.get_by_role("button", name="送出審核結果").click()
+    # each step waits for its answer before the next person's cookies replace this one's
+    page.wait_for_url("**/lifelong/institutions/review/")
     as_(page, admin, live_server)
     page.goto("/lifelong/institutions/")
     page.get_by_role("link", name="修改並重新送出").click()
@@ -145,12 +147,14 @@ def test_institution_to_hours_in_the_ledger(page, browser, live_server, operator
     as_(page, learner, live_server)
     page.goto(detail_url)
     page.get_by_role("button", name="取消報名").click()
+    assert "已取消報名" in page.locator(".messages").inner_text()
     as_(page, second, live_server)
     page.goto(detail_url)
     assert "待人事單位審核" in page.locator("#my-status").inner_text()
     as_(page, hr_officer, live_server)
     page.goto("/lifelong/manage/classes/")
     page.get_by_role("button", name="同意", exact=True).click()
+    assert "已完成審核：陳候補" in page.locator(".messages").inner_text()
 
     # on the day: the door shows the session's code; the person checks in on a phone
     clock.travel_to(SESSION_DAY + dt.timedelta(minutes=3))
@@ -159,6 +163,7 @@ def test_institution_to_hours_in_the_ledger(page, browser, live_server, operator
     page.get_by_role("link", name="臺中氣候變遷與環境教育研習班").click()
     manage_url = page.url
     page.get_by_role("link", name="顯示簽到 QR Code").first.click()
+    page.wait_for_url("**/door")
     assert page.locator("#checkin-qr svg").count() == 1
     shoot(page, "classes-07-door")
     checkin_url = page.locator("#checkin-link").get_attribute("href")
