@@ -125,14 +125,20 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _reset_clock_and_cache():
+    from django.conf import settings
     from django.core.cache import cache
+    from django.utils import translation
 
     from civlearn.core import clock
 
     clock.reset()
     cache.clear()
+    # A request in English (the test client runs it in this thread) leaves English active after it: LocaleMiddleware
+    # activates the request's language and nothing deactivates it. Every test starts in the site's language.
+    translation.activate(settings.LANGUAGE_CODE)
     yield
     clock.reset()
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

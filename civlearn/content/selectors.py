@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from civlearn.content.models import Announcement, Audience, Download, HelpPage
 from civlearn.core import clock
 from civlearn.core.text import search_fold
-from civlearn.identity.models import AgencyRole
+from civlearn.identity import selectors as identity_selectors
 
 FACES = ("ecpa", "elearn", "lifelong")
 
@@ -20,10 +20,10 @@ def audiences_of(user) -> set[str]:
         return found
     if user.person_id:
         found.add(Audience.LEARNERS.value)
-    roles = set(AgencyRole.objects.filter(user=user).values_list("role", flat=True))
-    if AgencyRole.HR_OFFICER in roles:
+    roles = identity_selectors.agency_roles_of(user)
+    if "hr" in roles:
         found.add(Audience.HR.value)
-    if AgencyRole.PROVIDER in roles:
+    if "provider" in roles:
         found.add(Audience.INSTITUTIONS.value)
     if user.is_staff:
         found.add(Audience.OPERATORS.value)

@@ -117,3 +117,10 @@ def hr_agency_ids(user: User | None) -> set[int]:
     if user is None:
         return set()
     return set(agencies_managed_by(user, AgencyRole.HR_OFFICER).values_list("pk", flat=True))
+
+
+def agency_roles_of(user) -> set[str]:
+    """The kinds of agency role ("hr", "provider") `user` holds anywhere; empty for anonymous users."""
+    if user is None or not user.is_authenticated:
+        return set()
+    return set(AgencyRole.objects.filter(user=user).values_list("role", flat=True))

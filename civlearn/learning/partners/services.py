@@ -11,7 +11,6 @@ from civlearn.core import clock
 from civlearn.core.services import audit_record
 from civlearn.identity import selectors as identity_selectors
 from civlearn.learning.models import PartnerAgency
-from civlearn.registry.models import Agency
 
 
 class PartnerError(ValueError):
@@ -26,7 +25,7 @@ class PartnerDenied(PermissionError):
     pass
 
 
-def may_apply(user, agency: Agency) -> bool:
+def may_apply(user, agency) -> bool:
     """An agency's HR officers and course providers may apply for it; operators for any agency."""
     if not getattr(user, "is_authenticated", False):
         return False
@@ -38,7 +37,7 @@ def may_apply(user, agency: Agency) -> bool:
 def partner_apply(
     *,
     actor,
-    agency: Agency,
+    agency,
     introduction: str,
     contact_name: str,
     contact_email: str,
@@ -123,5 +122,5 @@ def partner_decide(
     return current
 
 
-def is_partner(agency: Agency) -> bool:
+def is_partner(agency) -> bool:
     return PartnerAgency.objects.filter(agency=agency, status=PartnerAgency.APPROVED).exists()

@@ -15,7 +15,7 @@ from civlearn.core.services import client_ip
 from civlearn.identity import selectors as identity_selectors
 from civlearn.learning.models import PartnerAgency
 from civlearn.learning.partners import selectors, services
-from civlearn.registry.models import Agency
+from civlearn.registry import selectors as registry_selectors
 
 
 @require_GET
@@ -35,14 +35,16 @@ def partner_detail(request, code: str):
 
 def _agencies_for(user):
     if user.is_staff:
-        return Agency.objects.order_by("code")
+        return registry_selectors.agencies()
     ids = set(identity_selectors.agencies_managed_by(user, "hr").values_list("pk", flat=True))
     ids |= set(identity_selectors.agencies_managed_by(user, "provider").values_list("pk", flat=True))
-    return Agency.objects.filter(pk__in=ids).order_by("code")
+    return registry_selectors.agencies(ids)
 
 
 class ApplyForm(forms.Form):
-    agency = forms.ModelChoiceField(label=gettext_lazy("申請機關"), queryset=Agency.objects.none(), empty_label=None)
+    agency = forms.ModelChoiceField(
+        label=gettext_lazy("申請機關"), queryset=registry_selectors.agencies([]), empty_label=None
+    )
     introduction = forms.CharField(
         label=gettext_lazy("機關簡介"), widget=forms.Textarea(attrs={"rows": 4}), required=False
     )
