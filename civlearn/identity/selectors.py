@@ -119,6 +119,27 @@ def hr_agency_ids(user: User | None) -> set[int]:
     return set(agencies_managed_by(user, AgencyRole.HR_OFFICER).values_list("pk", flat=True))
 
 
+def hr_office_agency_ids() -> set[int]:
+    """Agencies that have at least one HR officer (人事人員) role."""
+    return set(AgencyRole.objects.filter(role=AgencyRole.HR_OFFICER).values_list("agency_id", flat=True))
+
+
+def hr_office_emails(agency: Agency) -> list[str]:
+    """The e-mail addresses of the active HR officers whose role names `agency` itself, sorted."""
+    return sorted(
+        set(
+            AgencyRole.objects.filter(agency=agency, role=AgencyRole.HR_OFFICER, user__is_active=True)
+            .exclude(user__email="")
+            .values_list("user__email", flat=True)
+        )
+    )
+
+
+def active_accounts_with_person() -> QuerySet[User]:
+    """Active accounts linked to an active registry person, with the person (for periodic jobs over learners)."""
+    return User.objects.filter(is_active=True, person__isnull=False, person__is_active=True).select_related("person")
+
+
 def agency_roles_of(user) -> set[str]:
     """The kinds of agency role ("hr", "provider") `user` holds anywhere; empty for anonymous users."""
     if user is None or not user.is_authenticated:
