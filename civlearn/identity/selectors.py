@@ -15,6 +15,8 @@ from civlearn.registry.models import Agency
 HR_OFFICER = AgencyRole.HR_OFFICER
 PROVIDER = AgencyRole.PROVIDER
 SIGNIN_PASSWORD = SigninRecord.PASSWORD
+# The account type, for other apps' type annotations (their code reads accounts through the functions here).
+Account = User
 
 
 def active_account(user_id: int, *, with_person: bool = False) -> User | None:
