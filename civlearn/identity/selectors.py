@@ -107,6 +107,20 @@ def find_account(login: str) -> User | None:
     return query.filter(username__iexact=text).first()
 
 
+def is_hr_officer(user: User | None) -> bool:
+    """Whether `user` holds the HR officer role (人事人員) for any agency."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return AgencyRole.objects.filter(user=user, role=AgencyRole.HR_OFFICER).exists()
+
+
+def hr_agency_ids(user: User | None) -> set[int]:
+    """Ids of the agencies whose staff `user` manages as an HR officer (sub-agencies included where the role says)."""
+    if user is None:
+        return set()
+    return set(agencies_managed_by(user, AgencyRole.HR_OFFICER).values_list("pk", flat=True))
+
+
 def hr_office_agency_ids() -> set[int]:
     """Agencies that have at least one HR officer (人事人員) role."""
     return set(AgencyRole.objects.filter(role=AgencyRole.HR_OFFICER).values_list("agency_id", flat=True))
