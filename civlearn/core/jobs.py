@@ -77,7 +77,7 @@ class JobLost(Exception):
 def job_claim(model: type[JobBase], job_id: int) -> dt.datetime | None:
     """Move a queued job to running; its start time (the run's identity) or None if another run has it."""
     started = clock.now()
-    claimed = model.objects.filter(pk=job_id, status=JobBase.QUEUED).update(
+    claimed = model._default_manager.filter(pk=job_id, status=JobBase.QUEUED).update(
         status=JobBase.RUNNING, started_at=started, heartbeat_at=started, progress=0
     )
     return started if claimed else None
@@ -85,7 +85,7 @@ def job_claim(model: type[JobBase], job_id: int) -> dt.datetime | None:
 
 def still_ours(job: JobBase) -> QuerySet:
     """The job's row, if it is still running as this run claimed it."""
-    return type(job).objects.filter(pk=job.pk, status=JobBase.RUNNING, started_at=job.started_at)
+    return type(job)._default_manager.filter(pk=job.pk, status=JobBase.RUNNING, started_at=job.started_at)
 
 
 class Heartbeat:
@@ -115,7 +115,7 @@ class Heartbeat:
         try:
             while not self._stop.wait(interval):
                 try:
-                    self._model.objects.filter(
+                    self._model._default_manager.filter(
                         pk=self._job_id, status=JobBase.RUNNING, started_at=self._started_at
                     ).update(heartbeat_at=clock.now())
                 except DatabaseError:
@@ -132,14 +132,14 @@ def jobs_reclaim(model: type[JobBase], *, action: str) -> list[int]:
     seconds = stale_seconds()
     cutoff = clock.now() - dt.timedelta(seconds=seconds)
     stale = list(
-        model.objects.filter(status=JobBase.RUNNING)
+        model._default_manager.filter(status=JobBase.RUNNING)
         .filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff))
         .values_list("pk", "started_at")
     )
     reclaimed = []
     for job_id, started_at in stale:
         with transaction.atomic():
-            done = model.objects.filter(
+            done = model._default_manager.filter(
                 Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True),
                 pk=job_id,
                 status=JobBase.RUNNING,

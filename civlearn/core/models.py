@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditEvent(models.Model):
@@ -18,8 +19,8 @@ class AuditEvent(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["subject_type", "subject_id", "created_at"])]
-        verbose_name = "稽核紀錄"
-        verbose_name_plural = "稽核紀錄"
+        verbose_name = _("稽核紀錄")
+        verbose_name_plural = _("稽核紀錄")
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action} {self.subject_type}:{self.subject_id}"

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class HoursConfig(AppConfig):
     name = "civlearn.hours"
     label = "hours"
-    verbose_name = "終身學習入口網站"
+    verbose_name = _("終身學習入口網站")

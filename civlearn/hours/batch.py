@@ -18,7 +18,7 @@ import hashlib
 import io
 import operator
 import re
-from collections.abc import Callable, Container, Iterable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
@@ -293,6 +293,7 @@ def validate_record(
     known_modes: Mapping[int, str] | None = None,
     zone: ZoneInfo | None = None,
     clean: bool = False,
+    required: Sequence[str] | None = None,
 ) -> tuple[UploadRow | None, list[RowError]]:
     """Check one record given as {key: text}: RecordChecker.check for a single record. Used by the JSON API
     (labels = English keys); a file's rows go through one RecordChecker for the whole file."""
@@ -303,6 +304,7 @@ def validate_record(
         today=today,
         known_modes=known_modes,
         zone=zone,
+        required=required,
     )
     return checker.check(values, line=line, clean=clean)
 
@@ -334,7 +336,12 @@ class RecordChecker:
         today: dt.date | None = None,
         known_modes: Mapping[int, str] | None = None,
         zone: ZoneInfo | None = None,
+        required: Sequence[str] | None = None,
     ) -> None:
+        # The 25-column format's required columns unless told otherwise: a single record from a source that has
+        # no 上課縣市 (an e-learning completion) requires what every ledger entry needs (SINGLE_RECORD_REQUIRED).
+        self._required = tuple(required) if required is not None else _REQUIRED_KEYS
+        self._pick_required = operator.itemgetter(*self._required)
         self._institution = institution_code.upper()
         self._codes_for = category_codes_for
         self._label = label
@@ -358,8 +365,8 @@ class RecordChecker:
         what it has. The registry check is left to the caller, who looks all IDs up in one query."""
         v = values if clean else {key: (values.get(key) or "").strip() for key in KEYS}
         problems: list[_Problem] = []
-        if not all(_pick_required(v)):
-            problems.extend((key, "", "必填欄位未填寫") for key in _REQUIRED_KEYS if not v[key])
+        if not all(self._pick_required(v)):
+            problems.extend((key, "", "必填欄位未填寫") for key in self._required if not v[key])
 
         national = ""
         if text := v["national_id"]:
@@ -565,7 +572,12 @@ _REQUIRED_KEYS = tuple(c.key for c in COLUMNS if c.required)
 _DATE_KEYS = ("course_start_date", "course_end_date", "actual_start_date", "actual_end_date")
 _TIME_KEYS = ("course_start_time", "course_end_time", "actual_start_time", "actual_end_time")
 _MOMENT_KEYS = _DATE_KEYS + _TIME_KEYS
-_pick_required = operator.itemgetter(*_REQUIRED_KEYS)
+# What every ledger entry needs, whatever its source (ledger_entry_record's single records). The person is given
+# there (a registry row, checked when it was imported), so no national ID is read from the record.
+SINGLE_RECORD_REQUIRED = (
+    "name", "course_name", "category_code", "certified_hours", "mode", "digital_hours",
+    "physical_hours", "actual_start_date", "actual_start_time", "actual_end_date", "actual_end_time",
+)  # fmt: skip
 _pick_moments = operator.itemgetter(*_MOMENT_KEYS)
 _pick_codes = operator.itemgetter("hours_unit", "degree_credit", "mode", "county_code")
 _FLAGS = dict.fromkeys(_YES, True) | dict.fromkeys(_NO, False)

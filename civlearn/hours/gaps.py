@@ -70,11 +70,17 @@ def cutoffs_of_year(*, year: int, agency_ids: Iterable[int]) -> Cutoffs:
 
 
 def deadline_from(
-    *, year: int, agency_id: int | None, personnel_category: str, cutoffs: Cutoffs, names: dict[int, str]
+    *,
+    year: int,
+    agency_id: int | None,
+    personnel_category: str,
+    cutoffs: Cutoffs,
+    names: dict[int, str],
+    rulebook: rules.RuleBook | None = None,
 ) -> Deadline:
-    """The deadline rule above, from cutoffs already read."""
+    """The deadline rule above, from cutoffs already read (and the rule book, for lists of many people)."""
     kind = staff_kind_of(personnel_category)
-    for chain_id in rules.book().agency_chain(agency_id):
+    for chain_id in (rulebook or rules.book()).agency_chain(agency_id):
         for wanted in (kind, StaffKind.ALL):
             day = cutoffs.get((chain_id, wanted))
             if day is not None:
@@ -134,22 +140,22 @@ class GapReport:
 
     @property
     def size(self) -> Decimal:
-        return least_hours_needed([(gap.depth, gap.missing) for gap in self.requirements])
+        return Decimal(least_hours_needed([(gap.depth, gap.missing) for gap in self.requirements]))
 
 
-def least_hours_needed(rows: Sequence[tuple[int, Decimal]]) -> Decimal:
+def least_hours_needed(rows: Sequence[tuple[int, Decimal]] | Sequence[tuple[int, int]]) -> Decimal | int:
     """At least how many more hours close every gap, from (depth, missing) in the rule book's order (a parent,
     then its components). A parent counts its components' hours, so a parent needs max(its own gap, the sum of its
     components' needs); separate trees may share hours (an agency's 'all courses' rule counts every hour), so the
     whole is the largest tree's need: a lower bound, what the HR list sorts by."""
-    best = ZERO
+    best: Decimal | int = ZERO
     position = 0
 
-    def need(depth: int) -> Decimal:
+    def need(depth: int) -> Decimal | int:
         nonlocal position
         own = rows[position][1]
         position += 1
-        children = ZERO
+        children: Decimal | int = ZERO
         while position < len(rows) and rows[position][0] > depth:
             children += need(rows[position][0])
         return max(own, children)
@@ -206,24 +212,6 @@ def rules_counting_courses(
     return found
 
 
-def codes_counting(
-    *, person: Person, year: int, rule_ids: Iterable[int], day: dt.date | None = None
-) -> set[str] | None:
-    """The category codes (table in force on `day`) whose learning counts toward any of `rule_ids` in some mode;
-    None when one of them counts every course. Lets a caller narrow a course list before `rules_counting_courses`
-    decides exactly."""
-    book = rules.book()
-    table = book.table_for(day or clock.today())
-    if table is None:
-        return set()
-    wanted = set(rule_ids)
-    applicable = [rule for rule in book.rules_for(year=year, agency_id=person.agency_id) if rule.id in wanted]
-    if any(rule.scope == "all" for rule in applicable):
-        return None
-    ids = {rule.id for rule in applicable}
-    return {code for code in book.codes.get(table[0], {}) if book.matches.get((table[0], code), frozenset()) & ids}
-
-
 def agency_chain(agency_id: int | None) -> list[int]:
     """The agency and its parents, nearest first (for eligibility by agency)."""
     return rules.book().agency_chain(agency_id)
@@ -243,7 +231,8 @@ def reminder_days_of(*, agency_id: int) -> int:
 # --- the HR office's list of staff at risk -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+# Not frozen: thousands are built per list, and a frozen dataclass's __init__ costs several times more.
+@dataclass(slots=True)
 class RiskRow:
     person_id: int
     name: str
@@ -299,18 +288,28 @@ def risk_list(*, report: hr.Report) -> RiskList:
     agency_ids = {row.agency_id for row in report.rows}
     cutoffs = cutoffs_of_year(year=year, agency_ids=agency_ids)
     names = dict(Agency.objects.filter(pk__in={a for a, _ in cutoffs}).values_list("pk", "name")) if cutoffs else {}
+    book = rules.book()
+    columns = report.columns
+    deadlines: dict[tuple[int, str], Deadline] = {}
     rows: list[RiskRow] = []
+    # Integer tenths straight from the report's sums (thousands of rows: no Cell or Decimal per cell until needed).
     for row in report.rows:
-        if row.all_met:
+        sums, minimums = row.sums, row.minimums
+        missing = [(index, minimum - sums[index]) for index, minimum in enumerate(minimums) if minimum is not None]
+        if all(short <= 0 for _, short in missing):
             continue
-        applying = [(column, cell) for column, cell in zip(report.columns, row.cells, strict=True) if cell.applies]
-        deadline = deadline_from(
-            year=year,
-            agency_id=row.agency_id,
-            personnel_category=row.personnel_category,
-            cutoffs=cutoffs,
-            names=names,
-        )
+        key = (row.agency_id, row.personnel_category)
+        deadline = deadlines.get(key)
+        if deadline is None:
+            deadline = deadlines[key] = deadline_from(
+                year=year,
+                agency_id=row.agency_id,
+                personnel_category=row.personnel_category,
+                cutoffs=cutoffs,
+                names=names,
+                rulebook=book,
+            )
+        size = least_hours_needed([(columns[index].depth, max(0, short)) for index, short in missing])
         rows.append(
             RiskRow(
                 person_id=row.person_id,
@@ -321,8 +320,8 @@ def risk_list(*, report: hr.Report) -> RiskList:
                 email=row.email,
                 deadline=deadline,
                 days_left=deadline.days_left(today),
-                size=least_hours_needed([(column.depth, cell.missing) for column, cell in applying]),
-                gaps=tuple((column.label, cell.missing) for column, cell in applying if not cell.met),
+                size=hr.tenths_to_hours(int(size)),
+                gaps=tuple((columns[index].label, hr.tenths_to_hours(short)) for index, short in missing if short > 0),
             )
         )
     rows.sort(key=lambda r: (-r.per_day, r.days_left, r.name, r.person_id))
@@ -332,3 +331,90 @@ def risk_list(*, report: hr.Report) -> RiskList:
 def ensure_hr(user) -> None:
     if not user.is_superuser and not hr.managed_ids(user):
         raise PermissionDenied("您沒有機關人事管理的權限")
+
+
+# --- physical classes (學習資訊中心) that close a gap ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClassOption:
+    """An open class the person may register for, with the hours it would add to each of the asked rules."""
+
+    offering_id: int
+    title: str
+    period: str
+    institution: str
+    starts_on: dt.date
+    ends_on: dt.date
+    hours: Decimal
+    mode: int
+    # rule id → hours of the class's portions that count toward it (rules.counts_in, portion by portion).
+    toward: dict[int, Decimal]
+
+
+def classes_toward(*, person: Person, year: int, rule_ids: Iterable[int], deadline: dt.date) -> list[ClassOption]:
+    """Published classes open for registration now, ending by `deadline` (their hours are credited when they end),
+    with seats or a waiting list, that `person` may register for (classes.registration.eligibility_problem) and is
+    not already registered for, whose portions count toward any of `rule_ids`. A handful of queries."""
+    from django.db.models import Exists, F, OuterRef, Q
+
+    from civlearn.hours.classes.registration import eligibility_problem
+    from civlearn.hours.models import ClassOffering, ClassPortion, Registration
+
+    wanted = set(rule_ids)
+    if not wanted:
+        return []
+    book = rules.book()
+    applicable = [rule for rule in book.rules_for(year=year, agency_id=person.agency_id) if rule.id in wanted]
+    now = clock.now()
+    mine = Registration.objects.filter(offering=OuterRef("pk"), person_id=person.pk, status__in=Registration.ACTIVE)
+    offerings = (
+        ClassOffering.objects.filter(
+            status=ClassOffering.PUBLISHED,
+            registration_opens__lte=now,
+            registration_closes__gte=now,
+            ends_on__lte=deadline,
+        )
+        .filter(Q(seats_taken__lt=F("capacity")) | Q(waitlist_limit__gt=0))
+        .exclude(Exists(mine))
+        .select_related("institution")
+        .prefetch_related("agencies")
+    )
+    if not any(rule.scope == "all" for rule in applicable):
+        codes = Q(pk__in=[])
+        for table_id, parents in book.codes.items():
+            hits = {code for code in parents if book.matches.get((table_id, code), frozenset()) & wanted}
+            if hits:
+                codes |= Q(category_table_id=table_id, category_code__in=hits)
+        offerings = offerings.filter(Exists(ClassPortion.objects.filter(codes, offering=OuterRef("pk"))))
+    chosen = list(offerings.order_by("starts_on", "id")[:200])
+    portions: dict[int, list[tuple[int, str, Decimal]]] = {}
+    for offering_id, table_id, code, digital, physical in ClassPortion.objects.filter(
+        offering_id__in=[o.pk for o in chosen]
+    ).values_list("offering_id", "category_table_id", "category_code", "digital_hours", "physical_hours"):
+        portions.setdefault(offering_id, []).append((table_id, code, digital + physical))
+    found = []
+    for offering in chosen:
+        if eligibility_problem(offering=offering, person=person):
+            continue
+        toward: dict[int, Decimal] = {}
+        for table_id, code, hours in portions.get(offering.pk, []):
+            for rule_id in rules.rules_counting(
+                rulebook=book, rules=applicable, table_id=table_id, code=code, mode=offering.mode
+            ):
+                toward[rule_id] = toward.get(rule_id, ZERO) + hours
+        if toward:
+            found.append(
+                ClassOption(
+                    offering_id=offering.pk,
+                    title=offering.title,
+                    period=offering.period,
+                    institution=offering.institution.name,
+                    starts_on=offering.starts_on,
+                    ends_on=offering.ends_on,
+                    hours=offering.total_hours,
+                    mode=offering.mode,
+                    toward=toward,
+                )
+            )
+    return found

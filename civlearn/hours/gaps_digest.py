@@ -22,7 +22,7 @@ from civlearn.core.mail import mail_send
 from civlearn.core.services import audit_record
 from civlearn.hours import gaps, rules
 from civlearn.hours.models import AgencyGapPolicy, AtRiskSnapshot
-from civlearn.identity.models import AgencyRole
+from civlearn.identity import selectors as identity_selectors
 from civlearn.registry.models import Agency
 
 # Rows listed in the e-mail body; the page and its download hold every one.
@@ -62,7 +62,7 @@ class Trend:
 
 def digest_agencies() -> list[Agency]:
     """Agencies whose HR office gets a digest: those with an HR officer or a digest address set."""
-    ids = set(AgencyRole.objects.filter(role=AgencyRole.HR_OFFICER).values_list("agency_id", flat=True))
+    ids = identity_selectors.hr_office_agency_ids()
     ids |= set(AgencyGapPolicy.objects.exclude(digest_email="").values_list("agency_id", flat=True))
     return list(Agency.objects.filter(pk__in=ids).order_by("code"))
 
@@ -71,13 +71,7 @@ def recipients_of(agency: Agency) -> list[str]:
     policy = AgencyGapPolicy.objects.filter(agency=agency).first()
     if policy and policy.digest_email:
         return [policy.digest_email]
-    return sorted(
-        set(
-            AgencyRole.objects.filter(agency=agency, role=AgencyRole.HR_OFFICER, user__is_active=True)
-            .exclude(user__email="")
-            .values_list("user__email", flat=True)
-        )
-    )
+    return identity_selectors.hr_office_emails(agency)
 
 
 def subtree_ids(agency: Agency) -> set[int]:

@@ -266,6 +266,11 @@ def _hours(tenths: int) -> Decimal:
     return _TENTHS.get(tenths) or Decimal(tenths).scaleb(-1)
 
 
+def tenths_to_hours(tenths: int) -> Decimal:
+    """Hours from the report's integer tenths (StaffRow.sums, .minimums)."""
+    return _hours(tenths)
+
+
 def _fact_rows(*, year: int, agency_ids: set[int], person_ids: list[int] | None):
     """(person id, table id, code, mode, hours in tenths) of the active staff of these agencies in `year`."""
     if connection.vendor == "postgresql":

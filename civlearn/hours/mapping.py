@@ -299,9 +299,9 @@ def mapping_apply(*, actor, plan: Plan, expected: str | None = None, ip_address:
 # ---- writing ----------------------------------------------------------------------------------------------------
 
 
-def mapping_rows() -> list[list[object]]:
+def mapping_rows() -> list[list[str]]:
     """The current mapping as the file's lines (header first), targets in their order, codes as stored."""
-    lines: list[list[object]] = [list(COLUMNS)]
+    lines: list[list[str]] = [list(COLUMNS)]
     for (kind, key, year), sets in current_mapping().items():
         for table, codes in sets.items():
             for code in codes:
@@ -317,7 +317,7 @@ def mapping_export(*, file_format: str) -> tuple[bytes, str, str]:
         spreadsheets.csv_writer(buffer, lineterminator="\r\n").writerows(lines)
         # A BOM, so Excel opens the UTF-8 file with its Chinese intact.
         return ("\ufeff" + buffer.getvalue()).encode("utf-8"), "text/csv; charset=utf-8", "category-mapping.csv"
-    sheets = [exports.Sheet(SHEET_NAME, lines)]
+    sheets = [exports.Sheet(SHEET_NAME, [*lines])]
     if file_format == "xlsx":
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         return exports.to_xlsx(sheets), content_type, "category-mapping.xlsx"

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from civlearn.core import clock, rocdate
 from civlearn.core.services import audit_record
-from civlearn.hours import rules
+from civlearn.hours import batch, rules
 from civlearn.hours.models import (
     AgencyCutoff,
     AgencyGapPolicy,
@@ -96,6 +96,77 @@ class LedgerRecord:
     degree_credit: str = "6"
 
 
+# The row validator's keys → the LedgerRecord field a problem is reported under.
+_FIELD_OF_KEY = {
+    "national_id": "person",
+    "name": "person",
+    "birthday": "person",
+    **{f"{moment}_{part}": moment for moment in ("actual_start", "actual_end", "course_start", "course_end")
+       for part in ("date", "time")},
+}  # fmt: skip
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
+def _row_values(person: Person, record: LedgerRecord) -> dict[str, str]:
+    """One single record as the upload's {key: text}, so that `batch.RecordChecker` checks it like a file's row."""
+    zone = batch.local_zone()
+    values = dict.fromkeys(batch.KEYS, "")
+
+    def hours_text(value) -> str:
+        try:
+            return format(Decimal(str(value)), "f")
+        except (InvalidOperation, ValueError, TypeError):
+            return str(value)
+
+    values.update(
+        # The person is the registry's (its ID checked when imported): the row has no ID to check.
+        name=person.name,
+        course_name=(record.course_name or "").strip(),
+        course_code=(record.course_code or "").strip(),
+        period=(record.period or "").strip(),
+        category_code=(record.category_code or "").strip(),
+        county_code=record.county_code or "",
+        degree_credit=record.degree_credit or "6",
+        certified_hours=hours_text(record.certified_hours),
+        digital_hours=hours_text(record.digital_hours),
+        physical_hours=hours_text(record.physical_hours),
+        hours_unit=record.hours_unit or "1",
+        mode=str(record.mode),
+        score=record.score or "",
+        certificate_no=record.certificate_no or "",
+        attendance_note=record.attendance_note or "",
+        job_related="是" if record.job_related else "否",
+        self_applied_leave="是" if record.self_applied_leave else "否",
+    )
+    # A source without a course run of its own (an e-learning enrolment) is checked with the actual times in its place;
+    # the entry keeps what the source gave.
+    course_start = record.course_start or record.actual_start
+    moments = {
+        "actual_start": record.actual_start,
+        "actual_end": record.actual_end,
+        "course_start": course_start,
+        "course_end": record.course_end or course_start,
+    }
+    for prefix, moment in moments.items():
+        if isinstance(moment, dt.datetime):
+            local = _aware(moment).astimezone(zone)
+            if rocdate.MIN_DATE <= local.date() <= rocdate.MAX_DATE:
+                values[f"{prefix}_date"] = rocdate.format_dashed(local.date())
+                values[f"{prefix}_time"] = local.strftime("%H:%M:%S")
+    return values
+
+
+def _codes_in_force(book: rules.RuleBook):
+    def codes_for(day: dt.date):
+        table = book.table_for(day)
+        return book.codes.get(table[0], {}) if table else {}
+
+    return codes_for
+
+
 def ledger_entry_record(
     *, person: Person, record: LedgerRecord, actor: AbstractBaseUser | None = None
 ) -> tuple[LedgerEntry, bool]:
@@ -107,9 +178,6 @@ def ledger_entry_record(
     """
     source_kind, course_name, category_code, mode = (
         record.source_kind, record.course_name, record.category_code, record.mode,
-    )  # fmt: skip
-    certified_hours, digital_hours, physical_hours = (
-        record.certified_hours, record.digital_hours, record.physical_hours,
     )  # fmt: skip
     actual_start, actual_end, course_start, course_end = (
         record.actual_start, record.actual_end, record.course_start, record.course_end,
@@ -136,53 +204,37 @@ def ledger_entry_record(
     course_name = (course_name or "").strip()
     category_code = (category_code or "").strip()
     institution_code = (institution_code or "").strip().upper()
-    if not course_name:
-        errors.setdefault("course_name", []).append("課程名稱不可空白")
-    elif len(course_name) > 300:
-        errors.setdefault("course_name", []).append("課程名稱最多 300 字")
+    # Who reports the record is not a property of the row: checked here, the row by the one row validator.
     if not institution_code:
         errors.setdefault("institution_code", []).append("學習機關(構)代碼不可空白")
     elif len(institution_code) > 10:
         errors.setdefault("institution_code", []).append("學習機關(構)代碼最多 10 碼")
-    if mode not in mode_labels():
-        allowed = "、".join(f"{code} {label}" for code, label in mode_labels().items())
-        errors.setdefault("mode", []).append(f"學習性質 {mode} 不正確（可用：{allowed}）")
-    certified = _hours(certified_hours, "certified_hours", "訓練總數", errors)
-    digital = _hours(digital_hours, "digital_hours", "數位時數", errors)
-    physical = _hours(physical_hours, "physical_hours", "實體時數", errors)
-    hours_ok = not {"certified_hours", "digital_hours", "physical_hours"} & errors.keys()
-    if hours_ok and certified != digital + physical:
-        errors.setdefault("certified_hours", []).append(
-            f"訓練總數 {certified} 不等於數位時數 {digital} + 實體時數 {physical}"
-        )
-    for field, value, label in (
-        ("actual_start", actual_start, "實際上課起始"),
-        ("actual_end", actual_end, "實際上課結束"),
-    ):
-        if not isinstance(value, dt.datetime):
-            errors.setdefault(field, []).append(f"{label}日期時間不可空白")
-    if not {"actual_start", "actual_end"} & errors.keys() and actual_end < actual_start:
-        errors.setdefault("actual_end", []).append("實際上課結束不可早於實際上課起始")
-    if course_start and course_end and course_end < course_start:
-        errors.setdefault("course_end", []).append("開課結束不可早於開課起始")
-
-    table = None
-    if "actual_end" not in errors:
-        end_day = timezone.localtime(
-            actual_end if timezone.is_aware(actual_end) else timezone.make_aware(actual_end)
-        ).date()
-        book = rules.book()
-        table = book.table_for(end_day)
-        if not category_code:
-            errors.setdefault("category_code", []).append("課程類別代碼不可空白")
-        elif table is None:
-            errors.setdefault("category_code", []).append(f"{end_day:%Y-%m-%d} 沒有適用的課程類別代碼表")
-        elif not book.has_code(table[0], category_code):
-            errors.setdefault("category_code", []).append(
-                f"課程類別代碼 {category_code} 不在 {table[1]} 代碼表中（依實際上課結束日期 {end_day:%Y-%m-%d}）"
-            )
+    book = rules.book()
+    _row, problems = batch.validate_record(
+        _row_values(person, record),
+        line=1,
+        institution_code=institution_code,
+        category_codes_for=_codes_in_force(book),
+        label=str,
+        today=clock.today(),
+        known_modes=mode_labels(),
+        required=batch.SINGLE_RECORD_REQUIRED,
+    )
+    for problem in problems:
+        field = _FIELD_OF_KEY.get(problem.column, problem.column)
+        # The row validator's message names neither the column nor the value (a file's report has columns for them).
+        shown = f"「{problem.value}」" if problem.value and problem.column not in _FIELD_OF_KEY else ""
+        errors.setdefault(field, []).append(f"{batch.HEADER_OF[problem.column]}{shown}：{problem.message}")
     if errors:
         raise ValidationError(errors)
+    certified, digital, physical = (
+        Decimal(record.certified_hours).quantize(Decimal("0.1")),
+        Decimal(record.digital_hours).quantize(Decimal("0.1")),
+        Decimal(record.physical_hours).quantize(Decimal("0.1")),
+    )
+    end_day = timezone.localtime(_aware(actual_end)).date()
+    table = book.table_for(end_day)
+    assert table is not None  # the validator found the code in the table in force on that day
 
     entry = LedgerEntry(
         person=person,

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IdentityConfig(AppConfig):
     name = "civlearn.identity"
     label = "identity"
-    verbose_name = "人事服務網"
+    verbose_name = _("人事服務網")

@@ -155,6 +155,8 @@ def uploader_invite_again(*, actor: User, user: User, ip_address: str | None = N
     if account.has_usable_password():
         raise ValidationError(_("此帳號已設定密碼，不需要再寄送邀請"))
     role = account.agency_roles.filter(role=AgencyRole.PROVIDER).select_related("agency").first()
+    if role is None:
+        raise PermissionDenied(_("您不能管理此帳號"))
     audit_record(actor=actor, action="identity.uploader_invited_again", subject=account, ip_address=ip_address)
     _send(account, role.agency, actor)
 

@@ -15,6 +15,8 @@ from civlearn.registry.models import Agency
 HR_OFFICER = AgencyRole.HR_OFFICER
 PROVIDER = AgencyRole.PROVIDER
 SIGNIN_PASSWORD = SigninRecord.PASSWORD
+# The account type, for other apps' type annotations (their code reads accounts through the functions here).
+Account = User
 
 
 def active_account(user_id: int, *, with_person: bool = False) -> User | None:
@@ -103,6 +105,41 @@ def find_account(login: str) -> User | None:
             return found
     # 自訂帳號 is unique whatever the case (a constraint on Lower(username)), so case does not matter here either.
     return query.filter(username__iexact=text).first()
+
+
+def is_hr_officer(user: User | None) -> bool:
+    """Whether `user` holds the HR officer role (人事人員) for any agency."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return AgencyRole.objects.filter(user=user, role=AgencyRole.HR_OFFICER).exists()
+
+
+def hr_agency_ids(user: User | None) -> set[int]:
+    """Ids of the agencies whose staff `user` manages as an HR officer (sub-agencies included where the role says)."""
+    if user is None:
+        return set()
+    return set(agencies_managed_by(user, AgencyRole.HR_OFFICER).values_list("pk", flat=True))
+
+
+def hr_office_agency_ids() -> set[int]:
+    """Agencies that have at least one HR officer (人事人員) role."""
+    return set(AgencyRole.objects.filter(role=AgencyRole.HR_OFFICER).values_list("agency_id", flat=True))
+
+
+def hr_office_emails(agency: Agency) -> list[str]:
+    """The e-mail addresses of the active HR officers whose role names `agency` itself, sorted."""
+    return sorted(
+        set(
+            AgencyRole.objects.filter(agency=agency, role=AgencyRole.HR_OFFICER, user__is_active=True)
+            .exclude(user__email="")
+            .values_list("user__email", flat=True)
+        )
+    )
+
+
+def active_accounts_with_person() -> QuerySet[User]:
+    """Active accounts linked to an active registry person, with the person (for periodic jobs over learners)."""
+    return User.objects.filter(is_active=True, person__isnull=False, person__is_active=True).select_related("person")
 
 
 def agency_roles_of(user) -> set[str]:

@@ -49,7 +49,7 @@ class UploaderForm(forms.Form):
 
 
 def _service_errors(form: forms.Form, exc: ValidationError) -> None:
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
     add_service_errors(form, errors)
 
 

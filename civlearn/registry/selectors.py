@@ -84,6 +84,12 @@ def agency_path(agency: Agency) -> list[Agency]:
     return path
 
 
+def agencies_by_code(codes: Iterable[str]) -> dict[str, Agency]:
+    """The agencies with these codes, by code (codes not in the registry are left out). One query."""
+    wanted = {code for code in codes if code}
+    return {agency.code: agency for agency in Agency.objects.filter(code__in=wanted)} if wanted else {}
+
+
 def agencies(ids: Iterable[int] | None = None):
     """Agencies by code: all of them, or those with these ids (a form's choices)."""
     found = Agency.objects.all() if ids is None else Agency.objects.filter(pk__in=set(ids))

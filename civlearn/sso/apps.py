@@ -10,7 +10,7 @@ class SsoConfig(AppConfig):
     default = True
     name = "civlearn.sso"
     label = "sso"
-    verbose_name = "單一登入"
+    verbose_name = _("單一登入")
 
     def ready(self):
         from oauth2_provider.models import get_application_model

@@ -21,7 +21,6 @@ from authlib.integrations.requests_client import OAuth2Session
 from authlib.jose import JsonWebKey, JsonWebToken
 from authlib.jose.errors import JoseError
 from authlib.oidc.core import CodeIDToken
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -53,7 +52,7 @@ class Outcome:
     """Either `user` (sign them in) or `pending` (they must prove who they are through eCPA first)."""
 
     provider: ExternalProvider
-    user: AbstractBaseUser | None = None
+    user: identity_selectors.Account | None = None
     pending: dict = field(default_factory=dict)
 
 
@@ -224,7 +223,7 @@ def _link(
     return identity
 
 
-def _signed_in(*, identity: ExternalIdentity, ip_address: str | None) -> AbstractBaseUser:
+def _signed_in(*, identity: ExternalIdentity, ip_address: str | None) -> identity_selectors.Account:
     user = identity.user
     if not user.is_active:
         raise ExternalSigninError(_("此帳號已停用，請洽服務機關人事單位"))
@@ -236,7 +235,7 @@ def _signed_in(*, identity: ExternalIdentity, ip_address: str | None) -> Abstrac
     return user
 
 
-def link_pending(*, user: AbstractBaseUser, pending: dict, ip_address: str | None) -> ExternalIdentity | None:
+def link_pending(*, user: identity_selectors.Account, pending: dict, ip_address: str | None) -> ExternalIdentity | None:
     """After the person proved who they are through eCPA: link the external identity that sent them there."""
     provider = ExternalProvider.objects.filter(slug=pending.get("provider"), is_active=True).first()
     if provider is None or not pending.get("subject") or user.person_id is None:
@@ -254,7 +253,7 @@ def link_pending(*, user: AbstractBaseUser, pending: dict, ip_address: str | Non
     )
 
 
-def account_source(user: AbstractBaseUser) -> str:
+def account_source(user: identity_selectors.Account) -> str:
     """帳號來源 on the learning platform's profile: the external provider of the latest sign-in, else eCPA."""
     record = identity_selectors.last_signin(user)
     if record is None or record.method != METHOD:

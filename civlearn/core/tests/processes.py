@@ -137,6 +137,8 @@ def site(tmp_path: Path, **kwargs) -> Iterator[Site]:
     made = Site(tmp_path, **kwargs)
     try:
         made.manage("migrate", "--no-input", "-v", "0", timeout=300)
+        # As ./run and a deployment do: outside the test settings the static files are served by their hashed names.
+        made.manage("collectstatic", "--no-input", "-v", "0", timeout=300)
         yield made
     finally:
         made.close()

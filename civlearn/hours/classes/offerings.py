@@ -28,7 +28,7 @@ from civlearn.hours.models import (
     Institution,
     mode_labels,
 )
-from civlearn.registry.models import Agency
+from civlearn.registry import selectors as registry_selectors
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ class CleanOffering:
     values: dict
     portions: list[tuple[int, str, Decimal, Decimal]]  # (table id, code, digital, physical)
     sessions: list[tuple[dt.datetime, dt.datetime]]
-    agencies: list[Agency] = field(default_factory=list)
+    agencies: list = field(default_factory=list)
 
 
 class OfferingErrors(ValidationError):
@@ -128,7 +128,7 @@ def _decimal(text: str) -> Decimal | None:
     return value.quantize(Decimal("0.1"))
 
 
-def _check_class(row: int, record: dict, problems: list[RowProblem], agencies_by_code: dict[str, Agency]) -> dict:
+def _check_class(row: int, record: dict, problems: list[RowProblem], agencies_by_code: dict) -> dict:
     """Class-level values of one row, cleaned; problems appended."""
 
     def bad(key: str, message: str) -> None:
@@ -257,7 +257,7 @@ def offering_rows_check(records: list[tuple[int, dict]]) -> tuple[list[CleanOffe
         for code in re.split(r"[;；,、\s]+", record.get("agencies", ""))
         if code.strip()
     }
-    agencies_by_code = {agency.code: agency for agency in Agency.objects.filter(code__in=wanted)} if wanted else {}
+    agencies_by_code = registry_selectors.agencies_by_code(wanted)
     groups: dict[tuple[str, str], list[tuple[int, dict]]] = {}
     for row, record in records:
         groups.setdefault((record.get("class_code", ""), record.get("period", "")), []).append((row, record))

@@ -6,38 +6,37 @@ from __future__ import annotations
 import functools
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from civlearn.core import clock, rocdate
+from civlearn.core.mail import mail_send
 from civlearn.core.services import audit_record
 from civlearn.hours import services as hours_services
 from civlearn.hours.institutions import selectors as institution_selectors
 from civlearn.hours.models import ClassOffering, Registration
 from civlearn.identity import selectors as identity_selectors
-from civlearn.identity.models import AgencyRole
-from civlearn.registry.models import Agency, Person
+from civlearn.registry import selectors as registry_selectors
 
 
-def agency_is_central(agency: Agency) -> bool:
+def _notice(subject: str, body: str, recipient: str) -> None:
+    """One notice e-mail (text and HTML parts) through the platform's one mail path."""
+    mail_send(template="hours/mail/notice", subject=subject, to=[recipient], context={"body": body})
+
+
+def agency_is_central(agency) -> bool:
     """Central government agencies' codes (機關代碼) start with a letter (e.g. A09600000Q); local governments' with a
     digit (e.g. 379000000A 臺北市政府). The registry has no other mark of the level."""
     return agency.code[:1].isalpha()
 
 
-def _ancestor_ids(agency: Agency) -> set[int]:
-    found: set[int] = set()
-    current: Agency | None = agency
-    while current is not None and current.pk not in found:
-        found.add(current.pk)
-        current = current.parent
-    return found
+def _ancestor_ids(agency) -> set[int]:
+    return {item.pk for item in registry_selectors.agency_path(agency)}
 
 
-def eligibility_problem(*, offering: ClassOffering, person: Person | None, user=None) -> str:
+def eligibility_problem(*, offering: ClassOffering, person, user=None) -> str:
     """Why `person` may not register for `offering` (zh-Hant), or "" when they may. Registration period and seats
     are the registration's own checks; this is who the class is for."""
     if person is None:
@@ -53,7 +52,7 @@ def eligibility_problem(*, offering: ClassOffering, person: Person | None, user=
         return f"本班限下列機關（含所屬機關）人員報名：{'、'.join(allowed.values())}"
     if offering.hr_staff_only:
         account = user if user is not None else getattr(person, "account", None)
-        if account is None or not identity_selectors.agencies_managed_by(account, AgencyRole.HR_OFFICER).exists():
+        if not identity_selectors.is_hr_officer(account):
             return "本班限人事人員報名"
     return ""
 
@@ -61,7 +60,7 @@ def eligibility_problem(*, offering: ClassOffering, person: Person | None, user=
 def _mail(registration: Registration, subject: str, body: str) -> None:
     email = registration.person.email
     if email:
-        transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+        transaction.on_commit(lambda: _notice(subject, body, email))
 
 
 def moment_text(moment) -> str:
@@ -270,5 +269,5 @@ def registrants_email(*, actor, offering: ClassOffering, subject: str, body: str
             changes={"subject": [None, subject], "recipients": [None, len(emails)]},
         )
         for email in emails:
-            transaction.on_commit(functools.partial(send_mail, subject, body, None, [email]))
+            transaction.on_commit(functools.partial(_notice, subject, body, email))
     return len(emails)

@@ -13,7 +13,6 @@ from civlearn.core.text import search_fold
 from civlearn.hours import rules
 from civlearn.hours.models import ClassOffering, ClassPortion, Registration
 from civlearn.identity import selectors as identity_selectors
-from civlearn.identity.models import AgencyRole
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,10 +40,15 @@ def _codes_in_subtree(table_id: int, root: str) -> set[str]:
     return found
 
 
-def _codes_counting_toward(table_id: int, rule_id: int) -> set[str]:
-    """Codes of the table that count toward the rule: the summary's own lookup (RuleBook.matches)."""
+def _codes_counting_toward(table_id: int, rule) -> set[str]:
+    """Codes of the table whose hours count toward `rule`: asked of `rules.counts_in`, the summary's own rule."""
     book = rules.book()
-    return {code for code in book.codes.get(table_id, {}) if rule_id in book.matches.get((table_id, code), ())}
+    mode = rule.mode if rule.mode is not None else 0  # a rule without a mode ignores it
+    return {
+        code
+        for code in book.codes.get(table_id, {})
+        if rules.counts_in(rule, mode=mode, matched=book.matches.get((table_id, code), frozenset()))
+    }
 
 
 def requirement_choices(*, year: int | None = None) -> list[tuple[int, str]]:
@@ -76,7 +80,12 @@ def offerings_search(query: ClassQuery) -> QuerySet[ClassOffering]:
         portions = ClassPortion.objects.filter(_portion_filter(codes), offering=OuterRef("pk"))
         queryset = queryset.filter(Exists(portions))
     if query.requirement_id:
-        codes = {table_id: _codes_counting_toward(table_id, query.requirement_id) for table_id in table_ids}
+        rule = next((rule for rule in book.rules if rule.id == query.requirement_id), None)
+        if rule is None:
+            return queryset.none()
+        if rule.mode is not None:
+            queryset = queryset.filter(mode=rule.mode)
+        codes = {table_id: _codes_counting_toward(table_id, rule) for table_id in table_ids}
         portions = ClassPortion.objects.filter(_portion_filter(codes), offering=OuterRef("pk"))
         queryset = queryset.filter(Exists(portions))
     if query.county_code:
@@ -130,7 +139,7 @@ def roster(offering: ClassOffering) -> QuerySet[Registration]:
 
 
 def hr_agency_ids(user) -> set[int]:
-    return set(identity_selectors.agencies_managed_by(user, AgencyRole.HR_OFFICER).values_list("pk", flat=True))
+    return identity_selectors.hr_agency_ids(user)
 
 
 def hr_pending(user) -> QuerySet[Registration]:

@@ -313,8 +313,8 @@ def related_search(request):
     """相關搜尋 of the front page: 學習資訊 goes to the class search; 重要資訊 and 學習機關(構) are listed here."""
     from urllib.parse import urlencode
 
+    from civlearn.content import selectors as content_selectors
     from civlearn.core.text import search_fold
-    from civlearn.hours import selectors as hours_selectors
 
     scope = request.GET.get("scope", "classes")
     keyword = (request.GET.get("q") or "")[:100]
@@ -322,10 +322,11 @@ def related_search(request):
         return redirect(reverse("hours:classes") + "?" + urlencode({"q": keyword}))
     folded = search_fold(keyword)
     if scope == "announcements":
-        # The current announcements are a short list (shown on the front page): folded here, both sides alike.
+        # The announcements this person sees today are a short list (the front page shows them): folded here, both
+        # sides alike, with the visibility rule of the content app.
         results = [
-            (item.title, item.link or reverse("hours:announcements"))
-            for item in hours_selectors.announcements_current(limit=500)
+            (item.title, reverse("content:lifelong_announcement", args=[item.pk]))
+            for item in content_selectors.announcements_current(face="lifelong", user=request.user, limit=None)
             if folded in search_fold(f"{item.title} {item.body}")
         ]
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 
 from django import forms
 from django.contrib import messages
@@ -82,7 +83,7 @@ def manage(request, offering_id: int):
 @login_required
 def roster_export(request, offering_id: int, fmt: str):
     offering = _offering_for(request, offering_id)
-    rows = [ROSTER_HEADERS, *roster_rows(offering)]
+    rows: list[Sequence[object]] = [ROSTER_HEADERS, *roster_rows(offering)]
     name = f"roster-{offering.pk}"
     if fmt == "xlsx":
         body = exports.to_xlsx([exports.Sheet("報名名單", rows)])

@@ -7,11 +7,11 @@ import os
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 
 from civlearn.core import clock
+from civlearn.core.mail import mail_send
 from civlearn.core.services import audit_record
 from civlearn.core.spreadsheets import looks_like_formula
 from civlearn.core.text import search_fold
@@ -33,6 +33,11 @@ DOCUMENT_SIGNATURES = {
 APPROVE = "approve"
 CHANGES = "changes"
 REFUSE = "refuse"
+
+
+def _notice(subject: str, body: str, recipient: str) -> None:
+    """One notice e-mail (text and HTML parts) through the platform's one mail path."""
+    mail_send(template="hours/mail/notice", subject=subject, to=[recipient], context={"body": body})
 
 
 def _text(data: dict, key: str, label: str, limit: int, errors: dict, *, required: bool = True) -> str:
@@ -96,7 +101,7 @@ def _clean_application(data: dict, document, *, document_required: bool) -> dict
 
 def _mail(institution: Institution, subject: str, body: str) -> None:
     recipient = institution.contact_email
-    transaction.on_commit(lambda: send_mail(subject, body, None, [recipient]))
+    transaction.on_commit(lambda: _notice(subject, body, recipient))
 
 
 def _site() -> str:

@@ -82,6 +82,7 @@ def test_private_organisation_applies_is_asked_for_changes_then_approved(
     assert {m["To"] for m in mails} == {"contact@example.org"}
     assert "請補立案證書影本" in message_text(mails[1])
     assert "代碼 P000000001" in message_text(mails[2])
+    assert all(m.get_body(preferencelist=("html",)) is not None for m in mails)  # both parts (core.mail)
     assert list(
         AuditEvent.objects.filter(subject_type="hours.institution").order_by("id").values_list("action", flat=True)
     ) == [

@@ -59,7 +59,7 @@ def test_category_code_must_exist_in_the_table_in_force_on_the_end_date(learner_
         record(learner_person, code="522", end=taipei(2023, 12, 31, 17))
 
     assert caught.value.message_dict == {
-        "category_code": ["課程類別代碼 522 不在 2015 代碼表中（依實際上課結束日期 2023-12-31）"]
+        "category_code": ["課程類別代碼「522」：不是 2023-12-31 適用之課程類別代碼表中的代碼"]
     }
     assert LedgerEntry.objects.count() == 0
 
@@ -80,10 +80,10 @@ def test_bad_input_names_every_field_and_records_nothing(learner_person):
         )
 
     assert caught.value.message_dict == {
-        "course_name": ["課程名稱不可空白"],
+        "course_name": ["課程名稱：必填欄位未填寫"],
         "institution_code": ["學習機關(構)代碼不可空白"],
-        "mode": ["學習性質 9 不正確（可用：1 數位、2 實體、3 混成、4 遠距）"],
-        "certified_hours": ["訓練總數 3.0 不等於數位時數 1.0 + 實體時數 1.0"],
+        "mode": ["學習性質「9」：學習性質代碼不正確，應為 1 數位、2 實體、3 混成、4 遠距"],
+        "certified_hours": ["訓練總數「3」：訓練總數應等於數位時數加實體時數（1 + 1 = 2）"],
     }
     assert LedgerEntry.objects.count() == 0
     assert AuditEvent.objects.count() == 0
@@ -95,9 +95,9 @@ def test_end_before_start_and_negative_hours_are_refused(learner_person):
         record(learner_person, hours="-1", actual_start=end + dt.timedelta(hours=1), actual_end=end)
 
     assert caught.value.message_dict == {
-        "certified_hours": ["訓練總數應介於 0 與 9999.9 之間"],
-        "digital_hours": ["數位時數應介於 0 與 9999.9 之間"],
-        "actual_end": ["實際上課結束不可早於實際上課起始"],
+        "certified_hours": ["訓練總數「-1」：應為不小於 0 的數字（最多 1 位小數），例如 2 或 1.5"],
+        "digital_hours": ["數位時數「-1」：應為不小於 0 的數字（最多 1 位小數），例如 2 或 1.5"],
+        "actual_end": ["實際上課結束日期：實際上課結束時間早於實際上課起始時間"],
     }
 
 

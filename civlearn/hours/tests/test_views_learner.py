@@ -81,8 +81,9 @@ def test_hours_page_lists_records_and_requirement_status(client, learner, in_202
     records = table(html, "records")
     assert records[0] == ["課程名稱", "期別", "學習機關(構)", "課程類別", "學習性質", "上課日期", "數位時數",
                           "實體時數", "訓練總數", "業務相關"]  # fmt: skip
+    # 業務相關: a visible asterisk hidden from screen readers, which read the visually hidden 與業務相關 instead.
     assert records[1] == ["手冊課程01", "1", "國立臺中科技大學", "366 性別平等進階課程", "數位", "113/03/01", "4", "0",
-                          "4", "*"]  # fmt: skip
+                          "4", "*與業務相關"]  # fmt: skip
     assert len(records) == 1 + 9
     assert table(html, "requirements")[1:] == [
         ["每年必須完成之課程總學習時數(10小時)", "10小時", "19小時", "已達成"],

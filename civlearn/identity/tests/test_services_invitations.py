@@ -19,7 +19,9 @@ GOOD_PASSWORD = "Upload-2026!x"
 
 def _link(message) -> str:
     text = message.get_body(preferencelist=("plain",)).get_content()
-    return re.search(r"(https?://\S+/ecpa/invitation/(\S+)/(\S+))", text).group(1)
+    found = re.search(r"(https?://\S+/ecpa/invitation/(\S+)/(\S+))", text)
+    assert found is not None, text
+    return found.group(1)
 
 
 def _parts(link: str) -> tuple[str, str]:

@@ -3,7 +3,8 @@ while a gap remains, with the suggested courses; at most one a week (counting th
 learner can turn them off (a setting, or the signed link in every message).
 
 `gap_reminders_send()` is run periodically (`manage.py learning_gap_reminders`, Celery beat, or the loop `./run`
-starts without a broker) and is safe to run twice: each send is claimed under the learner's row lock and recorded in
+starts without a broker) and is safe to run twice: each send is claimed under a lock on the learner's preference row
+and recorded in
 the transaction that sends it, so a failed send leaves no record and the next run sends it.
 """
 
@@ -23,7 +24,7 @@ from civlearn.core.mail import mail_send
 from civlearn.core.services import audit_record
 from civlearn.hours import gaps as hours_gaps
 from civlearn.hours import selectors as hours_selectors
-from civlearn.identity.models import User
+from civlearn.identity import selectors as identity_selectors
 from civlearn.learning.gaps.selectors import GapPanel, gap_panel
 from civlearn.learning.models import GapReminder, GapReminderPreference
 
@@ -59,14 +60,14 @@ def unsubscribe_token(*, user) -> str:
     return signing.dumps(user.pk, salt=_SALT, compress=True)
 
 
-def user_for_token(token: str) -> User | None:
+def user_for_token(token: str):
     """The account an unsubscribe token names, or None for a forged or damaged token (no expiry: an old e-mail's
     link still works)."""
     try:
         user_id = signing.loads(token, salt=_SALT)
     except signing.BadSignature:
         return None
-    return User.objects.filter(pk=user_id, is_active=True).first()
+    return identity_selectors.active_account(user_id)
 
 
 def _hours(value) -> str:
@@ -95,10 +96,20 @@ def message_for(*, user, panel: GapPanel, unsubscribe_url: str) -> tuple[str, di
             "courses": [
                 {
                     "title": s.title,
-                    "hours": _hours(s.hours),
+                    "hours": _hours(s.hours_for(item.gap.key)),
                     "minutes": s.reading_minutes,
                     "in_progress": s.in_progress,
-                    "url": settings.SITE_URL + reverse("learning:course", args=[s.code]),
+                    "is_class": s.kind == "class",
+                    "institution": s.institution,
+                    "dates": f"{rocdate.format_display(s.starts_on)}～{rocdate.format_display(s.ends_on)}"
+                    if s.kind == "class"
+                    else "",
+                    "url": settings.SITE_URL
+                    + (
+                        reverse("hours:class_detail", args=[s.course_id])
+                        if s.kind == "class"
+                        else reverse("learning:course", args=[s.code])
+                    ),
                 }
                 for s in item.suggestions
             ],
@@ -134,8 +145,11 @@ def reminder_send(*, user) -> bool:
         return False
     now = clock.now()
     with transaction.atomic():
-        # The learner's row lock: two runs at once send one reminder.
-        User.objects.select_for_update().filter(pk=user.pk).first()
+        # The learner's preference row, locked: two runs at once send one reminder, and an opt-out that just
+        # happened is seen.
+        preference, _created = GapReminderPreference.objects.select_for_update().get_or_create(user=user)
+        if not preference.enabled:
+            return False
         if GapReminder.objects.filter(user=user, sent_at__gt=now - WEEK).exists():
             return False
         if hours_selectors.reminded_since(person=person, since=now - WEEK):
@@ -184,12 +198,8 @@ def gap_reminders_send() -> int:
     at-risk lists (set-based) name who has a gap, and only they get the per-person panel. Returns how many were sent."""
     today = clock.today()
     sent = 0
-    users = (
-        User.objects.filter(is_active=True, person__isnull=False, person__is_active=True)
-        .exclude(gap_reminder_preference__enabled=False)
-        .select_related("person")
-    )
-    by_agency: dict[int, list[User]] = {}
+    users = identity_selectors.active_accounts_with_person().exclude(gap_reminder_preference__enabled=False)
+    by_agency: dict[int, list] = {}
     for user in users.iterator(chunk_size=2000):
         person = user.person
         assert person is not None  # person__isnull=False

@@ -3,7 +3,7 @@ provider page (/elearn/provide/scorm/), which runs the package checks and writes
 
 from django.contrib import admin
 
-from civlearn.learning.models import Sco, ScormAttempt, ScormPackage
+from civlearn.learning.models import Sco, ScormAttempt, ScormPackage, ScormSequencing
 
 
 class ScoInline(admin.TabularInline):
@@ -50,6 +50,22 @@ class ScormAttemptAdmin(admin.ModelAdmin):
     list_filter = ["completion_status", "success_status"]
     raw_id_fields = ["enrolment", "sco"]
     readonly_fields = [field.name for field in ScormAttempt._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ScormSequencing)
+class ScormSequencingAdmin(admin.ModelAdmin):
+    """SCORM 2004 course attempts: the sequencing engine's state per enrolment (course_attempt.py)."""
+
+    list_display = ["enrolment", "package", "attempt_number", "root_completion", "root_success", "suspended", "done_at"]
+    list_filter = ["suspended", "ended", "root_completion", "root_success"]
+    raw_id_fields = ["enrolment", "package"]
+    exclude = ["state", "session_key"]
+    readonly_fields = [
+        field.name for field in ScormSequencing._meta.fields if field.name not in ("state", "session_key")
+    ]
 
     def has_add_permission(self, request):
         return False

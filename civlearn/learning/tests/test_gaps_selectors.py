@@ -156,3 +156,47 @@ def test_a_contract_employee_sees_their_cutoff(agency, consenting_learner):
     report = gap_panel(user=user).report
 
     assert (report.deadline.day, report.days_left) == (dt.date(2026, 10, 31), 30)
+
+
+@pytest.fixture
+def env_class(operator):
+    """A 學習資訊中心 class of 5 hours: 3 in 339 (環境教育 subtree) and 2 in 510 (policy), ending 115/12/15."""
+    from civlearn.hours.classes import offerings
+    from civlearn.hours.tests.classes_fixtures import approved_institution, at_today, two_code_rows
+    from civlearn.registry.models import Agency
+
+    staff = make_account(
+        make_person(Agency.objects.create(code="P000000009", name="人文學苑本部"), "E123456783", "周承辦")
+    )
+    institution = approved_institution(staff)
+    at_today()  # 115/12/01: registration open
+    return offerings.offerings_save(actor=staff, institution=institution, records=two_code_rows()).offerings[0]
+
+
+def test_a_class_adds_only_the_hours_of_its_portions_that_count(agency, learner_person, consenting_learner, env_class):
+    record(learner_person, code="337", hours="2", end=taipei(2026, 3, 1))
+    record(learner_person, code="560", hours="7", end=taipei(2026, 3, 1))
+
+    panel = gap_panel(user=consenting_learner)
+
+    by_gap = {item.gap.key: item for item in panel.items}
+    suggestion = by_gap["environment"].suggestions[0]
+    assert (suggestion.kind, suggestion.course_id, suggestion.hours) == ("class", env_class.pk, D("5.0"))
+    assert suggestion.toward_hours == (
+        ("required-total", D("5.0")), ("policy", D("2.0")), ("environment", D("3.0")),
+    )  # fmt: skip
+    assert by_gap["environment"].listed_hours == D("3.0")
+    assert suggestion.closes == ("required-total", "policy", "environment")
+
+
+def test_a_class_ending_after_the_deadline_or_already_registered_is_not_suggested(
+    agency, learner_person, consenting_learner, env_class
+):
+    from civlearn.hours.classes import registration
+    from civlearn.hours.models import AgencyCutoff
+
+    AgencyCutoff.objects.create(agency=agency, year=2026, staff_kind="all", cutoff=dt.date(2026, 12, 10))
+    assert gap_panel(user=consenting_learner).items[0].suggestions == ()
+    AgencyCutoff.objects.all().delete()
+    registration.register(actor=consenting_learner, offering=env_class)
+    assert all(s.kind != "class" for item in gap_panel(user=consenting_learner).items for s in item.suggestions)

@@ -269,3 +269,14 @@ def test_the_sequenced_page_in_english(client, settings, package, learner, enrol
     assert 'data-refused-choice="The course\'s sequencing rules do not let you choose this item now."' in page
     ended = client.get(f"/elearn/scorm/{package.unit_id}/?ended=suspend").content.decode()
     assert "This unit is paused and your progress is saved; entering again continues where you left off." in ended
+
+
+def test_operators_read_course_attempts_in_the_admin_without_the_engine_state(admin_client, package, learner, enrolled):
+    course = open_course(package, learner, enrolled)
+    save(course, 1, state="opaque-engine-state", suspended=True)
+    row = ScormSequencing.objects.get(enrolment=enrolled)
+    listing = admin_client.get("/admin/learning/scormsequencing/")
+    detail = admin_client.get(f"/admin/learning/scormsequencing/{row.pk}/change/")
+    assert (listing.status_code, detail.status_code) == (200, 200)
+    assert "opaque-engine-state" not in detail.content.decode()
+    assert admin_client.get("/admin/learning/scormsequencing/add/").status_code == 403

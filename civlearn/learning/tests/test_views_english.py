@@ -49,6 +49,10 @@ def data_strings() -> list[str]:
 
     for code in Course.objects.values_list("category_code", flat=True):
         texts.update(node.name for node in category_path(code))
+    # The hours portal's requirement rules (the gaps panel names them) are operators' data.
+    from civlearn.hours.models import RequirementRule
+
+    texts.update(RequirementRule.objects.values_list("label", flat=True))
     from django.contrib.auth import get_user_model
 
     for user in get_user_model().objects.select_related("person"):

@@ -77,7 +77,7 @@ def test_hr_officer_sees_the_form_the_columns_and_the_templates(client, hr_offic
         "電子郵件",
         "上級機關代碼",
     ):
-        assert f'<th scope="row">{header}</th>' in body
+        assert f'<th scope="row" lang="zh-Hant">{header}</th>' in body
     assert 'href="/registry/import/template/persons.csv"' in body
     assert 'href="/registry/import/template/agencies.xlsx"' in body
     assert 'aria-describedby="file-hint"' in body

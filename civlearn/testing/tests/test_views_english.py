@@ -14,7 +14,7 @@ from civlearn.hours.models import CategoryTable
 from civlearn.hours.tests.factories import record, record_manual_113
 from civlearn.testing.translations import missing_translations
 
-HAN = re.compile(r"[\u2e80-\u2fdf\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 # What is not page text (scripts, styles, comments), and what is Chinese in every language and says so with
 # lang="zh-Hant": the language switch's own name, an exchange format's fixed headers, an e-mail sent in zh-Hant.
 UNREAD = re.compile(

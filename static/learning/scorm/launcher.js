@@ -112,10 +112,9 @@
       });
     }
 
-    // A SCO's status as the server stored it, in the words the table of contents uses (its data-status-*).
-    var outline = document.querySelector(".scorm-outline");
+    // A SCO's status as the server stored it, in the words the table of contents uses (the note's data-status-*).
     function showStatus(identifier, status) {
-      var label = outline ? outline.getAttribute("data-status-" + status) : "";
+      var label = note ? note.getAttribute("data-status-" + status) : "";
       links.forEach(function (link) {
         if (link.parentNode.getAttribute("data-identifier") !== identifier || !label) return;
         var badge = link.parentNode.querySelector(".scorm-status");
