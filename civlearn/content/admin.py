@@ -14,6 +14,7 @@ from django.db import models
 from civlearn.content.files import check_upload
 from civlearn.content.models import Announcement, AnnouncementAttachment, Download, HelpPage
 from civlearn.core import clock, rocdate
+from civlearn.core.admin import AuditedModelAdmin
 from civlearn.core.services import audit_record, client_ip
 
 
@@ -31,43 +32,6 @@ class _CheckedFileForm(forms.ModelForm):
         return upload
 
 
-class _Audited(admin.ModelAdmin):
-    audit_fields: tuple[str, ...] = ()
-
-    def _value(self, obj, name):
-        value = getattr(obj, name)
-        return str(value) if value is not None else None
-
-    def save_model(self, request, obj, form, change):
-        before = {name: form.initial.get(name) for name in self.audit_fields} if change else {}
-        super().save_model(request, obj, form, change)
-        audit_record(
-            actor=request.user,
-            action=f"content.{obj._meta.model_name}_{'change' if change else 'create'}",
-            subject=obj,
-            changes={
-                name: [str(before.get(name)) if change else None, self._value(obj, name)]
-                for name in self.audit_fields
-                if not change or name in form.changed_data
-            },
-            ip_address=client_ip(request),
-        )
-
-    def delete_model(self, request, obj):
-        audit_record(
-            actor=request.user,
-            action=f"content.{obj._meta.model_name}_delete",
-            subject=obj,
-            changes={name: [self._value(obj, name), None] for name in self.audit_fields},
-            ip_address=client_ip(request),
-        )
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
-
-
 class AttachmentInline(admin.TabularInline):
     model = AnnouncementAttachment
     form = _CheckedFileForm
@@ -77,7 +41,7 @@ class AttachmentInline(admin.TabularInline):
 
 
 @admin.register(Announcement)
-class AnnouncementAdmin(_Audited):
+class AnnouncementAdmin(AuditedModelAdmin):
     list_display = ("title", "roc_date", "audience", "on_ecpa", "on_elearn", "on_lifelong", "is_published", "pinned")
     list_filter = ("is_published", "pinned", "audience", "on_ecpa", "on_elearn", "on_lifelong", "on_signin_page")
     search_fields = ("title", "body")
@@ -131,7 +95,7 @@ class AnnouncementAdmin(_Audited):
 
 
 @admin.register(Download)
-class DownloadAdmin(_Audited):
+class DownloadAdmin(AuditedModelAdmin):
     form = _CheckedFileForm
     list_display = ("title", "category", "file_name", "size", "uploaded_at", "is_published", "order")
     list_filter = ("is_published", "category")
@@ -142,7 +106,7 @@ class DownloadAdmin(_Audited):
 
 
 @admin.register(HelpPage)
-class HelpPageAdmin(_Audited):
+class HelpPageAdmin(AuditedModelAdmin):
     list_display = ("title", "section", "slug", "is_published", "order", "updated_at")
     list_filter = ("section", "is_published")
     search_fields = ("title", "body", "slug")

@@ -17,11 +17,12 @@ from decimal import Decimal
 
 from django.db.models import CharField, QuerySet
 from django.db.models.functions import Cast
+from django.http import HttpResponse
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from civlearn.core import rocdate, spreadsheets
-from civlearn.hours import batch, rules
+from civlearn.hours import batch, rules, xlsx_stream
 from civlearn.hours.models import LedgerEntry, mode_labels
 from civlearn.hours.rules import Summary
 
@@ -134,6 +135,21 @@ def to_xlsx(workbook_sheets: list[Sheet]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ODS_TYPE = "application/vnd.oasis.opendocument.spreadsheet"
+
+
+def sheet_download(sheet: Sheet, *, fmt: str, filename: str) -> HttpResponse:
+    """One sheet as an .xlsx (the streamed writer: HR reports hold thousands of staff, docs/adr/0004-…) or .ods
+    attachment named `filename`.`fmt`."""
+    if fmt == "xlsx":
+        response = HttpResponse(xlsx_stream.write(sheet.rows, sheet_name=sheet.name), content_type=XLSX_TYPE)
+    else:
+        response = HttpResponse(to_ods([sheet]), content_type=ODS_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response
 
 
 def to_ods(workbook_sheets: list[Sheet]) -> bytes:

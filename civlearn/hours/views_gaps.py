@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from civlearn.core import rocdate
-from civlearn.hours import exports, gaps, hr, services, xlsx_stream
+from civlearn.hours import exports, gaps, hr, services
 from civlearn.hours.models import AgencyCutoff, AgencyGapPolicy, StaffKind
 from civlearn.hours.views_hr import ReportFilter
 
@@ -77,16 +77,7 @@ def at_risk_download(request, fmt: str) -> HttpResponse:
     _form, risk, year = _risk(request)
     if risk is None:
         raise Http404("請先選擇機關")
-    sheet = risk_sheet(risk)
-    if fmt == "xlsx":
-        data = xlsx_stream.write(sheet.rows, sheet_name=sheet.name)
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        data = exports.to_ods([sheet])
-        content_type = "application/vnd.oasis.opendocument.spreadsheet"
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="hours-at-risk-{rocdate.roc_year(year)}.{fmt}"'
-    return response
+    return exports.sheet_download(risk_sheet(risk), fmt=fmt, filename=f"hours-at-risk-{rocdate.roc_year(year)}")
 
 
 class CutoffForm(forms.Form):

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from civlearn.content import selectors as content_selectors
 from civlearn.core import clock, rocdate
 from civlearn.core.services import client_ip
-from civlearn.hours import exports, hr, reminders, xlsx_stream
+from civlearn.hours import exports, hr, reminders
 from civlearn.registry.models import Agency
 
 PAGE_SIZE = 100
@@ -132,17 +132,7 @@ def download(request, fmt: str):
     _form, result, year, _short = _report(request)
     if result is None:
         raise Http404(_("請先選擇機關"))
-    sheet = report_sheet(result)
-    if fmt == "xlsx":
-        # A report can hold thousands of staff: the streamed writer (docs/adr/0004-…) keeps it fast.
-        data = xlsx_stream.write(sheet.rows, sheet_name=sheet.name)
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        data = exports.to_ods([sheet])
-        content_type = "application/vnd.oasis.opendocument.spreadsheet"
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="hours-staff-{rocdate.roc_year(year)}.{fmt}"'
-    return response
+    return exports.sheet_download(report_sheet(result), fmt=fmt, filename=f"hours-staff-{rocdate.roc_year(year)}")
 
 
 @login_required

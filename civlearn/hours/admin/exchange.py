@@ -8,41 +8,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from civlearn.core.services import audit_record, client_ip
+from civlearn.core.admin import AuditedModelAdmin
 from civlearn.hours.models import ImportJob, InstitutionClient, ReminderRecord
 
 
-class _Audited(admin.ModelAdmin):
-    audit_fields: tuple[str, ...] = ()
-
-    def save_model(self, request, obj, form, change):
-        before = {name: form.initial.get(name) for name in self.audit_fields} if change else {}
-        super().save_model(request, obj, form, change)
-        audit_record(
-            actor=request.user,
-            action=f"hours.{obj._meta.model_name}_{'change' if change else 'create'}",
-            subject=obj,
-            changes={
-                name: [str(before.get(name)) if change else None, str(getattr(obj, name))]
-                for name in self.audit_fields
-                if not change or name in form.changed_data
-            },
-            ip_address=client_ip(request),
-        )
-
-    def delete_model(self, request, obj):
-        audit_record(
-            actor=request.user,
-            action=f"hours.{obj._meta.model_name}_delete",
-            subject=obj,
-            changes={name: [str(getattr(obj, name)), None] for name in self.audit_fields},
-            ip_address=client_ip(request),
-        )
-        super().delete_model(request, obj)
-
-
 @admin.register(InstitutionClient)
-class InstitutionClientAdmin(_Audited):
+class InstitutionClientAdmin(AuditedModelAdmin):
     list_display = ("application", "institution", "is_active", "created_at")
     list_filter = ("is_active",)
     autocomplete_fields = ("application", "institution")
