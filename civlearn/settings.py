@@ -170,7 +170,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "identity.User"
 AUTHENTICATION_BACKENDS = ["civlearn.identity.backends.AccountBackend"]
 LOGIN_URL = "identity:signin"
-LOGIN_REDIRECT_URL = "identity:my_area"
+# eCPA 首頁 (manual steps 十 to 十二: from there the person opens 我的專區 or a connected system).
+LOGIN_REDIRECT_URL = "identity:index"
 LOGOUT_REDIRECT_URL = "identity:signin"
 
 ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 2)

@@ -69,7 +69,7 @@ def signin(request):
             if result.password_expired:
                 response = redirect("identity:password_expired")
             else:
-                response = redirect(_safe_next(request) or "identity:my_area")
+                response = redirect(_safe_next(request) or settings.LOGIN_REDIRECT_URL)
             sessions.device_cookie_set(response, result.device_cookie)
             return response
         form.add_error(None, result.error)

@@ -81,7 +81,7 @@ def _signin_page(request, *, moica_form=None, agency_form=None, status=200):
 
 
 def _after_signin(request):
-    return redirect(views._safe_next(request) or "identity:my_area")
+    return redirect(views._safe_next(request) or settings.LOGIN_REDIRECT_URL)
 
 
 def _json_error(message: str, status: int = 400) -> JsonResponse:
@@ -287,7 +287,7 @@ def passkey_signin(request):
     sessions.signin_finish(request, user, METHOD_PASSKEY)
     target = str(body.get("next") or "")
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        target = reverse("identity:my_area")
+        target = reverse(settings.LOGIN_REDIRECT_URL)
     return JsonResponse({"redirect": target})
 
 

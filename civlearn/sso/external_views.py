@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
@@ -74,7 +75,7 @@ def external_callback(request, slug: str):
             finish = f"{finish}?{urlencode({'next': pending['next']})}"
         return redirect(f"{reverse('identity:signin')}?{urlencode({'next': finish})}")
     sessions.session_start(request, outcome.user, external.METHOD)
-    return redirect(pending.get("next") or "identity:my_area")
+    return redirect(pending.get("next") or settings.LOGIN_REDIRECT_URL)
 
 
 @login_required
@@ -89,4 +90,4 @@ def external_link_finish(request):
             messages.success(
                 request, _("已連結您的%(name)s帳號，日後可直接以該帳號登入") % {"name": identity.provider.name}
             )
-    return redirect(_safe_next(request, request.GET.get("next", "")) or "identity:my_area")
+    return redirect(_safe_next(request, request.GET.get("next", "")) or settings.LOGIN_REDIRECT_URL)

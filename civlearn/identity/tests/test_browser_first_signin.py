@@ -84,6 +84,7 @@ def test_first_signin_to_custom_account(transactional_db, page, live_server, smt
     _password_signin(page, "A223456781", GOOD_PASSWORD)
 
     # 十: My Area shows agency, name and the masked ID; set the custom account
+    page.locator(".ecpa-welcome").get_by_role("link", name="我的專區").click()  # 十: from 首頁 to 我的專區
     page.get_by_role("heading", name="個人資料修改").wait_for()
     header = page.locator(".my-header").inner_text()
     assert "國立臺中科技大學 李新人" in header
@@ -107,6 +108,7 @@ def test_first_signin_to_custom_account(transactional_db, page, live_server, smt
     page.keyboard.press("Tab")
     page.keyboard.type(GOOD_PASSWORD)
     page.keyboard.press("Enter")
+    page.locator(".ecpa-welcome").get_by_role("link", name="我的專區").click()  # 十: from 首頁 to 我的專區
     page.get_by_role("heading", name="個人資料修改").wait_for()
     assert page.locator("#signin-count").inner_text() == "這是您第2次登入"
     assert page.get_by_label("自訂帳號").input_value() == "LiXinren90"

@@ -59,6 +59,7 @@ def test_bind_a_citizen_certificate_then_sign_in_with_it(transactional_db, page,
     # When he signs in with his password and opens 我的專區 → 自然人憑證上傳
     page.goto("/ecpa/signin")
     _password_signin(page, "A123456789", PASSWORD)
+    page.locator(".ecpa-welcome").get_by_role("link", name="我的專區").click()  # 十: from 首頁 to 我的專區
     page.get_by_role("link", name="自然人憑證上傳").click()
     page.get_by_role("cell", name="尚未上傳自然人憑證").wait_for()
 
@@ -87,8 +88,9 @@ def test_bind_a_citizen_certificate_then_sign_in_with_it(transactional_db, page,
     section.get_by_label("請輸入PinCode").fill(strong_pki.PIN)
     shoot(page, "strong-03-signin")
     section.get_by_role("button", name="登入", exact=True).click()
+    # 首頁, then 我的專區
+    page.locator(".ecpa-welcome").get_by_role("link", name="我的專區").click()
     page.get_by_role("heading", name="個人資料修改").wait_for()
-    assert page.url.endswith("/ecpa/my")
     page.get_by_text("自然人憑證登入").first.wait_for()
     record = SigninRecord.objects.filter(user=learner).first()
     assert (record.method, record.success) == ("moica", True)

@@ -47,6 +47,7 @@ def test_add_a_passkey_then_sign_in_with_it_rename_and_remove(transactional_db, 
     cdp, authenticator_id, origin = authenticator
     # Given the learner signed in with the password, on 我的專區 → 通行金鑰
     _password_signin(page, "A123456789", PASSWORD)
+    page.locator(".ecpa-welcome").get_by_role("link", name="我的專區").click()  # 十: from 首頁 to 我的專區
     page.get_by_role("link", name="通行金鑰").click()
     page.get_by_role("cell", name="尚未設定通行金鑰").wait_for()
 
@@ -77,6 +78,7 @@ def test_add_a_passkey_then_sign_in_with_it_rename_and_remove(transactional_db, 
     page.goto(f"{origin}/ecpa/signin")
     shoot(page, "passkey-03-signin")
     page.get_by_role("button", name="以通行金鑰登入").click()
+    page.locator(".ecpa-welcome").get_by_role("link", name="我的專區").click()  # 十: from 首頁 to 我的專區
     page.get_by_role("heading", name="個人資料修改").wait_for()
     page.get_by_text("通行金鑰登入").first.wait_for()
     record = SigninRecord.objects.filter(user=learner).first()
@@ -102,6 +104,7 @@ def test_add_a_passkey_then_sign_in_with_it_rename_and_remove(transactional_db, 
 def test_passkey_signin_with_a_removed_passkey_is_refused(transactional_db, page, learner, authenticator):
     _cdp, _authenticator_id, origin = authenticator
     _password_signin(page, "A123456789", PASSWORD)
+    page.locator(".ecpa-welcome").get_by_role("link", name="我的專區").click()  # 十: from 首頁 to 我的專區
     page.get_by_role("link", name="通行金鑰").click()
     page.get_by_label("密碼", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="確認密碼").click()

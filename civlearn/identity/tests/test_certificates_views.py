@@ -125,7 +125,7 @@ def test_agency_certificate_signin_over_http(client, hr_officer, agency, trust):
         "/ecpa/signin/agency-certificate",
         {"login": "hrlin", "challenge": challenge, "signature": card.sign_pkcs7(challenge)},
     )
-    assert (response.status_code, response["Location"]) == (302, "/ecpa/my")
+    assert (response.status_code, response["Location"]) == (302, "/ecpa/")
     assert client.session["identity_signin_method"] == "gca"
 
 

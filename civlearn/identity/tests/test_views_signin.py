@@ -27,12 +27,12 @@ def test_signin_page_shows_every_method_of_the_manual(client, db):
     assert 'aria-describedby="id_login_helptext"' in html
 
 
-def test_signin_rotates_the_session_and_goes_to_my_area(client, learner):
+def test_signin_rotates_the_session_and_goes_to_the_ecpa_home(client, learner):
     client.get(SIGNIN)
     before = client.session.session_key
     response = client.post(SIGNIN, {"login": "A123456789", "password": PASSWORD}, REMOTE_ADDR="192.0.2.44")
     assert response.status_code == 302
-    assert response["Location"] == "/ecpa/my"
+    assert response["Location"] == "/ecpa/"
     assert client.session.session_key != before
     assert client.session["_auth_user_id"] == str(learner.pk)
     learner.refresh_from_db()
@@ -44,7 +44,7 @@ def test_signin_goes_to_a_safe_next_only(client, learner):
     assert response["Location"] == "/elearn/"
     client.post("/ecpa/signout")
     response = client.post(SIGNIN + "?next=https://evil.example/", {"login": "A123456789", "password": PASSWORD})
-    assert response["Location"] == "/ecpa/my"
+    assert response["Location"] == "/ecpa/"
 
 
 def test_wrong_password_shows_one_message_and_signs_nobody_in(client, learner):

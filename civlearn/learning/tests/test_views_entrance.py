@@ -64,7 +64,7 @@ def test_the_sign_in_page_naming_itself_as_next_lands_in_my_area(client, learner
     from conftest import PASSWORD
 
     response = client.post("/ecpa/signin", {"login": "A123456789", "password": PASSWORD, "next": "/ecpa/signin?x=1"})
-    assert response["Location"] == "/ecpa/my"
+    assert response["Location"] == "/ecpa/"
 
 
 def test_the_entrance_in_english(client, db):

@@ -37,13 +37,14 @@ def _password_signin(page, login: str) -> None:
     form.locator("#id_login").fill(login)
     form.locator("#id_password").fill(PASSWORD)
     form.get_by_role("button", name="登入").click()
-    page.wait_for_url("**/ecpa/my")
+    page.wait_for_url("**/ecpa/")
 
 
 def test_enter_elearn_from_connected_systems_without_a_second_signin(page, learner):
     # given 王小明 signed in to eCPA
     _first_party_entries()
     _password_signin(page, "A123456789")
+    page.locator(".ecpa-welcome").get_by_role("link", name="我的專區").click()  # 十: from 首頁 to 我的專區
 
     # when he opens 我的專區 → 連結系統
     page.get_by_role("link", name="連結系統").click()
@@ -112,7 +113,7 @@ def test_signin_through_the_external_provider_links_the_right_person(page, node_
     page.get_by_role("button", name="Continue").click()
 
     # then she is back in eCPA's 我的專區 as herself, her ID masked
-    page.wait_for_url("**/ecpa/my")
+    page.wait_for_url("**/ecpa/")
     body = page.locator("body").inner_text()
     assert "林美麗" in body
     assert "F23110****" in body

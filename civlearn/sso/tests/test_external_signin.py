@@ -98,7 +98,7 @@ def test_verified_national_id_links_the_registry_person(live_server, myegov, lea
     page = sign_in_at_provider(base, myegov.issuer, "myegov", "alice")
 
     # then he lands in My Area as himself, linked by the national-ID claim
-    assert page.url == f"{base}/ecpa/my"
+    assert page.url == f"{base}/ecpa/"
     assert "王小明" in page.text
     identity = ExternalIdentity.objects.get()
     assert (identity.user_id, identity.subject, identity.linked_by) == (learner.pk, "alice", "national_id")
@@ -109,7 +109,7 @@ def test_verified_national_id_links_the_registry_person(live_server, myegov, lea
 
     # when he comes back another day, the link is used again (no second link)
     again = sign_in_at_provider(base, myegov.issuer, "myegov", "alice")
-    assert again.url == f"{base}/ecpa/my"
+    assert again.url == f"{base}/ecpa/"
     assert ExternalIdentity.objects.count() == 1
     assert SigninRecord.objects.filter(user=learner, method="ext", success=True).count() == 2
 
@@ -122,7 +122,7 @@ def test_a_registry_person_without_an_account_gets_one(live_server, myegov, agen
     page = sign_in_at_provider(live_server.url, myegov.issuer, "myegov", "bob")
 
     # then an account is created for his registry record, without a password
-    assert page.url == f"{live_server.url}/ecpa/my"
+    assert page.url == f"{live_server.url}/ecpa/"
     user = User.objects.get(person=person)
     assert not user.has_usable_password()
     assert user.email == "dahua@example.tw"
@@ -165,11 +165,11 @@ def test_without_a_national_id_claim_the_person_proves_who_they_are_through_ecpa
     )
 
     # then the link is made, and next time the social provider signs her straight in
-    assert done.url == f"{base}/ecpa/my"
+    assert done.url == f"{base}/ecpa/"
     identity = ExternalIdentity.objects.get()
     assert (identity.user_id, identity.subject, identity.linked_by) == (user.pk, "carol", "verification")
     again = sign_in_at_provider(base, social.issuer, "social", "carol")
-    assert again.url == f"{base}/ecpa/my"
+    assert again.url == f"{base}/ecpa/"
     assert "林美麗" in again.text
 
 

@@ -27,7 +27,7 @@ def test_the_sign_in_page_and_a_password_sign_in(page, learner):
     section.get_by_label("密碼", exact=True).fill(PASSWORD)
     shoot(page, "csp-signin")
     section.get_by_role("button", name="登入", exact=True).click()
-    page.wait_for_url("**/ecpa/my")
+    page.wait_for_url("**/ecpa/")
     assert watch.violations == []
 
 
