@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -178,6 +179,8 @@ def measured(run, server_pid: int, extra: list[int] | None = None) -> tuple[str,
 
 
 def wrk(args: list[str]) -> str:
+    if shutil.which("wrk") is None:
+        raise SystemExit("bench/heartbeat.py needs wrk, the HTTP load generator (Debian: apt-get install wrk)")
     result = subprocess.run(["wrk", *args], capture_output=True, text=True, check=True)
     return result.stdout
 
