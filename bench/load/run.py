@@ -104,11 +104,12 @@ def tree_cpu(root_pid: int) -> float:
 
 
 class Stack:
-    def __init__(self, data_dir: Path, scale: str, workers: int):
+    def __init__(self, data_dir: Path, scale: str, workers: int, threads: int):
         self.dir = data_dir / scale
         self.pg_dir = self.dir / "pg"
         self.scale = scale
         self.workers = workers
+        self.threads = threads
         self.pg_port, self.redis_port, self.app_port = free_port(), free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.app_port}"
         self.run_dir = self.dir / "run"
@@ -202,7 +203,7 @@ class Stack:
         static = self.dir / "var" / "static"
         self.spawn("app", [str(BIN / "granian"), "--interface", "wsgi", "civlearn.wsgi:application",
                            "--host", "127.0.0.1", "--port", str(self.app_port), "--workers", str(self.workers),
-                           "--blocking-threads", "1", "--respawn-failed-workers", "--no-ws", "--log-level", "warning",
+                           "--blocking-threads", str(self.threads), "--respawn-failed-workers", "--no-ws", "--log-level", "warning",
                            "--static-path-route", "/static", "--static-path-mount", str(static),
                            "--static-path-expires", "365d"])  # fmt: skip
         self.spawn("worker", [str(BIN / "celery"), "-A", "civlearn", "worker", "--concurrency", "1",
@@ -309,6 +310,7 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=120, help="seconds measured")
     parser.add_argument("--speedup", type=float, default=20, help="steady: think times divided by this")
     parser.add_argument("--workers", type=int, default=2, help="granian workers")
+    parser.add_argument("--threads", type=int, default=1, help="granian blocking threads per worker (WSGI)")
     parser.add_argument("--hash-seconds", type=float, default=15)
     parser.add_argument("--oidc-share", type=float, default=0.0, help="storm: arrivals that also sign in over OIDC")
     parser.add_argument("--rounds", type=int, default=30, help="pages: requests per page")
@@ -321,7 +323,7 @@ def main() -> int:
     if args.settle is None:
         args.settle = 5.0 if storm else 45.0
 
-    stack = Stack(args.data_dir, args.scale, args.workers)
+    stack = Stack(args.data_dir, args.scale, args.workers, args.threads)
     try:
         ready = stack.start_postgres()
         stack.start_redis()
@@ -341,10 +343,12 @@ def main() -> int:
                            env={**stack.env, "LOG_LEVEL": "ERROR"}, check=True)  # fmt: skip
             return 0
         stack.start_app()
-        log(f"PostgreSQL :{stack.pg_port}, Redis :{stack.redis_port}, granian {stack.url} ({args.workers} workers), "
+        log(f"PostgreSQL :{stack.pg_port}, Redis :{stack.redis_port}, granian {stack.url} ({args.workers} workers × "
+            f"{args.threads} threads), "
             f"one Celery worker, the flusher; data set {args.scale}")  # fmt: skip
 
         results: dict = {"scenario": args.scenario, "scale": args.scale, "users": users, "speedup": speedup,
+                         "workers": args.workers, "threads": args.threads,
                          "load_average_before": os.getloadavg()}  # fmt: skip
         if storm:
             log(f"hash-only rate: {multiprocessing.cpu_count()} processes × {args.hash_seconds:g} s")
@@ -382,7 +386,7 @@ def main() -> int:
         used = {part: cpu_after[part] - cpu_before[part] for part in cpu_before}
         server = sum(used.values())
 
-        print(f"\n{args.scenario}, {args.scale} data set, {users} Locust users, window {window:.0f} s; load average "
+        print(f"\n{args.scenario}, {args.scale} data set, {users} Locust users, granian {args.workers} workers × {args.threads} threads, window {window:.0f} s; load average "
               f"before {results['load_average_before'][0]:.2f}, after {load_after[0]:.2f} ({load_after[1]:.2f} 5-min)")  # fmt: skip
         report(rows, window)
         print("\nserver CPU in the window: " + ", ".join(f"{k} {v:.1f} s" for k, v in used.items())
