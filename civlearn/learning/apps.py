@@ -10,11 +10,15 @@ class LearningConfig(AppConfig):
 
     def ready(self):
         from civlearn.learning.catalogue.selectors import catalogue_changed
-        from civlearn.learning.models import Course, Zone
+        from civlearn.learning.models import Course, Sco, ScormPackage, Unit, Zone
 
-        # Cache invalidation only (the catalogue's cached fragments): every save or delete of a course or a zone,
-        # and a course's zones changing, replace the catalogue's generation stamp.
-        for model in (Course, Zone):
+        # Cache invalidation only (the cached fragments of the catalogue and of the course and unit pages): every
+        # save or delete of a course, a zone, a unit or a SCORM package, and a course's zones or allowed agencies
+        # changing, replace the catalogue's generation stamp.
+        for model in (Course, Zone, Unit, ScormPackage, Sco):
             post_save.connect(catalogue_changed, sender=model, dispatch_uid=f"catalogue-{model.__name__}-save")
             post_delete.connect(catalogue_changed, sender=model, dispatch_uid=f"catalogue-{model.__name__}-delete")
         m2m_changed.connect(catalogue_changed, sender=Course.zones.through, dispatch_uid="catalogue-course-zones")
+        m2m_changed.connect(
+            catalogue_changed, sender=Course.allowed_agencies.through, dispatch_uid="catalogue-course-agencies"
+        )

@@ -2,40 +2,33 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from civlearn.core import clock
+from civlearn.core.generations import generation, generation_renew
 from civlearn.learning.categories import category_subtree
 from civlearn.learning.models import Course, Enrolment, search_normalize
 
-# The catalogue's shared fragments (zones, filter options, result pages: learning/catalogue.html) are cached under
-# this generation stamp; any change to a course, its zones or the zones themselves replaces it (receivers in
-# learning.apps, and course_publish's UPDATE), so every process renders the next page afresh. Agency renames reach
-# the cached provider names when the fragments expire (CATALOGUE_FRAGMENT_SECONDS).
+# The catalogue's shared fragments (zones, filter options, result pages: learning/catalogue.html) and the course and
+# unit pages' (facts, summary, outline: learning/course.html, learning/learn.html) are cached under this generation
+# stamp; any change to a course, its zones, its units, its allowed agencies or the zones themselves replaces it
+# (receivers in learning.apps, and course_publish's UPDATE), so every process renders the next page afresh. Agency
+# renames reach the cached provider names when the fragments expire (CATALOGUE_FRAGMENT_SECONDS).
 CATALOGUE_GENERATION_KEY = "learning:catalogue:generation:v1"
 CATALOGUE_FRAGMENT_SECONDS = 600
 
 
 def catalogue_generation() -> str:
-    generation = cache.get(CATALOGUE_GENERATION_KEY)
-    if generation is None:
-        cache.add(CATALOGUE_GENERATION_KEY, uuid.uuid4().hex, None)
-        generation = cache.get(CATALOGUE_GENERATION_KEY) or ""
-    return generation
+    return generation(CATALOGUE_GENERATION_KEY)
 
 
 def catalogue_changed(**kwargs) -> None:
-    """A new generation stamp, now and when the caller's transaction commits (a reader in between would otherwise
-    cache the old rows under the new stamp)."""
-    cache.set(CATALOGUE_GENERATION_KEY, uuid.uuid4().hex, None)
-    transaction.on_commit(lambda: cache.set(CATALOGUE_GENERATION_KEY, uuid.uuid4().hex, None))
+    """A new generation stamp, now and when the caller's transaction commits."""
+    generation_renew(CATALOGUE_GENERATION_KEY)
 
 
 @dataclass(frozen=True)

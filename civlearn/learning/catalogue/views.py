@@ -157,18 +157,26 @@ def course_view(request, code: str):
     refusal = ""
     if request.user.is_authenticated and enrolment is None:
         refusal = selectors.enrolment_refusal(user=request.user, course=course)
+    units = list(course.units.all())
+    scorm = any(unit.kind == Unit.SCORM for unit in units)
+    # The facts, the summary, the unit list and the conditions are the same for everyone: the template caches them
+    # as fragments under the catalogue's generation stamp, and these lazy values are read only when a fragment is
+    # rendered afresh. A SCORM outline shows an enrolled learner's own status: that unit list is not cached.
     return render(
         request,
         "learning/course.html",
         {
             "course": course,
-            "category_path": category_path(course.category_code),
+            "category_path": SimpleLazyObject(lambda: category_path(course.category_code)),
             "enrolment": enrolment,
             "progress": progress_of(enrolment=enrolment) if enrolment else None,
             "refusal": refusal,
-            "units": course.units.all(),
-            "scorm_outlines": _scorm_outlines(course, enrolment),
+            "units": units,
+            "scorm_outlines": _scorm_outlines(course, enrolment) if scorm else {},
+            "outline_shared": not (scorm and enrolment),
             "allowed_agencies": course.allowed_agencies.all(),
+            "catalogue_generation": selectors.catalogue_generation(),
+            "fragment_seconds": selectors.CATALOGUE_FRAGMENT_SECONDS,
         },
     )
 
@@ -209,6 +217,9 @@ def _learning_context(request, course, enrolment, unit, units: list[Unit] | None
         "progress": progress_of(enrolment=enrolment),
         "reading_token": reading_stream_open(enrolment=enrolment),
         "heartbeat_seconds": heartbeat_seconds(),
+        # The unit list is the same for every learner of the course: a fragment under the catalogue's stamp.
+        "catalogue_generation": selectors.catalogue_generation(),
+        "fragment_seconds": selectors.CATALOGUE_FRAGMENT_SECONDS,
     }
 
 
