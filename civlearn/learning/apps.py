@@ -10,7 +10,8 @@ class LearningConfig(AppConfig):
 
     def ready(self):
         from civlearn.learning.catalogue.selectors import catalogue_changed
-        from civlearn.learning.models import Course, Sco, ScormPackage, Unit, Zone
+        from civlearn.learning.home.packages import packages_changed
+        from civlearn.learning.models import Course, CoursePackage, Sco, ScormPackage, Unit, Zone
 
         # Cache invalidation only (the cached fragments of the catalogue and of the course and unit pages): every
         # save or delete of a course, a zone, a unit or a SCORM package, and a course's zones or allowed agencies
@@ -22,3 +23,9 @@ class LearningConfig(AppConfig):
         m2m_changed.connect(
             catalogue_changed, sender=Course.allowed_agencies.through, dispatch_uid="catalogue-course-agencies"
         )
+        # The packages a learner sees (個人專區), cached per agency and 身份別: a package's or a course's save or
+        # delete, and a package's courses changing, replace their generation stamp.
+        for model in (CoursePackage, Course):
+            post_save.connect(packages_changed, sender=model, dispatch_uid=f"packages-{model.__name__}-save")
+            post_delete.connect(packages_changed, sender=model, dispatch_uid=f"packages-{model.__name__}-delete")
+        m2m_changed.connect(packages_changed, sender=CoursePackage.courses.through, dispatch_uid="packages-courses")

@@ -10,7 +10,7 @@ from civlearn.learning.catalogue.selectors import enrolments_of
 from civlearn.learning.completion.services import Progress, progress_from, progress_of
 from civlearn.learning.home.goals import GoalProgress, goals_progress
 from civlearn.learning.home.packages import PackageProgress, package_progress, packages_for
-from civlearn.learning.home.points import Standing, standing_of
+from civlearn.learning.home.points import Standing, standing_from
 from civlearn.learning.models import Enrolment, QuestionnaireResponse, TestAttempt, Unit
 
 
@@ -102,12 +102,20 @@ def course_cards(*, user) -> list[CourseCard]:
 
 
 def dashboard_of(*, user) -> Dashboard:
+    """Everything 個人專區 shows but the gap panel; the learner's enrolments are read once (with their courses) and
+    the standing, the goals and the packages' progress are computed from them."""
     cards = course_cards(user=user)
+    enrolments = [card.enrolment for card in cards]
+    done = [e for e in enrolments if e.completed_at is not None]
     return Dashboard(
         today=clock.today(),
-        standing=standing_of(user=user),
+        standing=standing_from((e.reading_ms, e.completed_at) for e in enrolments),
         unfinished=[c for c in cards if c.enrolment.completed_at is None],
         finished=[c for c in cards if c.enrolment.completed_at is not None],
-        goals=goals_progress(user=user),
-        packages=package_progress(user=user, packages=packages_for(user=user)),
+        goals=goals_progress(user=user, completed=[(e.completed_at, e.course.certified_hours) for e in done]),
+        packages=package_progress(
+            user=user,
+            packages=packages_for(user=user),
+            completed=[(e.course_id, e.course.category_code, e.course.certified_hours) for e in done],
+        ),
     )

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -66,26 +65,28 @@ def _local_midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_default_timezone())
 
 
-def _completed_within(start: dt.date, end: dt.date) -> Q:
-    return Q(completed_at__gte=_local_midnight(start), completed_at__lt=_local_midnight(end))
+def completed_hours(*, user) -> list[tuple[dt.datetime, Decimal]]:
+    """(completed at, certified hours) of each course the learner completed: what the goals count."""
+    return list(
+        Enrolment.objects.filter(user=user, completed_at__isnull=False).values_list(
+            "completed_at", "course__certified_hours"
+        )
+    )
 
 
-def goals_progress(*, user) -> list[GoalProgress]:
+def goals_progress(*, user, completed: list[tuple[dt.datetime, Decimal]] | None = None) -> list[GoalProgress]:
     """Per period (week, month, year): the certified hours of the courses the learner completed from the period's
-    local first day up to (not including) the day after its last, and the learner's goal; one query for all three."""
+    local first day up to (not including) the day after its last, and the learner's goal. `completed` is
+    completed_hours(user=user) when the caller has read it already (個人專區 reads the enrolments once)."""
     today = clock.today()
     targets = dict(LearningGoal.objects.filter(user=user).values_list("period", "hours"))
-    bounds = {period: period_bounds(period, today) for period, _label in LearningGoal.PERIOD_CHOICES}
-    totals = Enrolment.objects.filter(user=user).aggregate(
-        **{
-            period: Sum("course__certified_hours", filter=_completed_within(start, end))
-            for period, (start, end) in bounds.items()
-        }
-    )
-    return [
-        GoalProgress(period, label, Decimal(totals[period] or 0), targets.get(period))
-        for period, label in LearningGoal.PERIOD_CHOICES
-    ]
+    rows = completed_hours(user=user) if completed is None else completed
+    result = []
+    for period, label in LearningGoal.PERIOD_CHOICES:
+        start, end = (_local_midnight(day) for day in period_bounds(period, today))
+        done = sum((Decimal(hours) for at, hours in rows if start <= at < end), Decimal(0))
+        result.append(GoalProgress(period, label, done, targets.get(period)))
+    return result
 
 
 def parse_goal_hours(text: str, *, label: str) -> Decimal | None:

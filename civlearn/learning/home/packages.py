@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from civlearn.core.generations import generation, generation_renew
 from civlearn.core.services import audit_record
 from civlearn.identity import selectors as identity_selectors
 from civlearn.learning.categories import category_subtree
@@ -38,20 +40,47 @@ class PackageProgress:
         return self.percent == 100
 
 
+# The packages a learner sees are the same for everyone of their agency and 身份別: cached per both under this
+# generation stamp, which a package's or a course's save or delete and a package's courses changing renew
+# (receivers in learning.apps). A registry import moving an agency under another reaches the cache when the entry
+# expires (PACKAGES_CACHE_SECONDS).
+PACKAGES_GENERATION_KEY = "learning:packages:generation:v1"
+PACKAGES_CACHE_SECONDS = 600
+
+
+def packages_changed(**kwargs) -> None:
+    generation_renew(PACKAGES_GENERATION_KEY)
+
+
 def packages_for(*, user) -> list[CoursePackage]:
     """Packages for everyone, plus those of the learner's agency or any agency above it, for their 身份別."""
     person = getattr(user, "person", None)
-    condition = Q(agency__isnull=True)
-    if person is not None:
-        agency_ids = []
-        agency = person.agency
-        while agency is not None and agency.pk not in agency_ids:
-            agency_ids.append(agency.pk)
-            agency = agency.parent
-        condition |= Q(agency_id__in=agency_ids)
-    packages = CoursePackage.objects.filter(condition).prefetch_related("courses")
     identity_type = person.identity_type if person is not None else ""
-    return [p for p in packages if not p.identity_type or p.identity_type == identity_type]
+    key = ":".join(
+        (
+            "learning:packages",
+            generation(PACKAGES_GENERATION_KEY),
+            str(person.agency_id if person else ""),
+            identity_type,
+        )
+    )
+    packages = cache.get(key)
+    if packages is None:
+        condition = Q(agency__isnull=True)
+        if person is not None:
+            agency_ids = []
+            agency = person.agency
+            while agency is not None and agency.pk not in agency_ids:
+                agency_ids.append(agency.pk)
+                agency = agency.parent
+            condition |= Q(agency_id__in=agency_ids)
+        packages = [
+            p
+            for p in CoursePackage.objects.filter(condition).prefetch_related("courses")
+            if not p.identity_type or p.identity_type == identity_type
+        ]
+        cache.set(key, packages, PACKAGES_CACHE_SECONDS)
+    return packages
 
 
 def _codes(package: CoursePackage) -> set[str]:
@@ -61,12 +90,17 @@ def _codes(package: CoursePackage) -> set[str]:
     return codes
 
 
-def package_progress(*, user, packages: list[CoursePackage]) -> list[PackageProgress]:
-    completed = list(
-        Enrolment.objects.filter(user=user, completed_at__isnull=False).values_list(
-            "course_id", "course__category_code", "course__certified_hours"
+def package_progress(
+    *, user, packages: list[CoursePackage], completed: list[tuple[int, str, Decimal]] | None = None
+) -> list[PackageProgress]:
+    """Each package's progress from the learner's completed courses as (course id, category code, certified hours)
+    — read here unless the caller has them already (個人專區 reads the enrolments once)."""
+    if completed is None:
+        completed = list(
+            Enrolment.objects.filter(user=user, completed_at__isnull=False).values_list(
+                "course_id", "course__category_code", "course__certified_hours"
+            )
         )
-    )
     done_ids = {course_id for course_id, _, _ in completed}
     result = []
     for package in packages:

@@ -38,16 +38,21 @@ def points_for(*, reading_minutes_per_enrolment: list[int], completions: int) ->
     return sum(reading_minutes_per_enrolment) + POINTS_PER_COMPLETION * completions
 
 
-def standing_of(*, user) -> Standing:
-    """The learner's points and level (one query)."""
+def standing_from(rows) -> Standing:
+    """Points and level from the learner's enrolments as (reading_ms, completed_at) pairs."""
+    rows = list(rows)
     # Full minutes count per enrolment: the sum of floors, not the floor of the sum.
-    rows = Enrolment.objects.filter(user=user).values_list("reading_ms", "completed_at")
     minutes = [reading_ms // 60_000 for reading_ms, _ in rows]
     completions = sum(1 for _, completed_at in rows if completed_at is not None)
     points = points_for(reading_minutes_per_enrolment=minutes, completions=completions)
     level = level_for(points)
     next_at = LEVEL_THRESHOLDS[level] if level < len(LEVEL_THRESHOLDS) else None
     return Standing(points=points, level=level, next_level_at=next_at)
+
+
+def standing_of(*, user) -> Standing:
+    """The learner's points and level (one query)."""
+    return standing_from(Enrolment.objects.filter(user=user).values_list("reading_ms", "completed_at"))
 
 
 def badge_of(*, user) -> tuple[str, Standing]:

@@ -87,13 +87,16 @@ class ProfileForm(forms.ModelForm):
 
 @member_required
 def home_view(request):
+    board = dashboard_of(user=request.user)
+    profile = profile_get_or_create(user=request.user)
     return render(
         request,
         "learning/home/dashboard.html",
         {
-            "board": dashboard_of(user=request.user),
-            "profile": profile_get_or_create(user=request.user),
+            "board": board,
+            "profile": profile,
             "gap_panel": gap_panel(user=request.user),
+            "learner_badge": (profile.nickname or "", board.standing),
         },
     )
 

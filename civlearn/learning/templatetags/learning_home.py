@@ -16,7 +16,8 @@ def learner_badge(context) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"show": False, "request": request}
-    nickname, standing = badge_of(user=user)
+    # A page that has the learner's nickname and standing already (個人專區) passes them as `learner_badge`.
+    nickname, standing = context.get("learner_badge") or badge_of(user=user)
     return {"show": True, "request": request, "name": nickname or user.display_name, "standing": standing}
 
 

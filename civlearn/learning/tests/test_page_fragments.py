@@ -111,3 +111,54 @@ def test_the_cached_course_page_is_kept_per_language(client, member, env_course)
 
     assert "課程代碼" in chinese
     assert "課程代碼" not in english
+
+
+# ---- 個人專區: the packages a learner sees, cached per agency and 身份別 ----------------------------------------
+
+
+def test_a_package_saved_or_changed_shows_on_the_next_dashboard(client, member, agency, operator):
+    from civlearn.learning.home.packages import package_save
+
+    make_course(agency, code="P-1", title="當前重大政策")
+    make_course(agency, code="P-2", title="性別主流化")
+    make_course(agency, code="P-3", title="人權教育")
+    assert "目前沒有適用於您的套裝課程。" in page(client, "/elearn/home/")
+
+    package = package_save(actor=operator, agency=None, title="公務人員套裝課程", course_codes=["P-1"])
+    text = page(client, "/elearn/home/")
+    assert "公務人員套裝課程" in text and "課程「當前重大政策」" in text
+
+    package_save(actor=operator, agency=None, title="公務人員套裝課程", course_codes=["P-2"], package=package)
+    text = page(client, "/elearn/home/")
+    assert "課程「性別主流化」" in text and "課程「當前重大政策」" not in text
+
+    package.courses.add(Course.objects.get(code="P-3"))  # as the admin's form does
+    assert "課程「人權教育」" in page(client, "/elearn/home/")
+
+    course = Course.objects.get(code="P-2")
+    course.title = "性別主流化進階"
+    course.save()
+    assert "課程「性別主流化進階」" in page(client, "/elearn/home/")
+
+    package.delete()
+    assert "目前沒有適用於您的套裝課程。" in page(client, "/elearn/home/")
+
+
+def test_a_repeated_dashboard_reads_no_package_and_no_badge_again(
+    client, member, agency, operator, django_assert_max_num_queries
+):
+    from civlearn.learning.home.packages import package_save
+
+    make_course(agency, code="P-1", title="當前重大政策")
+    package_save(actor=operator, agency=None, title="公務人員套裝課程", course_codes=["P-1"])
+    first = page(client, "/elearn/home/")
+
+    with django_assert_max_num_queries(30) as queries:
+        again = page(client, "/elearn/home/")
+
+    assert again == first
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert not [q for q in sql if "learning_coursepackage" in q]
+    # the header's badge uses the standing the dashboard computed (no second sum over the enrolments)
+    assert not [q for q in sql if "SUM(" in q and "reading_ms" in q]
+    assert 'class="learner-badge"' in again
