@@ -169,7 +169,7 @@ def course_view(request, code: str):
             "course": course,
             "category_path": SimpleLazyObject(lambda: category_path(course.category_code)),
             "enrolment": enrolment,
-            "progress": progress_of(enrolment=enrolment) if enrolment else None,
+            "progress": progress_of(enrolment=enrolment, units=units) if enrolment else None,
             "refusal": refusal,
             "units": units,
             "scorm_outlines": _scorm_outlines(course, enrolment) if scorm else {},
@@ -214,7 +214,7 @@ def _learning_context(request, course, enrolment, unit, units: list[Unit] | None
         "enrolment": enrolment,
         "units": units,
         "unit": unit,
-        "progress": progress_of(enrolment=enrolment),
+        "progress": progress_of(enrolment=enrolment, units=units),
         "reading_token": reading_stream_open(enrolment=enrolment),
         "heartbeat_seconds": heartbeat_seconds(),
         # The unit list is the same for every learner of the course: a fragment under the catalogue's stamp.

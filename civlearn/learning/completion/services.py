@@ -51,11 +51,15 @@ def reading_detail(*, reading_ms: int, required_ms: int) -> str:
     return f"{_minutes(reading_ms)} / {_minutes(required_ms)}"
 
 
-def progress_of(*, enrolment: Enrolment) -> Progress:
+def progress_of(*, enrolment: Enrolment, units: list[Unit] | None = None) -> Progress:
     """Where the learner stands on each condition the course sets, and a completion percentage
-    (the mean of the conditions, reading time counting by its fraction)."""
+    (the mean of the conditions, reading time counting by its fraction). `units`: the course's units, when the
+    caller has read them already (the course and unit pages)."""
     course = enrolment.course
-    kinds = dict(Unit.objects.filter(course=course).values_list("pk", "kind"))
+    if units is None:
+        kinds = dict(Unit.objects.filter(course=course).values_list("pk", "kind"))
+    else:
+        kinds = {unit.pk: unit.kind for unit in units}
     test_units = {pk for pk, kind in kinds.items() if kind == Unit.TEST}
     questionnaire_units = {pk for pk, kind in kinds.items() if kind == Unit.QUESTIONNAIRE}
 
