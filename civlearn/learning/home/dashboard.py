@@ -112,7 +112,10 @@ def dashboard_of(*, user) -> Dashboard:
         standing=standing_from((e.reading_ms, e.completed_at) for e in enrolments),
         unfinished=[c for c in cards if c.enrolment.completed_at is None],
         finished=[c for c in cards if c.enrolment.completed_at is not None],
-        goals=goals_progress(user=user, completed=[(e.completed_at, e.course.certified_hours) for e in done]),
+        goals=goals_progress(
+            user=user,
+            completed=[(e.completed_at, e.course.certified_hours) for e in enrolments if e.completed_at is not None],
+        ),
         packages=package_progress(
             user=user,
             packages=packages_for(user=user),
