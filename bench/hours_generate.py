@@ -108,6 +108,12 @@ def main() -> None:
         admin.execute(f'CREATE DATABASE "{args.database}"')
     env = {**os.environ, "DATABASE_URL": url, "CIVLEARN_DEMO": "1"}
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+    # The registry's own helpers (agency_search_text) for the rows COPY writes.
+    os.environ.update(DATABASE_URL=url, DJANGO_SETTINGS_MODULE="civlearn.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
     started = step("create database and migrate", started)
 
     rng = random.Random(2026)
@@ -115,10 +121,13 @@ def main() -> None:
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         cur.execute("SET maintenance_work_mem = '1GB'")
         # Agencies: the big one, then 500 others.
-        with cur.copy("COPY registry_agency (code, name, parent_id) FROM STDIN") as copy:
-            copy.write_row((BIG_AGENCY, "基準測試大型機關", None))
-            for index in range(1, 501):
-                copy.write_row((f"BENCH{index:05d}", f"基準測試機關{index:03d}", None))
+        from civlearn.registry.models import agency_search_text
+
+        with cur.copy("COPY registry_agency (code, name, parent_id, search_text) FROM STDIN") as copy:
+            for code, name in [(BIG_AGENCY, "基準測試大型機關")] + [
+                (f"BENCH{index:05d}", f"基準測試機關{index:03d}") for index in range(1, 501)
+            ]:
+                copy.write_row((code, name, None, agency_search_text(name=name, code=code)))
         cur.execute("SELECT id, code FROM registry_agency WHERE code LIKE 'BENCH%%' ORDER BY code")
         agencies = cur.fetchall()
         big_id, others = agencies[0][0], [agency_id for agency_id, _ in agencies[1:]]
