@@ -22,7 +22,7 @@ from django.core.exceptions import PermissionDenied
 
 from civlearn.core import clock
 from civlearn.hours import hr, rules, selectors
-from civlearn.hours.models import AgencyCutoff, AgencyGapPolicy, StaffKind
+from civlearn.hours.models import AgencyGapPolicy, StaffKind
 from civlearn.registry.models import Agency, Person
 
 ZERO = Decimal("0.0")
@@ -58,15 +58,15 @@ Cutoffs = dict[tuple[int, str], dt.date]
 
 
 def cutoffs_of_year(*, year: int, agency_ids: Iterable[int]) -> Cutoffs:
-    """(agency id, staff kind) → cutoff for these agencies and their parents, one query."""
+    """(agency id, staff kind) → cutoff for these agencies and their parents (from the rule book: no query)."""
     book = rules.book()
-    chain_ids: set[int] = set()
-    for agency_id in agency_ids:
-        chain_ids.update(book.agency_chain(agency_id))
-    rows = AgencyCutoff.objects.filter(year=year, agency_id__in=chain_ids).values_list(
-        "agency_id", "staff_kind", "cutoff"
-    )
-    return {(agency_id, kind): cutoff for agency_id, kind, cutoff in rows}
+    found: Cutoffs = {}
+    for chain_id in {found_id for agency_id in agency_ids for found_id in book.agency_chain(agency_id)}:
+        for kind in StaffKind.values:
+            day = book.cutoffs.get((year, chain_id, kind))
+            if day is not None:
+                found[(chain_id, kind)] = day
+    return found
 
 
 def deadline_from(
@@ -89,14 +89,14 @@ def deadline_from(
 
 
 def deadline_of(*, person: Person, year: int) -> Deadline:
-    cutoffs = cutoffs_of_year(year=year, agency_ids=[person.agency_id])
-    names = dict(Agency.objects.filter(pk__in={a for a, _ in cutoffs}).values_list("pk", "name")) if cutoffs else {}
+    book = rules.book()
     return deadline_from(
         year=year,
         agency_id=person.agency_id,
         personnel_category=person.personnel_category,
-        cutoffs=cutoffs,
-        names=names,
+        cutoffs=cutoffs_of_year(year=year, agency_ids=[person.agency_id]),
+        names=book.cutoff_agency_names,
+        rulebook=book,
     )
 
 
@@ -188,16 +188,17 @@ def person_gaps(*, person: Person, year: int | None = None) -> GapReport:
 
 
 def rules_counting_courses(
-    *, person: Person, year: int, courses: Iterable[tuple[object, str, int]], day: dt.date | None = None
+    *, agency_id: int | None, year: int, courses: Iterable[tuple[object, str, int]], day: dt.date | None = None
 ) -> dict[object, frozenset[int]]:
     """For (key, category code, 學習性質) of courses completed on `day` (today by default): the ids of the rules
-    applying to `person` in `year` that their hours would count toward (`rules.counts_in`, with the code table in
-    force on that day, whose subtrees the rule book already expanded). A code absent from the table counts nowhere."""
+    applying in `year` to staff of `agency_id` that their hours would count toward (`rules.counts_in`, with the code
+    table in force on that day, whose subtrees the rule book already expanded). A code absent from the table counts
+    nowhere."""
     book = rules.book()
     table = book.table_for(day or clock.today())
     if table is None:
         return {}
-    applicable = book.rules_for(year=year, agency_id=person.agency_id)
+    applicable = book.rules_for(year=year, agency_id=agency_id)
     found: dict[object, frozenset[int]] = {}
     memo: dict[tuple[str, int], frozenset[int]] = {}
     for key, code, mode in courses:
@@ -210,6 +211,12 @@ def rules_counting_courses(
             )
         found[key] = hits
     return found
+
+
+def rulebook_stamp() -> str:
+    """The rule book's generation stamp (rules, code tables, cutoffs, agencies): changes in every process when any
+    of them does, so a value derived from the book can be cached in the shared cache under it."""
+    return rules.current()[1]
 
 
 def agency_chain(agency_id: int | None) -> list[int]:
@@ -287,8 +294,8 @@ def risk_list(*, report: hr.Report) -> RiskList:
     year = report.year
     agency_ids = {row.agency_id for row in report.rows}
     cutoffs = cutoffs_of_year(year=year, agency_ids=agency_ids)
-    names = dict(Agency.objects.filter(pk__in={a for a, _ in cutoffs}).values_list("pk", "name")) if cutoffs else {}
     book = rules.book()
+    names = book.cutoff_agency_names
     columns = report.columns
     deadlines: dict[tuple[int, str], Deadline] = {}
     rows: list[RiskRow] = []
@@ -352,11 +359,16 @@ class ClassOption:
     toward: dict[int, Decimal]
 
 
+# The soonest-starting classes open for registration that one panel considers (a training calendar has far fewer
+# open at once).
+MAX_OPEN_CLASSES = 500
+
+
 def classes_toward(*, person: Person, year: int, rule_ids: Iterable[int], deadline: dt.date) -> list[ClassOption]:
     """Published classes open for registration now, ending by `deadline` (their hours are credited when they end),
     with seats or a waiting list, that `person` may register for (classes.registration.eligibility_problem) and is
     not already registered for, whose portions count toward any of `rule_ids`. A handful of queries."""
-    from django.db.models import Exists, F, OuterRef, Q
+    from django.db.models import Exists, F, OuterRef, Q, prefetch_related_objects
 
     from civlearn.hours.classes.registration import eligibility_problem
     from civlearn.hours.models import ClassOffering, ClassPortion, Registration
@@ -368,7 +380,9 @@ def classes_toward(*, person: Person, year: int, rule_ids: Iterable[int], deadli
     applicable = [rule for rule in book.rules_for(year=year, agency_id=person.agency_id) if rule.id in wanted]
     now = clock.now()
     mine = Registration.objects.filter(offering=OuterRef("pk"), person_id=person.pk, status__in=Registration.ACTIVE)
-    offerings = (
+    # Which portions count is matched here with rules.counts_in, not in SQL: an IN list of every code of the wanted
+    # rules cost the gap panel more to build than reading the few classes open at any one time.
+    open_now = list(
         ClassOffering.objects.filter(
             status=ClassOffering.PUBLISHED,
             registration_opens__lte=now,
@@ -378,25 +392,17 @@ def classes_toward(*, person: Person, year: int, rule_ids: Iterable[int], deadli
         .filter(Q(seats_taken__lt=F("capacity")) | Q(waitlist_limit__gt=0))
         .exclude(Exists(mine))
         .select_related("institution")
-        .prefetch_related("agencies")
+        .order_by("starts_on", "id")[:MAX_OPEN_CLASSES]
     )
-    if not any(rule.scope == "all" for rule in applicable):
-        codes = Q(pk__in=[])
-        for table_id, parents in book.codes.items():
-            hits = {code for code in parents if book.matches.get((table_id, code), frozenset()) & wanted}
-            if hits:
-                codes |= Q(category_table_id=table_id, category_code__in=hits)
-        offerings = offerings.filter(Exists(ClassPortion.objects.filter(codes, offering=OuterRef("pk"))))
-    chosen = list(offerings.order_by("starts_on", "id")[:200])
+    if not open_now:
+        return []
     portions: dict[int, list[tuple[int, str, Decimal]]] = {}
     for offering_id, table_id, code, digital, physical in ClassPortion.objects.filter(
-        offering_id__in=[o.pk for o in chosen]
+        offering_id__in=[o.pk for o in open_now]
     ).values_list("offering_id", "category_table_id", "category_code", "digital_hours", "physical_hours"):
         portions.setdefault(offering_id, []).append((table_id, code, digital + physical))
-    found = []
-    for offering in chosen:
-        if eligibility_problem(offering=offering, person=person):
-            continue
+    towards: dict[int, dict[int, Decimal]] = {}
+    for offering in open_now:
         toward: dict[int, Decimal] = {}
         for table_id, code, hours in portions.get(offering.pk, []):
             for rule_id in rules.rules_counting(
@@ -404,6 +410,13 @@ def classes_toward(*, person: Person, year: int, rule_ids: Iterable[int], deadli
             ):
                 toward[rule_id] = toward.get(rule_id, ZERO) + hours
         if toward:
+            towards[offering.pk] = toward
+    chosen = [offering for offering in open_now if offering.pk in towards][:200]
+    prefetch_related_objects(chosen, "agencies")
+    found = []
+    for offering in chosen:
+        if not eligibility_problem(offering=offering, person=person):
+            toward = towards[offering.pk]
             found.append(
                 ClassOption(
                     offering_id=offering.pk,

@@ -22,14 +22,16 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
 
+from django.core.cache import cache
 from django.db.models import Q
 
 from civlearn.core import clock
 from civlearn.hours import gaps as hours_gaps
+from civlearn.learning.catalogue.selectors import CATALOGUE_FRAGMENT_SECONDS, catalogue_generation
 from civlearn.learning.completion.consent import consent_current
 from civlearn.learning.models import Course, Enrolment
 
@@ -131,26 +133,58 @@ def _listed(ranked: list[Suggestion], gap: hours_gaps.Gap, per_gap: int) -> list
     return listed
 
 
-def _candidates(*, user, person, year: int, gaps: tuple[hours_gaps.Gap, ...]) -> list[Suggestion]:
-    """Courses that count toward any of `gaps`, at most MAX_LISTED per gap in rank order (no gap lists more).
+# How long one agency's list of open counting courses stays in the shared cache. Its key holds the catalogue's and
+# the rule book's generation stamps and the day, so course and rule changes show at once; only an agency's rename
+# reaches the provider names it holds as late as this (like the catalogue's own fragments).
+OPEN_COURSES_SECONDS = CATALOGUE_FRAGMENT_SECONDS
 
-    Two reads: the few columns the rules and the ranking need, of every course open to the person today (a catalogue
-    holds a few thousand; sending the hundreds of codes that count as an IN list cost more than reading them all),
-    then titles and providers of the courses that made some gap's list."""
+
+def open_courses_counting(*, agency_id: int | None, year: int) -> list[tuple]:
+    """Every course open for enrolment today to staff of `agency_id` (its own or a parent's, or open to all) whose
+    hours would count toward some rule applying to them in `year`, as (course id, code, title, provider, 學習性質,
+    hours, reading minutes, recertifiable, ids of the rules it counts toward), in course id order.
+
+    The same for everyone of the agency: computed once per catalogue generation, rule book generation, day, year
+    and agency, and kept in the shared cache, so a panel costs one cache read here instead of reading and matching
+    the whole open catalogue."""
     today = clock.today()
-    chain = hours_gaps.agency_chain(person.agency_id)
+    key = (
+        f"learning:gaps:open-courses:v1:{catalogue_generation()}:{hours_gaps.rulebook_stamp()}:"
+        f"{today.isoformat()}:{year}:{agency_id}"
+    )
+    found = cache.get(key)
+    if found is not None:
+        return found
+    chain = hours_gaps.agency_chain(agency_id)
     allowed = Course.allowed_agencies.through.objects.filter(agency_id__in=chain).values("course_id")
     rows = list(
         Course.objects.filter(is_published=True)
         .filter(Q(enrol_start__isnull=True) | Q(enrol_start__lte=today))
         .filter(Q(enrol_end__isnull=True) | Q(enrol_end__gte=today))
         .filter(Q(open_to_all=True) | Q(pk__in=allowed))
-        .order_by()
+        .order_by("pk")
         .values_list(
-            "pk", "code", "category_code", "mode", "certified_hours", "required_reading_minutes", "recertifiable"
+            "pk", "code", "title", "provider_agency__name", "category_code", "mode", "certified_hours",
+            "required_reading_minutes", "recertifiable",
         )
     )  # fmt: skip
-    if not rows:
+    counting = hours_gaps.rules_counting_courses(
+        agency_id=agency_id, year=year, courses=((row[0], row[4], row[5]) for row in rows)
+    )
+    found = [
+        (pk, code, title, provider, mode, hours, minutes, recertifiable, counting[pk])
+        for pk, code, title, provider, _category, mode, hours, minutes, recertifiable in rows
+        if counting.get(pk)
+    ]
+    cache.set(key, found, OPEN_COURSES_SECONDS)
+    return found
+
+
+def _candidates(*, user, person, year: int, gaps: tuple[hours_gaps.Gap, ...]) -> list[Suggestion]:
+    """Courses that count toward any of `gaps`, at most MAX_LISTED per gap in rank order (no gap lists more): the
+    agency's open counting courses (`open_courses_counting`, shared) filtered by the learner's own enrolments."""
+    courses = open_courses_counting(agency_id=person.agency_id, year=year)
+    if not courses:
         return []
     mine: dict[int, list[tuple[int, bool, int]]] = {}
     # All the learner's enrolments (a few dozen, by the user index) rather than an IN list of every candidate.
@@ -158,51 +192,44 @@ def _candidates(*, user, person, year: int, gaps: tuple[hours_gaps.Gap, ...]) ->
         Enrolment.objects.filter(user=user).order_by().values_list("course_id", "year", "completed_at", "reading_ms")
     ):
         mine.setdefault(course_id, []).append((enrol_year, completed_at is not None, reading_ms))
-    counting = hours_gaps.rules_counting_courses(
-        person=person, year=year, courses=((row[0], row[2], row[3]) for row in rows)
-    )
-    # Plain tuples for the hundreds of courses that count somewhere; Suggestions only for those that make a list.
-    # (rank key without the gap's own term, course id, hours, mode, reading left, in progress, counts, closes)
-    drafts = []
-    this_year = today.year
-    for pk, code, _category, mode, hours, minutes, recertifiable in rows:
-        hits = counting.get(pk)
-        if not hits:
-            continue
-        toward = [gap for gap in gaps if gap.rule_id in hits]
-        if not toward:
+    # Plain rank tuples (`_rank`'s, course id last) per gap for the hundreds of courses that count somewhere;
+    # Suggestions only for those that make a list. What a course counts toward and closes depends only on its rule
+    # ids and hours: worked out once per distinct pair (a few dozen).
+    this_year = clock.today().year
+    fits: dict[tuple[frozenset, Decimal], tuple[tuple[str, ...], tuple[str, ...]] | None] = {}
+    ranked: dict[str, list[tuple]] = {gap.key: [] for gap in gaps}
+    states: dict[int, tuple[int, bool, tuple[str, ...], tuple[str, ...], tuple]] = {}
+    for course in courses:
+        pk, code, _title, _provider, _mode, hours, minutes, recertifiable, hits = course
+        fit = fits.get((hits, hours), ())
+        if fit == ():
+            toward = [gap for gap in gaps if gap.rule_id in hits]
+            fit = fits[(hits, hours)] = (
+                (tuple(gap.key for gap in toward), tuple(gap.key for gap in toward if hours >= gap.missing))
+                if toward
+                else None
+            )
+        if fit is None:
             continue
         enrolments = mine.get(pk)
         state = _state(enrolments, this_year=this_year, recertifiable=recertifiable) if enrolments else (False, 0)
         if state is None:
             continue
+        keys, closes = fit
         left = max(0, minutes - state[1] // 60_000)
-        keys = tuple(gap.key for gap in toward)
-        closes = tuple(gap.key for gap in toward if hours >= gap.missing)
-        drafts.append(
-            ((-len(closes), -len(keys), left, hours, "course", code), pk, hours, mode, left, state[0], keys, closes)
-        )
+        states[pk] = (left, state[0], keys, closes, course)
+        for key in keys:
+            ranked[key].append((key not in closes, -len(closes), -len(keys), left, hours, "course", code, pk))
     kept: dict[int, Suggestion] = {}
     for gap in gaps:
-        under = (d for d in drafts if gap.key in d[6])
-        for d in heapq.nsmallest(MAX_LISTED, under, key=partial(_draft_rank, key=gap.key)):
-            _rank_key, pk, hours, mode, left, in_progress, keys, closes = d
+        for rank in heapq.nsmallest(MAX_LISTED, ranked[gap.key]):
+            left, in_progress, keys, closes, course = states[rank[-1]]
+            pk, code, title, provider, mode, hours = course[:6]
             kept[pk] = Suggestion(
-                course_id=pk, code=_rank_key[-1], title="", hours=hours, mode=mode, provider="",
+                course_id=pk, code=code, title=title, hours=hours, mode=mode, provider=provider,
                 reading_minutes=left, counts_toward=keys, closes=closes, in_progress=in_progress,
             )  # fmt: skip
-    names = {
-        pk: (title, provider)
-        for pk, title, provider in Course.objects.filter(pk__in=kept).values_list(
-            "pk", "title", "provider_agency__name"
-        )
-    }
-    return [replace(s, title=names[pk][0], provider=names[pk][1]) for pk, s in kept.items()]
-
-
-def _draft_rank(draft: tuple, *, key: str) -> tuple:
-    """`_rank` of a draft tuple of `_candidates` under the gap `key`."""
-    return (key not in draft[7], *draft[0])
+    return list(kept.values())
 
 
 def _classes(*, person, report: hours_gaps.GapReport, gaps: tuple[hours_gaps.Gap, ...]) -> list[Suggestion]:
