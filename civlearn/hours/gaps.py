@@ -148,21 +148,15 @@ def least_hours_needed(rows: Sequence[tuple[int, Decimal]] | Sequence[tuple[int,
     then its components). A parent counts its components' hours, so a parent needs max(its own gap, the sum of its
     components' needs); separate trees may share hours (an agency's 'all courses' rule counts every hour), so the
     whole is the largest tree's need: a lower bound, what the HR list sorts by."""
-    best: Decimal | int = ZERO
-    position = 0
-
-    def need(depth: int) -> Decimal | int:
-        nonlocal position
-        own = rows[position][1]
-        position += 1
+    # Bottom-up over the rows in reverse: a row's descendants come right after it, so they are the unresolved needs
+    # on top of the stack, deeper than it, when it is reached.
+    stack: list[tuple[int, Decimal | int]] = []
+    for depth, own in reversed(rows):
         children: Decimal | int = ZERO
-        while position < len(rows) and rows[position][0] > depth:
-            children += need(rows[position][0])
-        return max(own, children)
-
-    while position < len(rows):
-        best = max(best, need(rows[position][0]))
-    return best
+        while stack and stack[-1][0] > depth:
+            children += stack.pop()[1]
+        stack.append((depth, max(own, children)))
+    return max((need for _, need in stack), default=ZERO)
 
 
 def person_gaps(*, person: Person, year: int | None = None) -> GapReport:
@@ -250,8 +244,13 @@ class RiskRow:
     deadline: Deadline
     days_left: int
     size: Decimal
-    # (label, missing) of every unmet requirement, in the rule book's order.
-    gaps: tuple[tuple[str, Decimal], ...]
+    # (label, hours missing in tenths) of every unmet requirement, in the rule book's order.
+    shorts: tuple[tuple[str, int], ...]
+
+    @property
+    def gaps(self) -> tuple[tuple[str, Decimal], ...]:
+        """(label, hours missing) of every unmet requirement, in the rule book's order (for the rows shown)."""
+        return tuple((label, hr.tenths_to_hours(short)) for label, short in self.shorts)
 
     @property
     def overdue_days(self) -> int:
@@ -298,12 +297,19 @@ def risk_list(*, report: hr.Report) -> RiskList:
     names = book.cutoff_agency_names
     columns = report.columns
     deadlines: dict[tuple[int, str], Deadline] = {}
+    # Per set of minimums (one per agency's rules): the columns that apply, with their depths.
+    applying: dict[tuple, list[tuple[int, int, int]]] = {}
     rows: list[RiskRow] = []
     # Integer tenths straight from the report's sums (thousands of rows: no Cell or Decimal per cell until needed).
     for row in report.rows:
         sums, minimums = row.sums, row.minimums
-        missing = [(index, minimum - sums[index]) for index, minimum in enumerate(minimums) if minimum is not None]
-        if all(short <= 0 for _, short in missing):
+        plan = applying.get(minimums)
+        if plan is None:
+            plan = applying[minimums] = [
+                (index, minimum, columns[index].depth) for index, minimum in enumerate(minimums) if minimum is not None
+            ]
+        shorts = [(index, depth, minimum - sums[index]) for index, minimum, depth in plan]
+        if not any([short > 0 for _, _, short in shorts]):
             continue
         key = (row.agency_id, row.personnel_category)
         deadline = deadlines.get(key)
@@ -316,7 +322,7 @@ def risk_list(*, report: hr.Report) -> RiskList:
                 names=names,
                 rulebook=book,
             )
-        size = least_hours_needed([(columns[index].depth, max(0, short)) for index, short in missing])
+        size = least_hours_needed([(depth, short if short > 0 else 0) for _, depth, short in shorts])
         rows.append(
             RiskRow(
                 person_id=row.person_id,
@@ -328,7 +334,7 @@ def risk_list(*, report: hr.Report) -> RiskList:
                 deadline=deadline,
                 days_left=deadline.days_left(today),
                 size=hr.tenths_to_hours(int(size)),
-                gaps=tuple((columns[index].label, hr.tenths_to_hours(short)) for index, short in missing if short > 0),
+                shorts=tuple((columns[index].label, short) for index, _, short in shorts if short > 0),
             )
         )
     rows.sort(key=lambda r: (-r.per_day, r.days_left, r.name, r.person_id))
