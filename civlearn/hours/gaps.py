@@ -309,7 +309,7 @@ def risk_list(*, report: hr.Report) -> RiskList:
                 (index, minimum, columns[index].depth) for index, minimum in enumerate(minimums) if minimum is not None
             ]
         shorts = [(index, depth, minimum - sums[index]) for index, minimum, depth in plan]
-        if not any([short > 0 for _, _, short in shorts]):
+        if not shorts or max(short for _, _, short in shorts) <= 0:
             continue
         key = (row.agency_id, row.personnel_category)
         deadline = deadlines.get(key)
@@ -374,7 +374,7 @@ def classes_toward(*, person: Person, year: int, rule_ids: Iterable[int], deadli
     """Published classes open for registration now, ending by `deadline` (their hours are credited when they end),
     with seats or a waiting list, that `person` may register for (classes.registration.eligibility_problem) and is
     not already registered for, whose portions count toward any of `rule_ids`. A handful of queries."""
-    from django.db.models import Exists, F, OuterRef, Q, prefetch_related_objects
+    from django.db.models import F, Q, prefetch_related_objects
 
     from civlearn.hours.classes.registration import eligibility_problem
     from civlearn.hours.models import ClassOffering, ClassPortion, Registration
@@ -385,9 +385,9 @@ def classes_toward(*, person: Person, year: int, rule_ids: Iterable[int], deadli
     book = rules.book()
     applicable = [rule for rule in book.rules_for(year=year, agency_id=person.agency_id) if rule.id in wanted]
     now = clock.now()
-    mine = Registration.objects.filter(offering=OuterRef("pk"), person_id=person.pk, status__in=Registration.ACTIVE)
     # Which portions count is matched here with rules.counts_in, not in SQL: an IN list of every code of the wanted
-    # rules cost the gap panel more to build than reading the few classes open at any one time.
+    # rules cost the gap panel more to build than reading the few classes open at any one time. The first query is
+    # kept plain (usually no class is open, and then it is the only one).
     open_now = list(
         ClassOffering.objects.filter(
             status=ClassOffering.PUBLISHED,
@@ -396,10 +396,15 @@ def classes_toward(*, person: Person, year: int, rule_ids: Iterable[int], deadli
             ends_on__lte=deadline,
         )
         .filter(Q(seats_taken__lt=F("capacity")) | Q(waitlist_limit__gt=0))
-        .exclude(Exists(mine))
-        .select_related("institution")
         .order_by("starts_on", "id")[:MAX_OPEN_CLASSES]
     )
+    if open_now:
+        registered = set(
+            Registration.objects.filter(
+                offering_id__in=[o.pk for o in open_now], person_id=person.pk, status__in=Registration.ACTIVE
+            ).values_list("offering_id", flat=True)
+        )
+        open_now = [offering for offering in open_now if offering.pk not in registered]
     if not open_now:
         return []
     portions: dict[int, list[tuple[int, str, Decimal]]] = {}
@@ -418,7 +423,7 @@ def classes_toward(*, person: Person, year: int, rule_ids: Iterable[int], deadli
         if toward:
             towards[offering.pk] = toward
     chosen = [offering for offering in open_now if offering.pk in towards][:200]
-    prefetch_related_objects(chosen, "agencies")
+    prefetch_related_objects(chosen, "agencies", "institution")
     found = []
     for offering in chosen:
         if not eligibility_problem(offering=offering, person=person):

@@ -21,6 +21,7 @@ that count there, and is ranked by the same key (its sitting time in place of re
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import heapq
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -152,6 +153,13 @@ def open_courses_counting(*, agency_id: int | None, year: int) -> list[tuple]:
         f"learning:gaps:open-courses:v1:{catalogue_generation()}:{hours_gaps.rulebook_stamp()}:"
         f"{today.isoformat()}:{year}:{agency_id}"
     )
+    return _open_courses_under(key, agency_id=agency_id, year=year, today=today)
+
+
+# The key names every input (the stamps, the day, the agency), so a value never changes under its key: the recent
+# ones are also kept in process, sparing the cache read and unpickling of hundreds of rows per panel.
+@functools.lru_cache(maxsize=256)
+def _open_courses_under(key: str, *, agency_id: int | None, year: int, today: dt.date) -> list[tuple]:
     found = cache.get(key)
     if found is not None:
         return found
