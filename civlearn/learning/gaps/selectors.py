@@ -23,6 +23,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import heapq
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
@@ -140,17 +142,28 @@ def _listed(ranked: list[Suggestion], gap: hours_gaps.Gap, per_gap: int) -> list
 OPEN_COURSES_SECONDS = CATALOGUE_FRAGMENT_SECONDS
 
 
-def open_courses_counting(*, agency_id: int | None, year: int) -> list[tuple]:
+@dataclass(frozen=True)
+class OpenCourses:
+    """An agency's open counting courses, grouped by what decides their rank apart from reading time: the rules
+    they count toward and their hours. Each group's courses are in reading-time (then code) order, so a group's
+    first few are its best under any gap; `by_id` finds a learner's own courses."""
+
+    # ((rule ids, hours), courses): a course is (course id, code, title, provider, 學習性質, hours, reading minutes,
+    # recertifiable).
+    groups: tuple[tuple[tuple[frozenset, Decimal], tuple[tuple, ...]], ...]
+    by_id: dict[int, tuple[int, tuple]]  # course id → (group index, course)
+
+
+def open_courses_counting(*, agency_id: int | None, year: int) -> OpenCourses:
     """Every course open for enrolment today to staff of `agency_id` (its own or a parent's, or open to all) whose
-    hours would count toward some rule applying to them in `year`, as (course id, code, title, provider, 學習性質,
-    hours, reading minutes, recertifiable, ids of the rules it counts toward), in course id order.
+    hours would count toward some rule applying to them in `year`.
 
     The same for everyone of the agency: computed once per catalogue generation, rule book generation, day, year
     and agency, and kept in the shared cache, so a panel costs one cache read here instead of reading and matching
     the whole open catalogue."""
     today = clock.today()
     key = (
-        f"learning:gaps:open-courses:v1:{catalogue_generation()}:{hours_gaps.rulebook_stamp()}:"
+        f"learning:gaps:open-courses:v2:{catalogue_generation()}:{hours_gaps.rulebook_stamp()}:"
         f"{today.isoformat()}:{year}:{agency_id}"
     )
     return _open_courses_under(key, agency_id=agency_id, year=year, today=today)
@@ -159,7 +172,7 @@ def open_courses_counting(*, agency_id: int | None, year: int) -> list[tuple]:
 # The key names every input (the stamps, the day, the agency), so a value never changes under its key: the recent
 # ones are also kept in process, sparing the cache read and unpickling of hundreds of rows per panel.
 @functools.lru_cache(maxsize=256)
-def _open_courses_under(key: str, *, agency_id: int | None, year: int, today: dt.date) -> list[tuple]:
+def _open_courses_under(key: str, *, agency_id: int | None, year: int, today: dt.date) -> OpenCourses:
     found = cache.get(key)
     if found is not None:
         return found
@@ -170,20 +183,28 @@ def _open_courses_under(key: str, *, agency_id: int | None, year: int, today: dt
         .filter(Q(enrol_start__isnull=True) | Q(enrol_start__lte=today))
         .filter(Q(enrol_end__isnull=True) | Q(enrol_end__gte=today))
         .filter(Q(open_to_all=True) | Q(pk__in=allowed))
-        .order_by("pk")
+        .order_by()
         .values_list(
             "pk", "code", "title", "provider_agency__name", "category_code", "mode", "certified_hours",
             "required_reading_minutes", "recertifiable",
         )
     )  # fmt: skip
+    # In Python's order of the rank tuples (a database collation may order codes otherwise).
+    rows.sort(key=lambda row: (row[7], row[1]))
     counting = hours_gaps.rules_counting_courses(
         agency_id=agency_id, year=year, courses=((row[0], row[4], row[5]) for row in rows)
     )
-    found = [
-        (pk, code, title, provider, mode, hours, minutes, recertifiable, counting[pk])
-        for pk, code, title, provider, _category, mode, hours, minutes, recertifiable in rows
-        if counting.get(pk)
-    ]
+    grouped: dict[tuple[frozenset, Decimal], list[tuple]] = {}
+    for pk, code, title, provider, _category, mode, hours, minutes, recertifiable in rows:
+        if counting.get(pk):
+            grouped.setdefault((counting[pk], hours), []).append(
+                (pk, code, title, provider, mode, hours, minutes, recertifiable)
+            )
+    groups = tuple((fit, tuple(courses)) for fit, courses in grouped.items())
+    found = OpenCourses(
+        groups=groups,
+        by_id={course[0]: (index, course) for index, (_, courses) in enumerate(groups) for course in courses},
+    )
     cache.set(key, found, OPEN_COURSES_SECONDS)
     return found
 
@@ -191,8 +212,8 @@ def _open_courses_under(key: str, *, agency_id: int | None, year: int, today: dt
 def _candidates(*, user, person, year: int, gaps: tuple[hours_gaps.Gap, ...]) -> list[Suggestion]:
     """Courses that count toward any of `gaps`, at most MAX_LISTED per gap in rank order (no gap lists more): the
     agency's open counting courses (`open_courses_counting`, shared) filtered by the learner's own enrolments."""
-    courses = open_courses_counting(agency_id=person.agency_id, year=year)
-    if not courses:
+    catalogue = open_courses_counting(agency_id=person.agency_id, year=year)
+    if not catalogue.groups:
         return []
     mine: dict[int, list[tuple[int, bool, int]]] = {}
     # All the learner's enrolments (a few dozen, by the user index) rather than an IN list of every candidate.
@@ -200,44 +221,59 @@ def _candidates(*, user, person, year: int, gaps: tuple[hours_gaps.Gap, ...]) ->
         Enrolment.objects.filter(user=user).order_by().values_list("course_id", "year", "completed_at", "reading_ms")
     ):
         mine.setdefault(course_id, []).append((enrol_year, completed_at is not None, reading_ms))
-    # Plain rank tuples (`_rank`'s, course id last) per gap for the hundreds of courses that count somewhere;
-    # Suggestions only for those that make a list. What a course counts toward and closes depends only on its rule
-    # ids and hours: worked out once per distinct pair (a few dozen).
+    # What a group's courses count toward and close among this learner's gaps: once per group.
+    fits: list[tuple[tuple[str, ...], tuple[str, ...]] | None] = []
+    for (hits, hours), _courses in catalogue.groups:
+        toward = [gap for gap in gaps if gap.rule_id in hits]
+        fits.append(
+            (tuple(gap.key for gap in toward), tuple(gap.key for gap in toward if hours >= gap.missing))
+            if toward
+            else None
+        )
+    # The learner's own courses, one by one (reading already done, or not suggested again).
     this_year = clock.today().year
-    fits: dict[tuple[frozenset, Decimal], tuple[tuple[str, ...], tuple[str, ...]] | None] = {}
-    ranked: dict[str, list[tuple]] = {gap.key: [] for gap in gaps}
-    states: dict[int, tuple[int, bool, tuple[str, ...], tuple[str, ...], tuple]] = {}
-    for course in courses:
-        pk, code, _title, _provider, _mode, hours, minutes, recertifiable, hits = course
-        fit = fits.get((hits, hours), ())
-        if fit == ():
-            toward = [gap for gap in gaps if gap.rule_id in hits]
-            fit = fits[(hits, hours)] = (
-                (tuple(gap.key for gap in toward), tuple(gap.key for gap in toward if hours >= gap.missing))
-                if toward
-                else None
-            )
-        if fit is None:
+    own: list[tuple[int, tuple, int, bool]] = []  # (group index, course, reading left, in progress)
+    for course_id, enrolments in mine.items():
+        found = catalogue.by_id.get(course_id)
+        if found is None or fits[found[0]] is None:
             continue
-        enrolments = mine.get(pk)
-        state = _state(enrolments, this_year=this_year, recertifiable=recertifiable) if enrolments else (False, 0)
-        if state is None:
-            continue
-        keys, closes = fit
-        left = max(0, minutes - state[1] // 60_000)
-        states[pk] = (left, state[0], keys, closes, course)
-        for key in keys:
-            ranked[key].append((key not in closes, -len(closes), -len(keys), left, hours, "course", code, pk))
+        index, course = found
+        state = _state(enrolments, this_year=this_year, recertifiable=course[7])
+        if state is not None:
+            own.append((index, course, max(0, course[6] - state[1] // 60_000), state[0]))
     kept: dict[int, Suggestion] = {}
     for gap in gaps:
-        for rank in heapq.nsmallest(MAX_LISTED, ranked[gap.key]):
-            left, in_progress, keys, closes, course = states[rank[-1]]
-            pk, code, title, provider, mode, hours = course[:6]
+        # Rank tuples (`_rank`'s, then the course id, reading left, in progress, group): each group's stream is
+        # already in rank order, so merging them yields the gap's best courses first.
+        streams = []
+        for index, fit in enumerate(fits):
+            if fit is not None and gap.key in fit[0]:
+                keys, closes = fit
+                head = (gap.key not in closes, -len(closes), -len(keys))
+                streams.append(_ranked(catalogue.groups[index][1], head=head, index=index, skip=mine))
+        mine_ranked = []
+        for index, course, left, in_progress in own:
+            keys, closes = fits[index]  # type: ignore[misc]
+            if gap.key in keys:
+                head = (gap.key not in closes, -len(closes), -len(keys))
+                mine_ranked.append((*head, left, course[5], "course", course[1], course[0], left, in_progress, index))
+        streams.append(iter(sorted(mine_ranked)))
+        for rank in itertools.islice(heapq.merge(*streams), MAX_LISTED):
+            pk, left, in_progress, index = rank[-4:]
+            course = catalogue.by_id[pk][1]
+            keys, closes = fits[index]  # type: ignore[misc]
             kept[pk] = Suggestion(
-                course_id=pk, code=code, title=title, hours=hours, mode=mode, provider=provider,
+                course_id=pk, code=course[1], title=course[2], hours=course[5], mode=course[4], provider=course[3],
                 reading_minutes=left, counts_toward=keys, closes=closes, in_progress=in_progress,
             )  # fmt: skip
     return list(kept.values())
+
+
+def _ranked(courses: tuple[tuple, ...], *, head: tuple, index: int, skip: dict) -> Iterator[tuple]:
+    """Rank tuples of a group's courses (in rank order already), leaving out the learner's own (`skip`)."""
+    for course in courses:
+        if course[0] not in skip:
+            yield (*head, course[6], course[5], "course", course[1], course[0], course[6], False, index)
 
 
 def _classes(*, person, report: hours_gaps.GapReport, gaps: tuple[hours_gaps.Gap, ...]) -> list[Suggestion]:
