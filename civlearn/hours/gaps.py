@@ -207,6 +207,12 @@ def rules_counting_courses(
     return found
 
 
+def applicable_rule_ids(*, agency_id: int | None, year: int) -> tuple[int, ...]:
+    """The ids of the rules applying in `year` to staff of `agency_id` (national ones and their agencies'): what
+    decides where a course's hours count for them."""
+    return tuple(rule.id for rule in rules.book().rules_for(year=year, agency_id=agency_id))
+
+
 def rulebook_stamp() -> str:
     """The rule book's generation stamp (rules, code tables, cutoffs, agencies): changes in every process when any
     of them does, so a value derived from the book can be cached in the shared cache under it."""

@@ -155,58 +155,91 @@ class OpenCourses:
 
 
 def open_courses_counting(*, agency_id: int | None, year: int) -> OpenCourses:
-    """Every course open for enrolment today to staff of `agency_id` (its own or a parent's, or open to all) whose
-    hours would count toward some rule applying to them in `year`.
+    """Every course open for enrolment today to staff of `agency_id` (open to all, or to the agency or a parent)
+    whose hours would count toward some rule applying to them in `year`.
 
-    The same for everyone of the agency: computed once per catalogue generation, rule book generation, day, year
-    and agency, and kept in the shared cache, so a panel costs one cache read here instead of reading and matching
-    the whole open catalogue."""
+    Computed once per catalogue generation, rule book generation, day and year and kept in the shared cache: the
+    courses open to all once per set of applicable rules (agencies without rules of their own share the national
+    set), the courses restricted to some agencies once per agency (usually none). A panel then costs a cache read
+    here instead of reading and matching the whole open catalogue."""
     today = clock.today()
-    key = (
-        f"learning:gaps:open-courses:v2:{catalogue_generation()}:{hours_gaps.rulebook_stamp()}:"
-        f"{today.isoformat()}:{year}:{agency_id}"
-    )
-    return _open_courses_under(key, agency_id=agency_id, year=year, today=today)
+    stamps = f"{catalogue_generation()}:{hours_gaps.rulebook_stamp()}:{today.isoformat()}:{year}"
+    rule_ids = ",".join(str(rule_id) for rule_id in hours_gaps.applicable_rule_ids(agency_id=agency_id, year=year))
+    shared_key = f"learning:gaps:open-to-all:v1:{stamps}:{rule_ids}"
+    restricted_key = f"learning:gaps:open-restricted:v1:{stamps}:{agency_id}"
+    if not _restricted_under(restricted_key, agency_id=agency_id, year=year, today=today):
+        return _open_to_all_under(shared_key, agency_id=agency_id, year=year, today=today)
+    return _with_restricted(restricted_key, shared_key, agency_id=agency_id, year=year, today=today)
 
 
-# The key names every input (the stamps, the day, the agency), so a value never changes under its key: the recent
-# ones are also kept in process, sparing the cache read and unpickling of hundreds of rows per panel.
-@functools.lru_cache(maxsize=256)
-def _open_courses_under(key: str, *, agency_id: int | None, year: int, today: dt.date) -> OpenCourses:
+# Every key names all its inputs (the stamps, the day, the rules or the agency), so a value never changes under its
+# key: the recent ones are also kept in process, sparing the cache read and unpickling of hundreds of rows per panel.
+@functools.lru_cache(maxsize=16)
+def _open_to_all_under(key: str, *, agency_id: int | None, year: int, today: dt.date) -> OpenCourses:
     found = cache.get(key)
-    if found is not None:
-        return found
-    chain = hours_gaps.agency_chain(agency_id)
-    allowed = Course.allowed_agencies.through.objects.filter(agency_id__in=chain).values("course_id")
+    if found is None:
+        found = _grouped(_counting_rows(Q(open_to_all=True), agency_id=agency_id, year=year, today=today))
+        cache.set(key, found, OPEN_COURSES_SECONDS)
+    return found
+
+
+@functools.lru_cache(maxsize=1024)
+def _restricted_under(key: str, *, agency_id: int | None, year: int, today: dt.date) -> tuple[tuple, ...]:
+    found = cache.get(key)
+    if found is None:
+        allowed = Course.allowed_agencies.through.objects.filter(
+            agency_id__in=hours_gaps.agency_chain(agency_id)
+        ).values("course_id")
+        found = tuple(_counting_rows(Q(open_to_all=False, pk__in=allowed), agency_id=agency_id, year=year, today=today))
+        cache.set(key, found, OPEN_COURSES_SECONDS)
+    return found
+
+
+@functools.lru_cache(maxsize=64)
+def _with_restricted(key: str, shared_key: str, *, agency_id: int | None, year: int, today: dt.date) -> OpenCourses:
+    shared = _open_to_all_under(shared_key, agency_id=agency_id, year=year, today=today)
+    restricted = _restricted_under(key, agency_id=agency_id, year=year, today=today)
+    rows = [(*course, fit[0]) for fit, courses in shared.groups for course in courses] + list(restricted)
+    rows.sort(key=lambda row: (row[6], row[1]))
+    return _grouped(rows)
+
+
+def _counting_rows(which: Q, *, agency_id: int | None, year: int, today: dt.date) -> list[tuple]:
+    """(course id, code, title, provider, 學習性質, hours, reading minutes, recertifiable, rule ids) of the published
+    courses matching `which`, open for enrolment `today`, that count toward some rule applying to staff of
+    `agency_id` in `year`, in reading-time then code order (Python's: a database collation may order codes
+    otherwise)."""
     rows = list(
-        Course.objects.filter(is_published=True)
+        Course.objects.filter(which, is_published=True)
         .filter(Q(enrol_start__isnull=True) | Q(enrol_start__lte=today))
         .filter(Q(enrol_end__isnull=True) | Q(enrol_end__gte=today))
-        .filter(Q(open_to_all=True) | Q(pk__in=allowed))
         .order_by()
         .values_list(
             "pk", "code", "title", "provider_agency__name", "category_code", "mode", "certified_hours",
             "required_reading_minutes", "recertifiable",
         )
     )  # fmt: skip
-    # In Python's order of the rank tuples (a database collation may order codes otherwise).
     rows.sort(key=lambda row: (row[7], row[1]))
     counting = hours_gaps.rules_counting_courses(
-        agency_id=agency_id, year=year, courses=((row[0], row[4], row[5]) for row in rows)
+        agency_id=agency_id, year=year, courses=((row[0], row[4], row[5]) for row in rows), day=today
     )
+    return [
+        (pk, code, title, provider, mode, hours, minutes, recertifiable, counting[pk])
+        for pk, code, title, provider, _category, mode, hours, minutes, recertifiable in rows
+        if counting.get(pk)
+    ]
+
+
+def _grouped(rows: list[tuple]) -> OpenCourses:
+    """OpenCourses of `_counting_rows` rows (in rank order already)."""
     grouped: dict[tuple[frozenset, Decimal], list[tuple]] = {}
-    for pk, code, title, provider, _category, mode, hours, minutes, recertifiable in rows:
-        if counting.get(pk):
-            grouped.setdefault((counting[pk], hours), []).append(
-                (pk, code, title, provider, mode, hours, minutes, recertifiable)
-            )
+    for *course, hits in rows:
+        grouped.setdefault((hits, course[5]), []).append(tuple(course))
     groups = tuple((fit, tuple(courses)) for fit, courses in grouped.items())
-    found = OpenCourses(
+    return OpenCourses(
         groups=groups,
         by_id={course[0]: (index, course) for index, (_, courses) in enumerate(groups) for course in courses},
     )
-    cache.set(key, found, OPEN_COURSES_SECONDS)
-    return found
 
 
 def _candidates(*, user, person, year: int, gaps: tuple[hours_gaps.Gap, ...]) -> list[Suggestion]:
