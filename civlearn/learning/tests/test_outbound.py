@@ -12,12 +12,13 @@ import pytest
 from django.core.management import call_command
 
 from civlearn.core.models import AuditEvent
+from civlearn.hours.models import OutboundBatch, OutboundDestination, OutboundItem
 from civlearn.learning.catalogue.services import enrol
 from civlearn.learning.completion.consent import consent_record
+from civlearn.learning.completion.outbound import last_uploads, outbound_run
 from civlearn.learning.completion.services import completion_evaluate
 from civlearn.learning.home.profile import profile_get_or_create, profile_update
-from civlearn.learning.models import Enrolment, OutboundBatch, OutboundDestination, OutboundItem
-from civlearn.learning.outbound import last_uploads, outbound_run
+from civlearn.learning.models import Enrolment
 
 from .conftest import make_course
 

@@ -3,7 +3,7 @@ run it periodically (cron or Celery beat), e.g. every hour."""
 
 from django.core.management.base import BaseCommand
 
-from civlearn.learning.outbound import outbound_run
+from civlearn.learning.completion.outbound import outbound_run
 
 
 class Command(BaseCommand):
