@@ -3,34 +3,9 @@ HOURS_JOB_* names still read so an existing deployment's environment keeps worki
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
-
-
-def _job_settings(environ: dict[str, str]) -> list[int]:
-    code = (
-        "import json, django; django.setup(); from civlearn.core import jobs; "
-        "print(json.dumps([jobs.heartbeat_seconds(), jobs.stale_seconds()]))"
-    )
-    keep = {name: value for name, value in os.environ.items() if "JOB_" not in name}
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**keep, "DJANGO_SETTINGS_MODULE": "civlearn.settings", "CIVLEARN_TESTING": "1", **environ},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return json.loads(result.stdout)
+from civlearn.core.tests.processes import value_in_fresh_process
 
 
 @pytest.mark.parametrize(
@@ -45,4 +20,5 @@ def _job_settings(environ: dict[str, str]) -> list[int]:
     ],
 )
 def test_job_timings_come_from_the_new_names_with_the_old_ones_as_a_fallback(environ, expected):
-    assert _job_settings(environ) == expected
+    timings = "[settings.JOB_HEARTBEAT_SECONDS, settings.JOB_STALE_SECONDS]"
+    assert value_in_fresh_process(timings, environ, drop_prefixes=("JOB_", "HOURS_JOB_")) == expected
