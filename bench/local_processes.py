@@ -1,5 +1,5 @@
-"""The processes a bench script starts on this machine: a free loopback port for each, and stopping them all at the
-end. Imported by the scripts beside it (`python bench/<script>.py` puts this folder on the path; bench/load/run.py
+"""The processes a bench script starts on this machine: a free loopback port for each, waiting until one answers,
+and stopping them all at the end. Imported by the scripts beside it (`python bench/<script>.py` puts this folder on the path; bench/load/run.py
 adds it)."""
 
 from __future__ import annotations
@@ -9,13 +9,28 @@ import os
 import signal
 import socket
 import subprocess
+import sys
+import time
 from collections.abc import Iterable
+from pathlib import Path
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def wait_for(check, timeout: float, what: str) -> None:
+    """Call `check` every 0.1 s until it returns true (an exception counts as not yet); the script ends with a
+    message naming `what` when `timeout` seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):
+            if check():
+                return
+        time.sleep(0.1)
+    raise SystemExit(f"{Path(sys.argv[0]).name}: {what} did not come up within {timeout:.0f} s")
 
 
 def stop_process_groups(processes: Iterable[subprocess.Popen], *, grace: float = 15) -> None:

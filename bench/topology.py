@@ -40,7 +40,7 @@ from pathlib import Path
 
 import redis
 import requests
-from local_processes import free_port, stop_process_groups
+from local_processes import free_port, stop_process_groups, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
@@ -51,16 +51,6 @@ COURSE = "DEMO-POL-01"
 def log(message: str) -> None:
     sys.stdout.write(f"[{time.strftime('%H:%M:%S')}] {message}\n")
     sys.stdout.flush()
-
-
-def wait_for(check, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(Exception):
-            if check():
-                return
-        time.sleep(0.1)
-    raise SystemExit(f"topology: {what} did not come up within {timeout:.0f} s")
 
 
 # ---- the stores -------------------------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"
 sys.path.insert(0, str(ROOT / "bench"))
 
-from local_processes import free_port, stop_process_groups  # noqa: E402
+from local_processes import free_port, stop_process_groups, wait_for  # noqa: E402
 from proc_cpu import TICK, _processes, group_cpu_seconds  # noqa: E402
 
 SCALES = {
@@ -61,16 +61,6 @@ DATABASE = "civlearn_load"
 
 def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def wait_for(check, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(Exception):
-            if check():
-                return
-        time.sleep(0.2)
-    raise SystemExit(f"load: {what} did not come up within {timeout:.0f} s")
 
 
 def as_postgres(argv: list[str], **kwargs) -> subprocess.CompletedProcess:
