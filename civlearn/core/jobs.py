@@ -3,9 +3,9 @@ can leave and come back, and a crash leaves a trace. The hours uploads (hours/jo
 (registry/services.py) are jobs of this kind; each app keeps its own model (its own fields and result) on `JobBase`.
 
 - A run claims its job with a conditional update (queued → running), so a task delivered twice does the work once.
-- While it runs, a `Heartbeat` thread stamps `heartbeat_at` every HOURS_JOB_HEARTBEAT_SECONDS on its own
+- While it runs, a `Heartbeat` thread stamps `heartbeat_at` every JOB_HEARTBEAT_SECONDS on its own
   connection (the run's own connection is inside a transaction whose writes nobody sees yet).
-- `jobs_reclaim` marks failed every running job whose stamp is older than HOURS_JOB_STALE_SECONDS: its worker is gone
+- `jobs_reclaim` marks failed every running job whose stamp is older than JOB_STALE_SECONDS: its worker is gone
   (killed, out of memory, the machine restarted), nothing of it was committed, and the person can run it again.
 - A run writes its outcome only while the row is still its own (`still_ours`); otherwise `JobLost` rolls it back.
 """
@@ -50,7 +50,7 @@ class JobBase(models.Model):
     created_at = models.DateTimeField("上傳時間")
     started_at = models.DateTimeField("開始處理", null=True, blank=True)
     # Stamped every few seconds by the process running the job (Heartbeat); a running job whose stamp is older than
-    # HOURS_JOB_STALE_SECONDS has lost its worker and is marked failed (jobs_reclaim).
+    # JOB_STALE_SECONDS has lost its worker and is marked failed (jobs_reclaim).
     heartbeat_at = models.DateTimeField("最後心跳", null=True, blank=True)
     finished_at = models.DateTimeField("處理完成", null=True, blank=True)
 
@@ -63,11 +63,11 @@ class JobBase(models.Model):
 
 
 def heartbeat_seconds() -> float:
-    return float(getattr(settings, "HOURS_JOB_HEARTBEAT_SECONDS", 10))
+    return float(getattr(settings, "JOB_HEARTBEAT_SECONDS", 10))
 
 
 def stale_seconds() -> float:
-    return float(getattr(settings, "HOURS_JOB_STALE_SECONDS", 60))
+    return float(getattr(settings, "JOB_STALE_SECONDS", 60))
 
 
 class JobLost(Exception):
@@ -89,7 +89,7 @@ def still_ours(job: JobBase) -> QuerySet:
 
 
 class Heartbeat:
-    """While the block runs, a thread stamps the job's heartbeat_at every HOURS_JOB_HEARTBEAT_SECONDS, on its own
+    """While the block runs, a thread stamps the job's heartbeat_at every JOB_HEARTBEAT_SECONDS, on its own
     database connection.
 
     A thread rather than the progress callback: the last steps of a big job (a COPY's end, the commit) report no
@@ -127,7 +127,7 @@ class Heartbeat:
 
 
 def jobs_reclaim(model: type[JobBase], *, action: str) -> list[int]:
-    """Mark failed every running job of `model` whose heartbeat is older than HOURS_JOB_STALE_SECONDS, with an
+    """Mark failed every running job of `model` whose heartbeat is older than JOB_STALE_SECONDS, with an
     audit event `action` each; return their ids. Conditional on the same run, so a job claimed again is left alone."""
     seconds = stale_seconds()
     cutoff = clock.now() - dt.timedelta(seconds=seconds)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files import File
 from django.db import transaction
 from django.db.models import QuerySet
 
@@ -35,9 +35,13 @@ def jobs_visible_to(user) -> QuerySet[RegistryImportJob]:
     return RegistryImportJob.objects.filter(created_by=user)
 
 
-def registry_import_job_create(*, actor, kind: str, upload: UploadedFile, dry_run: bool) -> RegistryImportJob:
+def registry_import_job_create(
+    *, actor, kind: str, upload: File, dry_run: bool, enqueue: bool = True
+) -> RegistryImportJob:
     """Store the file and queue its import. Raises PermissionDenied for someone who may not import at all (the
-    agencies each row may touch are checked when the job runs, as the synchronous import does)."""
+    agencies each row may touch are checked when the job runs, as the synchronous import does). `actor` None is a
+    server-side operator (`manage.py import_registry`). With `enqueue=False` the caller runs the job itself
+    (`registry_import_job_run`), as the command does unless told `--queue`."""
     if not can_import(actor):
         raise PermissionDenied(services.NO_PERMISSION)
     if kind not in importing.KINDS:
@@ -55,7 +59,8 @@ def registry_import_job_create(*, actor, kind: str, upload: UploadedFile, dry_ru
             subject=job,
             changes={"kind": [None, kind], "file_name": [None, job.file_name], "dry_run": [None, dry_run]},
         )
-        transaction.on_commit(lambda: _enqueue(job.pk))
+        if enqueue:
+            transaction.on_commit(lambda: _enqueue(job.pk))
     return job
 
 
