@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import re
 
+import polib
 import pytest
 from django.conf import settings
 from oauth2_provider.models import get_application_model
 
 from civlearn.hours.models import CategoryTable
 from civlearn.hours.tests.factories import record, record_manual_113
-from civlearn.testing.translations import missing_translations
+from civlearn.testing.translations import clashing_translations, missing_translations
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 # What is not page text (scripts, styles, comments), and what is Chinese in every language and says so with
@@ -149,3 +150,28 @@ def test_makemessages_leaves_nothing_untranslated():
     problems = missing_translations()
 
     assert problems == [], "Untranslated English strings:\n" + "\n".join(str(problem) for problem in problems)
+
+
+def test_no_two_catalogues_translate_one_string_differently():
+    clashes = clashing_translations()
+
+    assert clashes == [], "Strings with different English in different catalogues:\n" + "\n".join(map(str, clashes))
+
+
+def test_a_clash_names_both_catalogues(tmp_path):
+    for app, english in (("hours", "Search"), ("learning", "Show")):
+        folder = tmp_path / "civlearn" / app / "locale" / "en" / "LC_MESSAGES"
+        folder.mkdir(parents=True)
+        catalogue = polib.POFile()
+        catalogue.append(polib.POEntry(msgid="查詢", msgstr=english))
+        if app == "learning":  # a context is its own key: no clash with the plain msgid
+            catalogue.append(polib.POEntry(msgid="查詢", msgctxt="chart", msgstr=english))
+        catalogue.append(polib.POEntry(msgid="姓名", msgstr="Name"))
+        catalogue.save(str(folder / "django.po"))
+
+    clashes = clashing_translations(tmp_path)
+
+    assert [str(clash) for clash in clashes] == [
+        "'查詢': civlearn/hours/locale/en/LC_MESSAGES/django.po:5 says 'Search', "
+        "civlearn/learning/locale/en/LC_MESSAGES/django.po:5 says 'Show'"
+    ]
