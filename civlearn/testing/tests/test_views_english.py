@@ -5,6 +5,7 @@ the English catalogues leave nothing of the tree untranslated (`makemessages -l 
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import polib
 import pytest
@@ -27,7 +28,7 @@ def data_strings() -> list[str]:
     """What the database holds and a page shows as it is: names of people and agencies, category labels."""
     from civlearn.hours.models import Category, LedgerEntry, ReportingCategory, RequirementRule
     from civlearn.registry.models import Agency, Person
-    from civlearn.sso.models import RelyingParty
+    from civlearn.sso.models import ExternalProvider, RelyingParty
 
     strings: list[str] = []
     strings += Person.objects.values_list("name", flat=True)
@@ -40,6 +41,7 @@ def data_strings() -> list[str]:
     # Connected systems: the names and descriptions an operator gives them.
     strings += get_application_model().objects.values_list("name", flat=True)
     strings += RelyingParty.objects.values_list("description", flat=True)
+    strings += ExternalProvider.objects.values_list("name", flat=True)
     return sorted({s for s in strings if s}, key=len, reverse=True)
 
 
@@ -144,6 +146,67 @@ def test_a_refused_form_is_english_and_its_title_says_error(english):
     html = response.content.decode()
     assert han_outside_data(html) == []
     assert re.search(r"<title>\s*Error: ", html)
+
+
+@pytest.fixture
+def relying_party(monkeypatch):
+    """A third-party system that signs people in through eCPA (it gets a consent page); plain HTTP for oauthlib."""
+    from civlearn.sso.tests.sso_support import REDIRECT, register_rp
+
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    return register_rp(
+        name="臺北市政府差勤系統",
+        redirect_uri=REDIRECT,
+        scopes="openid profile email agency national_id",
+        national_id_allowed=True,
+    )
+
+
+def authorize_url(application, **changes) -> str:
+    from civlearn.sso.tests.sso_support import CHALLENGE, REDIRECT
+
+    params = {
+        "response_type": "code",
+        "client_id": application.client_id,
+        "redirect_uri": REDIRECT,
+        "scope": "openid profile email agency national_id",
+        "state": "s1",
+        "nonce": "n1",
+        "code_challenge": CHALLENGE,
+        "code_challenge_method": "S256",
+        **changes,
+    }
+    return "/o/authorize/?" + urlencode(params)
+
+
+@pytest.mark.django_db
+def test_the_consent_page_and_a_refused_sign_in_request_are_english(english, learner, relying_party):
+    english.force_login(learner)
+
+    assert_english(english, authorize_url(relying_party))
+    assert_english(english, authorize_url(relying_party, redirect_uri="https://evil.example/callback"), status=400)
+
+
+@pytest.mark.django_db
+def test_the_logout_pages_are_english(english, learner, relying_party):
+    english.force_login(learner)
+
+    assert_english(english, "/o/logout/")
+    assert_english(english, "/o/logout/?" + urlencode({"client_id": relying_party.client_id}))
+    assert_english(english, "/o/logout/?id_token_hint=not-a-token", status=400)
+
+
+@pytest.mark.django_db
+def test_the_external_sign_in_error_pages_are_english(english):
+    from civlearn.sso.models import ExternalProvider
+
+    # A provider that cannot be reached (nothing listens on the discard port) and a callback with nothing pending.
+    ExternalProvider.objects.create(
+        slug="myegov", name="我的E政府", issuer="http://127.0.0.1:9", client_id="myegov", client_secret="s"
+    )
+
+    assert_english(english, "/ecpa/external/myegov/start", status=503)
+    assert_english(english, "/ecpa/external/myegov/callback?code=x&state=y", status=400)
 
 
 def test_makemessages_leaves_nothing_untranslated():
