@@ -1,12 +1,15 @@
-"""manage.py import_registry persons|agencies FILE [--dry-run] [--as USERNAME]"""
+"""manage.py import_registry persons|agencies FILE [--dry-run] [--as USERNAME] [--language en]"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from civlearn.registry.importing import KINDS
 from civlearn.registry.services import registry_import
@@ -27,29 +30,41 @@ class Command(BaseCommand):
             metavar="USERNAME",
             help="以此帳號的權限匯入（預設：伺服器端管理者，不限機關）",
         )
+        parser.add_argument(
+            "--language",
+            choices=[code for code, _name in settings.LANGUAGES],
+            default=settings.LANGUAGE_CODE,
+            help="訊息與錯誤報告的語言（預設 %(default)s）",
+        )
 
-    def handle(self, *args, kind, file, dry_run, as_user, **options):
+    def handle(self, *args, kind, file, dry_run, as_user, language, **options):
+        with translation.override(language):
+            self._import(kind=kind, file=file, dry_run=dry_run, as_user=as_user)
+
+    def _import(self, *, kind, file, dry_run, as_user):
         path = Path(file)
         if not path.is_file():
-            raise CommandError(f"找不到檔案：{file}")
+            raise CommandError(_("找不到檔案：{path}").format(path=file))
         actor = None
         if as_user:
             actor = get_user_model().objects.filter(username=as_user).first()
             if actor is None:
-                raise CommandError(f"找不到帳號：{as_user}")
+                raise CommandError(_("找不到帳號：{username}").format(username=as_user))
         with path.open("rb") as handle:
             try:
                 result = registry_import(kind=kind, file=handle, filename=path.name, actor=actor, dry_run=dry_run)
             except PermissionDenied as exc:
                 raise CommandError(str(exc)) from exc
         if result.ignored_columns:
-            self.stdout.write(f"未使用的欄位：{'、'.join(result.ignored_columns)}")
+            self.stdout.write(_("未使用的欄位：{columns}").format(columns=_("、").join(result.ignored_columns)))
         if not result.ok:
             for error in result.errors:
                 self.stderr.write(str(error))
-            raise CommandError(f"{len(result.errors)} 項錯誤，未寫入任何資料")
-        summary = f"共 {result.rows} 列：新增 {result.created}、更新 {result.updated}、未變更 {result.unchanged}"
+            raise CommandError(_("{count} 項錯誤，未寫入任何資料").format(count=len(result.errors)))
+        summary = _("共 {rows} 列：新增 {created}、更新 {updated}、未變更 {unchanged}").format(
+            rows=result.rows, created=result.created, updated=result.updated, unchanged=result.unchanged
+        )
         if dry_run:
-            self.stdout.write(f"檢查完成（未寫入）。{summary}")
+            self.stdout.write(_("檢查完成（未寫入）。{summary}").format(summary=summary))
         else:
-            self.stdout.write(self.style.SUCCESS(f"匯入完成。{summary}"))
+            self.stdout.write(self.style.SUCCESS(_("匯入完成。{summary}").format(summary=summary)))
