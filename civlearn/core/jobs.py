@@ -42,11 +42,11 @@ class JobBase(models.Model):
     DONE = "done"
     FAILED = "failed"
     STATUS_CHOICES = [
-        (QUEUED, "排隊中"),
-        (RUNNING, "處理中"),
-        (REVIEW, "有錯誤，未匯入"),
-        (DONE, "已完成"),
-        (FAILED, "處理失敗"),
+        (QUEUED, gettext_lazy("排隊中")),
+        (RUNNING, gettext_lazy("處理中")),
+        (REVIEW, gettext_lazy("有錯誤，未匯入")),
+        (DONE, gettext_lazy("已完成")),
+        (FAILED, gettext_lazy("處理失敗")),
     ]
 
     status = models.CharField("狀態", max_length=16, choices=STATUS_CHOICES, default=QUEUED)
