@@ -117,13 +117,12 @@ def api(client, agency, monkeypatch):
     [
         (
             "en",
-            {"mode": "The learning mode code is not right; it should be 1 Online, 2 In person, 3 Blended, 4 Remote",
-             "national_id": "The national ID number's check digit is wrong"},
+            {"mode": MESSAGES["en"][0], "national_id": MESSAGES["en"][1]},
             "Should be an integer",
         ),
         (
             "zh-TW,zh;q=0.9",
-            {"mode": "學習性質代碼不正確，應為 1 數位、2 實體、3 混成、4 遠距", "national_id": "身分證字號檢查碼不正確"},
+            {"mode": MESSAGES["zh-hant"][0], "national_id": MESSAGES["zh-hant"][1]},
             "應為整數",
         ),
     ],
