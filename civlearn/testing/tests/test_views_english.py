@@ -140,6 +140,47 @@ def test_an_institutions_pages_are_english(english, provider, url):
 
 
 @pytest.mark.django_db
+def test_an_upload_with_row_errors_and_its_report_are_english(
+    english, provider, agency, learner_person, media_root, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from civlearn.hours.tests.batch_fixtures import csv_file, csv_line
+
+    english.force_login(provider)
+    data = csv_file(csv_line(mode="7"), csv_line(national_id="A123456788", actual_end_date="113-02-30"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = english.post(
+            "/lifelong/institution/upload",
+            {"institution": agency.pk, "file": SimpleUploadedFile("hours.csv", data, "text/csv")},
+        )
+
+    assert_english(english, response["Location"])
+    report = english.get(response["Location"] + "/errors.csv").content.decode("utf-8-sig")
+    # The column names are the file's own headers; the rest of the report is English.
+    for column in ("學習性質", "身分證字號", "實際上課結束日期"):
+        report = report.replace(column, "")
+    assert HAN.findall(report) == []
+
+
+@pytest.mark.django_db
+def test_a_registry_import_with_row_errors_is_english(english, hr_officer, agency, media_root):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import TestCase
+
+    from civlearn.registry.tests.files import PERSON_HEADER, csv_file
+
+    rows = [PERSON_HEADER, ["A123456788", "王小明", "0611301", "Z99999999Z", "1040801", "", "", "x@"]]
+    english.force_login(hr_officer)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = english.post(
+            "/registry/import", {"kind": "persons", "file": SimpleUploadedFile("p.csv", csv_file(rows).getvalue())}
+        )
+
+    assert_english(english, response["Location"])
+
+
+@pytest.mark.django_db
 def test_a_refused_form_is_english_and_its_title_says_error(english):
     response = english.post("/ecpa/signin", {"login": "", "password": ""})
 
