@@ -26,10 +26,11 @@ import re
 import zipfile
 import zlib
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, cast
 from xml.etree.ElementTree import ParseError
 
 from django.conf import settings
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -57,7 +58,7 @@ _ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 class SpreadsheetError(ValueError):
     """What is wrong with a file, fit to show; `row` is the spreadsheet's row number (1 = the header), 0 = none."""
 
-    def __init__(self, message: str, *, row: int = 0):
+    def __init__(self, message: str | Promise, *, row: int = 0):
         message = str(message)  # a lazy translation becomes text in the active language here
         super().__init__(message)
         self.message, self.row = message, row
@@ -337,7 +338,8 @@ _PLAIN_NUMBER = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?$")
 
 
 # What an importer says of a name that starts like a formula (exports neutralise it anyway; this keeps it out).
-FORMULA_REFUSED = gettext_lazy("不可以 =、+、-、@ 開頭（試算表軟體會把它當作公式執行）")
+# Lazy, so it reads in the language active where it is shown; typed as the text it turns into wherever it is used.
+FORMULA_REFUSED = cast(str, gettext_lazy("不可以 =、+、-、@ 開頭（試算表軟體會把它當作公式執行）"))
 
 
 def looks_like_formula(text: str) -> bool:
