@@ -143,7 +143,7 @@ class GapReport:
         return Decimal(least_hours_needed([(gap.depth, gap.missing) for gap in self.requirements]))
 
 
-def least_hours_needed(rows: Sequence[tuple[int, Decimal]] | Sequence[tuple[int, int]]) -> Decimal | int:
+def least_hours_needed(rows: Sequence[tuple[int, Decimal | int]]) -> Decimal | int:
     """At least how many more hours close every gap, from (depth, missing) in the rule book's order (a parent,
     then its components). A parent counts its components' hours, so a parent needs max(its own gap, the sum of its
     components' needs); separate trees may share hours (an agency's 'all courses' rule counts every hour), so the

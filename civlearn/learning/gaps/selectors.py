@@ -294,7 +294,7 @@ def _candidates(*, user, person, year: int, gaps: tuple[hours_gaps.Gap, ...]) ->
         for rank in itertools.islice(heapq.merge(*streams), MAX_LISTED):
             pk, left, in_progress, index = rank[-4:]
             course = catalogue.by_id[pk][1]
-            keys, closes = fits[index]  # type: ignore[misc]
+            keys, closes = fits[index]
             kept[pk] = Suggestion(
                 course_id=pk, code=course[1], title=course[2], hours=course[5], mode=course[4], provider=course[3],
                 reading_minutes=left, counts_toward=keys, closes=closes, in_progress=in_progress,
