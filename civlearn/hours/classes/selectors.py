@@ -13,6 +13,7 @@ from civlearn.core.text import search_fold
 from civlearn.hours import rules
 from civlearn.hours.models import ClassOffering, ClassPortion, Registration
 from civlearn.identity import selectors as identity_selectors
+from civlearn.registry import selectors as registry_selectors
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,6 +107,13 @@ def offerings_search(query: ClassQuery) -> QuerySet[ClassOffering]:
         now = clock.now()
         queryset = queryset.filter(registration_opens__lte=now, registration_closes__gte=now)
     return queryset.order_by("starts_on", "id")
+
+
+def grade_range_of(offering: ClassOffering) -> str:
+    """The class's 職等 range as people write it (e.g. 薦任第6職等至第9職等), or "" when it has none."""
+    if offering.rank_grade_min is None and offering.rank_grade_max is None:
+        return ""
+    return registry_selectors.grade_range_text(offering.rank_grade_min or 1, offering.rank_grade_max or 14)
 
 
 def registration_of(*, offering: ClassOffering, person) -> Registration | None:

@@ -151,6 +151,7 @@ def detail(request, offering_id: int):
             "county": batch.counties().get(offering.county_code, offering.county_code),
             "mode": mode_labels().get(offering.mode, ""),
             "agencies": offering.agencies.all(),
+            "grades": selectors.grade_range_of(offering),
         },
     )
 

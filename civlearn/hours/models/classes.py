@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from civlearn.hours.models.institutions import Institution
 
@@ -60,6 +61,10 @@ class ClassOffering(models.Model):
         "registry.Agency", verbose_name="限定機關（含所屬）", blank=True, related_name="+"
     )
     hr_staff_only = models.BooleanField("限人事人員", default=False)
+    supervisor_only = models.BooleanField("限主管", default=False)
+    # 職等 range (1–14) of who may register; blank ends are open. Checked against the registry person's 職等.
+    rank_grade_min = models.PositiveSmallIntegerField("職等下限", null=True, blank=True)
+    rank_grade_max = models.PositiveSmallIntegerField("職等上限", null=True, blank=True)
     hr_approval = models.BooleanField("須經服務機關人事單位審核", default=False)
     contact = models.CharField("聯絡資訊", max_length=200, blank=True)
     fee = models.DecimalField("費用（元）", max_digits=8, decimal_places=0, default=0)
@@ -147,11 +152,11 @@ class Registration(models.Model):
     CANCELLED = "cancelled"
     REFUSED = "refused"
     STATUS_CHOICES = [
-        (PENDING, "待人事單位審核"),
-        (REGISTERED, "報名成功"),
-        (WAITLISTED, "候補中"),
-        (CANCELLED, "已取消"),
-        (REFUSED, "人事單位未同意"),
+        (PENDING, gettext_lazy("待人事單位審核")),
+        (REGISTERED, gettext_lazy("報名成功")),
+        (WAITLISTED, gettext_lazy("候補中")),
+        (CANCELLED, gettext_lazy("已取消")),
+        (REFUSED, gettext_lazy("人事單位未同意")),
     ]
     ACTIVE = (PENDING, REGISTERED, WAITLISTED)
     SEATED = (PENDING, REGISTERED)
