@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from civlearn.core import clock, rocdate, spreadsheets
 from civlearn.core.services import audit_record
-from civlearn.core.text import search_fold
+from civlearn.core.text import search_fold, search_grams
 from civlearn.hours import batch, rules
 from civlearn.hours.institutions import selectors as institution_selectors
 from civlearn.hours.models import (
@@ -98,9 +98,12 @@ class RowProblem:
 
     def __str__(self) -> str:
         where = _("第 %(row)s 列") % {"row": self.row} if self.row else _("檔案")
-        column = f"「{self.column}」" if self.column else ""
-        value = f"（{self.value}）" if self.value else ""
-        return f"{where}{column}{value}：{self.message}"
+        parts = {"where": where, "column": self.column, "value": self.value, "message": self.message}
+        if self.column and self.value:
+            return _("%(where)s「%(column)s」（%(value)s）：%(message)s") % parts
+        if self.column:
+            return _("%(where)s「%(column)s」：%(message)s") % parts
+        return _("%(where)s：%(message)s") % parts
 
 
 @dataclass
@@ -457,6 +460,7 @@ def _save_one(*, actor, institution: Institution, clean: CleanOffering, problems
         "starts_on": timezone.localtime(sessions[0][0]).date(),
         "ends_on": timezone.localtime(sessions[-1][1]).date(),
         "search_text": search_text,
+        "search_grams": search_grams(search_text),
         "updated_at": now,
     }
     if existing is None:

@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -90,6 +91,18 @@ class SearchForm(forms.Form):
         return value
 
 
+class CappedPaginator(Paginator):
+    """Pages of a search whose count stops at `selectors.COUNT_CAP`: `capped` says there are more."""
+
+    capped = False
+
+    @cached_property
+    def count(self) -> int:
+        found = selectors.capped_count(self.object_list)
+        self.capped = found > selectors.COUNT_CAP
+        return min(found, selectors.COUNT_CAP)
+
+
 def search(request):
     form = SearchForm(request.GET or None)
     page = None
@@ -108,9 +121,9 @@ def search(request):
             institution_id=data["institution"],
             open_now=data["open_now"],
         )
-        page = Paginator(selectors.offerings_search(query), 20).get_page(request.GET.get("page"))
+        page = CappedPaginator(selectors.offerings_search(query), 20).get_page(request.GET.get("page"))
     elif not form.is_bound:
-        page = Paginator(selectors.offerings_search(ClassQuery(open_now=True)), 20).get_page(1)
+        page = CappedPaginator(selectors.offerings_search(ClassQuery(open_now=True)), 20).get_page(1)
     params = request.GET.copy()
     params.pop("page", None)
     return render(

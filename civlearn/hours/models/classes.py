@@ -7,6 +7,8 @@ ledger record per attendee per portion, with the class as the source (`LedgerEnt
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.utils.translation import gettext_lazy
 
@@ -41,6 +43,11 @@ class ClassOffering(models.Model):
     description = models.TextField("課程說明", blank=True)
     # search_fold(title, description, institution name, place, county name): what the keyword search matches.
     search_text = models.TextField("搜尋用文字", editable=False)
+    # The distinct two-character pieces of search_text, space-separated (`selectors.search_grams`): on PostgreSQL a
+    # GIN index over their tsvector narrows a keyword search to the classes holding every piece of the keyword before
+    # the `contains` on search_text decides (a trigram index cannot serve the two-character words Chinese searches
+    # mostly are). SQLite has no such index and scans.
+    search_grams = models.TextField("搜尋用字組", editable=False, default="")
     mode = models.PositiveSmallIntegerField("學習性質")
     digital_hours = models.DecimalField("數位時數", max_digits=6, decimal_places=1)
     physical_hours = models.DecimalField("實體時數", max_digits=6, decimal_places=1)
@@ -84,6 +91,12 @@ class ClassOffering(models.Model):
             models.CheckConstraint(
                 condition=models.Q(seats_taken__lte=models.F("capacity")), name="hours_class_no_oversell"
             ),
+        ]
+        indexes = [
+            # PostgreSQL only (migration 0016 skips it elsewhere); the search's expression is this one exactly.
+            GinIndex(SearchVector("search_grams", config="simple"), name="hours_class_search_grams"),
+            # Open now: registration period.
+            models.Index(fields=["registration_closes", "registration_opens"], name="hours_class_registration_open"),
         ]
         verbose_name = "開班資料"
         verbose_name_plural = "開班資料"
