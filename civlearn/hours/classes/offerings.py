@@ -364,7 +364,8 @@ def offering_rows_check(records: list[tuple[int, dict]]) -> tuple[list[CleanOffe
 
 
 def read_file(file, filename: str) -> list[tuple[int, dict]]:
-    """Rows of a CSV (UTF-8 or Big5) or .xlsx file as {key: text}; raises OfferingErrors for a bad file or header."""
+    """Rows of a CSV (UTF-8 or Big5), .xlsx or .ods file as {key: text} (`core.spreadsheets.read_rows`, the one
+    reader); raises OfferingErrors for a bad file or header."""
     try:
         rows = spreadsheets.read_rows(file, filename)
         header_row = next(rows, None)
