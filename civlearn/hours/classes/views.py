@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -98,7 +99,9 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        found = selectors.capped_count(self.object_list)
+        queryset = self.object_list
+        assert isinstance(queryset, QuerySet)
+        found = selectors.capped_count(queryset)
         self.capped = found > selectors.COUNT_CAP
         return min(found, selectors.COUNT_CAP)
 
