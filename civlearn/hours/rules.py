@@ -143,6 +143,10 @@ class RuleBook:
     def category_name(self, table_id: int, code: str) -> str:
         return self.names.get(table_id, {}).get(code, "")
 
+    def lineage(self, table_id: int, code: str) -> set[str]:
+        """The code and every code above it in its table (a code counts wherever one of these does)."""
+        return _lineage(code, self.codes.get(table_id, {}))
+
     def agency_chain(self, agency_id: int | None) -> list[int]:
         chain: list[int] = []
         while agency_id is not None and agency_id not in chain:

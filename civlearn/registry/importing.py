@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from civlearn.core import spreadsheets
@@ -108,12 +109,14 @@ def map_headers(kind: str, headers: list) -> tuple[dict[str, int], list[str]]:
         if column is None:
             unknown.append(clean_text(header))
         elif column.field in positions:
-            raise ImportFileError(f"欄位「{column.header}」重複出現", row=1, column=column.header)
+            message = gettext("欄位「{column}」重複出現").format(column=column.header)
+            raise ImportFileError(message, row=1, column=column.header)
         else:
             positions[column.field] = index
     missing = [column.header for column in COLUMNS[kind] if column.required and column.field not in positions]
     if missing:
-        raise ImportFileError(f"缺少必要欄位：{'、'.join(missing)}", row=1, column=missing[0])
+        listed = gettext("、").join(missing)
+        raise ImportFileError(gettext("缺少必要欄位：{columns}").format(columns=listed), row=1, column=missing[0])
     return positions, unknown
 
 
@@ -132,7 +135,7 @@ def iter_records(kind: str, file, filename: str) -> tuple[list[str], Iterator[tu
             header_row = cells
             break
     if header_row is None:
-        raise ImportFileError("檔案是空的")
+        raise ImportFileError(gettext("檔案是空的"))
     positions, unknown = map_headers(kind, header_row)
 
     def records():

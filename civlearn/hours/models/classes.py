@@ -93,7 +93,7 @@ class ClassOffering(models.Model):
             ),
         ]
         indexes = [
-            # PostgreSQL only (migration 0016 skips it elsewhere); the search's expression is this one exactly.
+            # PostgreSQL only (migration 0019 skips it elsewhere); the search's expression is this one exactly.
             GinIndex(SearchVector("search_grams", config="simple"), name="hours_class_search_grams"),
             # Open now: registration period.
             models.Index(fields=["registration_closes", "registration_opens"], name="hours_class_registration_open"),

@@ -29,8 +29,8 @@ def fill_grams(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("hours", "0015_class_supervisor_and_grade_range"),
-        ("registry", "0005_person_supervisor_and_rank"),
+        ("hours", "0018_class_supervisor_and_grade_range"),
+        ("registry", "0006_person_supervisor_and_rank"),
     ]
 
     operations = [

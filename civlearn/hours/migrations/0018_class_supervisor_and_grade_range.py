@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('hours', '0014_merge_announcements_gaps_classes'),
+        ('hours', '0017_merge_job_language_outbound'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0004_merge_search_text_import_jobs'),
+        ('registry', '0005_job_language'),
     ]
 
     operations = [
