@@ -90,7 +90,10 @@ class Institution(models.Model):
 
 
 class InstitutionMember(models.Model):
-    """An account acting for an institution: its administrator(s) add and remove staff."""
+    """An account acting for an institution: its administrator(s) add and remove staff. Staff with no account yet
+    are invited (`services.member_invite`): their account is made with the membership but has no password until
+    they set one through the e-mailed link, so they act for the institution only after accepting. `name` is the
+    name the administrator typed for such an account (an account with a registry person shows that person's)."""
 
     ADMIN = "admin"
     STAFF = "staff"
@@ -103,6 +106,7 @@ class InstitutionMember(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="帳號", on_delete=models.CASCADE, related_name="hours_institutions"
     )
     role = models.CharField("角色", max_length=8, choices=ROLE_CHOICES)
+    name = models.CharField("姓名", max_length=100, blank=True)
     added_at = models.DateTimeField("加入時間")
 
     class Meta:
@@ -112,3 +116,12 @@ class InstitutionMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.institution}（{self.get_role_display()}）"
+
+    @property
+    def display_name(self) -> str:
+        return self.user.display_name if self.user.person_id or not self.name else self.name
+
+    @property
+    def invited(self) -> bool:
+        """Invited and not yet accepted: the account has no password and no registry person."""
+        return self.user.person_id is None and not self.user.has_usable_password()
