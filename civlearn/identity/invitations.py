@@ -179,6 +179,17 @@ def uploader_invite_again(*, actor: User, user: User, ip_address: str | None = N
     _send(account, role.agency, actor)
 
 
+def invited_account_withdraw(*, user: User) -> bool:
+    """Switch off an invited account that never set a password and holds no agency role, so its link stops
+    working (the caller, which took away the reason for the invitation, records the audit event). Returns whether
+    it did."""
+    if user.person_id is not None or user.has_usable_password() or not user.is_active or user.agency_roles.exists():
+        return False
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    return True
+
+
 def invited_user(uidb64: str, token: str) -> User | None:
     """The account an invitation link is for, if the link is valid, unexpired and unused; None otherwise."""
     try:

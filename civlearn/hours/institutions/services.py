@@ -354,14 +354,21 @@ def member_remove(*, actor, member: InstitutionMember) -> None:
         )
         if member.role == InstitutionMember.ADMIN and admins.count() <= 1:
             raise ValidationError({"member": ["不能移除唯一的機關(構)管理者"]})
+        user, member_pk = member.user, member.pk
+        member.delete()
+        # An invitation not yet accepted is withdrawn with the membership: its link stops working.
+        withdrawn = not InstitutionMember.objects.filter(
+            user=user
+        ).exists() and identity_invitations.invited_account_withdraw(user=user)
         audit_record(
             actor=actor,
             action="hours.institution_member_remove",
-            subject=member,
+            subject_type=InstitutionMember._meta.label_lower,
+            subject_id=member_pk,
             changes={
                 "institution": [institution.pk, None],
-                "user": [member.user_id, None],
+                "user": [user.pk, None],
                 "role": [member.role, None],
+                **({"invitation": ["open", "withdrawn"]} if withdrawn else {}),
             },
         )
-        member.delete()

@@ -157,3 +157,25 @@ def test_an_expired_link_is_refused_and_a_new_one_can_be_sent(admin, institution
     member.refresh_from_db()
     with pytest.raises(ValidationError, match="此人員已設定密碼，不需要再寄送邀請"):
         services.member_invite_again(actor=admin, member=member)
+
+
+def test_removing_an_invited_member_withdraws_the_link(admin, institution, smtp_server):
+    member = invite(admin, institution)
+    _link, uid, token = link_parts(smtp_server.wait_for(1)[0])
+    member_pk, account_pk = member.pk, member.user_id
+
+    services.member_remove(actor=admin, member=member)
+
+    assert invitations.invited_user(uid, token) is None
+    with pytest.raises(PermissionDenied):
+        invitations.invitation_accept(uidb64=uid, token=token, password=GOOD_PASSWORD)
+    account = User.objects.get(pk=account_pk)
+    assert not account.is_active and not account.has_usable_password()
+    event = AuditEvent.objects.get(action="hours.institution_member_remove")
+    assert (event.actor, event.subject_type, event.subject_id) == (admin, "hours.institutionmember", str(member_pk))
+    assert event.changes == {
+        "institution": [institution.pk, None],
+        "user": [account_pk, None],
+        "role": ["staff", None],
+        "invitation": ["open", "withdrawn"],
+    }
