@@ -11,8 +11,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from civlearn.hours.models.review import Reviewed
 
-class Institution(models.Model):
+
+class Institution(Reviewed):
     SUBMITTED = "submitted"
     CHANGES = "changes"
     APPROVED = "approved"
@@ -47,7 +49,6 @@ class Institution(models.Model):
     document = models.FileField("證明文件", upload_to="hours/institutions/%Y/%m/", blank=True)
     document_name = models.CharField("證明文件檔名", max_length=200, blank=True)
     status = models.CharField("狀態", max_length=16, choices=STATUS_CHOICES, default=SUBMITTED)
-    review_note = models.TextField("審核意見", blank=True)
     applicant = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="申請人",
@@ -65,15 +66,7 @@ class Institution(models.Model):
         related_name="hours_institution",
     )
     created_at = models.DateTimeField("申請時間")
-    reviewed_at = models.DateTimeField("審核時間", null=True, blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="審核者",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    # reviewed_at, reviewed_by, review_note: `Reviewed`.
 
     class Meta:
         ordering = ["name", "id"]
