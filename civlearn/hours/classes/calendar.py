@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from civlearn.core import clock
 from civlearn.core.services import audit_record
@@ -82,7 +83,7 @@ def events_for(*, person, start: dt.date, end: dt.date) -> list[Event]:
             events.append(
                 Event(
                     uid=f"hours-deadline-{year}@civlearn",
-                    title="年度學習時數截止",
+                    title=_("年度學習時數截止"),
                     start=deadline,
                     end=deadline + dt.timedelta(days=1),
                     kind="deadline",
