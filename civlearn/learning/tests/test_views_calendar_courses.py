@@ -33,7 +33,9 @@ def enrolled(consenting_learner, agency):
 
 def _feed(client) -> Calendar:
     page = client.post("/lifelong/folder/calendar/", {"action": "renew"}).content.decode()
-    address = re.search(r'id="feed-address" readonly value="([^"]+)"', page).group(1)
+    found = re.search(r'id="feed-address" readonly value="([^"]+)"', page)
+    assert found is not None, page
+    address = found.group(1)
     client.logout()
     response = client.get(address.split("testserver", 1)[1])
     assert response.status_code == 200
