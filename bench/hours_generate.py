@@ -31,6 +31,10 @@ from pathlib import Path
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from civlearn.core.text import search_fold  # noqa: E402  (plain Python: no Django set-up needed)
+
 SERVER = os.environ.get("BENCH_SERVER_URL", "postgres://postgres@127.0.0.1:5432")
 LETTERS = {
     "A": 10,
@@ -115,10 +119,12 @@ def main() -> None:
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         cur.execute("SET maintenance_work_mem = '1GB'")
         # Agencies: the big one, then 500 others.
-        with cur.copy("COPY registry_agency (code, name, parent_id) FROM STDIN") as copy:
-            copy.write_row((BIG_AGENCY, "基準測試大型機關", None))
-            for index in range(1, 501):
-                copy.write_row((f"BENCH{index:05d}", f"基準測試機關{index:03d}", None))
+        # search_text as registry.models.agency_search_text stores it (the folded name, a space, the folded code).
+        with cur.copy("COPY registry_agency (code, name, parent_id, search_text) FROM STDIN") as copy:
+            agencies_rows = [(BIG_AGENCY, "基準測試大型機關")]
+            agencies_rows += [(f"BENCH{index:05d}", f"基準測試機關{index:03d}") for index in range(1, 501)]
+            for code, name in agencies_rows:
+                copy.write_row((code, name, None, f"{search_fold(name)} {search_fold(code)}"))
         cur.execute("SELECT id, code FROM registry_agency WHERE code LIKE 'BENCH%%' ORDER BY code")
         agencies = cur.fetchall()
         big_id, others = agencies[0][0], [agency_id for agency_id, _ in agencies[1:]]
