@@ -187,8 +187,9 @@ class InviteForm(forms.Form):
     """Staff who have no account yet: an account is made and they are invited by e-mail to set a password."""
 
     name = forms.CharField(label=gettext_lazy("姓名"), max_length=100)
+    # Labels unlike the form above's (帳號, 角色): both forms are on one page.
     username = forms.CharField(
-        label=gettext_lazy("帳號"),
+        label=gettext_lazy("自訂帳號"),
         max_length=30,
         help_text=gettext_lazy("半形英文字母及數字，對方以此帳號登入"),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
@@ -200,7 +201,7 @@ class InviteForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
     role = forms.ChoiceField(
-        label=gettext_lazy("角色"), choices=InstitutionMember.ROLE_CHOICES, initial=InstitutionMember.STAFF
+        label=gettext_lazy("擔任角色"), choices=InstitutionMember.ROLE_CHOICES, initial=InstitutionMember.STAFF
     )
 
 
