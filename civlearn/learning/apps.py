@@ -20,6 +20,7 @@ class LearningConfig(AppConfig):
             post_save.connect(catalogue_changed, sender=model, dispatch_uid=f"catalogue-{model.__name__}-save")
             post_delete.connect(catalogue_changed, sender=model, dispatch_uid=f"catalogue-{model.__name__}-delete")
         m2m_changed.connect(catalogue_changed, sender=Course.zones.through, dispatch_uid="catalogue-course-zones")
+        # (Which agencies may enrol is also in the gap panel's cached open courses per agency: learning.gaps.)
         m2m_changed.connect(
             catalogue_changed, sender=Course.allowed_agencies.through, dispatch_uid="catalogue-course-agencies"
         )
