@@ -3,14 +3,12 @@ change seen by any process makes every process build the next answer afresh (`{%
 cache entries name the stamp in their key; the old entries are never read again and expire).
 
 `generation(key)` reads the stamp (creating it once); `generation_renew(key)` replaces it now and again when the
-caller's transaction commits (a reader in between would otherwise cache the old rows under the new stamp). Signal
-receivers call it through `renewer(key)`.
+caller's transaction commits (a reader in between would otherwise cache the old rows under the new stamp).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 
 from django.core.cache import cache
 from django.db import transaction
@@ -27,12 +25,3 @@ def generation(key: str) -> str:
 def generation_renew(key: str) -> None:
     cache.set(key, uuid.uuid4().hex, None)
     transaction.on_commit(lambda: cache.set(key, uuid.uuid4().hex, None))
-
-
-def renewer(key: str) -> Callable[..., None]:
-    """A signal receiver (any sender and arguments) that renews `key`'s stamp."""
-
-    def receiver(**kwargs) -> None:
-        generation_renew(key)
-
-    return receiver
