@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,17 @@ from civlearn.core import clock, national_id, rocdate, spreadsheets
 from civlearn.core.services import audit_record
 from civlearn.registry import importing
 from civlearn.registry.importing import AGENCIES, PERSONS, ImportFileError
-from civlearn.registry.models import Agency, Person, agency_code_validator, agency_search_text
+from civlearn.registry.models import (
+    RANK_ELEMENTARY,
+    RANK_JUNIOR,
+    RANK_SENIOR,
+    RANK_SPECIAL,
+    Agency,
+    Person,
+    agency_code_validator,
+    agency_search_text,
+    rank_problem,
+)
 from civlearn.registry.selectors import import_scope
 
 # Rows per query when looking up existing persons and per INSERT/UPDATE statement: well under SQLite's
@@ -212,9 +223,46 @@ def _parse_persons(records, result: ImportResult) -> list[_PersonRow]:
             except ValidationError:
                 message = _("「{value}」不是有效的電子郵件地址").format(value=values["email"])
                 errors.append(RowError(number, "電子郵件", message))
+        _parse_rank(record, values, number, errors)
         if len(errors) == before:
             rows.append(_PersonRow(number, values, code))
     return rows
+
+
+_YES = {"是", "Y", "YES", "TRUE", "1"}
+_NO = {"否", "N", "NO", "FALSE", "0"}
+# The registry files' 官等 as HR offices write it (or the stored key).
+_RANK_CLASSES = {"委任": RANK_ELEMENTARY, "薦任": RANK_JUNIOR, "簡任": RANK_SENIOR, "特任": RANK_SPECIAL}
+_RANK_CLASSES |= {key: key for key in _RANK_CLASSES.values()}
+_GRADE = re.compile(r"^第?\s*(\d{1,2})\s*(職等)?$")
+
+
+def _parse_rank(record: dict, values: dict[str, Any], number: int, errors: list[RowError]) -> None:
+    """主管, 官等 and 職等 (optional columns, blank = not recorded); a bad value names its row and column."""
+    if "is_supervisor" in record:
+        text = str(record["is_supervisor"] or "").strip().upper()
+        values["is_supervisor"] = True if text in _YES else False if text in _NO else None
+        if text and values["is_supervisor"] is None:
+            message = _("「{value}」應為 是 或 否（或空白）").format(value=record["is_supervisor"])
+            errors.append(RowError(number, "主管", message))
+    if "rank_class" in record:
+        text = str(record["rank_class"] or "").strip()
+        values["rank_class"] = _RANK_CLASSES.get(text.lower() if text.isascii() else text, "")
+        if text and not values["rank_class"]:
+            message = _("「{value}」應為 委任、薦任、簡任 或 特任（或空白）").format(value=text)
+            errors.append(RowError(number, "官等", message))
+    if "rank_grade" in record:
+        text = str(record["rank_grade"] or "").strip()
+        match = _GRADE.match(text.removesuffix(".0"))
+        values["rank_grade"] = int(match.group(1)) if match else None
+        if text and (values["rank_grade"] is None or not 1 <= values["rank_grade"] <= 14):
+            errors.append(RowError(number, "職等", _("「{value}」應為 1 至 14 的職等（或空白）").format(value=text)))
+            values["rank_grade"] = None
+        elif values["rank_grade"] is not None:
+            rank_class = values.get("rank_class", "")
+            problem = rank_problem(rank_class, values["rank_grade"]) if "rank_class" in record else ""
+            if problem:
+                errors.append(RowError(number, "職等", problem))
 
 
 @dataclass
@@ -251,7 +299,18 @@ def _parse_agencies(records, result: ImportResult) -> list[_AgencyRow]:
 
 # -- checking against the registry and writing ----------------------------------------------------------------------
 
-PERSON_FIELDS = ("name", "birthday", "agency_id", "post_start_date", "personnel_category", "identity_type", "email")
+PERSON_FIELDS = (
+    "name",
+    "birthday",
+    "agency_id",
+    "post_start_date",
+    "personnel_category",
+    "identity_type",
+    "email",
+    "is_supervisor",
+    "rank_class",
+    "rank_grade",
+)
 
 
 def _write_persons(rows: list[_PersonRow], result: ImportResult, scope: set[int] | None) -> None:
