@@ -441,6 +441,8 @@ HOURS_CONTRACT_CATEGORY_WORDS = tuple(
     for word in env_str("HOURS_CONTRACT_CATEGORY_WORDS", "約聘,約僱,聘用,聘僱,臨時,派遣,編制外").split(",")
     if word.strip()
 )
+# 行事曆: what higher apps add to a person's calendar (hours never imports them; docs/architecture.md).
+HOURS_CALENDAR_SOURCES = ["civlearn.learning.selectors.calendar_course_events"]
 
 # Identity policy (eCPA rules from the manual; operators may tighten them).
 PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 180)

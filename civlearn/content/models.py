@@ -113,13 +113,19 @@ class Download(StoredFile):
 
 
 class HelpPage(models.Model):
-    """A help page in Markdown: 簡易操作 guides, 常見問題 (title = the question), and the help pages the eCPA
-    sign-in page links to."""
+    """A help page in Markdown: 簡易操作 guides, 常見問題 (title = the question), the help pages the eCPA
+    sign-in page links to, and the portal's site pages (網站宗旨, 本系統使用對象) at stable slugs (`SITE_PAGES`,
+    seeded by migration 0003, shown at /lifelong/about/<slug>/ and linked from the portal's front page)."""
 
     GUIDE = "guide"
     FAQ = "faq"
     SIGNIN = "signin"
-    SECTION_CHOICES = [(GUIDE, "簡易操作"), (FAQ, "常見問題"), (SIGNIN, "登入說明")]
+    SITE = "site"
+    SECTION_CHOICES = [(GUIDE, "簡易操作"), (FAQ, "常見問題"), (SIGNIN, "登入說明"), (SITE, "終身學習入口網站頁面")]
+    # The portal front page's menu links these slugs; operators edit their text, not their slugs.
+    SITE_PURPOSE = "purpose"
+    SITE_AUDIENCE = "audience"
+    SITE_PAGES = (SITE_PURPOSE, SITE_AUDIENCE)
 
     slug = models.SlugField("代稱", max_length=60, unique=True, help_text="出現在網址中，例如 first-signin")
     section = models.CharField("類別", max_length=10, choices=SECTION_CHOICES, default=GUIDE)

@@ -60,16 +60,23 @@ def announcement_visible(*, face: str, user, pk: int) -> Announcement | None:
     return next((item for item in announcements_current(face=face, user=user, limit=None) if item.pk == pk), None)
 
 
+def help_page_published(*, slug: str, site: bool = False) -> HelpPage | None:
+    """A published help page by slug, or None: a site page (網站宗旨, 本系統使用對象) when `site`, else a help page."""
+    pages = HelpPage.objects.filter(slug=slug, is_published=True)
+    pages = pages.filter(section=HelpPage.SITE) if site else pages.exclude(section=HelpPage.SITE)
+    return pages.first()
+
+
 def downloads_published() -> QuerySet[Download]:
     return Download.objects.filter(is_published=True).order_by("category", "order", "-uploaded_at", "id")
 
 
 def help_pages(*, section: str | None = None, query: str = "") -> QuerySet[HelpPage]:
     """Published help pages, optionally one section's, optionally matching `query` (every space-separated word,
-    folded with `core.text.search_fold` like the stored text: 台中 finds 臺中)."""
+    folded with `core.text.search_fold` like the stored text: 台中 finds 臺中). Without a section: the help
+    sections only (the portal's site pages are not help)."""
     pages = HelpPage.objects.filter(is_published=True)
-    if section:
-        pages = pages.filter(section=section)
+    pages = pages.filter(section=section) if section else pages.exclude(section=HelpPage.SITE)
     for word in (query or "").split():
         folded = search_fold(word)
         if folded:

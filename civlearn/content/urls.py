@@ -18,6 +18,7 @@ urlpatterns = [
     path("elearn/news/<int:pk>/", views.announcement_detail, {"face": "elearn"}, name="elearn_news_item"),
     path("elearn/help/", views.help_index, {"face": "elearn"}, name="elearn_help"),
     path("elearn/help/<slug:slug>/", views.help_page, {"face": "elearn"}, name="elearn_help_page"),
+    path("lifelong/about/<slug:slug>/", views.help_page, {"face": "lifelong"}, name="lifelong_page"),
     path(
         "lifelong/announcements/<int:pk>/",
         views.announcement_detail,

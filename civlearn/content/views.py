@@ -93,6 +93,9 @@ def help_index(request, face: str):
 
 @require_GET
 def help_page(request, face: str, slug: str):
-    page = get_object_or_404(HelpPage, slug=slug, is_published=True)
+    """A help page (ecpa, elearn) or one of the portal's site pages (lifelong: 網站宗旨, 本系統使用對象)."""
+    page = selectors.help_page_published(slug=slug, site=face == "lifelong")
+    if page is None:
+        raise Http404
     context = {"face": face, "base": BASES[face], "page": page, "body": render_markdown(page.body)}
     return render(request, "content/help_page.html", context)

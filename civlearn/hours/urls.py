@@ -51,6 +51,11 @@ urlpatterns = [
         institution_views.member_remove,
         name="institution_member_remove",
     ),
+    path(
+        "institutions/<int:institution_id>/members/<int:member_id>/invite-again",
+        institution_views.member_invite_again,
+        name="institution_member_invite_again",
+    ),
     path("institutions/<int:institution_id>/classes/new", class_manage.create, name="class_create"),
     # 學習資訊中心
     path("classes/", class_views.search, name="classes"),

@@ -1,5 +1,7 @@
 """Accounts of institution uploaders (學習機關(構)上傳人員), created by an operator or an agency's HR officer and
-invited by e-mail to set their own password.
+invited by e-mail to set their own password; and the same invited account for the staff a learning institution's
+administrator adds (hours/institutions/services.py `member_invite`: `invited_account_problems`,
+`invited_account_create`, `invitation_link`), who accept on the same page.
 
 An uploader is often not in the personnel registry (a university's training office, a contractor), so the account
 is a 自訂帳號 with an e-mail address and a course-provider role (AgencyRole.PROVIDER) for one agency, which lets it
@@ -69,13 +71,39 @@ def uploaders_visible_to(actor: User) -> QuerySet[User]:
     )
 
 
-def _invitation_link(user: User) -> str:
+def invitation_link(user: User) -> str:
+    """A fresh invitation address for an account without a password: signed, expiring, used up by the password."""
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     return settings.SITE_URL + reverse("identity:invitation_accept", args=[uid, tokens.make_token(user)])
 
 
-def _expires_text() -> str:
+def invitation_expires_text() -> str:
+    """When a link made now stops working, as the e-mails say it."""
     return passwords.display_time(clock.now() + dt.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT))
+
+
+def invited_account_problems(*, username: str, email: str) -> dict[str, list[str]]:
+    """What is wrong with the 自訂帳號 and e-mail of an account about to be invited, per field ({} when nothing)."""
+    errors: dict[str, list[str]] = {}
+    username_problems = account_name_problems(username)
+    if not username_problems and User.objects.filter(username__iexact=username).exists():
+        username_problems = [_("此帳號已有人使用，請改用其他帳號")]
+    if username_problems:
+        errors["username"] = username_problems
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = [_("電子郵件格式不正確")]
+    return errors
+
+
+def invited_account_create(*, username: str, email: str) -> User:
+    """An account with no registry person and no usable password yet, for input `invited_account_problems` passed.
+    The caller holds the transaction, grants the account its role and records the audit event."""
+    user = User(username=username, email=email, date_joined=clock.now())
+    user.set_unusable_password()
+    user.save()
+    return user
 
 
 def invitation_mail_send(*, user_id: int, agency_id: int, inviter_id: int) -> bool:
@@ -93,8 +121,8 @@ def invitation_mail_send(*, user_id: int, agency_id: int, inviter_id: int) -> bo
             "username": user.username,
             "agency": agency.name,
             "inviter": inviter.display_name or inviter.get_username(),
-            "link": _invitation_link(user),
-            "when": _expires_text(),
+            "link": invitation_link(user),
+            "when": invitation_expires_text(),
         },
     )
     return True
@@ -119,21 +147,11 @@ def uploader_invite(*, actor: User, agency_code: str, username: str, email: str,
         errors["agency_code"] = [_("查無機關(構)代碼 %(code)s") % {"code": agency_code or "—"}]
     elif not inviting_agencies(actor).filter(pk=agency.pk).exists():
         errors["agency_code"] = [_("您不是機關(構) %(code)s 的人事人員，不能為其建立帳號") % {"code": agency_code}]
-    username_problems = account_name_problems(username)
-    if not username_problems and User.objects.filter(username__iexact=username).exists():
-        username_problems = [_("此帳號已有人使用，請改用其他帳號")]
-    if username_problems:
-        errors["username"] = username_problems
-    try:
-        validate_email(email)
-    except ValidationError:
-        errors["email"] = [_("電子郵件格式不正確")]
+    errors.update(invited_account_problems(username=username, email=email))
     if errors:
         raise ValidationError(errors)
     assert agency is not None
-    user = User(username=username, email=email, date_joined=clock.now())
-    user.set_unusable_password()
-    user.save()
+    user = invited_account_create(username=username, email=email)
     AgencyRole.objects.create(user=user, agency=agency, role=AgencyRole.PROVIDER, include_subagencies=False)
     audit_record(
         actor=actor,
@@ -161,6 +179,17 @@ def uploader_invite_again(*, actor: User, user: User, ip_address: str | None = N
     _send(account, role.agency, actor)
 
 
+def invited_account_withdraw(*, user: User) -> bool:
+    """Switch off an invited account that never set a password and holds no agency role, so its link stops
+    working (the caller, which took away the reason for the invitation, records the audit event). Returns whether
+    it did."""
+    if user.person_id is not None or user.has_usable_password() or not user.is_active or user.agency_roles.exists():
+        return False
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    return True
+
+
 def invited_user(uidb64: str, token: str) -> User | None:
     """The account an invitation link is for, if the link is valid, unexpired and unused; None otherwise."""
     try:
@@ -179,10 +208,10 @@ def invitation_accept(*, uidb64: str, token: str, password: str, ip_address: str
     refused password and PermissionDenied for a link that is not (or no longer) valid."""
     found = invited_user(uidb64, token)
     if found is None:
-        raise PermissionDenied(_("邀請連結無效、已使用或已逾期，請洽邀請您的人事人員重新寄送"))
+        raise PermissionDenied(_("邀請連結無效、已使用或已逾期，請洽邀請您的人員重新寄送"))
     user = User.objects.select_for_update().get(pk=found.pk)
     if user.has_usable_password():  # another request used the link first
-        raise PermissionDenied(_("邀請連結無效、已使用或已逾期，請洽邀請您的人事人員重新寄送"))
+        raise PermissionDenied(_("邀請連結無效、已使用或已逾期，請洽邀請您的人員重新寄送"))
     problems = passwords.password_problems(password, user=user)
     if problems:
         raise ValidationError({"password": problems})

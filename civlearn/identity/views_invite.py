@@ -119,7 +119,7 @@ def invitation_accept(request, uidb64: str, token: str):
     context = {
         "form": form,
         "invited": user,
-        "problem": "" if user else _("邀請連結無效、已使用或已逾期，請洽邀請您的人事人員重新寄送"),
+        "problem": "" if user else _("邀請連結無效、已使用或已逾期，請洽邀請您的人員重新寄送"),
         "max_age_days": settings.PASSWORD_MAX_AGE_DAYS,
         "min_age_hours": settings.PASSWORD_MIN_AGE_HOURS,
         "history": settings.PASSWORD_HISTORY,

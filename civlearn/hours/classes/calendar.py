@@ -1,15 +1,26 @@
-"""行事曆: a person's registered classes and sessions and the yearly hours deadline, as a month/list page and as an
-iCalendar feed (RFC 5545, the `icalendar` library) at a secret, renewable address."""
+"""行事曆: a person's registered classes and sessions, the yearly hours deadline, and what higher apps add (the
+e-learning courses' study periods), as a month/list page and as an iCalendar feed (RFC 5545, the `icalendar`
+library) at a secret, renewable address.
+
+Higher apps add events through `settings.HOURS_CALENDAR_SOURCES`: dotted paths of callables
+`(*, person, start, end) -> Iterable[Event]`, the way Django names its backends. hours never imports learning
+(docs/architecture.md); learning's source (`learning.selectors.calendar_course_events`) imports `Event` from here.
+An event carries a title, times, a place and a link only: the feed is read by third-party calendar services.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from civlearn.core import clock
 from civlearn.core.services import audit_record
@@ -24,16 +35,25 @@ class Event:
     end: dt.datetime | dt.date
     where: str = ""
     url: str = ""
-    kind: str = "session"  # "session" or "deadline"
+    kind: str = "session"  # "session" (has times), "deadline" or "course" (all-day: `start` and `end` are dates)
 
     @property
     def day(self) -> dt.date:
         return timezone.localtime(self.start).date() if isinstance(self.start, dt.datetime) else self.start
 
 
+CalendarSource = Callable[..., Iterable[Event]]
+
+
+def calendar_sources() -> list[CalendarSource]:
+    """The callables named in `settings.HOURS_CALENDAR_SOURCES`, each called as `source(person=…, start=…, end=…)`
+    and returning the events whose day lies between `start` and `end` inclusive."""
+    return [import_string(path) for path in settings.HOURS_CALENDAR_SOURCES]
+
+
 def events_for(*, person, start: dt.date, end: dt.date) -> list[Event]:
-    """Sessions of the person's registered (or pending) classes and the yearly hours deadline (31 Dec) between
-    `start` and `end` inclusive, in time order."""
+    """Sessions of the person's registered (or pending) classes, the yearly hours deadline (31 Dec) and the events
+    of every calendar source between `start` and `end` inclusive, in time order."""
     sessions = (
         ClassSession.objects.filter(
             offering__registrations__person=person,
@@ -63,12 +83,14 @@ def events_for(*, person, start: dt.date, end: dt.date) -> list[Event]:
             events.append(
                 Event(
                     uid=f"hours-deadline-{year}@civlearn",
-                    title="年度學習時數截止",
+                    title=_("年度學習時數截止"),
                     start=deadline,
                     end=deadline + dt.timedelta(days=1),
                     kind="deadline",
                 )
             )
+    for source in calendar_sources():
+        events.extend(source(person=person, start=start, end=end))
     return sorted(events, key=lambda e: (e.day, str(e.start)))
 
 

@@ -240,7 +240,7 @@ def _release(registration: Registration, *, actor, new_status: str, action: str,
     old = locked.status
     locked.status = new_status
     locked.updated_at = clock.now()
-    locked.save(update_fields=["status", "updated_at", "hr_decided_by", "hr_reason"])
+    locked.save(update_fields=["status", "updated_at", "reviewed_by", "reviewed_at", "review_note"])
     if old in Registration.SEATED:
         ClassOffering.objects.filter(pk=locked.offering_id).update(seats_taken=F("seats_taken") - 1)
     audit_record(actor=actor, action=action, subject=locked, changes={"status": [old, new_status], **changes})
@@ -283,13 +283,12 @@ def hr_decide(*, actor, registration: Registration, approve: bool, reason: str =
             raise ValidationError(
                 {"registration": [_("此報名目前為「%(status)s」，不需審核") % {"status": locked.get_status_display()}]}
             )
-        locked.hr_decided_by = actor
-        locked.hr_reason = reason
+        locked.reviewed_by, locked.reviewed_at, locked.review_note = actor, clock.now(), reason
         offering = locked.offering
         if approve:
             locked.status = Registration.REGISTERED
             locked.updated_at = clock.now()
-            locked.save(update_fields=["status", "updated_at", "hr_decided_by", "hr_reason"])
+            locked.save(update_fields=["status", "updated_at", "reviewed_by", "reviewed_at", "review_note"])
             audit_record(
                 actor=actor,
                 action="hours.class_hr_approve",

@@ -8,7 +8,7 @@ import os
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from civlearn.core import clock
 from civlearn.core.mail import mail_send
@@ -18,6 +18,7 @@ from civlearn.core.text import search_fold
 from civlearn.hours import batch
 from civlearn.hours.institutions import selectors
 from civlearn.hours.models import Institution, InstitutionMember, mode_labels
+from civlearn.identity import invitations as identity_invitations
 from civlearn.identity import selectors as identity_selectors
 from civlearn.registry import services as registry_services
 
@@ -254,6 +255,94 @@ def member_add(*, actor, institution: Institution, login: str, role: str) -> Ins
     return member
 
 
+def _invitation_send(member: InstitutionMember, inviter) -> None:
+    """The invitation e-mail (text and HTML) with a fresh link, after the commit."""
+    user, institution = member.user, member.institution
+    context = {
+        "name": member.name,
+        "username": user.username,
+        "institution": institution.name,
+        "role": member.get_role_display(),
+        "inviter": inviter.display_name or inviter.get_username(),
+    }
+
+    def send() -> None:
+        mail_send(
+            template="hours/mail/staff_invitation",
+            subject="終身學習入口網站 學習機關(構)人員帳號邀請",
+            to=[user.email],
+            context={
+                **context,
+                "link": identity_invitations.invitation_link(user),
+                "when": identity_invitations.invitation_expires_text(),
+            },
+        )
+
+    transaction.on_commit(send)
+
+
+def member_invite(
+    *, actor, institution: Institution, name: str, username: str, email: str, role: str
+) -> InstitutionMember:
+    """An institution administrator (or an operator) adds someone who has no account yet: an account with the
+    自訂帳號 and e-mail given and no password is made, it becomes a member with `role`, and an invitation to set
+    the password (identity's signed, expiring, single-use link; eCPA's password rules) is e-mailed. Until the
+    password is set the account cannot sign in. ValidationError {field: [message]}; nothing is written then."""
+    if selectors.role_in(actor, institution) not in (InstitutionMember.ADMIN, selectors.OPERATOR):
+        raise PermissionDenied("只有機關(構)管理者可以新增人員")
+    name, username, email = name.strip(), username.strip(), email.strip()
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = ["請輸入姓名"]
+    elif len(name) > 100:
+        errors["name"] = ["姓名最多 100 字"]
+    errors.update(identity_invitations.invited_account_problems(username=username, email=email))
+    if "email" not in errors and institution.members.filter(user__email__iexact=email).exists():
+        errors["email"] = [f"{email} 已是本機關(構)人員"]
+    if role not in dict(InstitutionMember.ROLE_CHOICES):
+        errors["role"] = ["請選擇角色"]
+    if errors:
+        raise ValidationError(errors)
+    try:
+        member = _member_invite_write(actor, institution, name=name, username=username, email=email, role=role)
+    except IntegrityError as exc:  # the same 自訂帳號 taken a moment earlier by another request
+        raise ValidationError({"username": ["此帳號已有人使用，請改用其他帳號"]}) from exc
+    return member
+
+
+def _member_invite_write(actor, institution: Institution, *, name: str, username: str, email: str, role: str):
+    with transaction.atomic(durable=True):
+        user = identity_invitations.invited_account_create(username=username, email=email)
+        member = InstitutionMember.objects.create(
+            institution=institution, user=user, role=role, name=name, added_at=clock.now()
+        )
+        audit_record(
+            actor=actor,
+            action="hours.institution_member_invite",
+            subject=member,
+            changes={
+                "institution": [None, institution.pk],
+                "user": [None, user.pk],
+                "role": [None, role],
+                "name": [None, name],
+                "email": [None, email],
+            },
+        )
+        _invitation_send(member, actor)
+    return member
+
+
+def member_invite_again(*, actor, member: InstitutionMember) -> None:
+    """A new invitation e-mail (a fresh link) to a member who has not set a password yet."""
+    if selectors.role_in(actor, member.institution) not in (InstitutionMember.ADMIN, selectors.OPERATOR):
+        raise PermissionDenied("只有機關(構)管理者可以寄送邀請")
+    if not member.invited:
+        raise ValidationError({"member": ["此人員已設定密碼，不需要再寄送邀請"]})
+    with transaction.atomic(durable=True):
+        audit_record(actor=actor, action="hours.institution_member_invite_again", subject=member)
+        _invitation_send(member, actor)
+
+
 def member_remove(*, actor, member: InstitutionMember) -> None:
     """Remove a member; the last administrator stays (an institution is never left without one)."""
     institution = member.institution
@@ -265,14 +354,21 @@ def member_remove(*, actor, member: InstitutionMember) -> None:
         )
         if member.role == InstitutionMember.ADMIN and admins.count() <= 1:
             raise ValidationError({"member": ["不能移除唯一的機關(構)管理者"]})
+        user, member_pk = member.user, member.pk
+        member.delete()
+        # An invitation not yet accepted is withdrawn with the membership: its link stops working.
+        withdrawn = not InstitutionMember.objects.filter(
+            user=user
+        ).exists() and identity_invitations.invited_account_withdraw(user=user)
         audit_record(
             actor=actor,
             action="hours.institution_member_remove",
-            subject=member,
+            subject_type=InstitutionMember._meta.label_lower,
+            subject_id=member_pk,
             changes={
                 "institution": [institution.pk, None],
-                "user": [member.user_id, None],
+                "user": [user.pk, None],
                 "role": [member.role, None],
+                **({"invitation": ["open", "withdrawn"]} if withdrawn else {}),
             },
         )
-        member.delete()

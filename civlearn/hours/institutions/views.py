@@ -183,6 +183,28 @@ class MemberForm(forms.Form):
     role = forms.ChoiceField(label=gettext_lazy("角色"), choices=InstitutionMember.ROLE_CHOICES)
 
 
+class InviteForm(forms.Form):
+    """Staff who have no account yet: an account is made and they are invited by e-mail to set a password."""
+
+    name = forms.CharField(label=gettext_lazy("姓名"), max_length=100)
+    # Labels unlike the form above's (帳號, 角色): both forms are on one page.
+    username = forms.CharField(
+        label=gettext_lazy("自訂帳號"),
+        max_length=30,
+        help_text=gettext_lazy("半形英文字母及數字，對方以此帳號登入"),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    email = forms.CharField(
+        label=gettext_lazy("電子郵件"),
+        max_length=254,
+        help_text=gettext_lazy("邀請信寄至此信箱，對方點選信中連結設定密碼"),
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    role = forms.ChoiceField(
+        label=gettext_lazy("擔任角色"), choices=InstitutionMember.ROLE_CHOICES, initial=InstitutionMember.STAFF
+    )
+
+
 class ClassFileForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("開班資料檔案"),
@@ -194,9 +216,24 @@ class ClassFileForm(forms.Form):
 def area(request, institution_id: int):
     institution, role = area_institution(request, institution_id)
     member_form = MemberForm(prefix="member")
+    invite_form = InviteForm(prefix="invite")
     file_form = ClassFileForm(prefix="classes")
     problems: list = []
-    if request.method == "POST" and "member-role" in request.POST:
+    if request.method == "POST" and "invite-role" in request.POST:
+        invite_form = InviteForm(request.POST, prefix="invite")
+        if invite_form.is_valid():
+            try:
+                member = services.member_invite(actor=request.user, institution=institution, **invite_form.cleaned_data)
+            except ValidationError as exc:
+                errors_onto(invite_form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("已新增人員 %(name)s，邀請信已寄至 %(email)s")
+                    % {"name": member.name, "email": member.user.email},
+                )
+                return redirect("hours:institution_area", institution_id=institution.pk)
+    elif request.method == "POST" and "member-role" in request.POST:
         member_form = MemberForm(request.POST, prefix="member")
         if member_form.is_valid():
             try:
@@ -254,6 +291,7 @@ def area(request, institution_id: int):
             "may_admin": role in (InstitutionMember.ADMIN, selectors.OPERATOR),
             "members": institution.members.select_related("user", "user__person").order_by("role", "added_at"),
             "member_form": member_form,
+            "invite_form": invite_form,
             "file_form": file_form,
             "problems": problems,
             "columns": offerings.OFFERING_COLUMNS,
@@ -280,4 +318,18 @@ def member_remove(request, institution_id: int, member_id: int):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("已移除人員。"))
+    return redirect("hours:institution_area", institution_id=institution.pk)
+
+
+@login_required
+@require_POST
+def member_invite_again(request, institution_id: int, member_id: int):
+    institution, _role = area_institution(request, institution_id)
+    member = get_object_or_404(InstitutionMember.objects.select_related("user"), pk=member_id, institution=institution)
+    try:
+        services.member_invite_again(actor=request.user, member=member)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已重新寄送邀請信至 %(email)s") % {"email": member.user.email})
     return redirect("hours:institution_area", institution_id=institution.pk)

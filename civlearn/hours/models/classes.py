@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy
 
 from civlearn.hours.models.institutions import Institution
+from civlearn.hours.models.review import Reviewed
 
 MAX_PORTIONS = 10
 
@@ -158,7 +159,7 @@ class ClassSession(models.Model):
         return (self.ends_at - self.starts_at).total_seconds() / 3600
 
 
-class Registration(models.Model):
+class Registration(Reviewed):
     PENDING = "pending"
     REGISTERED = "registered"
     WAITLISTED = "waitlisted"
@@ -194,15 +195,7 @@ class Registration(models.Model):
     status = models.CharField("狀態", max_length=12, choices=STATUS_CHOICES)
     created_at = models.DateTimeField("報名時間")
     updated_at = models.DateTimeField("更新時間")
-    hr_decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="人事審核者",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    hr_reason = models.CharField("人事審核理由", max_length=300, blank=True)
+    # reviewed_at, reviewed_by, review_note (`Reviewed`): the HR office's decision on a registration that needed it.
     outcome = models.CharField("結訓結果", max_length=12, choices=OUTCOME_CHOICES, blank=True, default="")
     certified_hours = models.DecimalField("核給時數", max_digits=6, decimal_places=1, null=True, blank=True)
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from civlearn.hours.models.review import Reviewed
 
-class Institution(models.Model):
+
+class Institution(Reviewed):
     SUBMITTED = "submitted"
     CHANGES = "changes"
     APPROVED = "approved"
@@ -47,7 +49,6 @@ class Institution(models.Model):
     document = models.FileField("證明文件", upload_to="hours/institutions/%Y/%m/", blank=True)
     document_name = models.CharField("證明文件檔名", max_length=200, blank=True)
     status = models.CharField("狀態", max_length=16, choices=STATUS_CHOICES, default=SUBMITTED)
-    review_note = models.TextField("審核意見", blank=True)
     applicant = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="申請人",
@@ -65,15 +66,7 @@ class Institution(models.Model):
         related_name="hours_institution",
     )
     created_at = models.DateTimeField("申請時間")
-    reviewed_at = models.DateTimeField("審核時間", null=True, blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="審核者",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    # reviewed_at, reviewed_by, review_note: `Reviewed`.
 
     class Meta:
         ordering = ["name", "id"]
@@ -90,7 +83,10 @@ class Institution(models.Model):
 
 
 class InstitutionMember(models.Model):
-    """An account acting for an institution: its administrator(s) add and remove staff."""
+    """An account acting for an institution: its administrator(s) add and remove staff. Staff with no account yet
+    are invited (`services.member_invite`): their account is made with the membership but has no password until
+    they set one through the e-mailed link, so they act for the institution only after accepting. `name` is the
+    name the administrator typed for such an account (an account with a registry person shows that person's)."""
 
     ADMIN = "admin"
     STAFF = "staff"
@@ -103,6 +99,7 @@ class InstitutionMember(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="帳號", on_delete=models.CASCADE, related_name="hours_institutions"
     )
     role = models.CharField("角色", max_length=8, choices=ROLE_CHOICES)
+    name = models.CharField("姓名", max_length=100, blank=True)
     added_at = models.DateTimeField("加入時間")
 
     class Meta:
@@ -112,3 +109,12 @@ class InstitutionMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.institution}（{self.get_role_display()}）"
+
+    @property
+    def display_name(self) -> str:
+        return self.user.display_name if self.user.person_id or not self.name else self.name
+
+    @property
+    def invited(self) -> bool:
+        """Invited and not yet accepted: the account has no password and no registry person."""
+        return self.user.person_id is None and not self.user.has_usable_password()

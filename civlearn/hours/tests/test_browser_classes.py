@@ -100,8 +100,8 @@ def test_institution_to_hours_in_the_ledger(page, browser, live_server, operator
     as_(page, admin, live_server)
     page.goto("/lifelong/institutions/")
     page.get_by_role("link", name="台中市立人文學苑").click()
-    page.get_by_label("帳號").fill("J123456787")
-    page.get_by_label("角色").select_option("staff")
+    page.get_by_label(re.compile(r"^帳號")).fill("J123456787")
+    page.get_by_label(re.compile(r"^角色")).select_option("staff")
     page.get_by_role("button", name="新增人員").click()
     assert "已新增人員：吳承辦" in page.locator(".messages").inner_text()
     area_url = page.url

@@ -135,7 +135,7 @@ def test_hr_approval_holds_a_seat_and_only_the_persons_hr_office_decides(
         registration.hr_decide(actor=hr_officer, registration=pending, approve=False, reason="")
     assert caught.value.message_dict == {"reason": ["不同意時請填寫理由"]}
     approved = registration.hr_decide(actor=hr_officer, registration=pending, approve=True)
-    assert (approved.status, approved.hr_decided_by) == ("registered", hr_officer)
+    assert (approved.status, approved.reviewed_by) == ("registered", hr_officer)
     with pytest.raises(ValidationError) as caught:
         registration.hr_decide(actor=hr_officer, registration=pending, approve=True)
     assert reasons(caught) == ["此報名目前為「報名成功」，不需審核"]
