@@ -29,7 +29,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,6 +40,7 @@ from pathlib import Path
 
 import redis
 import requests
+from local_processes import free_port, stop_process_groups, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
@@ -48,25 +48,9 @@ PASSWORD = "Topology-2026-learner"
 COURSE = "DEMO-POL-01"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def log(message: str) -> None:
     sys.stdout.write(f"[{time.strftime('%H:%M:%S')}] {message}\n")
     sys.stdout.flush()
-
-
-def wait_for(check, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(Exception):
-            if check():
-                return
-        time.sleep(0.1)
-    raise SystemExit(f"topology: {what} did not come up within {timeout:.0f} s")
 
 
 # ---- the stores -------------------------------------------------------------------------------------------------
@@ -267,16 +251,7 @@ http {{
         wait_for(lambda: requests.get(self.url + "/healthz", verify=self.work / "cert.pem", timeout=1).ok, 15, "nginx")
 
     def stop_all(self) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes.values():
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        stop_process_groups(self.processes.values())
 
 
 MAKE_LEARNERS = """

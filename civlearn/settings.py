@@ -428,10 +428,12 @@ SPECTACULAR_SETTINGS = {
 # once inflated; a file over either is refused before it is parsed.
 SPREADSHEET_MAX_ROWS = env_int("SPREADSHEET_MAX_ROWS", 500_000)
 SPREADSHEET_MAX_UNPACKED_MB = env_int("SPREADSHEET_MAX_UNPACKED_MB", 300)
-# Upload jobs (hours/jobs.py): the running job stamps its row every HEARTBEAT seconds; one without a stamp for STALE
-# seconds has lost its worker and is marked failed (by the job pages and `hours_jobs reclaim`, run every minute).
-HOURS_JOB_HEARTBEAT_SECONDS = env_int("HOURS_JOB_HEARTBEAT_SECONDS", 10)
-HOURS_JOB_STALE_SECONDS = env_int("HOURS_JOB_STALE_SECONDS", 60)
+# Job rows (core/jobs.py: hours uploads, registry imports): the running job stamps its row every HEARTBEAT seconds;
+# one without a stamp for STALE seconds has lost its worker and is marked failed (by the job pages and `hours_jobs
+# reclaim` / `registry_jobs reclaim`, run every minute). The old names HOURS_JOB_HEARTBEAT_SECONDS and
+# HOURS_JOB_STALE_SECONDS are still read when the new ones are unset (deprecated: README, "Configuration").
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", env_int("HOURS_JOB_HEARTBEAT_SECONDS", 10))
+JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", env_int("HOURS_JOB_STALE_SECONDS", 60))
 HOURS_CHECKIN_CODE_SECONDS = env_int("HOURS_CHECKIN_CODE_SECONDS", 120)
 # Gaps (docs/gaps.md): words of 人事資料庫人員區分 that make a person 編制外 (contract staff) for their agency's cutoff.
 HOURS_CONTRACT_CATEGORY_WORDS = tuple(

@@ -3,11 +3,13 @@ can leave and come back, and a crash leaves a trace. The hours uploads (hours/jo
 (registry/services.py) are jobs of this kind; each app keeps its own model (its own fields and result) on `JobBase`.
 
 - A run claims its job with a conditional update (queued → running), so a task delivered twice does the work once.
-- While it runs, a `Heartbeat` thread stamps `heartbeat_at` every HOURS_JOB_HEARTBEAT_SECONDS on its own
+- While it runs, a `Heartbeat` thread stamps `heartbeat_at` every JOB_HEARTBEAT_SECONDS on its own
   connection (the run's own connection is inside a transaction whose writes nobody sees yet).
-- `jobs_reclaim` marks failed every running job whose stamp is older than HOURS_JOB_STALE_SECONDS: its worker is gone
+- `jobs_reclaim` marks failed every running job whose stamp is older than JOB_STALE_SECONDS: its worker is gone
   (killed, out of memory, the machine restarted), nothing of it was committed, and the person can run it again.
 - A run writes its outcome only while the row is still its own (`still_ours`); otherwise `JobLost` rolls it back.
+- A job records the language of the page that queued it (`job_language`), and its run speaks that language
+  (`speaking`): the messages it stores (row errors, failures) are read by that person later, not by the worker.
 """
 
 from __future__ import annotations
@@ -19,13 +21,16 @@ import threading
 from django.conf import settings
 from django.db import DatabaseError, connections, models, transaction
 from django.db.models import Q, QuerySet
+from django.utils import translation
+from django.utils.translation import gettext_lazy
 
 from civlearn.core import clock
 from civlearn.core.services import audit_record
 
 logger = logging.getLogger(__name__)
 
-STALE_MESSAGE = "處理程序已中斷（超過 {seconds} 秒沒有回應），未匯入任何資料；請按「重新執行」再試一次"
+FAILED_MESSAGE = gettext_lazy("處理時發生錯誤，請稍後重試或聯絡系統管理者（{error}）")
+STALE_MESSAGE = gettext_lazy("處理程序已中斷（超過 {seconds} 秒沒有回應），未匯入任何資料；請按「重新執行」再試一次")
 
 
 class JobBase(models.Model):
@@ -37,11 +42,11 @@ class JobBase(models.Model):
     DONE = "done"
     FAILED = "failed"
     STATUS_CHOICES = [
-        (QUEUED, "排隊中"),
-        (RUNNING, "處理中"),
-        (REVIEW, "有錯誤，未匯入"),
-        (DONE, "已完成"),
-        (FAILED, "處理失敗"),
+        (QUEUED, gettext_lazy("排隊中")),
+        (RUNNING, gettext_lazy("處理中")),
+        (REVIEW, gettext_lazy("有錯誤，未匯入")),
+        (DONE, gettext_lazy("已完成")),
+        (FAILED, gettext_lazy("處理失敗")),
     ]
 
     status = models.CharField("狀態", max_length=16, choices=STATUS_CHOICES, default=QUEUED)
@@ -50,9 +55,11 @@ class JobBase(models.Model):
     created_at = models.DateTimeField("上傳時間")
     started_at = models.DateTimeField("開始處理", null=True, blank=True)
     # Stamped every few seconds by the process running the job (Heartbeat); a running job whose stamp is older than
-    # HOURS_JOB_STALE_SECONDS has lost its worker and is marked failed (jobs_reclaim).
+    # JOB_STALE_SECONDS has lost its worker and is marked failed (jobs_reclaim).
     heartbeat_at = models.DateTimeField("最後心跳", null=True, blank=True)
     finished_at = models.DateTimeField("處理完成", null=True, blank=True)
+    # The language of the page that queued the job: its messages are written in it (blank: LANGUAGE_CODE).
+    language = models.CharField("語言", max_length=16, blank=True, default="")
 
     class Meta:
         abstract = True
@@ -62,12 +69,22 @@ class JobBase(models.Model):
         return self.status in {self.REVIEW, self.DONE, self.FAILED}
 
 
+def job_language() -> str:
+    """The language to record with a job being queued: the active one (the request's page)."""
+    return translation.get_language() or settings.LANGUAGE_CODE
+
+
+def speaking(job: JobBase) -> translation.override:
+    """`with speaking(job):` the job's messages come out in the language recorded with it."""
+    return translation.override(job.language or settings.LANGUAGE_CODE)
+
+
 def heartbeat_seconds() -> float:
-    return float(getattr(settings, "HOURS_JOB_HEARTBEAT_SECONDS", 10))
+    return float(getattr(settings, "JOB_HEARTBEAT_SECONDS", 10))
 
 
 def stale_seconds() -> float:
-    return float(getattr(settings, "HOURS_JOB_STALE_SECONDS", 60))
+    return float(getattr(settings, "JOB_STALE_SECONDS", 60))
 
 
 class JobLost(Exception):
@@ -89,7 +106,7 @@ def still_ours(job: JobBase) -> QuerySet:
 
 
 class Heartbeat:
-    """While the block runs, a thread stamps the job's heartbeat_at every HOURS_JOB_HEARTBEAT_SECONDS, on its own
+    """While the block runs, a thread stamps the job's heartbeat_at every JOB_HEARTBEAT_SECONDS, on its own
     database connection.
 
     A thread rather than the progress callback: the last steps of a big job (a COPY's end, the commit) report no
@@ -127,24 +144,26 @@ class Heartbeat:
 
 
 def jobs_reclaim(model: type[JobBase], *, action: str) -> list[int]:
-    """Mark failed every running job of `model` whose heartbeat is older than HOURS_JOB_STALE_SECONDS, with an
+    """Mark failed every running job of `model` whose heartbeat is older than JOB_STALE_SECONDS, with an
     audit event `action` each; return their ids. Conditional on the same run, so a job claimed again is left alone."""
     seconds = stale_seconds()
     cutoff = clock.now() - dt.timedelta(seconds=seconds)
     stale = list(
         model._default_manager.filter(status=JobBase.RUNNING)
         .filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff))
-        .values_list("pk", "started_at")
+        .values_list("pk", "started_at", "language")
     )
     reclaimed = []
-    for job_id, started_at in stale:
+    for job_id, started_at, language in stale:
+        with translation.override(language or settings.LANGUAGE_CODE):
+            message = str(STALE_MESSAGE).format(seconds=int(seconds))
         with transaction.atomic():
             done = model._default_manager.filter(
                 Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True),
                 pk=job_id,
                 status=JobBase.RUNNING,
                 started_at=started_at,
-            ).update(status=JobBase.FAILED, finished_at=clock.now(), message=STALE_MESSAGE.format(seconds=int(seconds)))
+            ).update(status=JobBase.FAILED, finished_at=clock.now(), message=message)
             if done:
                 audit_record(
                     actor=None,

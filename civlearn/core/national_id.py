@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.utils.translation import gettext as _
+
 # Letter values as the Ministry of the Interior assigns them (note I, O, W, Z are out of alphabetical order).
 LETTER_VALUES = {
     "A": 10, "B": 11, "C": 12, "D": 13, "E": 14, "F": 15, "G": 16, "H": 17, "J": 18, "K": 19, "L": 20,
@@ -74,11 +76,11 @@ def kind_of(value: str, *, today: dt.date | None = None) -> str:
 
 def _kind(text: str, today: dt.date | None) -> str:
     if not text:
-        raise InvalidNationalId("請輸入身分證字號")
+        raise InvalidNationalId(_("請輸入身分證字號"))
     if len(text) != 10:
-        raise InvalidNationalId("身分證字號應為 10 碼（1 個英文字母加 9 個數字）")
+        raise InvalidNationalId(_("身分證字號應為 10 碼（1 個英文字母加 9 個數字）"))
     if text[0] not in LETTER_VALUES:
-        raise InvalidNationalId("身分證字號第 1 碼應為英文字母")
+        raise InvalidNationalId(_("身分證字號第 1 碼應為英文字母"))
     if NATIONAL_ID_RE.match(text):
         kind = "national"
     elif RESIDENT_NEW_RE.match(text):
@@ -89,12 +91,12 @@ def _kind(text: str, today: dt.date | None) -> str:
 
             today = clock.today()
         if today >= RESIDENT_OLD_VALID_UNTIL:
-            raise InvalidNationalId("舊式居留證號已於民國 120 年 1 月 1 日停用，請使用新式統一證號")
+            raise InvalidNationalId(_("舊式居留證號已於民國 120 年 1 月 1 日停用，請使用新式統一證號"))
         kind = "resident_old"
     else:
-        raise InvalidNationalId("身分證字號格式不正確（第 2 碼應為 1、2、8、9 或 A–D，其後為 8 個數字）")
+        raise InvalidNationalId(_("身分證字號格式不正確（第 2 碼應為 1、2、8、9 或 A–D，其後為 8 個數字）"))
     if _checksum(text) % 10:
-        raise InvalidNationalId("身分證字號檢查碼不正確")
+        raise InvalidNationalId(_("身分證字號檢查碼不正確"))
     return kind
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.utils.translation import gettext as _
+
 ROC_OFFSET = 1911
 MIN_DATE = dt.date(1912, 1, 1)
 # The largest date with a 3-digit ROC year, the widest the 7-digit form can carry.
@@ -24,7 +26,11 @@ _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 
 
 class InvalidRocDate(ValueError):
-    """Raised with a message fit to show the person who typed the date."""
+    """Raised with a message fit to show the person who typed the date (in the active language)."""
+
+
+class _BadFormat(InvalidRocDate):
+    """The text is not a date in any accepted form (rather than a date that does not exist)."""
 
 
 def _clean(value: str) -> str:
@@ -35,20 +41,20 @@ def _make(year: int, month: int, day: int) -> dt.date:
     try:
         return dt.date(year, month, day)
     except ValueError as exc:
-        raise InvalidRocDate("日期不存在，請檢查月份與日期") from exc
+        raise InvalidRocDate(_("日期不存在，請檢查月份與日期")) from exc
 
 
 def parse(value: str) -> dt.date:
     """Parse an ROC date in any of the accepted forms; raise InvalidRocDate with the reason."""
     text = _clean(value)
     if not text:
-        raise InvalidRocDate("請輸入日期")
+        raise InvalidRocDate(_("請輸入日期"))
     match = _SEPARATED.match(text) or _COMPACT.match(text) or _WORDS.match(text)
     if not match:
-        raise InvalidRocDate("日期格式不正確，請輸入民國年月日，例如：0610101")
+        raise _BadFormat(_("日期格式不正確，請輸入民國年月日，例如：0610101"))
     year, month, day = (int(part) for part in match.groups())
     if year < 1:
-        raise InvalidRocDate("民國年應大於 0")
+        raise InvalidRocDate(_("民國年應大於 0"))
     return _make(year + ROC_OFFSET, month, day)
 
 
@@ -63,12 +69,10 @@ def parse_roc_or_iso(value: str) -> dt.date:
         return _make(*(int(part) for part in match.groups()))
     try:
         return parse(text)
-    except InvalidRocDate as exc:
-        if "格式" in str(exc):
-            raise InvalidRocDate(
-                "日期格式不正確，請輸入民國年月日（例如：0610101 或 061-01-01）或西元日期（例如：1972-01-01）"
-            ) from None
-        raise
+    except _BadFormat:
+        raise _BadFormat(
+            _("日期格式不正確，請輸入民國年月日（例如：0610101 或 061-01-01）或西元日期（例如：1972-01-01）")
+        ) from None
 
 
 def roc_year(value: dt.date | int) -> int:

@@ -26,10 +26,13 @@ import re
 import zipfile
 import zlib
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, cast
 from xml.etree.ElementTree import ParseError
 
 from django.conf import settings
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 DEFAULT_MAX_ROWS = 500_000
 DEFAULT_MAX_UNPACKED_MB = 300
@@ -44,15 +47,19 @@ _SCAN_CHUNK = 1024 * 1024
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
 _WORKSHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$")
 
-CORRUPT_XLSX = "檔案無法以 Excel（.xlsx）格式開啟，請確認檔案未損壞"
-CORRUPT_ODS = "檔案無法以 ODF 試算表（.ods）格式開啟，請確認檔案未損壞"
+CORRUPT_XLSX = gettext_lazy("檔案無法以 Excel（.xlsx）格式開啟，請確認檔案未損壞")
+CORRUPT_ODS = gettext_lazy("檔案無法以 ODF 試算表（.ods）格式開啟，請確認檔案未損壞")
+_NUL = gettext_lazy(
+    "第 {line} 列含有空字元（NUL），這不是純文字的 CSV 檔；請以 Excel 另存為 CSV（UTF-8 或 Big5）後再上傳"
+)
 _ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
 class SpreadsheetError(ValueError):
     """What is wrong with a file, fit to show; `row` is the spreadsheet's row number (1 = the header), 0 = none."""
 
-    def __init__(self, message: str, *, row: int = 0):
+    def __init__(self, message: str | Promise, *, row: int = 0):
+        message = str(message)  # a lazy translation becomes text in the active language here
         super().__init__(message)
         self.message, self.row = message, row
 
@@ -74,7 +81,7 @@ def refuse_nul(data: bytes) -> None:
     if position >= 0:
         line = data.count(b"\n", 0, position) + 1
         raise SpreadsheetError(
-            f"第 {line} 列含有空字元（NUL），這不是純文字的 CSV 檔；請以 Excel 另存為 CSV（UTF-8 或 Big5）後再上傳",
+            _NUL.format(line=line),
             row=line,
         )
 
@@ -84,7 +91,7 @@ def sniff_encoding(head: bytes, *, complete: bool) -> str:
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise SpreadsheetError("不支援 UTF-16 編碼的檔案，請另存為 CSV（UTF-8）或 .xlsx")
+        raise SpreadsheetError(_("不支援 UTF-16 編碼的檔案，請另存為 CSV（UTF-8）或 .xlsx"))
     try:
         # An incremental decoder tolerates a character cut in half at the end of the sample.
         codecs.getincrementaldecoder("utf-8")().decode(head, final=complete)
@@ -105,21 +112,22 @@ def _csv_rows(raw: IO[bytes], encoding: str, limit: int) -> Iterator[tuple[int, 
         delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
         for number, cells in enumerate(csv.reader(itertools.chain([first_line], lines), delimiter=delimiter), 1):
             if number > limit + 1:
-                raise SpreadsheetError(f"檔案超過 {limit:,} 列資料的上限，請分批匯入", row=number)
+                raise SpreadsheetError(_("檔案超過 {limit:,} 列資料的上限，請分批匯入").format(limit=limit), row=number)
             yield number, cells
     except UnicodeDecodeError:
         label = "Big5" if encoding == "cp950" else "UTF-8"
         raise SpreadsheetError(
-            f"含有無法以 {label} 解讀的字元，請將檔案另存為 UTF-8 或 Big5 編碼的 CSV", row=number + 1
+            _("含有無法以 {encoding} 解讀的字元，請將檔案另存為 UTF-8 或 Big5 編碼的 CSV").format(encoding=label),
+            row=number + 1,
         ) from None
     except csv.Error as exc:
-        raise SpreadsheetError(f"CSV 格式不正確（{exc}）", row=number + 1) from None
+        raise SpreadsheetError(_("CSV 格式不正確（{problem}）").format(problem=exc), row=number + 1) from None
 
 
 def _checked_line(line: bytes, index: int) -> bytes:
     if b"\x00" in line:
         raise SpreadsheetError(
-            f"第 {index} 列含有空字元（NUL），這不是純文字的 CSV 檔；請以 Excel 另存為 CSV（UTF-8 或 Big5）後再上傳",
+            _NUL.format(line=index),
             row=index,
         )
     return line
@@ -141,18 +149,25 @@ def check_xlsx(raw: IO[bytes], *, rows: int | None = None, unpacked_bytes: int |
         with zipfile.ZipFile(raw) as archive:
             parts = archive.infolist()
             if len(parts) > MAX_PARTS:
-                raise SpreadsheetError(f"檔案含有 {len(parts):,} 個部分，不像一般的試算表；請以 Excel 另存後再匯入")
+                raise SpreadsheetError(
+                    _("檔案含有 {parts:,} 個部分，不像一般的試算表；請以 Excel 另存後再匯入").format(parts=len(parts))
+                )
             total = sum(part.file_size for part in parts)
             if total > unpacked_bytes:
                 megabytes, allowed = total // (1024 * 1024), unpacked_bytes // (1024 * 1024)
-                raise SpreadsheetError(f"檔案解壓縮後約 {megabytes:,} MB，超過 {allowed:,} MB 的上限；請分批匯入")
+                raise SpreadsheetError(
+                    _("檔案解壓縮後約 {megabytes:,} MB，超過 {allowed:,} MB 的上限；請分批匯入").format(
+                        megabytes=megabytes, allowed=allowed
+                    )
+                )
             for part in parts:
                 if part.file_size > _RATIO_FLOOR_BYTES and part.file_size > MAX_COMPRESSION_RATIO * max(
                     part.compress_size, 1
                 ):
                     raise SpreadsheetError(
-                        f"檔案的壓縮比例異常（約 {part.file_size // max(part.compress_size, 1):,} 倍），"
-                        "不像一般的試算表；請以 Excel 另存後再匯入"
+                        _("檔案的壓縮比例異常（約 {ratio:,} 倍），不像一般的試算表；請以 Excel 另存後再匯入").format(
+                            ratio=part.file_size // max(part.compress_size, 1)
+                        )
                     )
             for part in parts:
                 if _WORKSHEET.match(part.filename):
@@ -175,7 +190,7 @@ def _count_rows(archive: zipfile.ZipFile, part: zipfile.ZipInfo, limit: int) -> 
             count += len(_ROW_TAG.findall(tail + chunk)) - len(_ROW_TAG.findall(tail))
             tail = chunk[-15:]
             if count > limit + 1:
-                raise SpreadsheetError(f"工作表超過 {limit:,} 列資料的上限，請分批匯入")
+                raise SpreadsheetError(_("工作表超過 {limit:,} 列資料的上限，請分批匯入").format(limit=limit))
 
 
 def _xlsx_rows(raw: IO[bytes], limit: int) -> Iterator[tuple[int, list]]:
@@ -190,14 +205,16 @@ def _xlsx_rows(raw: IO[bytes], limit: int) -> Iterator[tuple[int, list]]:
     number = 0
     try:
         if not workbook.worksheets:
-            raise SpreadsheetError("檔案沒有任何工作表")
+            raise SpreadsheetError(_("檔案沒有任何工作表"))
         rows = workbook.worksheets[0].iter_rows(values_only=True)
         for number, cells in enumerate(rows, start=1):
             yield number, list(cells)
     except SpreadsheetError:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, OSError, ValueError, TypeError, ParseError) as exc:
-        raise SpreadsheetError(f"{CORRUPT_XLSX}（第 {number + 1} 列無法讀取）", row=number + 1) from exc
+        raise SpreadsheetError(
+            _("{problem}（第 {row} 列無法讀取）").format(problem=CORRUPT_XLSX, row=number + 1), row=number + 1
+        ) from exc
     finally:
         workbook.close()
 
@@ -221,7 +238,7 @@ def _ods_rows(raw: IO[bytes], limit: int) -> Iterator[tuple[int, list]]:
         raise SpreadsheetError(CORRUPT_ODS) from exc
     tables = document.spreadsheet.getElementsByType(Table) if document.spreadsheet else []
     if not tables:
-        raise SpreadsheetError("檔案沒有任何工作表")
+        raise SpreadsheetError(_("檔案沒有任何工作表"))
     number, pending_blank = 0, 0
     for row in tables[0].getElementsByType(TableRow):
         cells = _ods_cells(row)
@@ -232,7 +249,8 @@ def _ods_rows(raw: IO[bytes], limit: int) -> Iterator[tuple[int, list]]:
         for index in range(pending_blank + repeat):
             number += 1
             if number > limit + 1:
-                raise SpreadsheetError(f"工作表超過 {limit:,} 列資料的上限，請分批匯入", row=number)
+                message = _("工作表超過 {limit:,} 列資料的上限，請分批匯入").format(limit=limit)
+                raise SpreadsheetError(message, row=number)
             yield number, (cells if index >= pending_blank else [])
         pending_blank = 0
 
@@ -283,14 +301,14 @@ def read_rows(file, filename: str, *, limit: int | None = None) -> Iterator[tupl
     head = raw.read(_SNIFF_BYTES)
     raw.seek(0)
     if not head:
-        raise SpreadsheetError("檔案是空的")
+        raise SpreadsheetError(_("檔案是空的"))
     extension = os.path.splitext(filename or "")[1].lower()
     if head.startswith(b"PK\x03\x04") and (_is_ods(head) or extension == ".ods"):
         yield from _ods_rows(raw, limit)
     elif head.startswith(b"PK\x03\x04"):
         yield from _xlsx_rows(raw, limit)
     elif head.startswith(b"\xd0\xcf\x11\xe0") or extension == ".xls":
-        raise SpreadsheetError("不支援舊版 Excel（.xls）檔案，請另存為 .xlsx 或 CSV")
+        raise SpreadsheetError(_("不支援舊版 Excel（.xls）檔案，請另存為 .xlsx 或 CSV"))
     elif extension in (".xlsx", ".xlsm"):
         raise SpreadsheetError(CORRUPT_XLSX)
     else:
@@ -320,7 +338,8 @@ _PLAIN_NUMBER = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?$")
 
 
 # What an importer says of a name that starts like a formula (exports neutralise it anyway; this keeps it out).
-FORMULA_REFUSED = "不可以 =、+、-、@ 開頭（試算表軟體會把它當作公式執行）"
+# Lazy, so it reads in the language active where it is shown; typed as the text it turns into wherever it is used.
+FORMULA_REFUSED = cast(str, gettext_lazy("不可以 =、+、-、@ 開頭（試算表軟體會把它當作公式執行）"))
 
 
 def looks_like_formula(text: str) -> bool:

@@ -47,3 +47,13 @@ def search_fold(text: str | None) -> str:
     (台 → 臺 …), no white space. `環境 教育`, `環境教育` and `ＡＩ` match `ai`; 台中 matches 臺中."""
     folded = unicodedata.normalize("NFKC", text or "").lower().translate(_TABLE)
     return "".join(folded.split())
+
+
+def search_grams(folded: str) -> str:
+    """The distinct two-character pieces of a folded text (`search_fold`), space-separated, in order of first
+    appearance: `臺中市` → `臺中 中市`; a one-character text is itself. Every piece of a keyword is a piece of any
+    text that contains it, so an index over the pieces (PostgreSQL full text, 'simple') can narrow a `contains`
+    search of two or more characters without ever losing a match."""
+    if len(folded) < 2:
+        return folded
+    return " ".join(dict.fromkeys(folded[i : i + 2] for i in range(len(folded) - 1)))

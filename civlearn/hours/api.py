@@ -13,6 +13,9 @@ from __future__ import annotations
 import re
 
 from django.db import transaction
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication, TokenHasReadWriteScope
@@ -38,7 +41,8 @@ MAX_PAGE = 1_000_000
 _DATETIME_KEYS = ("course_start", "course_end", "actual_start", "actual_end")
 _PART_TO_KEY = {f"{key}_{part}": key for key in _DATETIME_KEYS for part in ("date", "time")}
 
-_REQUIRED = "必填欄位未填寫"
+# Messages are lazy: a refusal is written in the request's language (LocaleMiddleware reads Accept-Language).
+_REQUIRED = gettext_lazy("必填欄位未填寫")
 
 
 def _api_label(key: str) -> str:
@@ -51,7 +55,7 @@ _YEAR_PATTERN = r"^(19(1[2-9]|[2-9][0-9])|2[0-8][0-9]{2}|290[0-9]|2910)-"
 _HOURS_PATTERN = r"^[0-9]{1,3}(\.[0-9])?$"
 
 
-def _messages(**extra: str) -> dict[str, str]:
+def _messages(**extra: str | Promise) -> dict[str, str | Promise]:
     return {"required": _REQUIRED, "null": _REQUIRED, "blank": _REQUIRED, **extra}
 
 
@@ -60,7 +64,12 @@ class _Text(serializers.CharField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault(
-            "error_messages", _messages(invalid="應為文字", max_length="長度超過 {max_length} 字", min_length=_REQUIRED)
+            "error_messages",
+            _messages(
+                invalid=gettext_lazy("應為文字"),
+                max_length=gettext_lazy("長度超過 {max_length} 字"),
+                min_length=_REQUIRED,
+            ),
         )
         kwargs.setdefault("max_length", 200)
         # Spaces are kept for batch.validate_record, which trims and reports a blank required field per record;
@@ -80,7 +89,7 @@ class _Integer(serializers.IntegerField):
     """A JSON integer only (not "1", 1.0 or true)."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("error_messages", _messages(invalid="應為整數"))
+        kwargs.setdefault("error_messages", _messages(invalid=gettext_lazy("應為整數")))
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
@@ -93,7 +102,7 @@ class _Boolean(serializers.BooleanField):
     """A JSON true or false only."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("error_messages", _messages(invalid="應為 true 或 false"))
+        kwargs.setdefault("error_messages", _messages(invalid=gettext_lazy("應為 true 或 false")))
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
@@ -114,7 +123,7 @@ class _Boolean(serializers.BooleanField):
 class _Hours(serializers.Field):
     """Hours as text with at most one decimal ("1.5") or a whole number (2); kept as the upload's text."""
 
-    default_error_messages = _messages(invalid='應為 0 至 999.9 的時數（最多 1 位小數），例如 "1.5" 或 2')
+    default_error_messages = _messages(invalid=gettext_lazy('應為 0 至 999.9 的時數（最多 1 位小數），例如 "1.5" 或 2'))
 
     def to_internal_value(self, data):
         if isinstance(data, bool):
@@ -145,18 +154,18 @@ class _Moment(_InRocYears, serializers.DateTimeField):
     """An ISO 8601 date and time in 民國 1–999 年 (1912–2910); without an offset it is Taipei time."""
 
     default_error_messages = _messages(
-        invalid="應為 ISO 8601 日期時間，例如 2024-03-21T09:00:00+08:00",
-        date="應為 ISO 8601 日期時間，例如 2024-03-21T09:00:00+08:00",
-        out_of_range="應介於民國 1 年至 999 年之間（西元 1912–2910 年）",
+        invalid=gettext_lazy("應為 ISO 8601 日期時間，例如 2024-03-21T09:00:00+08:00"),
+        date=gettext_lazy("應為 ISO 8601 日期時間，例如 2024-03-21T09:00:00+08:00"),
+        out_of_range=gettext_lazy("應介於民國 1 年至 999 年之間（西元 1912–2910 年）"),
     )
 
 
 @extend_schema_field({"type": "string", "format": "date", "pattern": _YEAR_PATTERN})
 class _Day(_InRocYears, serializers.DateField):
     default_error_messages = _messages(
-        invalid="應為 ISO 8601 日期，例如 1972-01-01",
-        datetime="應為 ISO 8601 日期，例如 1972-01-01",
-        out_of_range="應介於民國 1 年至 999 年之間（西元 1912–2910 年）",
+        invalid=gettext_lazy("應為 ISO 8601 日期，例如 1972-01-01"),
+        datetime=gettext_lazy("應為 ISO 8601 日期，例如 1972-01-01"),
+        out_of_range=gettext_lazy("應介於民國 1 年至 999 年之間（西元 1912–2910 年）"),
     )
 
 
@@ -165,7 +174,7 @@ class RecordIn(serializers.Serializer):
     numbers). The types are checked here; the rules of the ledger (ID checksum, codes in force, hours adding up)
     are checked by batch.validate_record, as for a file, and reported per record."""
 
-    default_error_messages = {"invalid": "應為物件"}
+    default_error_messages = {"invalid": gettext_lazy("應為物件")}
 
     national_id = _Text(max_length=20, help_text="身分證字號")
     name = _Text(max_length=100, help_text="姓名")
@@ -196,7 +205,9 @@ class _Records(serializers.ListField):
     def to_internal_value(self, data):
         # Counted before any record is parsed: a huge list is refused without the work of reading it.
         if isinstance(data, list) and len(data) > MAX_RECORDS:
-            raise serializers.ValidationError(f"每次最多 {MAX_RECORDS} 筆，本次 {len(data)} 筆")
+            raise serializers.ValidationError(
+                gettext("每次最多 {limit} 筆，本次 {count} 筆").format(limit=MAX_RECORDS, count=len(data))
+            )
         return super().to_internal_value(data)
 
 
@@ -206,10 +217,11 @@ class RecordsIn(serializers.Serializer):
         max_length=MAX_RECORDS,
         help_text=f"最多 {MAX_RECORDS} 筆",
         error_messages={
-            "required": "請以 records 陣列傳送紀錄",
-            "null": "請以 records 陣列傳送紀錄",
-            "not_a_list": "請以 records 陣列傳送紀錄",
-            "max_length": f"每次最多 {MAX_RECORDS} 筆",
+            "required": gettext_lazy("請以 records 陣列傳送紀錄"),
+            "null": gettext_lazy("請以 records 陣列傳送紀錄"),
+            "not_a_list": gettext_lazy("請以 records 陣列傳送紀錄"),
+            # DRF formats the message with its own fields; the limit is put in when the message is read.
+            "max_length": format_lazy(gettext_lazy("每次最多 {limit} 筆"), limit=MAX_RECORDS),
         },
     )
 
@@ -227,11 +239,11 @@ class RecordsQuery(serializers.Serializer):
         max_value=2910,
         help_text="西元年度（依實際上課結束日期）",
         error_messages={
-            "required": "請以 year 指定西元年度，例如 2024",
-            "invalid": "請以 year 指定西元年度，例如 2024",
-            "min_value": "year 應介於 1912 與 2910 之間",
-            "max_value": "year 應介於 1912 與 2910 之間",
-            "max_string_length": "year 應介於 1912 與 2910 之間",
+            "required": gettext_lazy("請以 year 指定西元年度，例如 2024"),
+            "invalid": gettext_lazy("請以 year 指定西元年度，例如 2024"),
+            "min_value": gettext_lazy("year 應介於 1912 與 2910 之間"),
+            "max_value": gettext_lazy("year 應介於 1912 與 2910 之間"),
+            "max_string_length": gettext_lazy("year 應介於 1912 與 2910 之間"),
         },
     )
     page = _QueryInteger(
@@ -241,10 +253,10 @@ class RecordsQuery(serializers.Serializer):
         max_value=MAX_PAGE,
         help_text="頁碼，自 1 起",
         error_messages={
-            "invalid": "page 應為正整數頁碼，例如 1",
-            "min_value": "page 應為正整數頁碼，例如 1",
-            "max_value": f"page 最大為 {MAX_PAGE}",
-            "max_string_length": f"page 最大為 {MAX_PAGE}",
+            "invalid": gettext_lazy("page 應為正整數頁碼，例如 1"),
+            "min_value": gettext_lazy("page 應為正整數頁碼，例如 1"),
+            "max_value": format_lazy(gettext_lazy("page 最大為 {limit}"), limit=MAX_PAGE),
+            "max_string_length": format_lazy(gettext_lazy("page 最大為 {limit}"), limit=MAX_PAGE),
         },
     )
 
@@ -298,7 +310,7 @@ class RecordOut(serializers.Serializer):
 class IsInstitutionClient(BasePermission):
     """The token must belong to an active InstitutionClient; `request.institution_client` is set for the view."""
 
-    message = "此用戶端未對應任何學習機關(構)"
+    message = gettext_lazy("此用戶端未對應任何學習機關(構)")
 
     def has_permission(self, request, view) -> bool:
         token = request.auth
@@ -348,7 +360,7 @@ def to_upload_values(record: dict) -> dict[str, str]:
 
 def moment_errors(values: dict[str, str]) -> list[dict[str, str]]:
     return [
-        {"field": key, "message": "換算為臺北時間後不在民國 1 年至 999 年之間"}
+        {"field": key, "message": gettext("換算為臺北時間後不在民國 1 年至 999 年之間")}
         for key in _DATETIME_KEYS
         if f"{key}_date" not in values
     ]
@@ -429,7 +441,7 @@ class RecordsView(APIView):
             row.person_id = people.get(row.national_id)
             result["source_reference"] = row.source_reference
             if row.person_id is None:
-                result["errors"] = [{"field": "national_id", "message": "人事資料庫查無此人員"}]
+                result["errors"] = [{"field": "national_id", "message": gettext("人事資料庫查無此人員")}]
             elif row.source_reference in seen:
                 result["status"] = "duplicate"
             else:

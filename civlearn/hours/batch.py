@@ -1,8 +1,10 @@
 """The 25-column CSV that learning institutions (學習機關(構)) upload, and the same format as an export.
 
 Pure functions: nothing here reads or writes the database. `parse_upload` turns bytes into clean rows and a
-report of every problem (row, column, value, reason, all in zh-Hant); the caller passes in what it knows about
+report of every problem (row, column, value, reason); the caller passes in what it knows about
 the world (category codes in force, persons in the registry) so the rules can be tested without a database.
+Messages are in the active language (the uploader's page, or the language recorded with a job and activated while
+it runs); column names are the format's fixed zh-Hant headers in every language.
 
 Format (domain/README.md, the format exporters written for the portal produce): UTF-8 or Big5, header names with or
 without the leading `*` that marks a required column, ROC dates `YYY-MM-DD`, times `HH:MM:SS`,
@@ -26,6 +28,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from civlearn.core import national_id as nid
 from civlearn.core import rocdate, spreadsheets
@@ -126,12 +130,12 @@ class RowError:
 
     @property
     def text(self) -> str:
-        where = f"第 {self.row} 列" if self.row else "檔案"
+        where = _("第 {row} 列").format(row=self.row) if self.row else _("檔案")
         if self.column:
-            where += f"「{self.column}」"
+            where += _("「{column}」").format(column=self.column)
         if self.value:
-            where += f"值「{self.value}」"
-        return f"{where}：{self.message}"
+            where += _("值「{value}」").format(value=self.value)
+        return _("{where}：{message}").format(where=where, message=self.message)
 
     def as_dict(self) -> dict:
         return {"row": self.row, "column": self.column, "value": self.value, "message": self.message}
@@ -190,7 +194,7 @@ class ParseResult:
 # ---- reading ------------------------------------------------------------------------------------------------
 
 
-_UNKNOWN_ENCODING = "檔案編碼無法辨識，請以 UTF-8 或 Big5 編碼儲存 CSV 檔"
+_UNKNOWN_ENCODING = gettext_lazy("檔案編碼無法辨識，請以 UTF-8 或 Big5 編碼儲存 CSV 檔")
 
 
 class UnreadableFile(ValueError):
@@ -200,9 +204,9 @@ class UnreadableFile(ValueError):
 def decode(data: bytes) -> tuple[str, str]:
     """Return (text, encoding name). UTF-8 (with or without BOM) first: Big5 bytes are almost never valid UTF-8."""
     if not data.strip():
-        raise UnreadableFile("檔案是空的")
+        raise UnreadableFile(_("檔案是空的"))
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise UnreadableFile(_UNKNOWN_ENCODING)  # UTF-16, full of NUL bytes: the encoding is the mistake
+        raise UnreadableFile(str(_UNKNOWN_ENCODING))  # UTF-16, full of NUL bytes: the encoding is the mistake
     try:
         spreadsheets.refuse_nul(data)
     except spreadsheets.SpreadsheetError as exc:
@@ -217,7 +221,7 @@ def decode(data: bytes) -> tuple[str, str]:
             return data.decode(codec), label
         except UnicodeDecodeError:
             continue
-    raise UnreadableFile(_UNKNOWN_ENCODING)
+    raise UnreadableFile(str(_UNKNOWN_ENCODING))
 
 
 def clean_header(text: str) -> str:
@@ -234,10 +238,10 @@ def parse_roc_date(text: str) -> dt.date:
 def parse_time(text: str) -> dt.time:
     match = _TIME_RE.match(text.translate(_FULLWIDTH))
     if not match:
-        raise ValueError("時間格式不正確，應為 HH:MM:SS，例如 09:00:00")
+        raise ValueError(_("時間格式不正確，應為 HH:MM:SS，例如 09:00:00"))
     hour, minute, second = int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
     if hour > 23 or minute > 59 or second > 59:
-        raise ValueError("時間不存在，時應為 00–23，分與秒應為 00–59")
+        raise ValueError(_("時間不存在，時應為 00–23，分與秒應為 00–59"))
     return dt.time(hour, minute, second)
 
 
@@ -245,13 +249,13 @@ def parse_time(text: str) -> dt.time:
 def parse_hours(text: str) -> Decimal:
     value = text.translate(_FULLWIDTH)
     if not _HOURS_RE.match(value):
-        raise ValueError("應為不小於 0 的數字（最多 1 位小數），例如 2 或 1.5")
+        raise ValueError(_("應為不小於 0 的數字（最多 1 位小數），例如 2 或 1.5"))
     try:
         number = Decimal(value)
     except InvalidOperation as exc:  # pragma: no cover - the pattern already rules this out
-        raise ValueError("應為數字") from exc
+        raise ValueError(_("應為數字")) from exc
     if number > MAX_HOURS:
-        raise ValueError(f"時數不可超過 {MAX_HOURS}")
+        raise ValueError(_("時數不可超過 {maximum}").format(maximum=MAX_HOURS))
     return number
 
 
@@ -366,7 +370,8 @@ class RecordChecker:
         v = values if clean else {key: (values.get(key) or "").strip() for key in KEYS}
         problems: list[_Problem] = []
         if not all(self._pick_required(v)):
-            problems.extend((key, "", "必填欄位未填寫") for key in self._required if not v[key])
+            missing = _("必填欄位未填寫")
+            problems.extend((key, "", missing) for key in self._required if not v[key])
 
         national = ""
         if text := v["national_id"]:
@@ -411,19 +416,20 @@ class RecordChecker:
             if code_ok is None:
                 code_ok = self._remember(self._codes, (category, end_day), category in self._codes_for(end_day))
             if not code_ok:
-                problems.append(("category_code", category, f"不是 {end_day:%Y-%m-%d} 適用之課程類別代碼表中的代碼"))
+                message = _("不是 {day} 適用之課程類別代碼表中的代碼").format(day=f"{end_day:%Y-%m-%d}")
+                problems.append(("category_code", category, message))
         flags = []
         for key in ("job_related", "self_applied_leave"):
             flag = _FLAGS.get(v[key].upper())
             if flag is None:
-                problems.append((key, v[key], "應填「是」或「否」（或 Y / N）"))
+                problems.append((key, v[key], _("應填「是」或「否」（或 Y / N）")))
             flags.append(flag)
         for key, limit in _TEXT_LIMITS:
             text = v[key]
             if len(text) > limit:
-                problems.append((key, text[:20] + "…", f"長度超過 {limit} 字"))
+                problems.append((key, text[:20] + "…", _("長度超過 {limit} 字").format(limit=limit)))
             elif text.startswith(spreadsheets.FORMULA_STARTS) and spreadsheets.looks_like_formula(text):
-                problems.append((key, text[:20], spreadsheets.FORMULA_REFUSED))
+                problems.append((key, text[:20], str(spreadsheets.FORMULA_REFUSED)))
 
         if problems:
             label = self._label
@@ -474,7 +480,7 @@ class RecordChecker:
                 try:
                     days[key] = parse_roc_date(given[key])
                 except rocdate.InvalidRocDate as exc:
-                    date_problems.append((key, given[key], f"{exc}（應為民國年月日 YYY-MM-DD，例如 113-03-21）"))
+                    date_problems.append((key, given[key], _roc_date_problem(exc)))
         times: dict[str, dt.time] = {}
         for key in _TIME_KEYS:
             if given[key]:
@@ -492,9 +498,10 @@ class RecordChecker:
         course_start, course_end = moment("course_start"), moment("course_end")
         actual_start, actual_end = moment("actual_start"), moment("actual_end")
         if course_start and course_end and course_end < course_start:
-            order_problems.append(("course_end_date", given["course_end_date"], "開課結束時間早於開課起始時間"))
+            order_problems.append(("course_end_date", given["course_end_date"], _("開課結束時間早於開課起始時間")))
         if actual_start and actual_end and actual_end < actual_start:
-            order_problems.append(("actual_end_date", given["actual_end_date"], "實際上課結束時間早於實際上課起始時間"))
+            message = _("實際上課結束時間早於實際上課起始時間")
+            order_problems.append(("actual_end_date", given["actual_end_date"], message))
         parsed = None
         if course_start and course_end and actual_start and actual_end and not order_problems:
             parsed = (
@@ -517,10 +524,10 @@ class RecordChecker:
             try:
                 day = parse_roc_date(text)
             except rocdate.InvalidRocDate as exc:
-                problem = ("birthday", text, f"{exc}（應為民國年月日 YYY-MM-DD，例如 113-03-21）")
+                problem = ("birthday", text, _roc_date_problem(exc))
                 found = (None, (problem,), _NO_PROBLEMS)
             else:
-                late = (("birthday", text, "生日不可晚於今天"),) if day > self._latest_birthday else _NO_PROBLEMS
+                late = (("birthday", text, _("生日不可晚於今天")),) if day > self._latest_birthday else _NO_PROBLEMS
                 found = (day, _NO_PROBLEMS, late)
             self._remember(self._birthdays, text, found)
         return found
@@ -540,9 +547,11 @@ class RecordChecker:
                 (
                     "certified_hours",
                     certified,
-                    "訓練總數應等於數位時數加實體時數"
-                    f"（{hours['digital_hours']} + {hours['physical_hours']} = "
-                    f"{hours['digital_hours'] + hours['physical_hours']}）",
+                    _("訓練總數應等於數位時數加實體時數（{digital} + {physical} = {total}）").format(
+                        digital=hours["digital_hours"],
+                        physical=hours["physical_hours"],
+                        total=hours["digital_hours"] + hours["physical_hours"],
+                    ),
                 )
             )
         if problems or len(hours) < 3:
@@ -553,19 +562,24 @@ class RecordChecker:
         """(mode, problems) of 訓練總數單位, 學位學分, 學習性質 and 上課縣市; a blank one is the required check's."""
         problems: list[_Problem] = []
         if unit and unit not in HOURS_UNITS:
-            problems.append(("hours_unit", unit, "訓練總數單位應為 1（小時）"))
+            problems.append(("hours_unit", unit, _("訓練總數單位應為 1（小時）")))
         if credit and not _DIGITS_RE.match(credit):
-            problems.append(("degree_credit", credit, "學位學分應為代碼數字，非學位學分為 6"))
+            problems.append(("degree_credit", credit, _("學位學分應為代碼數字，非學位學分為 6")))
         mode = None
         if mode_text:
             if mode_text.isdigit() and int(mode_text) in self._modes:
                 mode = int(mode_text)
             else:
-                listed = "、".join(f"{code} {name}" for code, name in sorted(self._modes.items()))
-                problems.append(("mode", mode_text, f"學習性質代碼不正確，應為 {listed}"))
+                # The names in the reader's language (the hours catalogue translates the default names).
+                listed = _("、").join(f"{code} {_(str(name))}" for code, name in sorted(self._modes.items()))
+                problems.append(("mode", mode_text, _("學習性質代碼不正確，應為 {codes}").format(codes=listed)))
         if county and county not in self._counties:
-            problems.append(("county_code", county, "不是已知的上課縣市代碼"))
+            problems.append(("county_code", county, _("不是已知的上課縣市代碼")))
         return mode, tuple(problems)
+
+
+def _roc_date_problem(exc: rocdate.InvalidRocDate) -> str:
+    return _("{problem}（應為民國年月日 YYY-MM-DD，例如 113-03-21）").format(problem=exc)
 
 
 _REQUIRED_KEYS = tuple(c.key for c in COLUMNS if c.required)
@@ -645,7 +659,7 @@ def iter_upload(
     try:
         header = next(reader)
     except (StopIteration, csv.Error):
-        result.errors.append(RowError(0, "", "", "檔案沒有標題列"))
+        result.errors.append(RowError(0, "", "", _("檔案沒有標題列")))
         return
 
     positions: dict[str, int] = {}
@@ -654,14 +668,14 @@ def iter_upload(
         if not name:
             continue
         if name not in BY_HEADER:
-            result.errors.append(RowError(1, name, "", "無法辨識的欄位名稱，請使用 25 欄標準格式的欄位名稱"))
+            result.errors.append(RowError(1, name, "", _("無法辨識的欄位名稱，請使用 25 欄標準格式的欄位名稱")))
         elif BY_HEADER[name].key in positions:
-            result.errors.append(RowError(1, name, "", "欄位名稱重複"))
+            result.errors.append(RowError(1, name, "", _("欄位名稱重複")))
         else:
             positions[BY_HEADER[name].key] = index
     for column in COLUMNS:
         if column.required and column.key not in positions:
-            result.errors.append(RowError(1, column.header, "", "缺少必要欄位"))
+            result.errors.append(RowError(1, column.header, "", _("缺少必要欄位")))
     if result.errors:
         return
 
@@ -690,11 +704,13 @@ def iter_upload(
             if progress is not None and result.total_rows % PROGRESS_EVERY == 0:
                 progress(result.total_rows, expected)
             if result.total_rows > limit:
-                result.errors.append(RowError(line_index, "", "", f"檔案超過 {limit} 列上限，請分批上傳"))
+                message = _("檔案超過 {limit} 列上限，請分批上傳").format(limit=limit)
+                result.errors.append(RowError(line_index, "", "", message))
                 result.bad_lines.add(line_index)
                 break
             if not right_width:
-                result.errors.append(RowError(line_index, "", "", f"欄位數為 {len(fields)}，與標題列的 {width} 欄不符"))
+                message = _("欄位數為 {count}，與標題列的 {width} 欄不符").format(count=len(fields), width=width)
+                result.errors.append(RowError(line_index, "", "", message))
                 result.bad_lines.add(line_index)
                 continue
             fields.append("")
@@ -713,7 +729,7 @@ def iter_upload(
                         line_index,
                         "",
                         "",
-                        f"與第 {first} 列重複（同一人員、課程、期別與實際上課起訖時間）",
+                        _("與第 {row} 列重複（同一人員、課程、期別與實際上課起訖時間）").format(row=first),
                     )
                 )
                 result.bad_lines.add(line_index)
@@ -725,7 +741,7 @@ def iter_upload(
                     yield kept
                 chunk = []
     except csv.Error as exc:
-        result.errors.append(RowError(reader.line_num, "", "", f"CSV 格式錯誤：{exc}"))
+        result.errors.append(RowError(reader.line_num, "", "", _("CSV 格式錯誤：{problem}").format(problem=exc)))
         result.bad_lines.add(reader.line_num)
     if chunk and (kept := _with_people(chunk, result, people_for)):
         yield kept
@@ -737,13 +753,12 @@ def _with_people(
 ) -> list[UploadRow]:
     """The rows whose person is in the registry, with their person_id; the others become errors in `result`."""
     people = people_for({row.national_id for row in rows})
+    unknown = _("人事資料庫查無此人員")
     kept: list[UploadRow] = []
     for row in rows:
         person_id = people.get(row.national_id)
         if person_id is None:
-            result.errors.append(
-                RowError(row.line, HEADER_OF["national_id"], nid.mask(row.national_id), "人事資料庫查無此人員")
-            )
+            result.errors.append(RowError(row.line, HEADER_OF["national_id"], nid.mask(row.national_id), unknown))
             result.bad_lines.add(row.line)
             continue
         row.person_id = person_id
@@ -828,7 +843,7 @@ def error_report_csv(errors: Iterable[Mapping[str, object]]) -> bytes:
     buffer = io.StringIO()
     # The values come from the uploaded file as typed, so they are neutralised like any export.
     writer = spreadsheets.csv_writer(buffer, lineterminator="\r\n")
-    writer.writerow(["列", "欄位", "值", "錯誤說明"])
+    writer.writerow([_("列"), _("欄位"), _("值"), _("錯誤說明")])
     for error in errors:
         writer.writerow([error.get("row") or "", error.get("column", ""), error.get("value", ""), error["message"]])
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")

@@ -22,7 +22,7 @@ from django.core.exceptions import PermissionDenied
 
 from civlearn.core import clock
 from civlearn.hours import hr, rules, selectors
-from civlearn.hours.models import AgencyCutoff, AgencyGapPolicy, StaffKind
+from civlearn.hours.models import AgencyGapPolicy, StaffKind
 from civlearn.registry.models import Agency, Person
 
 ZERO = Decimal("0.0")
@@ -58,15 +58,15 @@ Cutoffs = dict[tuple[int, str], dt.date]
 
 
 def cutoffs_of_year(*, year: int, agency_ids: Iterable[int]) -> Cutoffs:
-    """(agency id, staff kind) → cutoff for these agencies and their parents, one query."""
+    """(agency id, staff kind) → cutoff for these agencies and their parents (from the rule book: no query)."""
     book = rules.book()
-    chain_ids: set[int] = set()
-    for agency_id in agency_ids:
-        chain_ids.update(book.agency_chain(agency_id))
-    rows = AgencyCutoff.objects.filter(year=year, agency_id__in=chain_ids).values_list(
-        "agency_id", "staff_kind", "cutoff"
-    )
-    return {(agency_id, kind): cutoff for agency_id, kind, cutoff in rows}
+    found: Cutoffs = {}
+    for chain_id in {found_id for agency_id in agency_ids for found_id in book.agency_chain(agency_id)}:
+        for kind in StaffKind.values:
+            day = book.cutoffs.get((year, chain_id, kind))
+            if day is not None:
+                found[(chain_id, kind)] = day
+    return found
 
 
 def deadline_from(
@@ -89,14 +89,14 @@ def deadline_from(
 
 
 def deadline_of(*, person: Person, year: int) -> Deadline:
-    cutoffs = cutoffs_of_year(year=year, agency_ids=[person.agency_id])
-    names = dict(Agency.objects.filter(pk__in={a for a, _ in cutoffs}).values_list("pk", "name")) if cutoffs else {}
+    book = rules.book()
     return deadline_from(
         year=year,
         agency_id=person.agency_id,
         personnel_category=person.personnel_category,
-        cutoffs=cutoffs,
-        names=names,
+        cutoffs=cutoffs_of_year(year=year, agency_ids=[person.agency_id]),
+        names=book.cutoff_agency_names,
+        rulebook=book,
     )
 
 
@@ -143,26 +143,20 @@ class GapReport:
         return Decimal(least_hours_needed([(gap.depth, gap.missing) for gap in self.requirements]))
 
 
-def least_hours_needed(rows: Sequence[tuple[int, Decimal]] | Sequence[tuple[int, int]]) -> Decimal | int:
+def least_hours_needed(rows: Sequence[tuple[int, Decimal | int]]) -> Decimal | int:
     """At least how many more hours close every gap, from (depth, missing) in the rule book's order (a parent,
     then its components). A parent counts its components' hours, so a parent needs max(its own gap, the sum of its
     components' needs); separate trees may share hours (an agency's 'all courses' rule counts every hour), so the
     whole is the largest tree's need: a lower bound, what the HR list sorts by."""
-    best: Decimal | int = ZERO
-    position = 0
-
-    def need(depth: int) -> Decimal | int:
-        nonlocal position
-        own = rows[position][1]
-        position += 1
+    # Bottom-up over the rows in reverse: a row's descendants come right after it, so they are the unresolved needs
+    # on top of the stack, deeper than it, when it is reached.
+    stack: list[tuple[int, Decimal | int]] = []
+    for depth, own in reversed(rows):
         children: Decimal | int = ZERO
-        while position < len(rows) and rows[position][0] > depth:
-            children += need(rows[position][0])
-        return max(own, children)
-
-    while position < len(rows):
-        best = max(best, need(rows[position][0]))
-    return best
+        while stack and stack[-1][0] > depth:
+            children += stack.pop()[1]
+        stack.append((depth, max(own, children)))
+    return max((need for _, need in stack), default=ZERO)
 
 
 def person_gaps(*, person: Person, year: int | None = None) -> GapReport:
@@ -188,16 +182,17 @@ def person_gaps(*, person: Person, year: int | None = None) -> GapReport:
 
 
 def rules_counting_courses(
-    *, person: Person, year: int, courses: Iterable[tuple[object, str, int]], day: dt.date | None = None
+    *, agency_id: int | None, year: int, courses: Iterable[tuple[object, str, int]], day: dt.date | None = None
 ) -> dict[object, frozenset[int]]:
     """For (key, category code, 學習性質) of courses completed on `day` (today by default): the ids of the rules
-    applying to `person` in `year` that their hours would count toward (`rules.counts_in`, with the code table in
-    force on that day, whose subtrees the rule book already expanded). A code absent from the table counts nowhere."""
+    applying in `year` to staff of `agency_id` that their hours would count toward (`rules.counts_in`, with the code
+    table in force on that day, whose subtrees the rule book already expanded). A code absent from the table counts
+    nowhere."""
     book = rules.book()
     table = book.table_for(day or clock.today())
     if table is None:
         return {}
-    applicable = book.rules_for(year=year, agency_id=person.agency_id)
+    applicable = book.rules_for(year=year, agency_id=agency_id)
     found: dict[object, frozenset[int]] = {}
     memo: dict[tuple[str, int], frozenset[int]] = {}
     for key, code, mode in courses:
@@ -210,6 +205,18 @@ def rules_counting_courses(
             )
         found[key] = hits
     return found
+
+
+def applicable_rule_ids(*, agency_id: int | None, year: int) -> tuple[int, ...]:
+    """The ids of the rules applying in `year` to staff of `agency_id` (national ones and their agencies'): what
+    decides where a course's hours count for them."""
+    return tuple(rule.id for rule in rules.book().rules_for(year=year, agency_id=agency_id))
+
+
+def rulebook_stamp() -> str:
+    """The rule book's generation stamp (rules, code tables, cutoffs, agencies): changes in every process when any
+    of them does, so a value derived from the book can be cached in the shared cache under it."""
+    return rules.current()[1]
 
 
 def agency_chain(agency_id: int | None) -> list[int]:
@@ -243,8 +250,13 @@ class RiskRow:
     deadline: Deadline
     days_left: int
     size: Decimal
-    # (label, missing) of every unmet requirement, in the rule book's order.
-    gaps: tuple[tuple[str, Decimal], ...]
+    # (label, hours missing in tenths) of every unmet requirement, in the rule book's order.
+    shorts: tuple[tuple[str, int], ...]
+
+    @property
+    def gaps(self) -> tuple[tuple[str, Decimal], ...]:
+        """(label, hours missing) of every unmet requirement, in the rule book's order (for the rows shown)."""
+        return tuple((label, hr.tenths_to_hours(short)) for label, short in self.shorts)
 
     @property
     def overdue_days(self) -> int:
@@ -287,16 +299,23 @@ def risk_list(*, report: hr.Report) -> RiskList:
     year = report.year
     agency_ids = {row.agency_id for row in report.rows}
     cutoffs = cutoffs_of_year(year=year, agency_ids=agency_ids)
-    names = dict(Agency.objects.filter(pk__in={a for a, _ in cutoffs}).values_list("pk", "name")) if cutoffs else {}
     book = rules.book()
+    names = book.cutoff_agency_names
     columns = report.columns
     deadlines: dict[tuple[int, str], Deadline] = {}
+    # Per set of minimums (one per agency's rules): the columns that apply, with their depths.
+    applying: dict[tuple, list[tuple[int, int, int]]] = {}
     rows: list[RiskRow] = []
     # Integer tenths straight from the report's sums (thousands of rows: no Cell or Decimal per cell until needed).
     for row in report.rows:
         sums, minimums = row.sums, row.minimums
-        missing = [(index, minimum - sums[index]) for index, minimum in enumerate(minimums) if minimum is not None]
-        if all(short <= 0 for _, short in missing):
+        plan = applying.get(minimums)
+        if plan is None:
+            plan = applying[minimums] = [
+                (index, minimum, columns[index].depth) for index, minimum in enumerate(minimums) if minimum is not None
+            ]
+        shorts = [(index, depth, minimum - sums[index]) for index, minimum, depth in plan]
+        if not shorts or max(short for _, _, short in shorts) <= 0:
             continue
         key = (row.agency_id, row.personnel_category)
         deadline = deadlines.get(key)
@@ -309,7 +328,7 @@ def risk_list(*, report: hr.Report) -> RiskList:
                 names=names,
                 rulebook=book,
             )
-        size = least_hours_needed([(columns[index].depth, max(0, short)) for index, short in missing])
+        size = least_hours_needed([(depth, short if short > 0 else 0) for _, depth, short in shorts])
         rows.append(
             RiskRow(
                 person_id=row.person_id,
@@ -321,7 +340,7 @@ def risk_list(*, report: hr.Report) -> RiskList:
                 deadline=deadline,
                 days_left=deadline.days_left(today),
                 size=hr.tenths_to_hours(int(size)),
-                gaps=tuple((columns[index].label, hr.tenths_to_hours(short)) for index, short in missing if short > 0),
+                shorts=tuple((columns[index].label, short) for index, _, short in shorts if short > 0),
             )
         )
     rows.sort(key=lambda r: (-r.per_day, r.days_left, r.name, r.person_id))
@@ -352,11 +371,16 @@ class ClassOption:
     toward: dict[int, Decimal]
 
 
+# The soonest-starting classes open for registration that one panel considers (a training calendar has far fewer
+# open at once).
+MAX_OPEN_CLASSES = 500
+
+
 def classes_toward(*, person: Person, year: int, rule_ids: Iterable[int], deadline: dt.date) -> list[ClassOption]:
     """Published classes open for registration now, ending by `deadline` (their hours are credited when they end),
     with seats or a waiting list, that `person` may register for (classes.registration.eligibility_problem) and is
     not already registered for, whose portions count toward any of `rule_ids`. A handful of queries."""
-    from django.db.models import Exists, F, OuterRef, Q
+    from django.db.models import F, Q, prefetch_related_objects
 
     from civlearn.hours.classes.registration import eligibility_problem
     from civlearn.hours.models import ClassOffering, ClassPortion, Registration
@@ -367,8 +391,10 @@ def classes_toward(*, person: Person, year: int, rule_ids: Iterable[int], deadli
     book = rules.book()
     applicable = [rule for rule in book.rules_for(year=year, agency_id=person.agency_id) if rule.id in wanted]
     now = clock.now()
-    mine = Registration.objects.filter(offering=OuterRef("pk"), person_id=person.pk, status__in=Registration.ACTIVE)
-    offerings = (
+    # Which portions count is matched here with rules.counts_in, not in SQL: an IN list of every code of the wanted
+    # rules cost the gap panel more to build than reading the few classes open at any one time. The first query is
+    # kept plain (usually no class is open, and then it is the only one).
+    open_now = list(
         ClassOffering.objects.filter(
             status=ClassOffering.PUBLISHED,
             registration_opens__lte=now,
@@ -376,27 +402,24 @@ def classes_toward(*, person: Person, year: int, rule_ids: Iterable[int], deadli
             ends_on__lte=deadline,
         )
         .filter(Q(seats_taken__lt=F("capacity")) | Q(waitlist_limit__gt=0))
-        .exclude(Exists(mine))
-        .select_related("institution")
-        .prefetch_related("agencies")
+        .order_by("starts_on", "id")[:MAX_OPEN_CLASSES]
     )
-    if not any(rule.scope == "all" for rule in applicable):
-        codes = Q(pk__in=[])
-        for table_id, parents in book.codes.items():
-            hits = {code for code in parents if book.matches.get((table_id, code), frozenset()) & wanted}
-            if hits:
-                codes |= Q(category_table_id=table_id, category_code__in=hits)
-        offerings = offerings.filter(Exists(ClassPortion.objects.filter(codes, offering=OuterRef("pk"))))
-    chosen = list(offerings.order_by("starts_on", "id")[:200])
+    if open_now:
+        registered = set(
+            Registration.objects.filter(
+                offering_id__in=[o.pk for o in open_now], person_id=person.pk, status__in=Registration.ACTIVE
+            ).values_list("offering_id", flat=True)
+        )
+        open_now = [offering for offering in open_now if offering.pk not in registered]
+    if not open_now:
+        return []
     portions: dict[int, list[tuple[int, str, Decimal]]] = {}
     for offering_id, table_id, code, digital, physical in ClassPortion.objects.filter(
-        offering_id__in=[o.pk for o in chosen]
+        offering_id__in=[o.pk for o in open_now]
     ).values_list("offering_id", "category_table_id", "category_code", "digital_hours", "physical_hours"):
         portions.setdefault(offering_id, []).append((table_id, code, digital + physical))
-    found = []
-    for offering in chosen:
-        if eligibility_problem(offering=offering, person=person):
-            continue
+    towards: dict[int, dict[int, Decimal]] = {}
+    for offering in open_now:
         toward: dict[int, Decimal] = {}
         for table_id, code, hours in portions.get(offering.pk, []):
             for rule_id in rules.rules_counting(
@@ -404,6 +427,13 @@ def classes_toward(*, person: Person, year: int, rule_ids: Iterable[int], deadli
             ):
                 toward[rule_id] = toward.get(rule_id, ZERO) + hours
         if toward:
+            towards[offering.pk] = toward
+    chosen = [offering for offering in open_now if offering.pk in towards][:200]
+    prefetch_related_objects(chosen, "agencies", "institution")
+    found = []
+    for offering in chosen:
+        if not eligibility_problem(offering=offering, person=person):
+            toward = towards[offering.pk]
             found.append(
                 ClassOption(
                     offering_id=offering.pk,

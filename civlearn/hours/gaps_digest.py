@@ -128,7 +128,7 @@ def message_for(*, agency: Agency, risk: gaps.RiskList, trend: Trend) -> tuple[s
             "deadline": rocdate.format_display(row.deadline.day),
             "days_left": row.days_left,
             "overdue": row.overdue_days,
-            "gaps": [(label, _hours(_tenths(missing))) for label, missing in row.gaps],
+            "gaps": [(label, _hours(missing)) for label, missing in row.shorts],
         }
         for row in risk.rows[:DIGEST_ROWS]
     ]

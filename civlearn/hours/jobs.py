@@ -4,6 +4,7 @@ A job runs in a Celery task (tasks.py) enqueued on commit; without a broker the 
 same code. Running claims the job with a conditional update, so a task delivered twice does the work once.
 Rows are written in bulk with the ledger's unique (source_kind, source_reference) key absorbing repeats, and one
 audit event records the whole job (a row-per-row event would double the cost of an upload).
+A job records the uploader's language when it is queued and runs in it, so its row errors read in that language.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from civlearn.core import clock
 from civlearn.core import jobs as core_jobs
@@ -75,16 +77,24 @@ def jobs_visible_to(user: AbstractBaseUser) -> QuerySet[ImportJob]:
 def import_job_create(*, user: AbstractBaseUser, institution: Agency, upload: UploadedFile) -> ImportJob:
     """Store the file and queue its job. Raises PermissionDenied or ValidationError ({field: [message]})."""
     if not may_upload_for(user, institution):
-        raise PermissionDenied("您沒有以此學習機關(構)上傳時數的權限")
+        raise PermissionDenied(_("您沒有以此學習機關(構)上傳時數的權限"))
     name = (upload.name or "").rsplit("/", 1)[-1]
     if not name.lower().endswith((".csv", ".txt")):
-        raise ValidationError({"file": ["請上傳 CSV 檔（副檔名 .csv）"]})
+        raise ValidationError({"file": [_("請上傳 CSV 檔（副檔名 .csv）")]})
     if upload.size == 0:
-        raise ValidationError({"file": ["檔案是空的"]})
+        raise ValidationError({"file": [_("檔案是空的")]})
     if upload.size > MAX_FILE_BYTES:
-        raise ValidationError({"file": [f"檔案超過 {MAX_FILE_BYTES // (1024 * 1024)} MB，請分批上傳"]})
+        raise ValidationError(
+            {"file": [_("檔案超過 {megabytes} MB，請分批上傳").format(megabytes=MAX_FILE_BYTES // (1024 * 1024))]}
+        )
     with transaction.atomic():
-        job = ImportJob(institution=institution, created_by=user, file_name=name[:200], created_at=clock.now())
+        job = ImportJob(
+            institution=institution,
+            created_by=user,
+            file_name=name[:200],
+            created_at=clock.now(),
+            language=core_jobs.job_language(),
+        )
         job.file.save(name, upload, save=False)
         job.save()
         audit_record(
@@ -100,13 +110,14 @@ def import_job_create(*, user: AbstractBaseUser, institution: Agency, upload: Up
 def import_job_commit_valid(*, job: ImportJob, user: AbstractBaseUser) -> ImportJob:
     """Queue the job again to commit only its valid rows ("只匯入正確的資料列")."""
     if not jobs_visible_to(user).filter(pk=job.pk).exists() or not may_upload_for(user, job.institution):
-        raise PermissionDenied("您沒有處理此批次上傳的權限")
+        raise PermissionDenied(_("您沒有處理此批次上傳的權限"))
     with transaction.atomic():
+        # The run that commits writes its messages again, in the language of whoever asked for it.
         claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.REVIEW, valid_rows__gt=0).update(
-            status=ImportJob.QUEUED, commit_valid_only=True, progress=0
+            status=ImportJob.QUEUED, commit_valid_only=True, progress=0, language=core_jobs.job_language()
         )
         if not claimed:
-            raise ValidationError({"job": ["此批次上傳目前沒有可匯入的正確資料列"]})
+            raise ValidationError({"job": [_("此批次上傳目前沒有可匯入的正確資料列")]})
         audit_record(
             actor=user,
             action="hours.import_job_commit_valid",
@@ -128,13 +139,19 @@ def import_job_retry(*, job: ImportJob, user: AbstractBaseUser) -> ImportJob:
     """Queue a failed job again ("重新執行"): its stored file is read afresh. A failed run wrote nothing (each run
     commits in one transaction), and rows already in the ledger are not written twice (the unique key)."""
     if not jobs_visible_to(user).filter(pk=job.pk).exists() or not may_upload_for(user, job.institution):
-        raise PermissionDenied("您沒有處理此批次上傳的權限")
+        raise PermissionDenied(_("您沒有處理此批次上傳的權限"))
     with transaction.atomic():
         claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.FAILED).update(
-            status=ImportJob.QUEUED, progress=0, message="", started_at=None, heartbeat_at=None, finished_at=None
+            status=ImportJob.QUEUED,
+            progress=0,
+            message="",
+            started_at=None,
+            heartbeat_at=None,
+            finished_at=None,
+            language=core_jobs.job_language(),
         )
         if not claimed:
-            raise ValidationError({"job": ["只有處理失敗的批次上傳可以重新執行"]})
+            raise ValidationError({"job": [_("只有處理失敗的批次上傳可以重新執行")]})
         audit_record(
             actor=user, action="hours.import_job_retry", subject=job, changes={"status": [job.status, ImportJob.QUEUED]}
         )
@@ -153,6 +170,12 @@ def import_job_run(job_id: int) -> None:
     if started is None:
         return
     job = ImportJob.objects.select_related("institution", "created_by").get(pk=job_id)
+    with core_jobs.speaking(job):
+        _run_claimed(job, started)
+
+
+def _run_claimed(job: ImportJob, started: dt.datetime) -> None:
+    job_id = job.pk
     try:
         with core_jobs.Heartbeat(model=ImportJob, job_id=job_id, started_at=started):
             _run(job)
@@ -163,7 +186,7 @@ def import_job_run(job_id: int) -> None:
         _still_ours(job).update(
             status=ImportJob.FAILED,
             finished_at=clock.now(),
-            message=mask_in_text(f"處理時發生錯誤，請稍後重試或聯絡系統管理者（{type(exc).__name__}）"),
+            message=mask_in_text(core_jobs.FAILED_MESSAGE.format(error=type(exc).__name__)),
         )
 
 

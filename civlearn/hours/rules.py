@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.cache import cache
+from django.db import transaction
 
-from civlearn.hours.models import Category, CategoryTable, ReportingCategory, RequirementRule
+from civlearn.hours.models import AgencyCutoff, Category, CategoryTable, ReportingCategory, RequirementRule
 
 ZERO = Decimal("0.0")
 _GENERATION_KEY = "hours:rulebook:generation"
@@ -126,6 +127,9 @@ class RuleBook:
     reporting: list[_Reporting] = field(default_factory=list)
     rules: list[_Rule] = field(default_factory=list)
     agency_parent: dict[int, int | None] = field(default_factory=dict)
+    # Agencies' cutoffs (hours.gaps deadlines): (year, agency id, staff kind) → day, and those agencies' names.
+    cutoffs: dict[tuple[int, int, str], dt.date] = field(default_factory=dict)
+    cutoff_agency_names: dict[int, str] = field(default_factory=dict)
     # Memo of rules_for(), per (year, agency id): the book is immutable once built.
     _applicable: dict[tuple[int, int | None], list[_Rule]] = field(default_factory=dict, repr=False)
 
@@ -142,6 +146,10 @@ class RuleBook:
 
     def category_name(self, table_id: int, code: str) -> str:
         return self.names.get(table_id, {}).get(code, "")
+
+    def lineage(self, table_id: int, code: str) -> set[str]:
+        """The code and every code above it in its table (a code counts wherever one of these does)."""
+        return _lineage(code, self.codes.get(table_id, {}))
 
     def agency_chain(self, agency_id: int | None) -> list[int]:
         chain: list[int] = []
@@ -242,6 +250,11 @@ def build() -> RuleBook:
         for row in rule_rows
     ]
     book.agency_parent = dict(Agency.objects.values_list("id", "parent_id"))
+    for agency_id, year, kind, day, agency_name in AgencyCutoff.objects.order_by().values_list(
+        "agency_id", "year", "staff_kind", "cutoff", "agency__name"
+    ):
+        book.cutoffs[(year, agency_id, kind)] = day
+        book.cutoff_agency_names[agency_id] = agency_name
 
     # Code sets per match key, per table name.
     code_sets: dict[object, dict[str, set[str]]] = {}
@@ -299,6 +312,12 @@ _state: dict[str, object] = {"generation": None, "book": None}
 
 def book() -> RuleBook:
     """The current rule book, rebuilt when another process (or this one) invalidated it, or after the TTL."""
+    return current()[0]
+
+
+def current() -> tuple[RuleBook, str]:
+    """The current rule book and its generation stamp: what caches of values derived from the book (the gap
+    panel's candidate courses) put in their keys, so that they change with it in every process."""
     generation = cache.get(_GENERATION_KEY)
     if generation is None:
         cache.add(_GENERATION_KEY, uuid.uuid4().hex, _GENERATION_TTL)
@@ -307,15 +326,23 @@ def book() -> RuleBook:
         if _state["generation"] != generation or _state["book"] is None:
             _state["book"] = build()
             _state["generation"] = generation
-        return _state["book"]  # type: ignore[return-value]
+        return _state["book"], str(generation)  # type: ignore[return-value]
 
 
 def invalidate() -> None:
-    """Call after changing tables, reporting rows, rules or agencies."""
+    """Call after changing tables, reporting rows, rules, cutoffs or agencies."""
     cache.delete(_GENERATION_KEY)
     with _lock:
         _state["generation"] = None
         _state["book"] = None
+
+
+def cutoffs_changed(**kwargs) -> None:
+    """Receiver of AgencyCutoff's save and delete (hours.apps; cache invalidation only): the book holds the
+    cutoffs, so it is rebuilt now and again when the caller's transaction commits (a reader in between would
+    otherwise build the old rows under the new stamp)."""
+    invalidate()
+    transaction.on_commit(invalidate)
 
 
 def counts_in(rule: _Rule, *, mode: int, matched: frozenset) -> bool:

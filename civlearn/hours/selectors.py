@@ -6,11 +6,11 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, QuerySet, Sum
+from django.db.models import Exists, Max, OuterRef, QuerySet, Sum
 
 from civlearn.core import clock
 from civlearn.hours import rules
-from civlearn.hours.models import LedgerEntry
+from civlearn.hours.models import LedgerEntry, OutboundBatch, OutboundDestination, OutboundItem
 from civlearn.hours.rules import EntryFacts, Summary
 from civlearn.registry.models import Person
 
@@ -150,3 +150,17 @@ def reminded_since(*, person: Person, since: dt.datetime) -> bool:
     from civlearn.hours.models import ReminderRecord
 
     return ReminderRecord.objects.filter(person_id=person.pk, sent_at__gt=since).exists()
+
+
+def outbound_last_uploads(*, person_id: int | None) -> list[tuple[str, dt.datetime | None]]:
+    """(label, time of the latest sent outbound batch holding one of this person's ledger entries) per active
+    destination (環境教育, 全教網: civlearn/hours/outbound.py), for 學習紀錄's 最後上傳時間 lines."""
+    sent: dict[int, dt.datetime] = {}
+    if person_id is not None:
+        sent = dict(
+            OutboundItem.objects.filter(ledger_entry__person_id=person_id, batch__status=OutboundBatch.SENT)
+            .values("destination_id")
+            .annotate(at=Max("batch__sent_at"))
+            .values_list("destination_id", "at")
+        )
+    return [(d.label, sent.get(d.pk)) for d in OutboundDestination.objects.filter(is_active=True)]

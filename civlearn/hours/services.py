@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civlearn.core import clock, rocdate
 from civlearn.core.services import audit_record
@@ -48,13 +49,15 @@ def _hours(value, field: str, label: str, errors: dict[str, list[str]]) -> Decim
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError, TypeError):
-        errors.setdefault(field, []).append(f"{label}應為數字")
+        errors.setdefault(field, []).append(_("{label}應為數字").format(label=label))
         return Decimal("0")
     if not amount.is_finite() or amount < 0 or amount > MAX_HOURS:
-        errors.setdefault(field, []).append(f"{label}應介於 0 與 {MAX_HOURS} 之間")
+        errors.setdefault(field, []).append(
+            _("{label}應介於 0 與 {maximum} 之間").format(label=label, maximum=MAX_HOURS)
+        )
         return Decimal("0")
     if amount != amount.quantize(Decimal("0.1")):
-        errors.setdefault(field, []).append(f"{label}最多一位小數")
+        errors.setdefault(field, []).append(_("{label}最多一位小數").format(label=label))
     return amount.quantize(Decimal("0.1"))
 
 
@@ -186,11 +189,11 @@ def ledger_entry_record(
     source_reference = (record.source_reference or "").strip()
     errors: dict[str, list[str]] = {}
     if source_kind not in SOURCE_KINDS:
-        errors["source_kind"] = [f"來源種類 {source_kind} 不正確"]
+        errors["source_kind"] = [_("來源種類 {kind} 不正確").format(kind=source_kind)]
     if not source_reference:
-        errors.setdefault("source_reference", []).append("來源參考不可空白")
+        errors.setdefault("source_reference", []).append(_("來源參考不可空白"))
     elif len(source_reference) > 200:
-        errors.setdefault("source_reference", []).append("來源參考最多 200 字")
+        errors.setdefault("source_reference", []).append(_("來源參考最多 200 字"))
     if errors:
         raise ValidationError(errors)
 
@@ -199,16 +202,16 @@ def ledger_entry_record(
         return existing, False
 
     if source_kind == LedgerEntry.SOURCE_MANUAL and not can_manage_person(actor, person):
-        raise PermissionDenied("您沒有登錄此人員學習時數的權限")
+        raise PermissionDenied(_("您沒有登錄此人員學習時數的權限"))
 
     course_name = (course_name or "").strip()
     category_code = (category_code or "").strip()
     institution_code = (institution_code or "").strip().upper()
     # Who reports the record is not a property of the row: checked here, the row by the one row validator.
     if not institution_code:
-        errors.setdefault("institution_code", []).append("學習機關(構)代碼不可空白")
+        errors.setdefault("institution_code", []).append(_("學習機關(構)代碼不可空白"))
     elif len(institution_code) > 10:
-        errors.setdefault("institution_code", []).append("學習機關(構)代碼最多 10 碼")
+        errors.setdefault("institution_code", []).append(_("學習機關(構)代碼最多 10 碼"))
     book = rules.book()
     _row, problems = batch.validate_record(
         _row_values(person, record),
@@ -223,8 +226,14 @@ def ledger_entry_record(
     for problem in problems:
         field = _FIELD_OF_KEY.get(problem.column, problem.column)
         # The row validator's message names neither the column nor the value (a file's report has columns for them).
-        shown = f"「{problem.value}」" if problem.value and problem.column not in _FIELD_OF_KEY else ""
-        errors.setdefault(field, []).append(f"{batch.HEADER_OF[problem.column]}{shown}：{problem.message}")
+        column = batch.HEADER_OF[problem.column]
+        if problem.value and problem.column not in _FIELD_OF_KEY:
+            message = _("{column}「{value}」：{message}").format(
+                column=column, value=problem.value, message=problem.message
+            )
+        else:
+            message = _("{column}：{message}").format(column=column, message=problem.message)
+        errors.setdefault(field, []).append(message)
     if errors:
         raise ValidationError(errors)
     certified, digital, physical = (
@@ -299,17 +308,17 @@ def ledger_entry_reverse(*, entry: LedgerEntry, reason: str, actor: AbstractBase
     """
     reason = (reason or "").strip()
     if not can_manage_person(actor, entry.person):
-        raise PermissionDenied("您沒有沖銷此人員學習時數的權限")
+        raise PermissionDenied(_("您沒有沖銷此人員學習時數的權限"))
     if not reason:
-        raise ValidationError({"reason": ["請輸入沖銷原因"]})
+        raise ValidationError({"reason": [_("請輸入沖銷原因")]})
     if len(reason) > 1000:
-        raise ValidationError({"reason": ["沖銷原因最多 1000 字"]})
+        raise ValidationError({"reason": [_("沖銷原因最多 1000 字")]})
     with transaction.atomic():
         original = LedgerEntry.objects.select_for_update().get(pk=entry.pk)
         if original.source_kind == LedgerEntry.SOURCE_REVERSAL:
-            raise ValidationError({"entry": ["沖銷紀錄不可再沖銷"]})
+            raise ValidationError({"entry": [_("沖銷紀錄不可再沖銷")]})
         if LedgerEntry.objects.filter(reverses=original).exists():
-            raise ValidationError({"entry": ["此紀錄已沖銷"]})
+            raise ValidationError({"entry": [_("此紀錄已沖銷")]})
         reversal = LedgerEntry(
             person_id=original.person_id,
             year=original.year,
@@ -346,7 +355,7 @@ def ledger_entry_reverse(*, entry: LedgerEntry, reason: str, actor: AbstractBase
             with transaction.atomic():
                 reversal.save(force_insert=True)
         except IntegrityError as exc:
-            raise ValidationError({"entry": ["此紀錄已沖銷"]}) from exc
+            raise ValidationError({"entry": [_("此紀錄已沖銷")]}) from exc
         audit_record(
             actor=actor,
             action="hours.ledger_entry_reverse",
@@ -383,28 +392,28 @@ def agency_rule_create(
     staff of its sub-agencies. `codes` empty = every course counts; codes are of the table in force on 1 January
     of `year_from`, each with its subtree. Years are Gregorian."""
     if not can_manage_agency(actor, agency):
-        raise PermissionDenied("您沒有設定此機關時數規定的權限")
+        raise PermissionDenied(_("您沒有設定此機關時數規定的權限"))
     label = (label or "").strip()
     errors: dict[str, list[str]] = {}
     if not label:
-        errors["label"] = ["請輸入規定名稱"]
+        errors["label"] = [_("請輸入規定名稱")]
     elif len(label) > 200:
-        errors["label"] = ["規定名稱最多 200 字"]
-    minimum = _hours(minimum_hours, "minimum_hours", "最低時數", errors)
+        errors["label"] = [_("規定名稱最多 200 字")]
+    minimum = _hours(minimum_hours, "minimum_hours", _("最低時數"), errors)
     if "minimum_hours" not in errors and minimum <= 0:
-        errors["minimum_hours"] = ["最低時數應大於 0"]
+        errors["minimum_hours"] = [_("最低時數應大於 0")]
     if year_to is not None and year_to < year_from:
-        errors["year_to"] = ["適用結束年度不可早於起始年度"]
+        errors["year_to"] = [_("適用結束年度不可早於起始年度")]
     if mode is not None and mode not in mode_labels():
-        errors["mode"] = [f"學習性質 {mode} 不正確"]
+        errors["mode"] = [_("學習性質 {mode} 不正確").format(mode=mode)]
     if parent is not None and parent.agency_id != agency.pk:
-        errors["parent"] = ["上層規定須屬於同一機關"]
+        errors["parent"] = [_("上層規定須屬於同一機關")]
     code_sets: dict[str, list[str]] = {}
     codes = [code.strip() for code in (codes or []) if code.strip()]
     if codes:
         table = rules.book().table_for(dt.date(year_from, 1, 1))
         if table is None:
-            errors["codes"] = [f"{year_from} 年沒有適用的課程類別代碼表"]
+            errors["codes"] = [_("{year} 年沒有適用的課程類別代碼表").format(year=year_from)]
         else:
             code_sets = {table[1]: sorted(set(codes), key=codes.index)}
             problems = unknown_codes(code_sets)
@@ -414,8 +423,10 @@ def agency_rule_create(
         clash = national_rule_overlapping(code_sets=code_sets, mode=mode, year_from=year_from, year_to=year_to)
         if clash is not None and minimum <= clash.minimum_hours:
             errors["minimum_hours"] = [
-                f"與全國規定「{clash.label}」衝突：計入的課程相同，本機關規定 {minimum} 小時不高於全國規定 "
-                f"{clash.minimum_hours} 小時（全國規定已適用於所有人員）；請設定高於 {clash.minimum_hours} 小時"
+                _(
+                    "與全國規定「{label}」衝突：計入的課程相同，本機關規定 {minimum} 小時不高於全國規定 "
+                    "{national} 小時（全國規定已適用於所有人員）；請設定高於 {national} 小時"
+                ).format(label=clash.label, minimum=minimum, national=clash.minimum_hours)
             ]
     if errors:
         raise ValidationError(errors)
@@ -478,9 +489,9 @@ def national_rule_overlapping(
 def agency_rule_delete(*, actor: AbstractBaseUser, rule: RequirementRule) -> None:
     """Remove an agency's own rule (and its components). National rules are changed by operators in the admin."""
     if rule.agency_id is None:
-        raise PermissionDenied("全國規定只能由系統管理者於管理介面調整")
+        raise PermissionDenied(_("全國規定只能由系統管理者於管理介面調整"))
     if not can_manage_agency(actor, rule.agency):
-        raise PermissionDenied("您沒有設定此機關時數規定的權限")
+        raise PermissionDenied(_("您沒有設定此機關時數規定的權限"))
     with transaction.atomic():
         removed = [rule.label, *rule.components.values_list("label", flat=True)]
         audit_record(
@@ -501,19 +512,20 @@ def agency_cutoff_set(*, actor: AbstractBaseUser, agency, year: int, staff_kind:
     lie in that year. Raises PermissionDenied for someone who may not manage the agency, ValidationError
     ({field: [zh-Hant message]}) on bad input; nothing is written then."""
     if not can_manage_agency(actor, agency):
-        raise PermissionDenied("您沒有設定此機關時數規定的權限")
+        raise PermissionDenied(_("您沒有設定此機關時數規定的權限"))
     errors: dict[str, list[str]] = {}
     if staff_kind not in StaffKind.values:
-        errors["staff_kind"] = [f"人員類別 {staff_kind} 不正確"]
+        errors["staff_kind"] = [_("人員類別 {kind} 不正確").format(kind=staff_kind)]
     if not isinstance(year, int) or not 1912 <= year <= 2910:
-        errors["year"] = ["年度不正確"]
+        errors["year"] = [_("年度不正確")]
     elif not isinstance(cutoff, dt.date):
-        errors["cutoff"] = ["請輸入截止日"]
+        errors["cutoff"] = [_("請輸入截止日")]
     elif cutoff.year != year:
         first, last = rocdate.format_display(dt.date(year, 1, 1)), rocdate.format_display(dt.date(year, 12, 31))
         errors["cutoff"] = [
-            f"截止日 {rocdate.format_display(cutoff)} 不在民國 {rocdate.roc_year(year)} 年度內"
-            f"（應介於 {first} 至 {last}）"
+            _("截止日 {cutoff} 不在民國 {year} 年度內（應介於 {first} 至 {last}）").format(
+                cutoff=rocdate.format_display(cutoff), year=rocdate.roc_year(year), first=first, last=last
+            )
         ]
     if errors:
         raise ValidationError(errors)
@@ -540,7 +552,7 @@ def agency_cutoff_set(*, actor: AbstractBaseUser, agency, year: int, staff_kind:
 def agency_cutoff_delete(*, actor: AbstractBaseUser, cutoff: AgencyCutoff) -> None:
     """Remove a cutoff: the staff it covered fall back to the parent agency's cutoff or the year's end."""
     if not can_manage_agency(actor, cutoff.agency):
-        raise PermissionDenied("您沒有設定此機關時數規定的權限")
+        raise PermissionDenied(_("您沒有設定此機關時數規定的權限"))
     with transaction.atomic():
         audit_record(
             actor=actor,
@@ -557,16 +569,16 @@ def agency_gap_policy_set(
     """How many days before their deadline the agency's staff are reminded of a remaining gap (1–365), and where
     the weekly at-risk digest goes (empty: the agency's HR officers)."""
     if not can_manage_agency(actor, agency):
-        raise PermissionDenied("您沒有設定此機關時數規定的權限")
+        raise PermissionDenied(_("您沒有設定此機關時數規定的權限"))
     errors: dict[str, list[str]] = {}
     if not isinstance(reminder_days, int) or not 1 <= reminder_days <= 365:
-        errors["reminder_days"] = ["提醒天數應介於 1 至 365 天"]
+        errors["reminder_days"] = [_("提醒天數應介於 1 至 365 天")]
     digest_email = (digest_email or "").strip()
     if digest_email:
         try:
             validate_email(digest_email)
         except ValidationError:
-            errors["digest_email"] = ["每週摘要收件信箱格式不正確"]
+            errors["digest_email"] = [_("每週摘要收件信箱格式不正確")]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_POST
 from civlearn.core import rocdate
 from civlearn.hours import exports, gaps, hr, services
 from civlearn.hours.models import AgencyCutoff, AgencyGapPolicy, StaffKind
-from civlearn.hours.views_hr import ReportFilter
+from civlearn.hours.views_hr import PAGE_SIZE, ReportFilter
 
 
 def _risk(request):
@@ -37,10 +38,12 @@ def at_risk_view(request) -> HttpResponse:
     """尚有缺口人員: who still has a gap, how large, how many days left, riskiest first."""
     form, risk, year = _risk(request)
     query = urlencode({k: str(v) for k, v in request.GET.items() if v and k in {"year", "agency"}})
+    # One page of rows at a time (an agency of 5,000 staff is not one page); the downloads hold every row.
+    page = Paginator(risk.rows, PAGE_SIZE).get_page(request.GET.get("page")) if risk else None
     return render(
         request,
         "hours/hr/at_risk.html",
-        {"form": form, "risk": risk, "roc_year": rocdate.roc_year(year), "query": query},
+        {"form": form, "risk": risk, "page": page, "roc_year": rocdate.roc_year(year), "query": query},
     )
 
 

@@ -88,7 +88,7 @@ def job_list(request):
 
 def _job_for(request, job_id: int) -> ImportJob:
     # A job whose worker died is marked failed before it is shown (one indexed query when none is running), so
-    # the page that polls a running job learns of it within HOURS_JOB_STALE_SECONDS.
+    # the page that polls a running job learns of it within JOB_STALE_SECONDS.
     jobs.import_jobs_reclaim()
     # Someone else's job is "not found", so job numbers reveal nothing.
     return get_object_or_404(jobs.jobs_visible_to(request.user), pk=job_id)

@@ -116,6 +116,6 @@ class CertificateAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Certificate._meta.fields]
 
 
-from civlearn.learning.home import admin as admin_home  # noqa: E402, F401  (個人專區 and outbound models)
+from civlearn.learning.home import admin as admin_home  # noqa: E402, F401  (個人專區: course packages)
 from civlearn.learning.partners import admin as partners_admin  # noqa: E402, F401  (registers 加盟機關)
 from civlearn.learning.scorm import admin as scorm_admin  # noqa: E402, F401  (registers the SCORM models)

@@ -27,7 +27,7 @@ class AgencyAdmin(admin.ModelAdmin):
 class PersonAdmin(admin.ModelAdmin):
     list_display = ["masked_national_id", "name", "agency", "personnel_category", "identity_type", "is_active"]
     list_select_related = ["agency"]
-    list_filter = ["is_active", "identity_type"]
+    list_filter = ["is_active", "identity_type", "is_supervisor", "rank_class"]
     # Name and agency search as usual; a full, valid national ID finds its one person (see get_search_results).
     search_fields = ["name", "agency__code", "agency__name"]
     search_help_text = "可依姓名、機關代碼或機關名稱搜尋；輸入完整身分證字號可精確查詢。"

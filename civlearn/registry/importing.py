@@ -1,4 +1,4 @@
-"""Reading registry import files: CSV (UTF-8 with or without BOM, Big5/CP950) and .xlsx, streamed row by row.
+"""Reading registry import files: CSV (UTF-8 with or without BOM, Big5/CP950), .xlsx and .ods, row by row.
 
 This module knows files and columns, not the database: it turns a file into `(row number, {field: value})`
 pairs and reports what is wrong with the file itself. `services.registry_import` checks rows against the
@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from civlearn.core import spreadsheets
@@ -49,6 +50,10 @@ PERSON_COLUMNS = (
     Column("identity_type", "身份別", False, ("身分別", "identity_type"), "公務人員", _("例如：公務人員、教師")),
     Column("email", "電子郵件", False, ("Email", "E-mail", "電子信箱", "email"), "xiaoming@example.tw",
            _("首次登入時比對的信箱，可空白")),
+    Column("is_supervisor", "主管", False, ("是否主管", "主管職", "is_supervisor"), "否",
+           _("是／否；空白表示未記載（限主管報名的班別會請本人洽人事單位）")),
+    Column("rank_class", "官等", False, ("rank_class",), "薦任", _("委任、薦任、簡任或特任；可空白")),
+    Column("rank_grade", "職等", False, ("rank_grade",), "7", _("1 至 14（例：7 或 第7職等），須與官等相符；可空白")),
 )  # fmt: skip
 
 AGENCY_COLUMNS = (
@@ -104,12 +109,14 @@ def map_headers(kind: str, headers: list) -> tuple[dict[str, int], list[str]]:
         if column is None:
             unknown.append(clean_text(header))
         elif column.field in positions:
-            raise ImportFileError(f"欄位「{column.header}」重複出現", row=1, column=column.header)
+            message = gettext("欄位「{column}」重複出現").format(column=column.header)
+            raise ImportFileError(message, row=1, column=column.header)
         else:
             positions[column.field] = index
     missing = [column.header for column in COLUMNS[kind] if column.required and column.field not in positions]
     if missing:
-        raise ImportFileError(f"缺少必要欄位：{'、'.join(missing)}", row=1, column=missing[0])
+        listed = gettext("、").join(missing)
+        raise ImportFileError(gettext("缺少必要欄位：{columns}").format(columns=listed), row=1, column=missing[0])
     return positions, unknown
 
 
@@ -128,7 +135,7 @@ def iter_records(kind: str, file, filename: str) -> tuple[list[str], Iterator[tu
             header_row = cells
             break
     if header_row is None:
-        raise ImportFileError("檔案是空的")
+        raise ImportFileError(gettext("檔案是空的"))
     positions, unknown = map_headers(kind, header_row)
 
     def records():

@@ -1,16 +1,19 @@
 """Registry imports as jobs (人事資料匯入作業): the file is stored, a job row queued, and the import
 (services.registry_import, all or nothing) runs in a Celery task through the job machinery of core/jobs.py — the same
-claim, heartbeat and reclaim as the hours uploads. Without a broker the task runs in-process after the commit.
+claim, heartbeat, reclaim and recorded language as the hours uploads. Without a broker the task runs in-process after
+the commit.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files import File
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from civlearn.core import clock
 from civlearn.core import jobs as core_jobs
@@ -35,17 +38,26 @@ def jobs_visible_to(user) -> QuerySet[RegistryImportJob]:
     return RegistryImportJob.objects.filter(created_by=user)
 
 
-def registry_import_job_create(*, actor, kind: str, upload: UploadedFile, dry_run: bool) -> RegistryImportJob:
+def registry_import_job_create(
+    *, actor, kind: str, upload: File, dry_run: bool, enqueue: bool = True
+) -> RegistryImportJob:
     """Store the file and queue its import. Raises PermissionDenied for someone who may not import at all (the
-    agencies each row may touch are checked when the job runs, as the synchronous import does)."""
+    agencies each row may touch are checked when the job runs, as the synchronous import does). `actor` None is a
+    server-side operator (`manage.py import_registry`). With `enqueue=False` the caller runs the job itself
+    (`registry_import_job_run`), as the command does unless told `--queue`."""
     if not can_import(actor):
         raise PermissionDenied(services.NO_PERMISSION)
     if kind not in importing.KINDS:
-        raise ValidationError({"kind": ["匯入資料種類不正確"]})
+        raise ValidationError({"kind": [_("匯入資料種類不正確")]})
     name = (upload.name or "").rsplit("/", 1)[-1]
     with transaction.atomic():
         job = RegistryImportJob(
-            kind=kind, dry_run=dry_run, file_name=name[:200], created_by=actor, created_at=clock.now()
+            kind=kind,
+            dry_run=dry_run,
+            file_name=name[:200],
+            created_by=actor,
+            created_at=clock.now(),
+            language=core_jobs.job_language(),
         )
         job.file.save(name, upload, save=False)
         job.save()
@@ -55,7 +67,8 @@ def registry_import_job_create(*, actor, kind: str, upload: UploadedFile, dry_ru
             subject=job,
             changes={"kind": [None, kind], "file_name": [None, job.file_name], "dry_run": [None, dry_run]},
         )
-        transaction.on_commit(lambda: _enqueue(job.pk))
+        if enqueue:
+            transaction.on_commit(lambda: _enqueue(job.pk))
     return job
 
 
@@ -72,6 +85,13 @@ def registry_import_job_run(job_id: int) -> None:
     if started is None:
         return
     job = RegistryImportJob.objects.select_related("created_by").get(pk=job_id)
+    # The row errors and the failure message are written in the language recorded with the job.
+    with core_jobs.speaking(job):
+        _run_claimed(job, started)
+
+
+def _run_claimed(job: RegistryImportJob, started: dt.datetime) -> None:
+    job_id = job.pk
     try:
         with (
             core_jobs.Heartbeat(model=RegistryImportJob, job_id=job_id, started_at=started),
@@ -89,7 +109,7 @@ def registry_import_job_run(job_id: int) -> None:
         core_jobs.still_ours(job).update(
             status=RegistryImportJob.FAILED,
             finished_at=clock.now(),
-            message=mask_in_text(f"處理時發生錯誤，請稍後重試或聯絡系統管理者（{type(exc).__name__}）"),
+            message=mask_in_text(core_jobs.FAILED_MESSAGE.format(error=type(exc).__name__)),
         )
 
 

@@ -4,7 +4,8 @@ The registry is what the first sign-in is checked against; it is loaded by impor
 """
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -47,6 +48,42 @@ def agency_search_text(*, name: str, code: str) -> str:
     return f"{search_fold(name)} {search_fold(code)}"
 
 
+# 官等 and the 職等 each covers (公務人員任用法 §5: 委任 1–5, 薦任 6–9, 簡任 10–14). 特任 has no 職等.
+RANK_ELEMENTARY = "elementary"
+RANK_JUNIOR = "junior"
+RANK_SENIOR = "senior"
+RANK_SPECIAL = "special"
+RANK_CLASS_CHOICES = [
+    (RANK_ELEMENTARY, _("委任")),
+    (RANK_JUNIOR, _("薦任")),
+    (RANK_SENIOR, _("簡任")),
+    (RANK_SPECIAL, _("特任")),
+]
+RANK_GRADES = {RANK_ELEMENTARY: range(1, 6), RANK_JUNIOR: range(6, 10), RANK_SENIOR: range(10, 15)}
+
+
+def rank_class_of_grade(grade: int) -> str:
+    """The 官等 a 職等 belongs to (1–5 委任, 6–9 薦任, 10–14 簡任)."""
+    return next(rank for rank, grades in RANK_GRADES.items() if grade in grades)
+
+
+def rank_problem(rank_class: str, rank_grade: int | None) -> str:
+    """Why a 官等 and 職等 cannot go together (the registry's one check, for the import and the admin), or ""."""
+    if rank_grade is None:
+        return ""
+    if not 1 <= rank_grade <= 14:
+        return str(_("職等應為 1 至 14"))
+    if rank_class == RANK_SPECIAL:
+        return str(_("特任沒有職等，請留空"))
+    if rank_class and rank_grade not in RANK_GRADES[rank_class]:
+        grades = RANK_GRADES[rank_class]
+        return str(
+            _("%(rank)s為第 %(low)s 至第 %(high)s 職等")
+            % {"rank": dict(RANK_CLASS_CHOICES)[rank_class], "low": grades[0], "high": grades[-1]}
+        )
+    return ""
+
+
 class Person(models.Model):
     national_id = models.CharField(_("身分證字號"), max_length=10, unique=True)
     name = models.CharField(_("姓名"), max_length=100)
@@ -57,6 +94,12 @@ class Person(models.Model):
     identity_type = models.CharField(_("身份別"), max_length=50, blank=True)
     email = models.EmailField(_("電子郵件"), blank=True)
     is_active = models.BooleanField(_("在職"), default=True)
+    # Who-may-register rules of classes (主管 only, 官等/職等 ranges). Blank: the HR office has not recorded it.
+    is_supervisor = models.BooleanField(_("主管"), null=True, blank=True)
+    rank_class = models.CharField(_("官等"), max_length=12, choices=RANK_CLASS_CHOICES, blank=True)
+    rank_grade = models.PositiveSmallIntegerField(
+        _("職等"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(14)]
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -66,11 +109,22 @@ class Person(models.Model):
             models.Index(fields=["agency", "name"], name="registry_person_agency_name"),
             models.Index(fields=["name"], name="registry_person_name"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rank_grade__isnull=True) | models.Q(rank_grade__gte=1, rank_grade__lte=14),
+                name="registry_person_rank_grade_range",
+            ),
+        ]
         verbose_name = _("人員")
         verbose_name_plural = _("人員")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.masked_id})"
+
+    def clean(self) -> None:
+        problem = rank_problem(self.rank_class, self.rank_grade)
+        if problem:
+            raise ValidationError({"rank_grade": [problem]})
 
     @property
     def masked_id(self) -> str:

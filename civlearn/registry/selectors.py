@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from civlearn.registry.models import Agency
+from django.utils.translation import gettext as _
+
+from civlearn.registry.models import RANK_CLASS_CHOICES, RANK_SPECIAL, Agency, rank_class_of_grade
 
 # identity.AgencyRole.HR_OFFICER. The registry sits below identity and cannot import it; the role rows are
 # reached through the user's reverse accessor `agency_roles` instead.
@@ -94,3 +96,29 @@ def agencies(ids: Iterable[int] | None = None):
     """Agencies by code: all of them, or those with these ids (a form's choices)."""
     found = Agency.objects.all() if ids is None else Agency.objects.filter(pk__in=set(ids))
     return found.order_by("code")
+
+
+def grade_range_text(low: int, high: int) -> str:
+    """A 職等 range as people write it, e.g. 薦任第6職等至第9職等 or 委任第5職等至薦任第7職等 (translated)."""
+    labels = dict(RANK_CLASS_CHOICES)
+    rank_low, rank_high = labels[rank_class_of_grade(low)], labels[rank_class_of_grade(high)]
+    if low == high:
+        return _("%(rank)s第%(low)s職等") % {"rank": rank_low, "low": low}
+    if rank_low == rank_high:
+        return _("%(rank)s第%(low)s職等至第%(high)s職等") % {"rank": rank_low, "low": low, "high": high}
+    return _("%(rank_low)s第%(low)s職等至%(rank_high)s第%(high)s職等") % {
+        "rank_low": rank_low,
+        "low": low,
+        "rank_high": rank_high,
+        "high": high,
+    }
+
+
+def grade_in_range(person, low: int | None, high: int | None) -> bool | None:
+    """Whether the person's 職等 lies in [low, high] (either end open): None when the registry does not record it.
+    特任 (no 職等) lies in no 職等 range."""
+    if person.rank_class == RANK_SPECIAL:
+        return False
+    if person.rank_grade is None:
+        return None
+    return (low or 1) <= person.rank_grade <= (high or 14)

@@ -4,18 +4,31 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from civlearn.core import clock, national_id, rocdate, spreadsheets
 from civlearn.core.services import audit_record
 from civlearn.registry import importing
 from civlearn.registry.importing import AGENCIES, PERSONS, ImportFileError
-from civlearn.registry.models import Agency, Person, agency_code_validator, agency_search_text
+from civlearn.registry.models import (
+    RANK_ELEMENTARY,
+    RANK_JUNIOR,
+    RANK_SENIOR,
+    RANK_SPECIAL,
+    Agency,
+    Person,
+    agency_code_validator,
+    agency_search_text,
+    rank_problem,
+)
 from civlearn.registry.selectors import import_scope
 
 # Rows per query when looking up existing persons and per INSERT/UPDATE statement: well under SQLite's
@@ -23,8 +36,8 @@ from civlearn.registry.selectors import import_scope
 BATCH = 500
 MAX_LENGTHS = {"name": 100, "personnel_category": 50, "identity_type": 50, "email": 254}
 AGENCY_NAME_MAX = 200
-NO_PERMISSION = "您沒有匯入人事資料的權限（限機關人事人員與系統管理者）"
-OUT_OF_SCOPE = "機關代碼「{code}」不在您管理的機關範圍內"
+NO_PERMISSION = gettext_lazy("您沒有匯入人事資料的權限（限機關人事人員與系統管理者）")
+OUT_OF_SCOPE = gettext_lazy("機關代碼「{code}」不在您管理的機關範圍內")
 
 
 @dataclass(frozen=True)
@@ -34,8 +47,10 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        where = f"第 {self.row} 列" if self.row else "檔案"
-        return f"{where}「{self.column}」：{self.message}" if self.column else f"{where}：{self.message}"
+        where = _("第 {row} 列").format(row=self.row) if self.row else _("檔案")
+        if self.column:
+            where += _("「{column}」").format(column=self.column)
+        return _("{where}：{message}").format(where=where, message=self.message)
 
 
 @dataclass
@@ -79,7 +94,7 @@ def registry_import(*, kind: str, file, filename: str, actor, dry_run: bool = Fa
         raise ValueError(f"unknown import kind {kind!r}")
     scope = import_scope(actor)
     if scope is not None and not scope:
-        raise PermissionDenied(NO_PERMISSION)
+        raise PermissionDenied(str(NO_PERMISSION))
     result = ImportResult(kind=kind, filename=os.path.basename(filename or "")[:200], dry_run=dry_run)
     try:
         result.ignored_columns, records = importing.iter_records(kind, file, filename)
@@ -88,7 +103,7 @@ def registry_import(*, kind: str, file, filename: str, actor, dry_run: bool = Fa
         result.errors.append(RowError(exc.row, exc.column, exc.message))
         return result
     if result.rows == 0 and not result.errors:
-        result.errors.append(RowError(0, "", "檔案沒有資料列"))
+        result.errors.append(RowError(0, "", _("檔案沒有資料列")))
     # Person rows are independent, so the rows that parsed are still checked against the registry and every
     # problem is reported in one go. Agency rows refer to each other: a row dropped for a bad cell would show
     # up as a false "unknown parent", so agency files stop at the cell checks.
@@ -116,7 +131,7 @@ def registry_import(*, kind: str, file, filename: str, actor, dry_run: bool = Fa
         pass
     except IntegrityError:
         # Another import changed the same rows between the checks and the writes.
-        result.errors.append(RowError(0, "", "資料已被其他作業同時變更，請重新匯入"))
+        result.errors.append(RowError(0, "", _("資料已被其他作業同時變更，請重新匯入")))
     if result.errors:
         result.created = result.updated = result.unchanged = 0
         result.errors.sort(key=lambda error: error.row)  # stable: a row's columns keep their order
@@ -136,8 +151,8 @@ def _date(value: Any, row: int, column: str, errors: list[RowError]) -> dt.date 
     try:
         return rocdate.parse_roc_or_iso(value)
     except rocdate.InvalidRocDate as exc:
-        shown = f"「{value}」" if value else ""
-        errors.append(RowError(row, column, f"{shown}{exc}" if shown else str(exc)))
+        message = _("「{value}」{problem}").format(value=value, problem=exc) if value else str(exc)
+        errors.append(RowError(row, column, message))
         return None
 
 
@@ -145,12 +160,12 @@ def _text(record: dict, field_name: str, kind: str, row: int, errors: list[RowEr
     value = str(record.get(field_name, "") or "")
     column = _header(kind, field_name)
     if required and not value:
-        errors.append(RowError(row, column, "此欄必填"))
+        errors.append(RowError(row, column, _("此欄必填")))
     limit = MAX_LENGTHS.get(field_name, AGENCY_NAME_MAX)
     if len(value) > limit:
-        errors.append(RowError(row, column, f"長度不可超過 {limit} 字"))
+        errors.append(RowError(row, column, _("長度不可超過 {limit} 字").format(limit=limit)))
     if spreadsheets.looks_like_formula(value):
-        errors.append(RowError(row, column, spreadsheets.FORMULA_REFUSED))
+        errors.append(RowError(row, column, str(spreadsheets.FORMULA_REFUSED)))
     return value
 
 
@@ -158,12 +173,13 @@ def _agency_code(value: str, row: int, column: str, errors: list[RowError], *, r
     code = national_id.normalize(value)
     if not code:
         if required:
-            errors.append(RowError(row, column, "此欄必填"))
+            errors.append(RowError(row, column, _("此欄必填")))
         return ""
     try:
         agency_code_validator(code)
     except ValidationError:
-        errors.append(RowError(row, column, f"「{value}」格式不正確：機關代碼應為 10 碼英數字（大寫）"))
+        message = _("「{value}」格式不正確：機關代碼應為 10 碼英數字（大寫）").format(value=value)
+        errors.append(RowError(row, column, message))
         return ""
     return code
 
@@ -192,7 +208,7 @@ def _parse_persons(records, result: ImportResult) -> list[_PersonRow]:
         else:
             earlier = first_seen.setdefault(values["national_id"], number)
             if earlier != number:
-                errors.append(RowError(number, "身分證字號", f"與第 {earlier} 列重複"))
+                errors.append(RowError(number, "身分證字號", _("與第 {row} 列重複").format(row=earlier)))
         values["name"] = _text(record, "name", PERSONS, number, errors, required=True)
         values["birthday"] = _date(record.get("birthday"), number, "生日", errors)
         values["post_start_date"] = _date(record.get("post_start_date"), number, "任現職之實際到職日期", errors)
@@ -205,10 +221,48 @@ def _parse_persons(records, result: ImportResult) -> list[_PersonRow]:
             try:
                 validate_email(values["email"])
             except ValidationError:
-                errors.append(RowError(number, "電子郵件", f"「{values['email']}」不是有效的電子郵件地址"))
+                message = _("「{value}」不是有效的電子郵件地址").format(value=values["email"])
+                errors.append(RowError(number, "電子郵件", message))
+        _parse_rank(record, values, number, errors)
         if len(errors) == before:
             rows.append(_PersonRow(number, values, code))
     return rows
+
+
+_YES = {"是", "Y", "YES", "TRUE", "1"}
+_NO = {"否", "N", "NO", "FALSE", "0"}
+# The registry files' 官等 as HR offices write it (or the stored key).
+_RANK_CLASSES = {"委任": RANK_ELEMENTARY, "薦任": RANK_JUNIOR, "簡任": RANK_SENIOR, "特任": RANK_SPECIAL}
+_RANK_CLASSES |= {key: key for key in _RANK_CLASSES.values()}
+_GRADE = re.compile(r"^第?\s*(\d{1,2})\s*(職等)?$")
+
+
+def _parse_rank(record: dict, values: dict[str, Any], number: int, errors: list[RowError]) -> None:
+    """主管, 官等 and 職等 (optional columns, blank = not recorded); a bad value names its row and column."""
+    if "is_supervisor" in record:
+        text = str(record["is_supervisor"] or "").strip().upper()
+        values["is_supervisor"] = True if text in _YES else False if text in _NO else None
+        if text and values["is_supervisor"] is None:
+            message = _("「{value}」應為 是 或 否（或空白）").format(value=record["is_supervisor"])
+            errors.append(RowError(number, "主管", message))
+    if "rank_class" in record:
+        text = str(record["rank_class"] or "").strip()
+        values["rank_class"] = _RANK_CLASSES.get(text.lower() if text.isascii() else text, "")
+        if text and not values["rank_class"]:
+            message = _("「{value}」應為 委任、薦任、簡任 或 特任（或空白）").format(value=text)
+            errors.append(RowError(number, "官等", message))
+    if "rank_grade" in record:
+        text = str(record["rank_grade"] or "").strip()
+        match = _GRADE.match(text.removesuffix(".0"))
+        values["rank_grade"] = int(match.group(1)) if match else None
+        if text and (values["rank_grade"] is None or not 1 <= values["rank_grade"] <= 14):
+            errors.append(RowError(number, "職等", _("「{value}」應為 1 至 14 的職等（或空白）").format(value=text)))
+            values["rank_grade"] = None
+        elif values["rank_grade"] is not None:
+            rank_class = values.get("rank_class", "")
+            problem = rank_problem(rank_class, values["rank_grade"]) if "rank_class" in record else ""
+            if problem:
+                errors.append(RowError(number, "職等", problem))
 
 
 @dataclass
@@ -230,13 +284,14 @@ def _parse_agencies(records, result: ImportResult) -> list[_AgencyRow]:
         if code:
             earlier = first_seen.setdefault(code, number)
             if earlier != number:
-                errors.append(RowError(number, "機關代碼", f"「{code}」與第 {earlier} 列重複"))
+                message = _("「{code}」與第 {row} 列重複").format(code=code, row=earlier)
+                errors.append(RowError(number, "機關代碼", message))
         name = _text(record, "name", AGENCIES, number, errors, required=True)
         parent_code = None
         if "parent_code" in record:
             parent_code = _agency_code(str(record["parent_code"] or ""), number, "上級機關代碼", errors, required=False)
             if code and parent_code == code:
-                errors.append(RowError(number, "上級機關代碼", "不可為機關本身"))
+                errors.append(RowError(number, "上級機關代碼", _("不可為機關本身")))
         if len(errors) == before:
             rows.append(_AgencyRow(number, code, name, parent_code))
     return rows
@@ -244,7 +299,18 @@ def _parse_agencies(records, result: ImportResult) -> list[_AgencyRow]:
 
 # -- checking against the registry and writing ----------------------------------------------------------------------
 
-PERSON_FIELDS = ("name", "birthday", "agency_id", "post_start_date", "personnel_category", "identity_type", "email")
+PERSON_FIELDS = (
+    "name",
+    "birthday",
+    "agency_id",
+    "post_start_date",
+    "personnel_category",
+    "identity_type",
+    "email",
+    "is_supervisor",
+    "rank_class",
+    "rank_grade",
+)
 
 
 def _write_persons(rows: list[_PersonRow], result: ImportResult, scope: set[int] | None) -> None:
@@ -261,7 +327,8 @@ def _write_persons(rows: list[_PersonRow], result: ImportResult, scope: set[int]
     for row in rows:
         agency_id = agencies.get(row.agency_code)
         if agency_id is None:
-            result.errors.append(RowError(row.row, "機關代碼", f"「{row.agency_code}」不存在，請先匯入機關"))
+            message = _("「{code}」不存在，請先匯入機關").format(code=row.agency_code)
+            result.errors.append(RowError(row.row, "機關代碼", message))
             continue
         if scope is not None and agency_id not in scope:
             result.errors.append(RowError(row.row, "機關代碼", OUT_OF_SCOPE.format(code=row.agency_code)))
@@ -274,7 +341,7 @@ def _write_persons(rows: list[_PersonRow], result: ImportResult, scope: set[int]
             continue
         if scope is not None and person.agency_id not in scope:
             result.errors.append(
-                RowError(row.row, "身分證字號", "此人員目前隸屬您管理範圍以外的機關，請洽該機關人事單位辦理")
+                RowError(row.row, "身分證字號", _("此人員目前隸屬您管理範圍以外的機關，請洽該機關人事單位辦理"))
             )
             continue
         differing = [name for name, value in values.items() if getattr(person, name) != value]
@@ -330,7 +397,8 @@ def _write_agencies(rows: list[_AgencyRow], result: ImportResult, scope: set[int
     for row in rows:
         parent = parent_of[row.code]
         if parent and parent not in current and parent not in in_file:
-            errors.append(RowError(row.row, "上級機關代碼", f"「{parent}」不存在（系統與本檔案中皆無此機關）"))
+            message = _("「{code}」不存在（系統與本檔案中皆無此機關）").format(code=parent)
+            errors.append(RowError(row.row, "上級機關代碼", message))
     # Cycles are looked for even when a parent is unknown (the walk simply ends there), so one upload reports both.
     for row in rows:
         path, node = [row.code], parent_of[row.code]
@@ -338,7 +406,8 @@ def _write_agencies(rows: list[_AgencyRow], result: ImportResult, scope: set[int
             path.append(node)
             node = parent_of.get(node)
         if node == row.code:
-            errors.append(RowError(row.row, "上級機關代碼", "上級機關形成循環：" + " → ".join([*path, row.code])))
+            message = _("上級機關形成循環：{path}").format(path=" → ".join([*path, row.code]))
+            errors.append(RowError(row.row, "上級機關代碼", message))
     if errors:
         return
     if scope is not None:
@@ -415,7 +484,7 @@ def _check_agency_scope(rows, current, parent_of, scope: set[int], errors: list[
         if row.code in current and new_parent == old_parent:
             continue
         if not will_be_in_scope(new_parent):
-            errors.append(RowError(row.row, "上級機關代碼", "須為您管理範圍內的機關"))
+            errors.append(RowError(row.row, "上級機關代碼", _("須為您管理範圍內的機關")))
 
 
 def agency_ensure(*, code: str, name: str, actor) -> Agency:

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from oauth2_provider.apps import DOTConfig
 
 
@@ -29,14 +30,15 @@ class SsoConfig(AppConfig):
 
 # django-oauth-toolkit's models have no verbose names (the admin would read "Applications", "Access tokens" in a
 # Chinese page) and its app name is a plain string; its field labels are gettext strings, translated to zh-Hant in
-# locale/zh_Hant/. The names below are zh-Hant source strings like the rest of the platform (English in sso's po).
+# locale/zh_Hant/. The names below are zh-Hant source strings like the rest of the platform (English in sso's po;
+# the plural is the same Chinese, told apart by the "plural" context).
 _DOT_MODEL_NAMES = {
-    "application": (_("OAuth 應用程式"), _("OAuth 應用程式")),
-    "accesstoken": (_("存取權杖"), _("存取權杖")),
-    "refreshtoken": (_("更新權杖"), _("更新權杖")),
-    "grant": (_("授權碼"), _("授權碼")),
-    "idtoken": (_("ID 權杖"), _("ID 權杖")),
-    "devicegrant": (_("裝置授權"), _("裝置授權")),
+    "application": (_("OAuth 應用程式"), pgettext_lazy("plural", "OAuth 應用程式")),
+    "accesstoken": (_("存取權杖"), pgettext_lazy("plural", "存取權杖")),
+    "refreshtoken": (_("更新權杖"), pgettext_lazy("plural", "更新權杖")),
+    "grant": (_("授權碼"), pgettext_lazy("plural", "授權碼")),
+    "idtoken": (_("ID 權杖"), pgettext_lazy("plural", "ID 權杖")),
+    "devicegrant": (_("裝置授權"), pgettext_lazy("plural", "裝置授權")),
 }
 
 

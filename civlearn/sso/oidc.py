@@ -22,6 +22,7 @@ from django.contrib.auth.hashers import BasePasswordHasher, mask_hash
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils.crypto import constant_time_compare, get_random_string
+from django.utils.translation import gettext_lazy as _
 from jwcrypto import jwk
 from oauth2_provider.models import AbstractApplication, Grant, get_application_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
@@ -38,15 +39,16 @@ from civlearn.sso.models import RelyingParty, SigningKey
 
 # ---- scopes ------------------------------------------------------------------------------------------------------
 
+# The labels are what the consent page lists, in the reader's language.
 OIDC_SCOPES = {
-    "openid": "OpenID Connect 登入",
-    "profile": "姓名",
-    "email": "電子郵件",
-    "agency": "服務機關、人員區分及身份別",
-    "national_id": "身分證字號",
+    "openid": _("OpenID Connect 登入"),
+    "profile": _("姓名"),
+    "email": _("電子郵件"),
+    "agency": _("服務機關、人員區分及身份別"),
+    "national_id": _("身分證字號"),
 }
 # The hours API's client-credentials tokens predate OIDC and keep DOT's read/write scopes.
-API_SCOPES = {"read": "讀取", "write": "寫入"}
+API_SCOPES = {"read": _("讀取"), "write": _("寫入")}
 ALL_SCOPES = {**OIDC_SCOPES, **API_SCOPES}
 
 

@@ -99,3 +99,47 @@ def missing_translations(root: Path = ROOT) -> list[Missing]:
             context = f" (context {entry.msgctxt!r})" if entry.msgctxt else ""
             problems.append(Missing(where=where, msgid=entry.msgid, reason=f"no English translation{context}"))
     return problems
+
+
+@dataclass(frozen=True)
+class Clash:
+    """One msgid (with its msgctxt) that two catalogues translate differently: Django would use only the first."""
+
+    msgctxt: str
+    msgid: str
+    first: str
+    first_msgstr: str
+    second: str
+    second_msgstr: str
+
+    def __str__(self) -> str:
+        context = f" (context {self.msgctxt!r})" if self.msgctxt else ""
+        return (
+            f"{self.msgid!r}{context}: {self.first} says {self.first_msgstr!r}, "
+            f"{self.second} says {self.second_msgstr!r}"
+        )
+
+
+def _english(entry: polib.POEntry) -> str | tuple[str, ...]:
+    if entry.msgid_plural:
+        return tuple(entry.msgstr_plural[index] for index in sorted(entry.msgstr_plural))
+    return entry.msgstr
+
+
+def clashing_translations(root: Path = ROOT) -> list[Clash]:
+    """Every msgid (same msgctxt) that two po files translate differently. Django merges the catalogues and keeps
+    the first one's English (LOCALE_PATHS, then INSTALLED_APPS order) for every page, so a clash means one app's
+    pages read another app's wording: give one wording to both, or a context (pgettext) where the meanings differ."""
+    first: dict[tuple[str, str], tuple[str, str | tuple[str, ...]]] = {}
+    clashes: list[Clash] = []
+    for path in project_catalogues(root):
+        relative = path.relative_to(root)
+        for entry in polib.pofile(str(path)):
+            if entry.obsolete or not _translated(entry):
+                continue
+            english = _english(entry)
+            where = f"{relative}:{entry.linenum}"
+            seen = first.setdefault(_key(entry), (where, english))
+            if seen[1] != english:
+                clashes.append(Clash(entry.msgctxt or "", entry.msgid, seen[0], str(seen[1]), where, str(english)))
+    return clashes

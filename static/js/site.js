@@ -1,10 +1,11 @@
 // Every page (templates/base.html). The pages work the same without this script.
 (function () {
   "use strict";
-  // After a refused form, keyboard and screen-reader focus moves to the error summary, so the person hears what
-  // to fix first.
-  var summary = document.getElementById("error-summary");
-  if (summary) { summary.focus(); }
+  // On load, keyboard and screen-reader focus moves to what the page is about to say: an element marked
+  // data-focus-on-load (an upload's or an import's result), else the error summary of a refused form, so the person
+  // hears what happened, or what to fix, first.
+  var target = document.querySelector("[data-focus-on-load]") || document.getElementById("error-summary");
+  if (target) { target.focus(); }
 
   // The header's menu is open without JavaScript; on narrow screens (where the CSS shows the button) it folds
   // behind a disclosure button. The button's aria-expanded is the one state the CSS reads.

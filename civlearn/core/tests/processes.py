@@ -4,6 +4,7 @@ free loopback ports, and management commands run as separate processes — what 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -20,6 +21,25 @@ import psycopg
 
 BASE_DIR = Path(__file__).resolve().parents[3]
 BIN = Path(sys.executable).parent
+
+
+def value_in_fresh_process(expression: str, environ: dict[str, str], *, drop_prefixes: tuple[str, ...] = ()) -> object:
+    """The JSON value of `expression` (Python, after django.setup(); `settings` is Django's) computed in a new
+    process whose environment is this one's without the names starting with `drop_prefixes`, plus `environ`: what
+    settings read from the environment at start-up."""
+    code = f"import json, django; django.setup(); from django.conf import settings; print(json.dumps({expression}))"
+    keep = {name: value for name, value in os.environ.items() if not name.startswith(drop_prefixes)}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**keep, "DJANGO_SETTINGS_MODULE": "civlearn.settings", "CIVLEARN_TESTING": "1", **environ},
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout)
 
 
 def free_port() -> int:

@@ -3,17 +3,10 @@ X-Content-Type-Options, and Strict-Transport-Security over https."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from civlearn.core.security_headers import SiteCSPMiddleware, allow_frames_from
-
-ROOT = Path(__file__).resolve().parents[3]
+from civlearn.core.tests.processes import value_in_fresh_process
 
 POLICY = {
     "default-src": ["'self'"],
@@ -131,24 +124,13 @@ def test_strict_transport_security_over_https(client, db, settings):
     assert "Strict-Transport-Security" not in client.get("/ecpa/signin")
 
 
-def _settings_from(environ: dict[str, str]) -> dict:
-    code = (
-        "import json, django; django.setup(); from django.conf import settings as s; "
-        "print(json.dumps([s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD, "
-        "s.CONTENT_SECURITY_POLICY['DIRECTIVES']['report-uri']]))"
+def _settings_from(environ: dict[str, str]) -> object:
+    return value_in_fresh_process(
+        "[settings.SECURE_HSTS_SECONDS, settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, settings.SECURE_HSTS_PRELOAD, "
+        "settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['report-uri']]",
+        environ,
+        drop_prefixes=("SECURE_", "SITE_", "CSP_"),
     )
-    keep = {name: value for name, value in os.environ.items() if not name.startswith(("SECURE_", "SITE_", "CSP_"))}
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**keep, "DJANGO_SETTINGS_MODULE": "civlearn.settings", "CIVLEARN_TESTING": "1", **environ},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    return json.loads(result.stdout)
 
 
 def test_hsts_and_the_report_address_come_from_the_environment():

@@ -11,6 +11,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civlearn.core import clock
 from civlearn.core.services import audit_record
@@ -38,7 +39,7 @@ def checkin_token(*, session: ClassSession) -> str:
 
 def _require_staff(actor, offering: ClassOffering) -> None:
     if institution_selectors.role_in(actor, offering.institution) is None:
-        raise PermissionDenied("您不是此學習機關(構)的人員")
+        raise PermissionDenied(_("您不是此學習機關(構)的人員"))
 
 
 def checkin(*, actor, token: str) -> Attendance:
@@ -46,26 +47,23 @@ def checkin(*, actor, token: str) -> Attendance:
     try:
         data = signing.Signer(salt=_SALT).unsign_object(token)
     except signing.BadSignature as exc:
-        raise ValidationError({"checkin": ["簽到碼不正確，請重新掃描現場顯示的 QR Code"]}) from exc
+        raise ValidationError({"checkin": [_("簽到碼不正確，請重新掃描現場顯示的 QR Code")]}) from exc
     age = clock.now().timestamp() - int(data.get("t", 0))
     if not 0 <= age <= checkin_lifetime():
-        raise ValidationError({"checkin": ["此簽到 QR Code 已過期，請重新掃描現場顯示的最新 QR Code"]})
+        raise ValidationError({"checkin": [_("此簽到 QR Code 已過期，請重新掃描現場顯示的最新 QR Code")]})
     session = ClassSession.objects.select_related("offering").filter(pk=data.get("s")).first()
     if session is None:
-        raise ValidationError({"checkin": ["簽到碼不正確，請重新掃描現場顯示的 QR Code"]})
+        raise ValidationError({"checkin": [_("簽到碼不正確，請重新掃描現場顯示的 QR Code")]})
     offering = session.offering
     now = clock.now()
     if offering.status != ClassOffering.PUBLISHED:
-        raise ValidationError({"checkin": ["本班已結訓，不能簽到"]})
+        raise ValidationError({"checkin": [_("本班已結訓，不能簽到")]})
     if not session.starts_at - CHECKIN_EARLY <= now <= session.ends_at:
-        raise ValidationError(
-            {
-                "checkin": [
-                    f"本時段簽到時間為 {moment_text(session.starts_at - CHECKIN_EARLY)} "
-                    f"至 {timezone.localtime(session.ends_at):%H:%M}"
-                ]
-            }
-        )
+        window = {
+            "start": moment_text(session.starts_at - CHECKIN_EARLY),
+            "end": f"{timezone.localtime(session.ends_at):%H:%M}",
+        }
+        raise ValidationError({"checkin": [_("本時段簽到時間為 %(start)s 至 %(end)s") % window]})
     person_id = getattr(actor, "person_id", None)
     registration = (
         Registration.objects.filter(offering=offering, person_id=person_id, status=Registration.REGISTERED).first()
@@ -73,14 +71,16 @@ def checkin(*, actor, token: str) -> Attendance:
         else None
     )
     if registration is None:
-        raise ValidationError({"checkin": ["您沒有本班的正取報名，不能簽到"]})
+        raise ValidationError({"checkin": [_("您沒有本班的正取報名，不能簽到")]})
     return _attend(actor=actor, registration=registration, session=session, method=Attendance.QR)
 
 
 def _attend(*, actor, registration: Registration, session: ClassSession, method: str) -> Attendance:
     existing = Attendance.objects.filter(registration=registration, session=session).first()
     if existing is not None:
-        raise ValidationError({"checkin": [f"已於 {moment_text(existing.checked_in_at)} 完成本時段簽到"]})
+        raise ValidationError(
+            {"checkin": [_("已於 %(moment)s 完成本時段簽到") % {"moment": moment_text(existing.checked_in_at)}]}
+        )
     with transaction.atomic(durable=True):
         attendance = Attendance.objects.create(
             registration=registration, session=session, method=method, marked_by=actor, checked_in_at=clock.now()
@@ -100,13 +100,13 @@ def roster_mark(*, actor, session: ClassSession, present_ids: set[int]) -> tuple
     offering = session.offering
     _require_staff(actor, offering)
     if offering.status != ClassOffering.PUBLISHED:
-        raise ValidationError({"roster": ["本班已結訓，出席紀錄不能再修改"]})
+        raise ValidationError({"roster": [_("本班已結訓，出席紀錄不能再修改")]})
     registered = set(
         Registration.objects.filter(offering=offering, status=Registration.REGISTERED).values_list("pk", flat=True)
     )
     unknown = present_ids - registered
     if unknown:
-        raise ValidationError({"roster": ["名單中有非本班正取學員的資料，請重新整理頁面"]})
+        raise ValidationError({"roster": [_("名單中有非本班正取學員的資料，請重新整理頁面")]})
     with transaction.atomic(durable=True):
         current = set(Attendance.objects.filter(session=session).values_list("registration_id", flat=True))
         added, removed = present_ids - current, current - present_ids
@@ -139,14 +139,14 @@ def offering_close(*, actor, offering: ClassOffering) -> dict[str, int]:
     institution = offering.institution
     agency = institution.agency
     if agency is None:
-        raise ValidationError({"close": ["學習機關(構)尚無代碼，不能結訓"]})
+        raise ValidationError({"close": [_("學習機關(構)尚無代碼，不能結訓")]})
     counts = {"completed": 0, "incomplete": 0, "no_show": 0, "records": 0}
     with transaction.atomic(durable=True):
         claimed = ClassOffering.objects.filter(pk=offering.pk, status=ClassOffering.PUBLISHED).update(
             status=ClassOffering.CLOSED, closed_at=clock.now()
         )
         if not claimed:
-            raise ValidationError({"close": ["本班已結訓，不能重複結訓"]})
+            raise ValidationError({"close": [_("本班已結訓，不能重複結訓")]})
         sessions = {session.pk: session for session in ClassSession.objects.filter(offering=offering)}
         total = sum((Decimal(str(round(s.hours, 4))) for s in sessions.values()), Decimal(0))
         portions = list(offering.portions.all())

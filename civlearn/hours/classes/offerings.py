@@ -14,10 +14,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civlearn.core import clock, rocdate, spreadsheets
 from civlearn.core.services import audit_record
-from civlearn.core.text import search_fold
+from civlearn.core.text import search_fold, search_grams
 from civlearn.hours import batch, rules
 from civlearn.hours.institutions import selectors as institution_selectors
 from civlearn.hours.models import (
@@ -62,6 +63,9 @@ OFFERING_COLUMNS: tuple[Column, ...] = (
     Column("報名對象", "audience", False, note="不限、中央、地方；空白為不限"),
     Column("限定機關代碼", "agencies", False, note="機關代碼，多個以 ; 分隔，含所屬機關"),
     Column("限人事人員", "hr_staff_only", False, note="是／否"),
+    Column("限主管", "supervisor_only", False, note="是／否：人事資料記載為主管者"),
+    Column("職等下限", "rank_grade_min", False, note="1–14，空白為不限；例：6（薦任第6職等起）"),
+    Column("職等上限", "rank_grade_max", False, note="1–14，空白為不限；例：9（至薦任第9職等）"),
     Column("須人事單位審核", "hr_approval", False, note="是／否"),
     Column("聯絡資訊", "contact", False),
     Column("費用", "fee", False, note="新臺幣元，空白為 0"),
@@ -93,10 +97,13 @@ class RowProblem:
     message: str
 
     def __str__(self) -> str:
-        where = f"第 {self.row} 列" if self.row else "檔案"
-        column = f"「{self.column}」" if self.column else ""
-        value = f"（{self.value}）" if self.value else ""
-        return f"{where}{column}{value}：{self.message}"
+        where = _("第 %(row)s 列") % {"row": self.row} if self.row else _("檔案")
+        parts = {"where": where, "column": self.column, "value": self.value, "message": self.message}
+        if self.column and self.value:
+            return _("%(where)s「%(column)s」（%(value)s）：%(message)s") % parts
+        if self.column:
+            return _("%(where)s「%(column)s」：%(message)s") % parts
+        return _("%(where)s：%(message)s") % parts
 
 
 @dataclass
@@ -138,28 +145,28 @@ def _check_class(row: int, record: dict, problems: list[RowProblem], agencies_by
     for key, limit in (("class_code", 50), ("period", 50), ("title", 300), ("place", 300), ("contact", 200)):
         text = record.get(key, "")
         if len(text) > limit:
-            bad(key, f"最多 {limit} 字")
+            bad(key, _("最多 %(limit)s 字") % {"limit": limit})
         elif spreadsheets.looks_like_formula(text):
             bad(key, spreadsheets.FORMULA_REFUSED)
         values[key] = text
     values["description"] = record.get("description", "")[:5000]
     for column in OFFERING_COLUMNS:
         if column.required and not column.per_row and not record.get(column.key, ""):
-            bad(column.key, "必填")
+            bad(column.key, _("必填"))
     mode_text = record.get("mode", "")
     values["mode"] = int(mode_text) if mode_text.isdigit() and int(mode_text) in mode_labels() else None
     if mode_text and values["mode"] is None:
-        bad("mode", "應為 1 數位、2 實體、3 混成 或 4 遠距")
+        bad("mode", _("應為 1 數位、2 實體、3 混成 或 4 遠距"))
     county = record.get("county_code", "")
     if county and county not in batch.counties():
-        bad("county_code", "不是已知的上課縣市代碼")
+        bad("county_code", _("不是已知的上課縣市代碼"))
     values["county_code"] = county
     link = record.get("online_link", "")
     if link:
         try:
             URLValidator(schemes=["https", "http"])(link)
         except ValidationError:
-            bad("online_link", "不是正確的網址（應以 https:// 開頭）")
+            bad("online_link", _("不是正確的網址（應以 https:// 開頭）"))
     values["online_link"] = link
     dates: dict[str, dt.date | None] = {}
     for key in ("registration_opens", "registration_closes", "cancel_deadline"):
@@ -172,7 +179,7 @@ def _check_class(row: int, record: dict, problems: list[RowProblem], agencies_by
                 bad(key, str(exc))
     opens, closes = dates["registration_opens"], dates["registration_closes"]
     if opens and closes and closes < opens:
-        bad("registration_closes", "報名截止日期不可早於報名開始日期")
+        bad("registration_closes", _("報名截止日期不可早於報名開始日期"))
     values["registration_opens"] = _aware(opens) if opens else None
     values["registration_closes"] = _aware(closes, 23, 59) if closes else None
     cancel = dates["cancel_deadline"] or closes
@@ -182,32 +189,39 @@ def _check_class(row: int, record: dict, problems: list[RowProblem], agencies_by
         if not text:
             values[key] = default
         elif not text.isdigit() or int(text) > 100000:
-            bad(key, "應為 0 以上的整數")
+            bad(key, _("應為 0 以上的整數"))
             values[key] = default
         else:
             values[key] = int(text)
     if values["capacity"] == 0:
-        bad("capacity", "名額應至少 1 人")
+        bad("capacity", _("名額應至少 1 人"))
     if not 1 <= (values["attendance_minimum"] or 0) <= 100:
-        bad("attendance_minimum", "應介於 1 與 100 之間")
+        bad("attendance_minimum", _("應介於 1 與 100 之間"))
     fee = record.get("fee", "") or "0"
     values["fee"] = Decimal(fee) if fee.isdigit() else Decimal(0)
     if not fee.isdigit():
-        bad("fee", "應為 0 以上的整數（元）")
+        bad("fee", _("應為 0 以上的整數（元）"))
     for key, table in (("audience", AUDIENCES), ("attendance_rule", RULES)):
         text = record.get(key, "")
         if text not in table:
-            bad(key, "應為 " + "、".join(k for k in table if k))
+            bad(key, _("應為 %(values)s") % {"values": "、".join(k for k in table if k)})
         values[key] = table.get(text, "")
-    for key in ("hr_staff_only", "hr_approval"):
+    for key in ("rank_grade_min", "rank_grade_max"):
+        text = record.get(key, "")
+        values[key] = int(text) if text.isdigit() and 1 <= int(text) <= 14 else None
+        if text and values[key] is None:
+            bad(key, _("應為 1 至 14 的職等"))
+    if values["rank_grade_min"] and values["rank_grade_max"] and values["rank_grade_min"] > values["rank_grade_max"]:
+        bad("rank_grade_max", _("職等上限不可低於職等下限"))
+    for key in ("hr_staff_only", "supervisor_only", "hr_approval"):
         text = record.get(key, "").upper()
         if text not in YES_NO:
-            bad(key, "應為 是 或 否")
+            bad(key, _("應為 是 或 否"))
         values[key] = YES_NO.get(text, False)
     codes = [code.strip().upper() for code in re.split(r"[;；,、\s]+", record.get("agencies", "")) if code.strip()]
     missing = [code for code in codes if code not in agencies_by_code]
     if missing:
-        bad("agencies", f"機關代碼不存在：{'、'.join(missing)}")
+        bad("agencies", _("機關代碼不存在：%(codes)s") % {"codes": "、".join(missing)})
     values["agency_codes"] = tuple(sorted(set(codes)))
     return values
 
@@ -216,28 +230,28 @@ def _check_sessions(row: int, text: str, problems: list[RowProblem]) -> list[tup
     sessions: list[tuple[dt.datetime, dt.datetime]] = []
     parts = [part for part in re.split(r"[;；\n]+", text) if part.strip()]
     if len(parts) > MAX_SESSIONS:
-        problems.append(RowProblem(row, "上課時段", "", f"最多 {MAX_SESSIONS} 個時段"))
+        problems.append(RowProblem(row, "上課時段", "", _("最多 %(count)s 個時段") % {"count": MAX_SESSIONS}))
         return []
     for part in parts:
         match = _SESSION.match(part)
         if not match:
-            problems.append(RowProblem(row, "上課時段", part.strip(), "格式應為「115-03-10 09:00-12:00」"))
+            problems.append(RowProblem(row, "上課時段", part.strip(), _("格式應為「115-03-10 09:00-12:00」")))
             continue
         try:
             day = rocdate.parse_roc_or_iso(match.group(1))
             start = _aware(day, int(match.group(2)), int(match.group(3)))
             end = _aware(day, int(match.group(4)), int(match.group(5)))
         except (rocdate.InvalidRocDate, ValueError) as exc:
-            problems.append(RowProblem(row, "上課時段", part.strip(), str(exc) if str(exc) else "時間不正確"))
+            problems.append(RowProblem(row, "上課時段", part.strip(), str(exc) if str(exc) else _("時間不正確")))
             continue
         if end <= start:
-            problems.append(RowProblem(row, "上課時段", part.strip(), "結束時間應晚於起始時間"))
+            problems.append(RowProblem(row, "上課時段", part.strip(), _("結束時間應晚於起始時間")))
             continue
         sessions.append((start, end))
     sessions.sort()
-    for (_, previous_end), (start, _) in itertools.pairwise(sessions):
+    for (_start, previous_end), (start, _end) in itertools.pairwise(sessions):
         if start < previous_end:
-            problems.append(RowProblem(row, "上課時段", "", "時段互相重疊"))
+            problems.append(RowProblem(row, "上課時段", "", _("時段互相重疊")))
             break
     return sessions
 
@@ -273,12 +287,18 @@ def offering_rows_check(records: list[tuple[int, dict]]) -> tuple[list[CleanOffe
                             row,
                             column.header,
                             record.get(column.key, ""),
-                            f"同一班別期別各列應相同（第 {first_row} 列為「{first.get(column.key, '')}」）",
+                            _("同一班別期別各列應相同（第 %(row)s 列為「%(value)s」）")
+                            % {"row": first_row, "value": first.get(column.key, "")},
                         )
                     )
         if len(rows) > MAX_PORTIONS:
             problems.append(
-                RowProblem(rows[MAX_PORTIONS][0], "課程類別代碼", "", f"同一班別最多 {MAX_PORTIONS} 個課程類別代碼")
+                RowProblem(
+                    rows[MAX_PORTIONS][0],
+                    "課程類別代碼",
+                    "",
+                    _("同一班別最多 %(count)s 個課程類別代碼") % {"count": MAX_PORTIONS},
+                )
             )
         sessions = _check_sessions(first_row, first.get("sessions", ""), problems) if first.get("sessions") else []
         end_day = timezone.localtime(sessions[-1][1]).date() if sessions else None
@@ -286,7 +306,11 @@ def offering_rows_check(records: list[tuple[int, dict]]) -> tuple[list[CleanOffe
         # session yet, today's table, so a wrong code is still reported in the same pass.
         table = book.table_for(end_day or clock.today())
         if end_day and table is None:
-            problems.append(RowProblem(first_row, "上課時段", "", f"{end_day:%Y-%m-%d} 沒有適用的課程類別代碼表"))
+            problems.append(
+                RowProblem(
+                    first_row, "上課時段", "", _("%(day)s 沒有適用的課程類別代碼表") % {"day": f"{end_day:%Y-%m-%d}"}
+                )
+            )
         if (
             values["registration_closes"]
             and sessions
@@ -294,7 +318,10 @@ def offering_rows_check(records: list[tuple[int, dict]]) -> tuple[list[CleanOffe
         ):
             problems.append(
                 RowProblem(
-                    first_row, "報名截止日期", first.get("registration_closes", ""), "報名截止日期不可晚於第一個上課日"
+                    first_row,
+                    "報名截止日期",
+                    first.get("registration_closes", ""),
+                    _("報名截止日期不可晚於第一個上課日"),
                 )
             )
         portions: list[tuple[int, str, Decimal, Decimal]] = []
@@ -304,26 +331,30 @@ def offering_rows_check(records: list[tuple[int, dict]]) -> tuple[list[CleanOffe
             digital = _decimal(record.get("digital_hours", ""))
             physical = _decimal(record.get("physical_hours", ""))
             if not code:
-                problems.append(RowProblem(row, "課程類別代碼", "", "必填"))
+                problems.append(RowProblem(row, "課程類別代碼", "", _("必填")))
             elif code in seen_codes:
-                problems.append(RowProblem(row, "課程類別代碼", code, "同一班別的課程類別代碼重複"))
+                problems.append(RowProblem(row, "課程類別代碼", code, _("同一班別的課程類別代碼重複")))
             elif table and not book.has_code(table[0], code):
-                problems.append(RowProblem(row, "課程類別代碼", code, f"不在 {table[1]} 代碼表中"))
+                problems.append(
+                    RowProblem(row, "課程類別代碼", code, _("不在 %(table)s 代碼表中") % {"table": table[1]})
+                )
             seen_codes.add(code)
             for key, amount in (("digital_hours", digital), ("physical_hours", physical)):
                 if amount is None:
                     problems.append(
-                        RowProblem(row, _header(key), record.get(key, ""), "應為 0 至 9999.9 的數字，最多一位小數")
+                        RowProblem(row, _header(key), record.get(key, ""), _("應為 0 至 9999.9 的數字，最多一位小數"))
                     )
             if digital is not None and physical is not None:
                 if digital + physical == 0:
                     problems.append(
-                        RowProblem(row, "實體時數", record.get("physical_hours", ""), "數位時數與實體時數合計應大於 0")
+                        RowProblem(
+                            row, "實體時數", record.get("physical_hours", ""), _("數位時數與實體時數合計應大於 0")
+                        )
                     )
                 if values["mode"] == 2 and digital:
-                    problems.append(RowProblem(row, "數位時數", str(digital), "實體課程的數位時數應為 0"))
+                    problems.append(RowProblem(row, "數位時數", str(digital), _("實體課程的數位時數應為 0")))
                 if values["mode"] in (1, 4) and physical:
-                    problems.append(RowProblem(row, "實體時數", str(physical), "數位或遠距課程的實體時數應為 0"))
+                    problems.append(RowProblem(row, "實體時數", str(physical), _("數位或遠距課程的實體時數應為 0")))
                 portions.append((table[0] if table else 0, code, digital, physical))
         values["agencies"] = [agencies_by_code[code] for code in values.pop("agency_codes") if code in agencies_by_code]
         offerings.append(
@@ -333,20 +364,23 @@ def offering_rows_check(records: list[tuple[int, dict]]) -> tuple[list[CleanOffe
 
 
 def read_file(file, filename: str) -> list[tuple[int, dict]]:
-    """Rows of a CSV (UTF-8 or Big5) or .xlsx file as {key: text}; raises OfferingErrors for a bad file or header."""
+    """Rows of a CSV (UTF-8 or Big5), .xlsx or .ods file as {key: text} (`core.spreadsheets.read_rows`, the one
+    reader); raises OfferingErrors for a bad file or header."""
     try:
         rows = spreadsheets.read_rows(file, filename)
         header_row = next(rows, None)
         if header_row is None:
-            raise OfferingErrors([RowProblem(0, "", "", "檔案是空的")])
-        _, header = header_row
+            raise OfferingErrors([RowProblem(0, "", "", _("檔案是空的"))])
+        _number, header = header_row
         keys: list[str | None] = []
         for cell in header:
             name = spreadsheets.cell_text(cell).lstrip("*").strip()
             keys.append(HEADERS[name].key if name in HEADERS else None)
         missing = [column.header for column in OFFERING_COLUMNS if column.required and column.key not in keys]
         if missing:
-            raise OfferingErrors([RowProblem(1, "", "", f"缺少必要欄位：{'、'.join(missing)}")])
+            raise OfferingErrors(
+                [RowProblem(1, "", "", _("缺少必要欄位：%(columns)s") % {"columns": "、".join(missing)})]
+            )
         records = []
         for number, cells in rows:
             texts = [spreadsheets.cell_text(cell) for cell in cells]
@@ -356,7 +390,7 @@ def read_file(file, filename: str) -> list[tuple[int, dict]]:
     except spreadsheets.SpreadsheetError as exc:
         raise OfferingErrors([RowProblem(0, "", "", str(exc))]) from exc
     if not records:
-        raise OfferingErrors([RowProblem(0, "", "", "檔案沒有資料列")])
+        raise OfferingErrors([RowProblem(0, "", "", _("檔案沒有資料列"))])
     return records
 
 
@@ -375,9 +409,9 @@ def offerings_save(*, actor, institution: Institution, records: list[tuple[int, 
     """Create or update the institution's classes from validated records: all or nothing. Raises OfferingErrors
     listing every bad row (nothing is written then) and PermissionDenied for someone not acting for it."""
     if not may_manage(actor, institution):
-        raise PermissionDenied("您不是此學習機關(構)的人員")
+        raise PermissionDenied(_("您不是此學習機關(構)的人員"))
     if institution.status != Institution.APPROVED:
-        raise PermissionDenied("學習機關(構)尚未核准")
+        raise PermissionDenied(_("學習機關(構)尚未核准"))
     offerings, problems = offering_rows_check(records)
     result = SaveResult()
     with transaction.atomic(durable=True):
@@ -427,6 +461,7 @@ def _save_one(*, actor, institution: Institution, clean: CleanOffering, problems
         "starts_on": timezone.localtime(sessions[0][0]).date(),
         "ends_on": timezone.localtime(sessions[-1][1]).date(),
         "search_text": search_text,
+        "search_grams": search_grams(search_text),
         "updated_at": now,
     }
     if existing is None:
@@ -437,19 +472,27 @@ def _save_one(*, actor, institution: Institution, clean: CleanOffering, problems
         offering, created = existing, False
         if offering.status == ClassOffering.CLOSED:
             problems.append(
-                RowProblem(row, "班別代碼", values["class_code"], f"期別 {values['period']} 已結訓，不能再修改")
+                RowProblem(
+                    row,
+                    "班別代碼",
+                    values["class_code"],
+                    _("期別 %(period)s 已結訓，不能再修改") % {"period": values["period"]},
+                )
             )
             return None, False
         if values["capacity"] < offering.seats_taken:
             problems.append(
                 RowProblem(
-                    row, "名額", str(values["capacity"]), f"已有 {offering.seats_taken} 人報名，名額不可少於此數"
+                    row,
+                    "名額",
+                    str(values["capacity"]),
+                    _("已有 %(count)s 人報名，名額不可少於此數") % {"count": offering.seats_taken},
                 )
             )
             return None, False
         old_sessions = list(offering.sessions.values_list("starts_at", "ends_at"))
         if old_sessions != sessions and offering.sessions.filter(attendances__isnull=False).exists():
-            problems.append(RowProblem(row, "上課時段", "", "已有出席紀錄，不能變更上課時段"))
+            problems.append(RowProblem(row, "上課時段", "", _("已有出席紀錄，不能變更上課時段")))
             return None, False
         before = {key: str(getattr(offering, key)) for key in ("title", "capacity", "total_hours", "starts_on")}
         for key, value in fields.items():

@@ -4,17 +4,21 @@ office's approval, cancellation, e-mails to registrants."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from civlearn.core import clock, rocdate
 from civlearn.core.mail import mail_send
 from civlearn.core.services import audit_record
 from civlearn.hours import services as hours_services
+from civlearn.hours.classes import selectors as class_selectors
 from civlearn.hours.institutions import selectors as institution_selectors
 from civlearn.hours.models import ClassOffering, Registration
 from civlearn.identity import selectors as identity_selectors
@@ -24,6 +28,18 @@ from civlearn.registry import selectors as registry_selectors
 def _notice(subject: str, body: str, recipient: str) -> None:
     """One notice e-mail (text and HTML parts) through the platform's one mail path."""
     mail_send(template="hours/mail/notice", subject=subject, to=[recipient], context={"body": body})
+
+
+def _greeting(name: str) -> str:
+    return _("%(name)s 您好：") % {"name": name} + "\n\n"
+
+
+# The registry records no language per person, so notices to registrants go out in the site's language (whoever's
+# action sent them: the learner, the HR officer, the person whose cancellation freed the seat).
+def _notice_in_site_language(message: Callable[[], tuple[str, str]], recipient: str) -> None:
+    with translation.override(settings.LANGUAGE_CODE):
+        subject, body = message()
+        _notice(subject, body, recipient)
 
 
 def agency_is_central(agency) -> bool:
@@ -37,30 +53,46 @@ def _ancestor_ids(agency) -> set[int]:
 
 
 def eligibility_problem(*, offering: ClassOffering, person, user=None) -> str:
-    """Why `person` may not register for `offering` (zh-Hant), or "" when they may. Registration period and seats
-    are the registration's own checks; this is who the class is for."""
+    """Why `person` may not register for `offering` (in the active language), or "" when they may. Registration
+    period and seats are the registration's own checks; this is who the class is for. Where the registry does not
+    record what a rule needs (主管, 職等), the person is refused and told to have their HR office update it."""
     if person is None:
-        return "報名限公務人員（帳號需連結人事資料）"
+        return _("報名限公務人員（帳號需連結人事資料）")
     if not person.is_active:
-        return "人事資料顯示您目前非在職，不能報名"
+        return _("人事資料顯示您目前非在職，不能報名")
     if offering.audience == ClassOffering.AUDIENCE_CENTRAL and not agency_is_central(person.agency):
-        return "本班限中央機關人員報名"
+        return _("本班限中央機關人員報名")
     if offering.audience == ClassOffering.AUDIENCE_LOCAL and agency_is_central(person.agency):
-        return "本班限地方機關人員報名"
+        return _("本班限地方機關人員報名")
     allowed = {agency.pk: agency.name for agency in offering.agencies.all()}
     if allowed and not _ancestor_ids(person.agency) & allowed.keys():
-        return f"本班限下列機關（含所屬機關）人員報名：{'、'.join(allowed.values())}"
+        return _("本班限下列機關（含所屬機關）人員報名：%(agencies)s") % {"agencies": "、".join(allowed.values())}
     if offering.hr_staff_only:
         account = user if user is not None else getattr(person, "account", None)
         if not identity_selectors.is_hr_officer(account):
-            return "本班限人事人員報名"
+            return _("本班限人事人員報名")
+    if offering.supervisor_only:
+        if person.is_supervisor is None:
+            return _("本班限主管報名，您的人事資料未記載是否為主管，請洽服務機關人事單位更新人事資料")
+        if not person.is_supervisor:
+            return _("本班限主管報名")
+    if offering.rank_grade_min is not None or offering.rank_grade_max is not None:
+        grades = class_selectors.grade_range_of(offering)
+        within = registry_selectors.grade_in_range(person, offering.rank_grade_min, offering.rank_grade_max)
+        if within is None:
+            return _("本班限%(grades)s報名，您的人事資料未記載官等職等，請洽服務機關人事單位更新人事資料") % {
+                "grades": grades
+            }
+        if not within:
+            return _("本班限%(grades)s報名") % {"grades": grades}
     return ""
 
 
-def _mail(registration: Registration, subject: str, body: str) -> None:
+def _mail(registration: Registration, message: Callable[[], tuple[str, str]]) -> None:
+    """After the commit, mail the registrant (subject, body) = message(), built in the site's language."""
     email = registration.person.email
     if email:
-        transaction.on_commit(lambda: _notice(subject, body, email))
+        transaction.on_commit(functools.partial(_notice_in_site_language, message, email))
 
 
 def moment_text(moment) -> str:
@@ -73,6 +105,46 @@ def _when(offering: ClassOffering) -> str:
     return f"{rocdate.format_display(offering.starts_on)}–{rocdate.format_display(offering.ends_on)}"
 
 
+def _registered_message(registration: Registration) -> tuple[str, str]:
+    offering, label = registration.offering, registration.get_status_display()
+    subject = _("報名結果：%(title)s（%(status)s）") % {"title": offering.title, "status": label}
+    body = _("您報名「%(title)s」（%(period)s，%(when)s）的結果：%(status)s。") % {
+        "title": offering.title,
+        "period": offering.period,
+        "when": _when(offering),
+        "status": label,
+    }
+    return subject, _greeting(registration.person.name) + body + "\n"
+
+
+def _promoted_message(registration: Registration, offering: ClassOffering) -> tuple[str, str]:
+    values = {"title": offering.title, "period": offering.period, "when": _when(offering)}
+    if offering.hr_approval:
+        body = _("您候補的「%(title)s」（%(period)s，%(when)s）已遞補為正取，尚待您服務機關人事單位審核。") % values
+    else:
+        body = _("您候補的「%(title)s」（%(period)s，%(when)s）已遞補為正取。") % values
+    subject = _("候補遞補成功：%(title)s") % {"title": offering.title}
+    return subject, _greeting(registration.person.name) + body + "\n"
+
+
+def _approved_message(registration: Registration, offering: ClassOffering) -> tuple[str, str]:
+    subject = _("人事單位已同意報名：%(title)s") % {"title": offering.title}
+    body = _("服務機關人事單位已同意您報名「%(title)s」（%(when)s）。") % {
+        "title": offering.title,
+        "when": _when(offering),
+    }
+    return subject, _greeting(registration.person.name) + body + "\n"
+
+
+def _refused_message(registration: Registration, offering: ClassOffering, reason: str) -> tuple[str, str]:
+    subject = _("人事單位未同意報名：%(title)s") % {"title": offering.title}
+    body = _("服務機關人事單位未同意您報名「%(title)s」，理由：%(reason)s") % {
+        "title": offering.title,
+        "reason": reason,
+    }
+    return subject, _greeting(registration.person.name) + body + "\n"
+
+
 def register(*, actor, offering: ClassOffering) -> Registration:
     """The signed-in person registers: a seat while there is one (pending the HR office's approval when the class
     asks for it), else the waitlist while it has room. The seat count is taken with one conditional UPDATE, so
@@ -80,17 +152,21 @@ def register(*, actor, offering: ClassOffering) -> Registration:
     person = getattr(actor, "person", None) if actor is not None and actor.is_authenticated else None
     now = clock.now()
     if offering.status != ClassOffering.PUBLISHED:
-        raise ValidationError({"registration": ["本班已結訓，不能報名"]})
+        raise ValidationError({"registration": [_("本班已結訓，不能報名")]})
     if now < offering.registration_opens:
-        raise ValidationError({"registration": [f"報名自 {moment_text(offering.registration_opens)} 開始"]})
+        raise ValidationError(
+            {"registration": [_("報名自 %(moment)s 開始") % {"moment": moment_text(offering.registration_opens)}]}
+        )
     if now > offering.registration_closes:
-        raise ValidationError({"registration": [f"報名已於 {moment_text(offering.registration_closes)} 截止"]})
+        raise ValidationError(
+            {"registration": [_("報名已於 %(moment)s 截止") % {"moment": moment_text(offering.registration_closes)}]}
+        )
     problem = eligibility_problem(offering=offering, person=person, user=actor)
     if problem:
         raise ValidationError({"registration": [problem]})
     assert person is not None
     if Registration.objects.filter(offering=offering, person=person, status__in=Registration.ACTIVE).exists():
-        raise ValidationError({"registration": ["您已報名本班"]})
+        raise ValidationError({"registration": [_("您已報名本班")]})
     try:
         with transaction.atomic(durable=True):
             seated = ClassOffering.objects.filter(
@@ -104,7 +180,11 @@ def register(*, actor, offering: ClassOffering) -> Registration:
                 waiting = Registration.objects.filter(offering=locked, status=Registration.WAITLISTED).count()
                 if waiting >= locked.waitlist_limit:
                     raise ValidationError(
-                        {"registration": ["本班已額滿" + ("，候補名額也已額滿" if locked.waitlist_limit else "")]}
+                        {
+                            "registration": [
+                                _("本班已額滿，候補名額也已額滿") if locked.waitlist_limit else _("本班已額滿")
+                            ]
+                        }
                     )
                 status = Registration.WAITLISTED
             registration = Registration.objects.create(
@@ -116,15 +196,9 @@ def register(*, actor, offering: ClassOffering) -> Registration:
                 subject=registration,
                 changes={"offering": [None, offering.pk], "status": [None, status]},
             )
-            label = dict(Registration.STATUS_CHOICES)[status]
-            _mail(
-                registration,
-                f"報名結果：{offering.title}（{label}）",
-                f"{person.name} 您好：\n\n"
-                f"您報名「{offering.title}」（{offering.period}，{_when(offering)}）的結果：{label}。\n",
-            )
+            _mail(registration, functools.partial(_registered_message, registration))
     except IntegrityError as exc:
-        raise ValidationError({"registration": ["您已報名本班"]}) from exc
+        raise ValidationError({"registration": [_("您已報名本班")]}) from exc
     return registration
 
 
@@ -152,13 +226,7 @@ def _promote(offering_id: int, *, actor) -> Registration | None:
         changes={"status": [Registration.WAITLISTED, new_status]},
     )
     first.status = new_status
-    note = "，尚待您服務機關人事單位審核" if offering.hr_approval else ""
-    _mail(
-        first,
-        f"候補遞補成功：{offering.title}",
-        f"{first.person.name} 您好：\n\n"
-        f"您候補的「{offering.title}」（{offering.period}，{_when(offering)}）已遞補為正取{note}。\n",
-    )
+    _mail(first, functools.partial(_promoted_message, first, offering))
     return first
 
 
@@ -166,7 +234,9 @@ def _release(registration: Registration, *, actor, new_status: str, action: str,
     """Move an active registration to cancelled/refused; a seat it held goes back and to the waitlist's first."""
     locked = Registration.objects.select_for_update().get(pk=registration.pk)
     if locked.status not in Registration.ACTIVE:
-        raise ValidationError({"registration": [f"此報名目前為「{locked.get_status_display()}」"]})
+        raise ValidationError(
+            {"registration": [_("此報名目前為「%(status)s」") % {"status": locked.get_status_display()}]}
+        )
     old = locked.status
     locked.status = new_status
     locked.updated_at = clock.now()
@@ -182,10 +252,16 @@ def _release(registration: Registration, *, actor, new_status: str, action: str,
 def cancel(*, actor, registration: Registration) -> Registration:
     """The person cancels their own registration until the class's cancellation deadline."""
     if actor is None or not actor.is_authenticated or registration.person_id != getattr(actor, "person_id", None):
-        raise PermissionDenied("只能取消自己的報名")
+        raise PermissionDenied(_("只能取消自己的報名"))
     offering = registration.offering
     if clock.now() > offering.cancel_deadline:
-        raise ValidationError({"registration": [f"取消報名期限已於 {moment_text(offering.cancel_deadline)} 截止"]})
+        raise ValidationError(
+            {
+                "registration": [
+                    _("取消報名期限已於 %(moment)s 截止") % {"moment": moment_text(offering.cancel_deadline)}
+                ]
+            }
+        )
     with transaction.atomic(durable=True):
         return _release(
             registration, actor=actor, new_status=Registration.CANCELLED, action="hours.class_cancel", changes={}
@@ -195,16 +271,18 @@ def cancel(*, actor, registration: Registration) -> Registration:
 def hr_decide(*, actor, registration: Registration, approve: bool, reason: str = "") -> Registration:
     """The person's HR office approves or refuses (with a reason) a registration waiting for it."""
     if not hours_services.can_manage_person(actor, registration.person):
-        raise PermissionDenied("您不是此人員服務機關的人事人員")
+        raise PermissionDenied(_("您不是此人員服務機關的人事人員"))
     reason = (reason or "").strip()
     if not approve and not reason:
-        raise ValidationError({"reason": ["不同意時請填寫理由"]})
+        raise ValidationError({"reason": [_("不同意時請填寫理由")]})
     if len(reason) > 300:
-        raise ValidationError({"reason": ["理由最多 300 字"]})
+        raise ValidationError({"reason": [_("理由最多 300 字")]})
     with transaction.atomic(durable=True):
         locked = Registration.objects.select_for_update().select_related("offering", "person").get(pk=registration.pk)
         if locked.status != Registration.PENDING:
-            raise ValidationError({"registration": [f"此報名目前為「{locked.get_status_display()}」，不需審核"]})
+            raise ValidationError(
+                {"registration": [_("此報名目前為「%(status)s」，不需審核") % {"status": locked.get_status_display()}]}
+            )
         locked.reviewed_by, locked.reviewed_at, locked.review_note = actor, clock.now(), reason
         offering = locked.offering
         if approve:
@@ -217,12 +295,7 @@ def hr_decide(*, actor, registration: Registration, approve: bool, reason: str =
                 subject=locked,
                 changes={"status": [Registration.PENDING, Registration.REGISTERED]},
             )
-            _mail(
-                locked,
-                f"人事單位已同意報名：{offering.title}",
-                f"{locked.person.name} 您好：\n\n"
-                f"服務機關人事單位已同意您報名「{offering.title}」（{_when(offering)}）。\n",
-            )
+            _mail(locked, functools.partial(_approved_message, locked, offering))
         else:
             locked = _release(
                 locked,
@@ -231,24 +304,20 @@ def hr_decide(*, actor, registration: Registration, approve: bool, reason: str =
                 action="hours.class_hr_refuse",
                 changes={"reason": [None, reason]},
             )
-            _mail(
-                locked,
-                f"人事單位未同意報名：{offering.title}",
-                f"{locked.person.name} 您好：\n\n服務機關人事單位未同意您報名「{offering.title}」，理由：{reason}\n",
-            )
+            _mail(locked, functools.partial(_refused_message, locked, offering, reason))
     return locked
 
 
 def registrants_email(*, actor, offering: ClassOffering, subject: str, body: str, statuses=Registration.SEATED) -> int:
     """The institution e-mails its registrants (one message each; addresses never shown to one another)."""
     if institution_selectors.role_in(actor, offering.institution) is None:
-        raise PermissionDenied("您不是此學習機關(構)的人員")
+        raise PermissionDenied(_("您不是此學習機關(構)的人員"))
     subject, body = (subject or "").strip(), (body or "").strip()
     errors = {}
     if not subject or len(subject) > 200:
-        errors["subject"] = ["請輸入主旨（最多 200 字）"]
+        errors["subject"] = [_("請輸入主旨（最多 200 字）")]
     if not body or len(body) > 5000:
-        errors["body"] = ["請輸入內容（最多 5000 字）"]
+        errors["body"] = [_("請輸入內容（最多 5000 字）")]
     if errors:
         raise ValidationError(errors)
     emails = []

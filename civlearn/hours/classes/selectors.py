@@ -6,13 +6,17 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from civlearn.core import clock
-from civlearn.core.text import search_fold
+from civlearn.core.text import search_fold, search_grams
 from civlearn.hours import rules
 from civlearn.hours.models import ClassOffering, ClassPortion, Registration
 from civlearn.identity import selectors as identity_selectors
+from civlearn.registry import selectors as registry_selectors
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,6 +77,11 @@ def offerings_search(query: ClassQuery) -> QuerySet[ClassOffering]:
     folded = search_fold(query.keyword)
     if folded:
         queryset = queryset.filter(search_text__contains=folded)
+        if len(folded) > 1 and connection.vendor == "postgresql":
+            # Narrowed first through the GIN index over the pieces (models: search_grams); `contains` decides.
+            queryset = queryset.alias(grams=SearchVector("search_grams", config="simple")).filter(
+                grams=SearchQuery(search_grams(folded), config="simple", search_type="plain")
+            )
     book = rules.book()
     table_ids = [table_id for _, table_id, _ in book.tables]
     if query.category_code:
@@ -105,7 +114,27 @@ def offerings_search(query: ClassQuery) -> QuerySet[ClassOffering]:
     if query.open_now:
         now = clock.now()
         queryset = queryset.filter(registration_opens__lte=now, registration_closes__gte=now)
+        # Implied (the class file's validator: registration closes no later than the first session's day), and it
+        # lets the soonest-first page start its walk of the starts_on index at today instead of the first class ever.
+        queryset = queryset.filter(starts_on__gte=timezone.localtime(now).date() - dt.timedelta(days=1))
     return queryset.order_by("starts_on", "id")
+
+
+def grade_range_of(offering: ClassOffering) -> str:
+    """The class's 職等 range as people write it (e.g. 薦任第6職等至第9職等), or "" when it has none."""
+    if offering.rank_grade_min is None and offering.rank_grade_max is None:
+        return ""
+    return registry_selectors.grade_range_text(offering.rank_grade_min or 1, offering.rank_grade_max or 14)
+
+
+# The search page counts matches up to this many and shows "more than" beyond (a full COUNT of a broad search is
+# most of its cost; nobody pages through a thousand classes — they narrow the search).
+COUNT_CAP = 1000
+
+
+def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> int:
+    """How many rows `queryset` has, counting no further than cap + 1 (so "more than cap" is known)."""
+    return queryset.order_by()[: cap + 1].count()
 
 
 def registration_of(*, offering: ClassOffering, person) -> Registration | None:

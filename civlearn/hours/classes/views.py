@@ -11,9 +11,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -90,6 +92,20 @@ class SearchForm(forms.Form):
         return value
 
 
+class CappedPaginator(Paginator):
+    """Pages of a search whose count stops at `selectors.COUNT_CAP`: `capped` says there are more."""
+
+    capped = False
+
+    @cached_property
+    def count(self) -> int:
+        queryset = self.object_list
+        assert isinstance(queryset, QuerySet)
+        found = selectors.capped_count(queryset)
+        self.capped = found > selectors.COUNT_CAP
+        return min(found, selectors.COUNT_CAP)
+
+
 def search(request):
     form = SearchForm(request.GET or None)
     page = None
@@ -108,9 +124,9 @@ def search(request):
             institution_id=data["institution"],
             open_now=data["open_now"],
         )
-        page = Paginator(selectors.offerings_search(query), 20).get_page(request.GET.get("page"))
+        page = CappedPaginator(selectors.offerings_search(query), 20).get_page(request.GET.get("page"))
     elif not form.is_bound:
-        page = Paginator(selectors.offerings_search(ClassQuery(open_now=True)), 20).get_page(1)
+        page = CappedPaginator(selectors.offerings_search(ClassQuery(open_now=True)), 20).get_page(1)
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -151,6 +167,7 @@ def detail(request, offering_id: int):
             "county": batch.counties().get(offering.county_code, offering.county_code),
             "mode": mode_labels().get(offering.mode, ""),
             "agencies": offering.agencies.all(),
+            "grades": selectors.grade_range_of(offering),
         },
     )
 

@@ -208,7 +208,7 @@ class InviteForm(forms.Form):
 class ClassFileForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("開班資料檔案"),
-        help_text=gettext_lazy("CSV（UTF-8 或 Big5）或 Excel（.xlsx），欄位見下方說明。"),
+        help_text=gettext_lazy("CSV（UTF-8 或 Big5）、Excel（.xlsx）或 ODF 試算表（.ods），欄位見下方說明。"),
     )
 
 

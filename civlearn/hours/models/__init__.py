@@ -20,6 +20,7 @@ from civlearn.hours.models.ledger import (
     unknown_codes,
     validate_code_sets,
 )
+from civlearn.hours.models.outbound import OutboundBatch, OutboundDestination, OutboundItem
 from civlearn.hours.models.rules import ReportingCategory, RequirementRule
 
 __all__ = [
@@ -39,6 +40,9 @@ __all__ = [
     "InstitutionClient",
     "InstitutionMember",
     "LedgerEntry",
+    "OutboundBatch",
+    "OutboundDestination",
+    "OutboundItem",
     "Registration",
     "ReminderRecord",
     "ReportingCategory",

@@ -7,7 +7,10 @@ ledger record per attendee per portion, with the class as the source (`LedgerEnt
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from civlearn.hours.models.institutions import Institution
 from civlearn.hours.models.review import Reviewed
@@ -41,6 +44,11 @@ class ClassOffering(models.Model):
     description = models.TextField("課程說明", blank=True)
     # search_fold(title, description, institution name, place, county name): what the keyword search matches.
     search_text = models.TextField("搜尋用文字", editable=False)
+    # The distinct two-character pieces of search_text, space-separated (`selectors.search_grams`): on PostgreSQL a
+    # GIN index over their tsvector narrows a keyword search to the classes holding every piece of the keyword before
+    # the `contains` on search_text decides (a trigram index cannot serve the two-character words Chinese searches
+    # mostly are). SQLite has no such index and scans.
+    search_grams = models.TextField("搜尋用字組", editable=False, default="")
     mode = models.PositiveSmallIntegerField("學習性質")
     digital_hours = models.DecimalField("數位時數", max_digits=6, decimal_places=1)
     physical_hours = models.DecimalField("實體時數", max_digits=6, decimal_places=1)
@@ -61,6 +69,10 @@ class ClassOffering(models.Model):
         "registry.Agency", verbose_name="限定機關（含所屬）", blank=True, related_name="+"
     )
     hr_staff_only = models.BooleanField("限人事人員", default=False)
+    supervisor_only = models.BooleanField("限主管", default=False)
+    # 職等 range (1–14) of who may register; blank ends are open. Checked against the registry person's 職等.
+    rank_grade_min = models.PositiveSmallIntegerField("職等下限", null=True, blank=True)
+    rank_grade_max = models.PositiveSmallIntegerField("職等上限", null=True, blank=True)
     hr_approval = models.BooleanField("須經服務機關人事單位審核", default=False)
     contact = models.CharField("聯絡資訊", max_length=200, blank=True)
     fee = models.DecimalField("費用（元）", max_digits=8, decimal_places=0, default=0)
@@ -80,6 +92,12 @@ class ClassOffering(models.Model):
             models.CheckConstraint(
                 condition=models.Q(seats_taken__lte=models.F("capacity")), name="hours_class_no_oversell"
             ),
+        ]
+        indexes = [
+            # PostgreSQL only (migration 0019 skips it elsewhere); the search's expression is this one exactly.
+            GinIndex(SearchVector("search_grams", config="simple"), name="hours_class_search_grams"),
+            # Open now: registration period.
+            models.Index(fields=["registration_closes", "registration_opens"], name="hours_class_registration_open"),
         ]
         verbose_name = "開班資料"
         verbose_name_plural = "開班資料"
@@ -148,11 +166,11 @@ class Registration(Reviewed):
     CANCELLED = "cancelled"
     REFUSED = "refused"
     STATUS_CHOICES = [
-        (PENDING, "待人事單位審核"),
-        (REGISTERED, "報名成功"),
-        (WAITLISTED, "候補中"),
-        (CANCELLED, "已取消"),
-        (REFUSED, "人事單位未同意"),
+        (PENDING, gettext_lazy("待人事單位審核")),
+        (REGISTERED, gettext_lazy("報名成功")),
+        (WAITLISTED, gettext_lazy("候補中")),
+        (CANCELLED, gettext_lazy("已取消")),
+        (REFUSED, gettext_lazy("人事單位未同意")),
     ]
     ACTIVE = (PENDING, REGISTERED, WAITLISTED)
     SEATED = (PENDING, REGISTERED)

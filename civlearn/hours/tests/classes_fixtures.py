@@ -82,3 +82,22 @@ def csv_bytes(records: list[dict], *, encoding="utf-8") -> bytes:
     for record in records:
         writer.writerow([record.get(key, "") for key in keys])
     return handle.getvalue().encode(encoding)
+
+
+def ods_bytes(records: list[dict]) -> bytes:
+    """The class file as a real .ods (odfpy, through the project's ODF writer): hours and capacity as number
+    cells, the way a spreadsheet program saves them."""
+    from collections.abc import Sequence
+    from decimal import Decimal
+
+    from civlearn.hours.exports import Sheet, to_ods
+
+    numbers = {"digital_hours", "physical_hours", "capacity", "waitlist_limit", "mode"}
+
+    def cell(key: str, text: str) -> object:
+        return Decimal(text) if key in numbers and text.replace(".", "", 1).isdigit() else text
+
+    keys = [column.key for column in offerings.OFFERING_COLUMNS]
+    rows: list[Sequence[object]] = [[column.header for column in offerings.OFFERING_COLUMNS]]
+    rows += [[cell(key, record.get(key, "")) for key in keys] for record in records]
+    return to_ods([Sheet("開班資料", rows)])

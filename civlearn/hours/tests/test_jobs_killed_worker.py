@@ -1,6 +1,6 @@
 """A worker killed with SIGKILL in the middle of an upload: a real `manage.py hours_jobs run` process on a site of
 its own (a database of its own, on either engine), killed once the job has written progress. The job ends failed
-within the documented bound (HOURS_JOB_STALE_SECONDS after its last heartbeat, shortened here), nothing of it is
+within the documented bound (JOB_STALE_SECONDS after its last heartbeat, shortened here), nothing of it is
 in the ledger, and running it again writes every row once."""
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def query(site: processes.Site, sql: str, *params) -> tuple:
 
 
 def test_a_job_killed_mid_way_ends_failed_in_time_and_runs_again_without_duplicates(tmp_path):
-    env = {"HOURS_JOB_HEARTBEAT_SECONDS": str(HEARTBEAT), "HOURS_JOB_STALE_SECONDS": str(STALE)}
+    env = {"JOB_HEARTBEAT_SECONDS": str(HEARTBEAT), "JOB_STALE_SECONDS": str(STALE)}
     with processes.site(tmp_path / "site", extra_env=env) as site:
         job_id = int(site.shell(SETUP).strip())
         worker = subprocess.Popen(

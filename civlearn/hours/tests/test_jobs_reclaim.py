@@ -1,4 +1,4 @@
-"""Jobs whose worker died: marked failed after HOURS_JOB_STALE_SECONDS without a heartbeat, then run again."""
+"""Jobs whose worker died: marked failed after JOB_STALE_SECONDS without a heartbeat, then run again."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from civlearn.hours.classes import offerings, selectors
 from civlearn.hours.classes.selectors import ClassQuery
@@ -67,3 +68,48 @@ def test_search_filters(classes, django_assert_max_num_queries):
     assert "環境教育(4小時)" in dict(selectors.requirement_choices(year=2026)).values()
     with django_assert_max_num_queries(2):
         assert len(titles(ClassQuery(keyword="班", requirement_id=environment))) == 1
+
+
+@pytest.mark.parametrize(
+    ("keyword", "expected"),
+    [
+        ("班", ["臺中氣候變遷與環境教育研習班", "臺北公文寫作班"]),  # one character: no pieces, `contains` alone
+        ("301教室", ["臺中氣候變遷與環境教育研習班"]),  # digits and Chinese in one piece
+        ("ＥＮＶ", []),  # the class code is not searched (only title, description, institution, place, county)
+        ("變遷與環境", ["臺中氣候變遷與環境教育研習班"]),
+        ("環境變遷", []),  # every piece but 境變 is in the text; not a substring, not found
+        ("公文 寫作", ["臺北公文寫作班"]),
+        ("淨零排放", ["臺中氣候變遷與環境教育研習班"]),  # the description
+        ("中正區", ["臺北公文寫作班"]),  # the place
+    ],
+)
+def test_keyword_pieces_never_lose_or_add_a_match(classes, keyword, expected):
+    assert titles(ClassQuery(keyword=keyword)) == expected
+
+
+def test_count_stops_after_the_cap(classes):
+    everything = selectors.offerings_search(ClassQuery())
+    assert selectors.capped_count(everything, cap=1) == 2  # "more than 1"
+    assert selectors.capped_count(everything, cap=5) == 2
+
+
+def test_search_page_says_more_than_the_cap(client, classes, monkeypatch):
+    monkeypatch.setattr(selectors, "COUNT_CAP", 1)
+    page = client.get("/lifelong/classes/", {"q": "台中"}).content.decode()
+    assert "超過 1 班" in page
+    assert "請加上關鍵字、縣市或日期等條件縮小範圍" in page
+    page = client.get("/lifelong/classes/", {"q": "台北"}).content.decode()
+    assert "共 1 班" in page
+
+
+@pytest.mark.postgresql
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the pieces' GIN index is PostgreSQL's")
+def test_keyword_search_uses_the_pieces_index(classes):
+    queryset = selectors.offerings_search(ClassQuery(keyword="台中"))
+    with connection.cursor() as cursor:
+        # The planner would scan two rows rather than use any index; off, the index is what it must choose.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = queryset.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "hours_class_search_grams" in plan

@@ -116,7 +116,7 @@ def test_least_hours_needed(rows, expected):
 
 def test_rules_counting_courses_follows_subtrees_like_the_summary(learner_person):
     counted = gaps.rules_counting_courses(
-        person=learner_person, year=2026, courses=[("a", "339", 1), ("b", "550", 1), ("c", "NOPE", 1)]
+        agency_id=learner_person.agency_id, year=2026, courses=[("a", "339", 1), ("b", "550", 1), ("c", "NOPE", 1)]
     )
     keys = {r.id: r.key for r in RequirementRule.objects.all()}
     assert {keys[i] for i in counted["a"]} == {"environment", "required-total"}

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from civlearn.core.models import AuditEvent
 from civlearn.hours.classes import offerings
 from civlearn.hours.models import ClassOffering, ClassPortion, ClassSession
-from civlearn.hours.tests.classes_fixtures import approved_institution, class_row, csv_bytes, two_code_rows
+from civlearn.hours.tests.classes_fixtures import approved_institution, class_row, csv_bytes, ods_bytes, two_code_rows
 
 
 @pytest.fixture
@@ -111,4 +111,48 @@ def test_a_file_without_required_columns_names_them(learner, institution):
 def test_someone_outside_the_institution_cannot_publish(hr_officer, learner, institution):
     with pytest.raises(PermissionDenied):
         offerings.offerings_save(actor=hr_officer, institution=institution, records=two_code_rows())
+    assert not ClassOffering.objects.exists()
+
+
+def test_an_ods_file_reads_like_the_csv_and_saves_the_same_class(learner, institution):
+    records = [record for _, record in two_code_rows()]
+    data = ods_bytes(records)
+    assert data[:2] == b"PK"  # a real OpenDocument package
+
+    from_ods = offerings.read_file(SimpleUploadedFile("classes.ods", data), "classes.ods")
+    from_csv = offerings.read_file(SimpleUploadedFile("classes.csv", csv_bytes(records)), "classes.csv")
+
+    def filled(rows):  # a spreadsheet drops trailing empty cells; an absent column reads as empty
+        return [(number, {key: text for key, text in record.items() if text}) for number, record in rows]
+
+    assert filled(from_ods) == filled(from_csv)  # number cells (3, 2) read as the CSV's text
+
+    result = offerings.offerings_save(actor=learner, institution=institution, records=from_ods)
+    assert (result.created, result.updated) == (1, 0)
+    assert list(ClassPortion.objects.values_list("category_code", "physical_hours")) == [
+        ("339", Decimal("3.0")),
+        ("510", Decimal("2.0")),
+    ]
+
+
+def test_a_bad_ods_file_gets_the_csv_row_errors_and_saves_nothing(learner, institution):
+    records = [class_row(capacity="x", county_code="77"), class_row(class_code="B", physical_hours="0")]
+    problems = {}
+    for name, data in (("c.csv", csv_bytes(records)), ("c.ods", ods_bytes(records))):
+        with pytest.raises(offerings.OfferingErrors) as caught:
+            offerings.offerings_save(
+                actor=learner,
+                institution=institution,
+                records=offerings.read_file(SimpleUploadedFile(name, data), name),
+            )
+        problems[name] = [str(problem) for problem in caught.value.problems]
+    assert (
+        problems["c.ods"]
+        == problems["c.csv"]
+        == [
+            "第 2 列「上課縣市」（77）：不是已知的上課縣市代碼",
+            "第 2 列「名額」（x）：應為 0 以上的整數",
+            "第 3 列「實體時數」（0）：數位時數與實體時數合計應大於 0",
+        ]
+    )
     assert not ClassOffering.objects.exists()

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from civlearn.core import clock
 from civlearn.hours.classes import attendance
 from civlearn.hours.models import ClassOffering, Institution, LedgerEntry, Registration
-from civlearn.hours.tests.classes_fixtures import SESSION_DAY, at_today, class_row, csv_bytes
+from civlearn.hours.tests.classes_fixtures import SESSION_DAY, at_today, class_row, csv_bytes, ods_bytes
 from conftest import PASSWORD, make_account, make_person
 
 pytestmark = pytest.mark.usefixtures("media_root")
@@ -60,9 +60,10 @@ def test_the_whole_path_through_the_pages(client, approved, private_admin, learn
     assert response.status_code == 302
     # one of the two sessions (3 of 5 hours) is enough for the hours here
     common = {"capacity": "1", "hr_approval": "是", "attendance_minimum": "60"}
-    data = csv_bytes([class_row(**common), class_row(category_code="510", physical_hours="2", **common)])  # fmt: skip
+    # as an .ods file, the way LibreOffice saves it
+    data = ods_bytes([class_row(**common), class_row(category_code="510", physical_hours="2", **common)])  # fmt: skip
     response = client.post(
-        f"/lifelong/institutions/{approved.pk}/", {"classes-file": SimpleUploadedFile("c.csv", data)}
+        f"/lifelong/institutions/{approved.pk}/", {"classes-file": SimpleUploadedFile("c.ods", data)}
     )
     assert response.status_code == 302, response.content.decode().split("<main")[-1][:3000]
     offering = ClassOffering.objects.get()

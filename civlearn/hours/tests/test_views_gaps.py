@@ -150,3 +150,33 @@ def test_the_at_risk_list_costs_a_fixed_number_of_queries(client, hr_officer, ag
 
     with django_assert_max_num_queries(15):
         assert client.get(reverse("hours:hr_at_risk")).status_code == 200
+
+
+def test_the_at_risk_page_shows_one_page_of_rows_and_the_download_has_them_all(client, hr_officer, agency):
+    from openpyxl import load_workbook
+
+    from civlearn.hours.views_hr import PAGE_SIZE
+    from civlearn.registry.models import Person
+
+    # PAGE_SIZE + 5 staff with no hours (all short), besides the HR officer: two pages.
+    Person.objects.bulk_create(
+        [
+            Person(national_id=f"C{number:09d}", name=f"員工{number:03d}", birthday=dt.date(1980, 1, 1), agency=agency,
+                   post_start_date=dt.date(2015, 8, 1))
+            for number in range(PAGE_SIZE + 5)
+        ]
+    )  # fmt: skip
+    client.force_login(hr_officer)
+
+    first = client.get(reverse("hours:hr_at_risk")).content.decode()
+    second = client.get(reverse("hours:hr_at_risk"), {"page": 2}).content.decode()
+    sheet = client.get(reverse("hours:hr_at_risk_download", args=["xlsx"]))
+
+    staff = PAGE_SIZE + 6
+    assert f"115 年度在職 {staff} 人，其中 {staff} 人尚有缺口" in first
+    assert first.count('<th scope="row">') == PAGE_SIZE
+    assert "第 1 / 2 頁" in first and "page=2" in first
+    assert second.count('<th scope="row">') == 6
+    assert "第 2 / 2 頁" in second
+    rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
+    assert len(rows) == 1 + staff

@@ -21,15 +21,20 @@ that count there, and is ranked by the same key (its sitting time in place of re
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import heapq
-from dataclasses import dataclass, field, replace
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
 
+from django.core.cache import cache
 from django.db.models import Q
 
 from civlearn.core import clock
 from civlearn.hours import gaps as hours_gaps
+from civlearn.learning.catalogue.selectors import CATALOGUE_FRAGMENT_SECONDS, catalogue_generation
 from civlearn.learning.completion.consent import consent_current
 from civlearn.learning.models import Course, Enrolment
 
@@ -131,26 +136,117 @@ def _listed(ranked: list[Suggestion], gap: hours_gaps.Gap, per_gap: int) -> list
     return listed
 
 
-def _candidates(*, user, person, year: int, gaps: tuple[hours_gaps.Gap, ...]) -> list[Suggestion]:
-    """Courses that count toward any of `gaps`, at most MAX_LISTED per gap in rank order (no gap lists more).
+# How long one agency's list of open counting courses stays in the shared cache. Its key holds the catalogue's and
+# the rule book's generation stamps and the day, so course and rule changes show at once; only an agency's rename
+# reaches the provider names it holds as late as this (like the catalogue's own fragments).
+OPEN_COURSES_SECONDS = CATALOGUE_FRAGMENT_SECONDS
 
-    Two reads: the few columns the rules and the ranking need, of every course open to the person today (a catalogue
-    holds a few thousand; sending the hundreds of codes that count as an IN list cost more than reading them all),
-    then titles and providers of the courses that made some gap's list."""
+
+@dataclass(frozen=True)
+class OpenCourses:
+    """An agency's open counting courses, grouped by what decides their rank apart from reading time: the rules
+    they count toward and their hours. Each group's courses are in reading-time (then code) order, so a group's
+    first few are its best under any gap; `by_id` finds a learner's own courses."""
+
+    # ((rule ids, hours), courses): a course is (course id, code, title, provider, 學習性質, hours, reading minutes,
+    # recertifiable).
+    groups: tuple[tuple[tuple[frozenset, Decimal], tuple[tuple, ...]], ...]
+    by_id: dict[int, tuple[int, tuple]]  # course id → (group index, course)
+
+
+def open_courses_counting(*, agency_id: int | None, year: int) -> OpenCourses:
+    """Every course open for enrolment today to staff of `agency_id` (open to all, or to the agency or a parent)
+    whose hours would count toward some rule applying to them in `year`.
+
+    Computed once per catalogue generation, rule book generation, day and year and kept in the shared cache: the
+    courses open to all once per set of applicable rules (agencies without rules of their own share the national
+    set), the courses restricted to some agencies once per agency (usually none). A panel then costs a cache read
+    here instead of reading and matching the whole open catalogue."""
     today = clock.today()
-    chain = hours_gaps.agency_chain(person.agency_id)
-    allowed = Course.allowed_agencies.through.objects.filter(agency_id__in=chain).values("course_id")
+    stamps = f"{catalogue_generation()}:{hours_gaps.rulebook_stamp()}:{today.isoformat()}:{year}"
+    rule_ids = ",".join(str(rule_id) for rule_id in hours_gaps.applicable_rule_ids(agency_id=agency_id, year=year))
+    shared_key = f"learning:gaps:open-to-all:v1:{stamps}:{rule_ids}"
+    restricted_key = f"learning:gaps:open-restricted:v1:{stamps}:{agency_id}"
+    if not _restricted_under(restricted_key, agency_id=agency_id, year=year, today=today):
+        return _open_to_all_under(shared_key, agency_id=agency_id, year=year, today=today)
+    return _with_restricted(restricted_key, shared_key, agency_id=agency_id, year=year, today=today)
+
+
+# Every key names all its inputs (the stamps, the day, the rules or the agency), so a value never changes under its
+# key: the recent ones are also kept in process, sparing the cache read and unpickling of hundreds of rows per panel.
+@functools.lru_cache(maxsize=16)
+def _open_to_all_under(key: str, *, agency_id: int | None, year: int, today: dt.date) -> OpenCourses:
+    found = cache.get(key)
+    if found is None:
+        found = _grouped(_counting_rows(Q(open_to_all=True), agency_id=agency_id, year=year, today=today))
+        cache.set(key, found, OPEN_COURSES_SECONDS)
+    return found
+
+
+@functools.lru_cache(maxsize=1024)
+def _restricted_under(key: str, *, agency_id: int | None, year: int, today: dt.date) -> tuple[tuple, ...]:
+    found = cache.get(key)
+    if found is None:
+        allowed = Course.allowed_agencies.through.objects.filter(
+            agency_id__in=hours_gaps.agency_chain(agency_id)
+        ).values("course_id")
+        found = tuple(_counting_rows(Q(open_to_all=False, pk__in=allowed), agency_id=agency_id, year=year, today=today))
+        cache.set(key, found, OPEN_COURSES_SECONDS)
+    return found
+
+
+@functools.lru_cache(maxsize=64)
+def _with_restricted(key: str, shared_key: str, *, agency_id: int | None, year: int, today: dt.date) -> OpenCourses:
+    shared = _open_to_all_under(shared_key, agency_id=agency_id, year=year, today=today)
+    restricted = _restricted_under(key, agency_id=agency_id, year=year, today=today)
+    rows = [(*course, fit[0]) for fit, courses in shared.groups for course in courses] + list(restricted)
+    rows.sort(key=lambda row: (row[6], row[1]))
+    return _grouped(rows)
+
+
+def _counting_rows(which: Q, *, agency_id: int | None, year: int, today: dt.date) -> list[tuple]:
+    """(course id, code, title, provider, 學習性質, hours, reading minutes, recertifiable, rule ids) of the published
+    courses matching `which`, open for enrolment `today`, that count toward some rule applying to staff of
+    `agency_id` in `year`, in reading-time then code order (Python's: a database collation may order codes
+    otherwise)."""
     rows = list(
-        Course.objects.filter(is_published=True)
+        Course.objects.filter(which, is_published=True)
         .filter(Q(enrol_start__isnull=True) | Q(enrol_start__lte=today))
         .filter(Q(enrol_end__isnull=True) | Q(enrol_end__gte=today))
-        .filter(Q(open_to_all=True) | Q(pk__in=allowed))
         .order_by()
         .values_list(
-            "pk", "code", "category_code", "mode", "certified_hours", "required_reading_minutes", "recertifiable"
+            "pk", "code", "title", "provider_agency__name", "category_code", "mode", "certified_hours",
+            "required_reading_minutes", "recertifiable",
         )
     )  # fmt: skip
-    if not rows:
+    rows.sort(key=lambda row: (row[7], row[1]))
+    counting = hours_gaps.rules_counting_courses(
+        agency_id=agency_id, year=year, courses=((row[0], row[4], row[5]) for row in rows), day=today
+    )
+    return [
+        (pk, code, title, provider, mode, hours, minutes, recertifiable, counting[pk])
+        for pk, code, title, provider, _category, mode, hours, minutes, recertifiable in rows
+        if counting.get(pk)
+    ]
+
+
+def _grouped(rows: list[tuple]) -> OpenCourses:
+    """OpenCourses of `_counting_rows` rows (in rank order already)."""
+    grouped: dict[tuple[frozenset, Decimal], list[tuple]] = {}
+    for *course, hits in rows:
+        grouped.setdefault((hits, course[5]), []).append(tuple(course))
+    groups = tuple((fit, tuple(courses)) for fit, courses in grouped.items())
+    return OpenCourses(
+        groups=groups,
+        by_id={course[0]: (index, course) for index, (_, courses) in enumerate(groups) for course in courses},
+    )
+
+
+def _candidates(*, user, person, year: int, gaps: tuple[hours_gaps.Gap, ...]) -> list[Suggestion]:
+    """Courses that count toward any of `gaps`, at most MAX_LISTED per gap in rank order (no gap lists more): the
+    agency's open counting courses (`open_courses_counting`, shared) filtered by the learner's own enrolments."""
+    catalogue = open_courses_counting(agency_id=person.agency_id, year=year)
+    if not catalogue.groups:
         return []
     mine: dict[int, list[tuple[int, bool, int]]] = {}
     # All the learner's enrolments (a few dozen, by the user index) rather than an IN list of every candidate.
@@ -158,51 +254,59 @@ def _candidates(*, user, person, year: int, gaps: tuple[hours_gaps.Gap, ...]) ->
         Enrolment.objects.filter(user=user).order_by().values_list("course_id", "year", "completed_at", "reading_ms")
     ):
         mine.setdefault(course_id, []).append((enrol_year, completed_at is not None, reading_ms))
-    counting = hours_gaps.rules_counting_courses(
-        person=person, year=year, courses=((row[0], row[2], row[3]) for row in rows)
-    )
-    # Plain tuples for the hundreds of courses that count somewhere; Suggestions only for those that make a list.
-    # (rank key without the gap's own term, course id, hours, mode, reading left, in progress, counts, closes)
-    drafts = []
-    this_year = today.year
-    for pk, code, _category, mode, hours, minutes, recertifiable in rows:
-        hits = counting.get(pk)
-        if not hits:
-            continue
+    # What a group's courses count toward and close among this learner's gaps: once per group.
+    fits: list[tuple[tuple[str, ...], tuple[str, ...]] | None] = []
+    for (hits, hours), _courses in catalogue.groups:
         toward = [gap for gap in gaps if gap.rule_id in hits]
-        if not toward:
-            continue
-        enrolments = mine.get(pk)
-        state = _state(enrolments, this_year=this_year, recertifiable=recertifiable) if enrolments else (False, 0)
-        if state is None:
-            continue
-        left = max(0, minutes - state[1] // 60_000)
-        keys = tuple(gap.key for gap in toward)
-        closes = tuple(gap.key for gap in toward if hours >= gap.missing)
-        drafts.append(
-            ((-len(closes), -len(keys), left, hours, "course", code), pk, hours, mode, left, state[0], keys, closes)
+        fits.append(
+            (tuple(gap.key for gap in toward), tuple(gap.key for gap in toward if hours >= gap.missing))
+            if toward
+            else None
         )
+    # The learner's own courses, one by one (reading already done, or not suggested again).
+    this_year = clock.today().year
+    own: list[tuple[int, tuple, int, bool]] = []  # (group index, course, reading left, in progress)
+    for course_id, enrolments in mine.items():
+        found = catalogue.by_id.get(course_id)
+        if found is None or fits[found[0]] is None:
+            continue
+        index, course = found
+        state = _state(enrolments, this_year=this_year, recertifiable=course[7])
+        if state is not None:
+            own.append((index, course, max(0, course[6] - state[1] // 60_000), state[0]))
     kept: dict[int, Suggestion] = {}
     for gap in gaps:
-        under = (d for d in drafts if gap.key in d[6])
-        for d in heapq.nsmallest(MAX_LISTED, under, key=partial(_draft_rank, key=gap.key)):
-            _rank_key, pk, hours, mode, left, in_progress, keys, closes = d
+        # Rank tuples (`_rank`'s, then the course id, reading left, in progress, group): each group's stream is
+        # already in rank order, so merging them yields the gap's best courses first.
+        streams = []
+        for index, fit in enumerate(fits):
+            if fit is not None and gap.key in fit[0]:
+                keys, closes = fit
+                head = (gap.key not in closes, -len(closes), -len(keys))
+                streams.append(_ranked(catalogue.groups[index][1], head=head, index=index, skip=mine))
+        mine_ranked = []
+        for index, course, left, in_progress in own:
+            keys, closes = fits[index]  # type: ignore[misc]
+            if gap.key in keys:
+                head = (gap.key not in closes, -len(closes), -len(keys))
+                mine_ranked.append((*head, left, course[5], "course", course[1], course[0], left, in_progress, index))
+        streams.append(iter(sorted(mine_ranked)))
+        for rank in itertools.islice(heapq.merge(*streams), MAX_LISTED):
+            pk, left, in_progress, index = rank[-4:]
+            course = catalogue.by_id[pk][1]
+            keys, closes = fits[index]
             kept[pk] = Suggestion(
-                course_id=pk, code=_rank_key[-1], title="", hours=hours, mode=mode, provider="",
+                course_id=pk, code=course[1], title=course[2], hours=course[5], mode=course[4], provider=course[3],
                 reading_minutes=left, counts_toward=keys, closes=closes, in_progress=in_progress,
             )  # fmt: skip
-    names = {
-        pk: (title, provider)
-        for pk, title, provider in Course.objects.filter(pk__in=kept).values_list(
-            "pk", "title", "provider_agency__name"
-        )
-    }
-    return [replace(s, title=names[pk][0], provider=names[pk][1]) for pk, s in kept.items()]
+    return list(kept.values())
 
 
-def _draft_rank(draft: tuple, *, key: str) -> tuple:
-    """`_rank` of a draft tuple of `_candidates` under the gap `key`."""
-    return (key not in draft[7], *draft[0])
+def _ranked(courses: tuple[tuple, ...], *, head: tuple, index: int, skip: dict) -> Iterator[tuple]:
+    """Rank tuples of a group's courses (in rank order already), leaving out the learner's own (`skip`)."""
+    for course in courses:
+        if course[0] not in skip:
+            yield (*head, course[6], course[5], "course", course[1], course[0], course[6], False, index)
 
 
 def _classes(*, person, report: hours_gaps.GapReport, gaps: tuple[hours_gaps.Gap, ...]) -> list[Suggestion]:

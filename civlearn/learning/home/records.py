@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 from civlearn.core import clock
 from civlearn.hours import selectors as hours_selectors
 from civlearn.identity import selectors as identity_selectors
+from civlearn.learning.completion.outbound import last_uploads
 from civlearn.learning.home.dashboard import CourseCard, course_cards
 from civlearn.learning.home.profile import profile_get_or_create
 from civlearn.learning.models import Enrolment
-from civlearn.learning.outbound import last_uploads
 
 
 @dataclass(frozen=True)

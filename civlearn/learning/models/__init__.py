@@ -7,7 +7,6 @@ from civlearn.learning.models.course_package import CoursePackage
 from civlearn.learning.models.enrolment import Enrolment, LearnerClock, MemberConsent
 from civlearn.learning.models.gaps import GapReminder, GapReminderPreference
 from civlearn.learning.models.member import PLATFORM_ID_VALIDATOR, LearningGoal, MemberProfile
-from civlearn.learning.models.outbound import OutboundBatch, OutboundDestination, OutboundItem
 from civlearn.learning.models.partner import PartnerAgency
 from civlearn.learning.models.scorm import Sco, ScormAttempt, ScormPackage, ScormSequencing
 
@@ -25,9 +24,6 @@ __all__ = [
     "MemberConsent",
     "MemberProfile",
     "Mode",
-    "OutboundBatch",
-    "OutboundDestination",
-    "OutboundItem",
     "PartnerAgency",
     "Question",
     "QuestionnaireResponse",

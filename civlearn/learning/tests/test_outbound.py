@@ -12,12 +12,14 @@ import pytest
 from django.core.management import call_command
 
 from civlearn.core.models import AuditEvent
+from civlearn.hours.models import LedgerEntry, OutboundBatch, OutboundDestination, OutboundItem
+from civlearn.hours.services import ledger_entry_reverse
 from civlearn.learning.catalogue.services import enrol
 from civlearn.learning.completion.consent import consent_record
+from civlearn.learning.completion.outbound import last_uploads, outbound_run
 from civlearn.learning.completion.services import completion_evaluate
 from civlearn.learning.home.profile import profile_get_or_create, profile_update
-from civlearn.learning.models import Enrolment, OutboundBatch, OutboundDestination, OutboundItem
-from civlearn.learning.outbound import last_uploads, outbound_run
+from civlearn.learning.models import Enrolment
 
 from .conftest import make_course
 
@@ -193,3 +195,24 @@ def test_the_records_page_shows_each_destinations_last_upload(client, consenting
     outbound_run()
     page = client.get("/elearn/home/records/").content.decode()
     assert "環境教育時數最後上傳時間: 尚未上傳" not in page and "環境教育時數最後上傳時間: 1" in page
+
+
+def test_what_goes_is_the_certified_ledger_entries_that_stand(
+    consenting_learner, agency, environment, receiver, operator
+):
+    cancelled = complete(consenting_learner, make_course(agency, code="O-ENV7", category_code="339"))
+    kept = complete(consenting_learner, make_course(agency, code="O-ENV8", category_code="339"))
+    # an entry reversed before the run (e.g. recorded twice) is not sent on
+    ledger_entry_reverse(
+        entry=LedgerEntry.objects.get(source_reference=f"enrolment:{cancelled.pk}"), reason="重複登錄", actor=operator
+    )
+    assert outbound_run() == {"eeis": {"collected": 1, "sent": 1, "failed": 0}}
+    [(_, body)] = receiver.received
+    assert [record["reference"] for record in body["records"]] == [f"enrolment:{kept.pk}"]
+    # and the item is keyed on the ledger entry it sent
+    item = OutboundItem.objects.get()
+    assert (item.ledger_entry.source_kind, item.ledger_entry.source_reference, item.reference) == (
+        LedgerEntry.SOURCE_ELEARN,
+        f"enrolment:{kept.pk}",
+        f"enrolment:{kept.pk}",
+    )

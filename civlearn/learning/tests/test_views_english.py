@@ -184,7 +184,7 @@ def test_refused_forms_and_messages_are_english(english, learner, world):
     assert refused.status_code == 400
     assert han_outside_data(refused.content.decode(), data) == []
     terms = english.post("/elearn/terms/", {})
-    assert "Choose “Agree” or “Disagree”" in terms.content.decode()
+    assert "Choose “Agree” or “Do not agree”" in terms.content.decode()
     enrolled = english.post("/elearn/courses/DEMO-SEC-01/enrol", follow=True)
     assert "You are enrolled in “" in enrolled.content.decode()
     assert han_outside_data(enrolled.content.decode(), data) == []

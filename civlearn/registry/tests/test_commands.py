@@ -4,7 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from civlearn.core.models import AuditEvent
-from civlearn.registry.models import Agency, Person
+from civlearn.registry.models import Agency, Person, RegistryImportJob
 from civlearn.registry.tests.files import AGENCY_HEADER, PERSON_HEADER, csv_file, xlsx_file
 
 PERSONS = [
@@ -35,7 +35,12 @@ def test_imports_agencies_then_persons(tmp_path, db):
     assert out == "匯入完成。共 1 列：新增 1、更新 0、未變更 0\n"
 
     assert Person.objects.get().agency.code == "A09600000Q"
-    assert AuditEvent.objects.filter(actor=None).count() == 2
+    assert (
+        AuditEvent.objects.filter(actor=None, action__startswith="registry.import_")
+        .exclude(action__startswith="registry.import_job")
+        .count()
+        == 2
+    )
 
 
 def test_second_run_reports_unchanged(tmp_path, agency):
@@ -52,7 +57,7 @@ def test_dry_run_writes_nothing(tmp_path, agency):
 
     assert out == "檢查完成（未寫入）。共 1 列：新增 1、更新 0、未變更 0\n"
     assert Person.objects.count() == 0
-    assert AuditEvent.objects.count() == 0
+    assert not AuditEvent.objects.exclude(action="registry.import_job_create").exists()
 
 
 def test_bad_rows_are_listed_and_the_command_fails(tmp_path, agency):
@@ -116,3 +121,48 @@ def test_as_user_without_a_role_is_refused(tmp_path, learner):
 
     with pytest.raises(CommandError, match=r"^您沒有匯入人事資料的權限"):
         run("persons", write(tmp_path, "p.csv", csv_file(PERSONS)), "--as", "learner01")
+
+
+def test_a_command_line_import_is_a_job_row_in_the_job_list(tmp_path, agency, client, admin_user):
+    # when the command imports a file
+    out, _ = run("persons", write(tmp_path, "p.csv", csv_file(PERSONS)))
+    assert out == "匯入完成。共 1 列：新增 1、更新 0、未變更 0\n"
+    # then it went through a job row, finished, with the same outcome the web page shows
+    job = RegistryImportJob.objects.get()
+    assert (job.status, job.progress, job.file_name, job.created_by) == (RegistryImportJob.DONE, 100, "p.csv", None)
+    assert (job.result["rows"], job.result["created"]) == (1, 1)
+    assert job.started_at is not None and job.finished_at is not None
+    assert AuditEvent.objects.filter(action="registry.import_job_create", actor=None).count() == 1
+    client.force_login(admin_user)
+    assert "p.csv" in client.get("/registry/import").content.decode()
+    assert "已完成" in client.get(f"/registry/import/jobs/{job.pk}").content.decode()
+
+
+def test_a_failed_command_line_import_leaves_a_job_in_review(tmp_path, agency):
+    rows = [PERSON_HEADER, [*PERSONS[1][:3], "Z99999999Z", *PERSONS[1][4:]]]
+    with pytest.raises(CommandError, match=r"^1 項錯誤"):
+        run("persons", write(tmp_path, "p.csv", csv_file(rows)))
+    job = RegistryImportJob.objects.get()
+    assert (job.status, job.result["error_count"]) == (RegistryImportJob.REVIEW, 1)
+    assert Person.objects.count() == 0
+
+
+def test_as_user_the_job_is_that_users_own(tmp_path, agency, hr_officer):
+    hr_officer.username = "hr1"
+    hr_officer.save()
+    run("persons", write(tmp_path, "p.csv", csv_file(PERSONS)), "--as", "hr1")
+    assert RegistryImportJob.objects.get().created_by == hr_officer
+
+
+def test_queue_only_queues_the_job(tmp_path, agency, django_capture_on_commit_callbacks):
+    # when the command is told to queue, it stores the job and hands it to the workers without running it
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        out, _ = run("persons", write(tmp_path, "p.csv", csv_file(PERSONS)), "--queue")
+    job = RegistryImportJob.objects.get()
+    assert out == f"已建立匯入作業 #{job.pk}，已排入佇列\n"
+    assert (job.status, len(queued)) == (RegistryImportJob.QUEUED, 1)
+    assert Person.objects.count() == 0
+    # and a worker running it imports the file
+    queued[0]()
+    job.refresh_from_db()
+    assert job.status == RegistryImportJob.DONE and Person.objects.count() == 1

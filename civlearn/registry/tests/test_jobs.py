@@ -64,7 +64,7 @@ def test_a_learner_cannot_queue_an_import(learner):
 
 
 def test_a_job_whose_worker_died_is_marked_failed_with_a_trace(hr_officer, agency, settings):
-    settings.HOURS_JOB_STALE_SECONDS = 60
+    settings.JOB_STALE_SECONDS = 60
     job = jobs.registry_import_job_create(actor=hr_officer, kind="persons", upload=_upload(), dry_run=False)
     long_ago = clock.now() - dt.timedelta(minutes=5)
     RegistryImportJob.objects.filter(pk=job.pk).update(

@@ -122,8 +122,11 @@ def test_bad_rows_are_listed_with_row_column_and_reason_and_nothing_is_saved(cli
     body = response.content.decode()
     assert response.status_code == 200
     assert "檔案有 2 項錯誤，未寫入任何資料" in body
-    assert '<tr><td class="num">2</td><td>身分證字號</td><td>身分證字號檢查碼不正確</td></tr>' in body
-    assert '<tr><td class="num">2</td><td>生日</td><td>「0611301」日期不存在，請檢查月份與日期</td></tr>' in body
+    assert '<tr><td class="num">2</td><td lang="zh-Hant">身分證字號</td><td>身分證字號檢查碼不正確</td></tr>' in body
+    assert (
+        '<tr><td class="num">2</td><td lang="zh-Hant">生日</td><td>「0611301」日期不存在，請檢查月份與日期</td></tr>'
+        in body
+    )
     assert "A123456788" not in body
     assert state() == before
 
@@ -136,7 +139,7 @@ def test_other_agencys_hr_officer_is_refused_row_by_row_and_nothing_changes(clie
     response = post(client, upload(csv_file(ROWS), "p.csv"))
 
     body = response.content.decode()
-    assert "<td>機關代碼</td><td>機關代碼「A09600000Q」不在您管理的機關範圍內</td>" in body
+    assert '<td lang="zh-Hant">機關代碼</td><td>機關代碼「A09600000Q」不在您管理的機關範圍內</td>' in body
     assert state() == before
 
 

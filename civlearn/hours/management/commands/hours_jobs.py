@@ -1,7 +1,7 @@
 """Institution upload jobs from the command line.
 
 manage.py hours_jobs reclaim      mark failed the running jobs whose worker died (no heartbeat for
-                                  HOURS_JOB_STALE_SECONDS); run it every minute from cron or Celery beat
+                                  JOB_STALE_SECONDS); run it every minute from cron or Celery beat
 manage.py hours_jobs run JOB_ID   run one queued job in this process (what the Celery task does)
 """
 

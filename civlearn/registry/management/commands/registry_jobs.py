@@ -1,7 +1,7 @@
 """Registry import jobs from the command line.
 
 manage.py registry_jobs reclaim      mark failed the running imports whose worker died (no heartbeat for
-                                     HOURS_JOB_STALE_SECONDS); run it every minute from cron or Celery beat
+                                     JOB_STALE_SECONDS); run it every minute from cron or Celery beat
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Outbound hours batches to destinations besides the lifelong-learning portal (環境教育, 全教網)."""
+"""Outbound hours batches to destinations besides the lifelong-learning portal (環境教育, 全教網): certified ledger
+entries sent on, in batches (civlearn/hours/outbound.py, docs/outbound-formats.md)."""
 
 from __future__ import annotations
 
@@ -67,18 +68,31 @@ class OutboundBatch(models.Model):
 
 
 class OutboundItem(models.Model):
-    """One completion in one batch. The unique key makes each completion go to each destination once."""
+    """One certified ledger entry in one batch. `reference` is the record's reference as sent (the entry's
+    source reference, e.g. `enrolment:42`); the unique key on it makes each record go to each destination once.
+
+    `ledger_entry` is empty only for items carried over from before the move to the hours app whose completion had
+    no ledger entry then (its hours were never posted): the reference still keeps that completion from being sent a
+    second time once its entry is written."""
 
     destination = models.ForeignKey(OutboundDestination, on_delete=models.PROTECT, related_name="items")
     batch = models.ForeignKey(OutboundBatch, on_delete=models.CASCADE, related_name="items")
-    enrolment = models.ForeignKey("learning.Enrolment", on_delete=models.PROTECT, related_name="outbound_items")
+    ledger_entry = models.ForeignKey(
+        "hours.LedgerEntry",
+        verbose_name=_("學習時數紀錄"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="outbound_items",
+    )
+    reference = models.CharField(_("紀錄參考"), max_length=200)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["destination", "enrolment"], name="outbound_once_per_destination")
+            models.UniqueConstraint(fields=["destination", "reference"], name="hours_outbound_once_per_destination")
         ]
         verbose_name = _("外送時數項目")
         verbose_name_plural = _("外送時數項目")
 
     def __str__(self) -> str:
-        return f"{self.batch_id}: {self.enrolment_id}"
+        return f"{self.batch_id}: {self.reference}"

@@ -1,11 +1,17 @@
-"""Outbound hours: batches of completions for 環境教育終身學習網 and 全國教師在職進修資訊網.
+"""Outbound hours: batches of certified ledger entries for 環境教育終身學習網 and 全國教師在職進修資訊網.
 
-`outbound_run()` (the `learning_outbound` command, run periodically) does two things per active destination:
-1. collects what is due into one new batch — completions not yet in any batch of that destination; the unique
-   key (destination, enrolment) makes collecting safe to run twice or concurrently;
+`outbound_run(audience=…)` (run periodically by `manage.py learning_outbound`) does two things per active
+destination:
+1. collects what is due into one new batch — e-learning completions certified in the ledger (entries written by
+   e等公務園+, not reversed) of the destination's audience, not yet in any batch of that destination; the unique key
+   (destination, record reference) makes collecting safe to run twice or concurrently;
 2. delivers every batch not yet sent (new, or failed before) until `max_attempts`: a file dropped in a directory
    (written under a temporary name, then renamed) or an HTTP POST with the batch reference as Idempotency-Key.
    Redelivering the same batch sends the same bytes under the same reference, so a receiver can drop repeats.
+
+Who may be sent is the learners' own choice (member terms, 個人資料), which the e-learning app keeps: it passes the
+`audience`, a function from a destination's selection to the ids of the registry persons who may be sent there
+(civlearn/learning/completion/outbound.py).
 
 The format is provisional (the real ones are not public): docs/outbound-formats.md."""
 
@@ -18,86 +24,69 @@ import secrets
 import tempfile
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
 from django.utils import timezone
 
 from civlearn.core import clock, rocdate
 from civlearn.core.services import audit_record
-from civlearn.learning.categories import category_subtree
-from civlearn.learning.models import (
-    Enrolment,
-    MemberConsent,
-    MemberProfile,
-    OutboundBatch,
-    OutboundDestination,
-    OutboundItem,
-)
+from civlearn.hours import rules
+from civlearn.hours.models import LedgerEntry, OutboundBatch, OutboundDestination, OutboundItem
 
 logger = logging.getLogger(__name__)
 
 FORMAT = "civlearn-outbound/0.1 (provisional)"
 # 環境教育 and related codes, each with its subtree (docs/hours-rules.md, 環境教育(4小時)).
-ENVIRONMENT_ROOTS = ("337", "267", "268", "278")
+ENVIRONMENT_ROOTS = frozenset({"337", "267", "268", "278"})
 HTTP_TIMEOUT_SECONDS = 20
+# The selections a destination may have, for the audience function.
+ENVIRONMENT, TEACHER = OutboundDestination.ENVIRONMENT, OutboundDestination.TEACHER
+
+# selection → ids of the registry persons whose certified completions may go to a destination of that selection.
+Audience = Callable[[str], Collection[int]]
 
 
-def environment_codes() -> set[str]:
-    codes: set[str] = set()
-    for root in ENVIRONMENT_ROOTS:
-        codes |= category_subtree(root) or {root}
-    return codes
-
-
-def _consenting_user_ids() -> set[int]:
-    """Learners whose latest decision agrees to sending hours on (the terms name both destinations)."""
-    latest: dict[int, bool] = {}
-    for user_id, share in MemberConsent.objects.order_by("user_id", "-decided_at", "-pk").values_list(
-        "user_id", "share_hours"
-    ):
-        latest.setdefault(user_id, share)
-    return {user_id for user_id, share in latest.items() if share}
-
-
-def due_enrolments(destination: OutboundDestination):
+def due_entries(destination: OutboundDestination, *, audience: Audience) -> list[LedgerEntry]:
+    """The certified e-learning completions due for `destination`, oldest first."""
     due = (
-        Enrolment.objects.filter(completed_at__isnull=False, user__person__isnull=False)
-        .exclude(outbound_items__destination=destination)
-        .select_related("course__provider_agency", "user__person")
-        .order_by("completed_at", "pk")
+        LedgerEntry.objects.filter(
+            source_kind=LedgerEntry.SOURCE_ELEARN,
+            person_id__in=list(audience(destination.selection)),
+            reversed_by__isnull=True,
+        )
+        .exclude(source_reference__in=OutboundItem.objects.filter(destination=destination).values("reference"))
+        .select_related("person")
+        .order_by("actual_end", "pk")
     )
     if destination.selection == OutboundDestination.ENVIRONMENT:
-        due = due.filter(course__category_code__in=environment_codes())
-    else:
-        teachers = MemberProfile.objects.filter(teacher_network=True).values("user_id")
-        due = due.filter(Q(user_id__in=teachers))
-    consenting = _consenting_user_ids()
-    return [e for e in due if e.user_id in consenting]
+        book = rules.book()
+        return [e for e in due if book.lineage(e.category_table_id, e.category_code) & ENVIRONMENT_ROOTS]
+    return list(due)
 
 
-def _record(enrolment: Enrolment) -> dict:
-    person, course = enrolment.user.person, enrolment.course
-    completed = timezone.localtime(enrolment.completed_at)
+def _record(entry: LedgerEntry) -> dict:
+    person = entry.person
+    completed = timezone.localtime(entry.actual_end)
     return {
         "national_id": person.national_id,
         "name": person.name,
-        "course_code": course.code,
-        "course_name": course.title,
-        "category_code": course.category_code,
-        "mode": course.mode,
-        "hours": f"{course.certified_hours:.1f}",
+        "course_code": entry.course_code,
+        "course_name": entry.course_name,
+        "category_code": entry.category_code,
+        "mode": entry.mode,
+        "hours": f"{entry.certified_hours:.1f}",
         "completed_on": rocdate.format_dashed(completed.date()),
         "completed_time": completed.strftime("%H:%M:%S"),
-        "institution_code": course.provider_agency.code,
-        "reference": f"enrolment:{enrolment.pk}",
+        "institution_code": entry.institution_code,
+        "reference": entry.source_reference,
     }
 
 
-def batch_collect(*, destination: OutboundDestination) -> OutboundBatch | None:
+def batch_collect(*, destination: OutboundDestination, audience: Audience) -> OutboundBatch | None:
     """One batch of everything due for `destination`, or None when nothing is."""
-    due = due_enrolments(destination)
+    due = due_entries(destination, audience=audience)
     if not due:
         return None
     now = clock.now()
@@ -118,7 +107,8 @@ def batch_collect(*, destination: OutboundDestination) -> OutboundBatch | None:
                 payload=json.dumps(payload, ensure_ascii=False, indent=1),
             )
             OutboundItem.objects.bulk_create(
-                OutboundItem(destination=destination, batch=batch, enrolment=e) for e in due
+                OutboundItem(destination=destination, batch=batch, ledger_entry=e, reference=e.source_reference)
+                for e in due
             )
             audit_record(
                 actor=None,
@@ -210,11 +200,11 @@ def batch_deliver(*, batch: OutboundBatch) -> bool:
     return True
 
 
-def outbound_run() -> dict[str, dict[str, int]]:
+def outbound_run(*, audience: Audience) -> dict[str, dict[str, int]]:
     """Collect and deliver for every active destination. Returns {key: {"collected", "sent", "failed"}}."""
     report = {}
     for destination in OutboundDestination.objects.filter(is_active=True):
-        batch = batch_collect(destination=destination)
+        batch = batch_collect(destination=destination, audience=audience)
         sent = failed = 0
         for waiting in OutboundBatch.objects.filter(
             destination=destination, status__in=[OutboundBatch.PENDING, OutboundBatch.FAILED]
@@ -225,14 +215,3 @@ def outbound_run() -> dict[str, dict[str, int]]:
                 failed += 1
         report[destination.key] = {"collected": len(batch.items.all()) if batch else 0, "sent": sent, "failed": failed}
     return report
-
-
-def last_uploads(*, user) -> list[tuple[str, object]]:
-    """(label, time of the latest sent batch holding one of this learner's completions) per destination."""
-    sent = dict(
-        OutboundItem.objects.filter(enrolment__user=user, batch__status=OutboundBatch.SENT)
-        .values("destination_id")
-        .annotate(at=Max("batch__sent_at"))
-        .values_list("destination_id", "at")
-    )
-    return [(d.label, sent.get(d.pk)) for d in OutboundDestination.objects.filter(is_active=True)]
