@@ -17,3 +17,14 @@ def test_folding_is_stable():
     for source, target in VARIANTS.items():
         assert search_fold(search_fold(source)) == search_fold(source) == target
         assert source != target
+
+
+def test_search_grams_are_the_distinct_two_character_pieces_in_order():
+    from civlearn.core.text import search_grams
+
+    assert search_grams(search_fold("台中市 台中")) == "臺中 中市 市臺"
+    assert search_grams("班") == "班"
+    assert search_grams("") == ""
+    # every piece of a folded keyword is a piece of a folded text containing it
+    text, keyword = search_fold("臺中氣候變遷與環境教育研習班"), search_fold("變遷與環境")
+    assert keyword in text and set(search_grams(keyword).split()) <= set(search_grams(text).split())

@@ -301,7 +301,7 @@ def calendar_page(request):
             "events": events,
             "weeks": weeks,
             "month": first,
-            "roc_month": f"{rocdate.roc_year(first)} 年 {first.month} 月",
+            "roc_month": _("{year} 年 {month} 月").format(year=rocdate.roc_year(first), month=first.month),
             "previous": f"{previous:%Y-%m}",
             "following": f"{following:%Y-%m}",
             "has_feed": CalendarFeed.objects.filter(person=person).exists(),

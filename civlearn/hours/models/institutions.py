@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from civlearn.hours.models.review import Reviewed
 
@@ -90,7 +91,7 @@ class InstitutionMember(models.Model):
 
     ADMIN = "admin"
     STAFF = "staff"
-    ROLE_CHOICES = [(ADMIN, "機關(構)管理者"), (STAFF, "承辦人員")]
+    ROLE_CHOICES = [(ADMIN, _("機關(構)管理者")), (STAFF, _("承辦人員"))]
 
     institution = models.ForeignKey(
         Institution, verbose_name="學習機關(構)", on_delete=models.CASCADE, related_name="members"

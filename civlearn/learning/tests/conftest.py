@@ -92,3 +92,28 @@ def consenting_learner(learner):
 
     consent_record(user=learner, share_hours=True)
     return learner
+
+
+@pytest.fixture
+def autumn_2026():
+    """The clock at 2026-10-01 09:00 Taipei: the gap tests' day, two months before their agency's cutoff."""
+    from civlearn.core import clock
+    from civlearn.hours.tests.factories import taipei
+
+    clock.travel_to(taipei(2026, 10, 1, 9))
+
+
+@pytest.fixture
+def short_learner(consenting_learner, learner_person):
+    """Short of 2 hours of 環境教育 only: policy 1, environment 2 of 4, values 7 of 5 (total 10 of 10)."""
+    from civlearn.hours.tests.factories import record, taipei
+
+    record(learner_person, code="510", hours="1", end=taipei(2026, 3, 1))
+    record(learner_person, code="337", hours="2", end=taipei(2026, 3, 1))
+    record(learner_person, code="560", hours="7", end=taipei(2026, 3, 1))
+    return consenting_learner
+
+
+def listed(panel) -> dict[str, list[str]]:
+    """A gap panel as {gap key: [suggested course codes, in order]}."""
+    return {item.gap.key: [s.code for s in item.suggestions] for item in panel.items}

@@ -12,30 +12,12 @@ from civlearn.hours.tests.factories import record, taipei
 from civlearn.learning.catalogue.selectors import enrolment_refusal
 from civlearn.learning.gaps.selectors import gap_panel
 from civlearn.learning.models import Enrolment
-from civlearn.learning.tests.conftest import make_course
+from civlearn.learning.tests.conftest import listed, make_course
 from conftest import make_account, make_person
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("autumn_2026")]
 
 D = Decimal
-
-
-@pytest.fixture(autouse=True)
-def _autumn():
-    clock.travel_to(taipei(2026, 10, 1, 9))
-
-
-@pytest.fixture
-def short_learner(consenting_learner, learner_person):
-    """Short of 2 hours of 環境教育 only: policy 1, environment 2 of 4, values 7 of 5 (total 10 of 10)."""
-    record(learner_person, code="510", hours="1", end=taipei(2026, 3, 1))
-    record(learner_person, code="337", hours="2", end=taipei(2026, 3, 1))
-    record(learner_person, code="560", hours="7", end=taipei(2026, 3, 1))
-    return consenting_learner
-
-
-def listed(panel):
-    return {item.gap.key: [s.code for s in item.suggestions] for item in panel.items}
 
 
 def test_courses_of_a_code_and_its_subtree_are_listed_under_the_gap(agency, short_learner):

@@ -109,3 +109,21 @@ def test_another_persons_enrolment_is_not_shown(client, agency, enrolled):
     assert client.login(username=other.person.national_id, password=PASSWORD)
     month = client.get("/lifelong/folder/calendar/", {"month": "2026-12"}).content.decode()
     assert "上課截止" not in month
+
+
+def test_more_courses_cost_no_more_queries(client, consenting_learner, agency, enrolled):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assert client.login(username=consenting_learner.person.national_id, password=PASSWORD)
+    with CaptureQueriesContext(connection) as one:
+        client.get("/lifelong/folder/calendar/", {"month": "2026-12"})
+    for n in range(2, 5):
+        course = make_course(
+            agency, code=f"EL-ENV-0{n}", class_start=dt.date(2026, 12, n), class_end=dt.date(2026, 12, 20 + n)
+        )
+        enrol(user=consenting_learner, course=course)
+    with CaptureQueriesContext(connection) as four:
+        month = client.get("/lifelong/folder/calendar/", {"month": "2026-12"}).content.decode()
+    assert month.count("上課截止：") >= 4
+    assert len(four.captured_queries) == len(one.captured_queries)
