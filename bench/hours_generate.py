@@ -129,14 +129,15 @@ def main() -> None:
         agencies = cur.fetchall()
         big_id, others = agencies[0][0], [agency_id for agency_id, _ in agencies[1:]]
 
+        # 官等 (rank_class) is NOT NULL with blank for "not recorded"; 主管 and 職等 stay NULL (unknown).
         buffer = io.StringIO()
         for n in range(args.people):
             agency_id = big_id if n < big else others[n % len(others)]
             buffer.write(f"{national_id(n)}\t人員{n:06d}\t1980-01-01\t{agency_id}\t2015-08-01\t11-一般人員\t公務人員\t"
-                         f"p{n}@bench.example\tt\t2024-01-01 00:00:00+08\n")  # fmt: skip
+                         f"p{n}@bench.example\tt\t2024-01-01 00:00:00+08\t\n")  # fmt: skip
         with cur.copy(
             "COPY registry_person (national_id, name, birthday, agency_id, post_start_date, personnel_category, "
-            "identity_type, email, is_active, updated_at) FROM STDIN"
+            "identity_type, email, is_active, updated_at, rank_class) FROM STDIN"
         ) as copy:
             copy.write(buffer.getvalue())
         cur.execute("SELECT id FROM registry_person ORDER BY id")
