@@ -39,6 +39,22 @@ def roc_datetime(value) -> str:
 
 
 @register.filter
+def roc_time_span(start, end) -> str:
+    """A session from `start` to `end` in local time, to the minute: `113/03/21 09:00–12:00`, or with the end's date
+    too when it ends on another day (`113/03/21 22:00–113/03/22 06:00`); empty when `start` is None."""
+    if start in (None, ""):
+        return ""
+    start = _local(start)
+    text = f"{rocdate.format_display(start)} {start:%H:%M}"
+    if end in (None, ""):
+        return text
+    end = _local(end)
+    if end.date() != start.date():
+        return f"{text}–{rocdate.format_display(end)} {end:%H:%M}"
+    return f"{text}–{end:%H:%M}"
+
+
+@register.filter
 def mask_id(value) -> str:
     """A national ID or resident number as `A12345****`."""
     return national_id.mask(value)

@@ -166,10 +166,27 @@ def detail(request, offering_id: int):
             "reason": reason,
             "county": batch.counties().get(offering.county_code, offering.county_code),
             "mode": mode_labels().get(offering.mode, ""),
-            "agencies": offering.agencies.all(),
-            "grades": selectors.grade_range_of(offering),
+            "audience": _audience_rules(offering),
         },
     )
+
+
+def _audience_rules(offering: ClassOffering) -> list[str]:
+    """Who may register, as the detail page lists it: each restriction once; 「不限」 only when there is none."""
+    rules = []
+    if offering.audience != ClassOffering.AUDIENCE_ALL:
+        rules.append(offering.get_audience_display())
+    agencies = [agency.name for agency in offering.agencies.all()]
+    if agencies:
+        rules.append(_("限定機關") + _("：") + _("、").join(agencies))
+    if offering.hr_staff_only:
+        rules.append(_("限人事人員"))
+    if offering.supervisor_only:
+        rules.append(_("限主管"))
+    grades = selectors.grade_range_of(offering)
+    if grades:
+        rules.append(_("限%(grades)s") % {"grades": grades})
+    return rules or [offering.get_audience_display()]
 
 
 @login_required

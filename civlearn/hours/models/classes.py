@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.db import models
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from civlearn.hours.models.institutions import Institution
 from civlearn.hours.models.review import Reviewed
@@ -21,18 +21,22 @@ MAX_PORTIONS = 10
 class ClassOffering(models.Model):
     PUBLISHED = "published"
     CLOSED = "closed"
-    STATUS_CHOICES = [(PUBLISHED, "開放中"), (CLOSED, "已結訓")]
+    STATUS_CHOICES = [(PUBLISHED, gettext_lazy("開放中")), (CLOSED, gettext_lazy("已結訓"))]
 
     AUDIENCE_ALL = "all"
     AUDIENCE_CENTRAL = "central"
     AUDIENCE_LOCAL = "local"
-    AUDIENCE_CHOICES = [(AUDIENCE_ALL, "不限"), (AUDIENCE_CENTRAL, "中央機關人員"), (AUDIENCE_LOCAL, "地方機關人員")]
+    AUDIENCE_CHOICES = [
+        (AUDIENCE_ALL, pgettext_lazy("open to", "不限")),
+        (AUDIENCE_CENTRAL, gettext_lazy("中央機關人員")),
+        (AUDIENCE_LOCAL, gettext_lazy("地方機關人員")),
+    ]
 
     RULE_PROPORTIONAL = "proportional"
     RULE_THRESHOLD = "threshold"
     RULE_CHOICES = [
-        (RULE_PROPORTIONAL, "依出席時數比例核給"),
-        (RULE_THRESHOLD, "出席達門檻核給全部時數"),
+        (RULE_PROPORTIONAL, gettext_lazy("依出席時數比例核給")),
+        (RULE_THRESHOLD, gettext_lazy("出席達門檻核給全部時數")),
     ]
 
     institution = models.ForeignKey(
@@ -181,9 +185,9 @@ class Registration(Reviewed):
     OUTCOME_NO_SHOW = "no_show"
     OUTCOME_CHOICES = [
         (OUTCOME_NONE, "—"),
-        (OUTCOME_COMPLETED, "結訓"),
-        (OUTCOME_INCOMPLETE, "出席未達門檻"),
-        (OUTCOME_NO_SHOW, "未到訓"),
+        (OUTCOME_COMPLETED, pgettext_lazy("class outcome", "結訓")),
+        (OUTCOME_INCOMPLETE, gettext_lazy("出席未達門檻")),
+        (OUTCOME_NO_SHOW, gettext_lazy("未到訓")),
     ]
 
     offering = models.ForeignKey(
@@ -223,7 +227,7 @@ class Registration(Reviewed):
 class Attendance(models.Model):
     QR = "qr"
     ROSTER = "roster"
-    METHOD_CHOICES = [(QR, "QR 簽到"), (ROSTER, "點名")]
+    METHOD_CHOICES = [(QR, gettext_lazy("QR 簽到")), (ROSTER, gettext_lazy("點名"))]
 
     registration = models.ForeignKey(
         Registration, verbose_name="報名紀錄", on_delete=models.PROTECT, related_name="attendances"
