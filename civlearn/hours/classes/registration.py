@@ -66,7 +66,7 @@ def eligibility_problem(*, offering: ClassOffering, person, user=None) -> str:
         return _("本班限地方機關人員報名")
     allowed = {agency.pk: agency.name for agency in offering.agencies.all()}
     if allowed and not _ancestor_ids(person.agency) & allowed.keys():
-        return _("本班限下列機關（含所屬機關）人員報名：%(agencies)s") % {"agencies": "、".join(allowed.values())}
+        return _("本班限下列機關（含所屬機關）人員報名：%(agencies)s") % {"agencies": _("、").join(allowed.values())}
     if offering.hr_staff_only:
         account = user if user is not None else getattr(person, "account", None)
         if not identity_selectors.is_hr_officer(account):
