@@ -8,6 +8,9 @@ Each page is requested --rounds times for different learners (the first request 
 printed: CPU ms per request (this process: Django, templates, the ORM, the cache client), statements per request.
 The course and unit pages are measured twice: first opened (their shared fragments rendered and cached, as for the
 first learner after a change) and again (fragments cached).
+The sign-in storm's journey is measured too, one person per round, as a browser sends it: the eCPA sign-in page
+without a session, the password sign-in (its CPU with the one Argon2id check, which is also printed alone), SSO into
+e等公務園+ (連結系統 → the catalogue it lands on, redirects followed) and the dashboard (first after the sign-in).
 --profile NAME prints a cProfile of that page (CPU clock).
 """
 
@@ -91,6 +94,43 @@ def main() -> None:
             assert response.status_code == 200, (path, response.status_code)
             if round_:  # the first round warms caches and imports
                 results.setdefault(name, []).append((cpu, len(queries.captured_queries)))
+    accounts = plan["accounts"]
+    for round_ in range(args.rounds + 1):
+        login = accounts[rng.randrange(len(accounts))]
+        browser = Client(
+            HTTP_X_FORWARDED_FOR=f"10.8.{round_ // 250}.{round_ % 250 + 1}", HTTP_HOST="127.0.0.1",
+            HTTP_ACCEPT_ENCODING="gzip, deflate, br", enforce_csrf_checks=True,
+        )  # fmt: skip
+        steps = [
+            ("storm: sign-in page (no session)", lambda b: b.get("/ecpa/signin"), 200),
+            ("storm: sign-in (password, one hash)",
+             lambda b: b.post("/ecpa/signin", {"csrfmiddlewaretoken": b.cookies["csrftoken"].value, "login": login,
+                                               "password": plan["password"]}), 302),
+            ("storm: SSO into e等公務園+ (redirects followed)",
+             lambda b: b.get(f"/ecpa/my/systems/{plan['elearn_system']}/enter", follow=True), 200),
+            ("storm: dashboard (first after sign-in)", lambda b: b.get("/elearn/home/"), 200),
+        ]  # fmt: skip
+        for name, step, status in steps:
+            profiler = profiles.setdefault(name, cProfile.Profile(time.process_time)) if name == args.profile else None
+            with CaptureQueriesContext(connection) as queries:
+                started = time.process_time()
+                if profiler is not None and round_:
+                    profiler.enable()
+                response = step(browser)
+                if profiler is not None:
+                    profiler.disable()
+                cpu = time.process_time() - started
+            assert response.status_code == status, (name, response.status_code)
+            if round_:
+                results.setdefault(name, []).append((cpu, len(queries.captured_queries)))
+    from django.contrib.auth.hashers import check_password
+
+    password_hash = User.objects.get(person__national_id=accounts[0]).password
+    for round_ in range(args.rounds + 1):
+        started = time.process_time()
+        assert check_password(plan["password"], password_hash)
+        if round_:
+            results.setdefault("storm: the Argon2id check alone", []).append((time.process_time() - started, 0))
     hr = client_for(hr_login)
     for round_ in range(min(args.rounds, 10) + 1):
         with CaptureQueriesContext(connection) as queries:
@@ -101,11 +141,11 @@ def main() -> None:
         if round_:
             results.setdefault("page: HR 管理介面 (5,000 staff)", []).append((cpu, len(queries.captured_queries)))
 
-    print(f"{'page':<34} {'CPU ms (median)':>16} {'p90':>7} {'statements':>11}")
+    print(f"{'page':<46} {'CPU ms (median)':>16} {'p90':>7} {'statements':>11}")
     for name, samples in results.items():
         cpus = sorted(cpu for cpu, _ in samples)
         counts = sorted(count for _, count in samples)
-        print(f"{name:<34} {cpus[len(cpus) // 2] * 1000:>16.1f} {cpus[int(len(cpus) * 0.9)] * 1000:>7.1f} "
+        print(f"{name:<46} {cpus[len(cpus) // 2] * 1000:>16.1f} {cpus[int(len(cpus) * 0.9)] * 1000:>7.1f} "
               f"{counts[len(counts) // 2]:>11}")  # fmt: skip
     if args.profile in profiles:
         stats = pstats.Stats(profiles[args.profile]).sort_stats(os.environ.get("BENCH_SORT", "cumulative"))
