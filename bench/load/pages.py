@@ -104,7 +104,7 @@ def main() -> None:
         steps = [
             ("storm: sign-in page (no session)", lambda b: b.get("/ecpa/signin"), 200),
             ("storm: sign-in (password, one hash)",
-             lambda b: b.post("/ecpa/signin", {"csrfmiddlewaretoken": b.cookies["csrftoken"].value, "login": login,
+             lambda b, login=login: b.post("/ecpa/signin", {"csrfmiddlewaretoken": b.cookies["csrftoken"].value, "login": login,
                                                "password": plan["password"]}), 302),
             ("storm: SSO into e等公務園+ (redirects followed)",
              lambda b: b.get(f"/ecpa/my/systems/{plan['elearn_system']}/enter", follow=True), 200),
