@@ -10,8 +10,9 @@ class LearningConfig(AppConfig):
 
     def ready(self):
         from civlearn.learning.catalogue.selectors import catalogue_changed
+        from civlearn.learning.completion.consent import consent_forget
         from civlearn.learning.home.packages import packages_changed
-        from civlearn.learning.models import Course, CoursePackage, Sco, ScormPackage, Unit, Zone
+        from civlearn.learning.models import Course, CoursePackage, MemberConsent, Sco, ScormPackage, Unit, Zone
 
         # Cache invalidation only (the cached fragments of the catalogue and of the course and unit pages): every
         # save or delete of a course, a zone, a unit or a SCORM package, and a course's zones or allowed agencies
@@ -30,3 +31,5 @@ class LearningConfig(AppConfig):
             post_save.connect(packages_changed, sender=model, dispatch_uid=f"packages-{model.__name__}-save")
             post_delete.connect(packages_changed, sender=model, dispatch_uid=f"packages-{model.__name__}-delete")
         m2m_changed.connect(packages_changed, sender=CoursePackage.courses.through, dispatch_uid="packages-courses")
+        # A learner's cached "has decided on the current terms" (member_required, on every page): a decision deleted.
+        post_delete.connect(consent_forget, sender=MemberConsent, dispatch_uid="member-consent-delete")

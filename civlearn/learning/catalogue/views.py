@@ -45,7 +45,7 @@ def member_required(view):
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if consent_current(user=request.user) is None:
+        if not terms.is_member(user=request.user):
             return redirect(f"{reverse('learning:terms')}?{urlencode({'next': request.get_full_path()})}")
         return view(request, *args, **kwargs)
 
@@ -97,7 +97,7 @@ def _decimal(text: str) -> Decimal | None:
 
 def catalogue_view(request):
     """課程中心: search (Chinese works on both databases), filters, zones. Open to everyone."""
-    if request.user.is_authenticated and consent_current(user=request.user) is None:
+    if request.user.is_authenticated and not terms.is_member(user=request.user):
         return redirect(f"{reverse('learning:terms')}?{urlencode({'next': request.get_full_path()})}")
     params = request.GET
     errors = []

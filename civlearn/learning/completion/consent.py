@@ -5,6 +5,7 @@ wording gets a new TERMS_VERSION, and every learner is asked again on the next v
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -43,6 +44,31 @@ def consent_current(*, user) -> MemberConsent | None:
     if latest is None or latest.terms_version != TERMS_VERSION:
         return None
     return latest
+
+
+def _member_key(user_id: int) -> str:
+    return f"learning:member:{TERMS_VERSION}:{user_id}"
+
+
+def is_member(*, user) -> bool:
+    """Whether the learner has decided on the current terms (同意 or 不同意 to sending hours: either makes them a
+    member). Asked by every e等公務園+ page, so a yes is kept in the shared cache: it can only stay yes for this
+    TERMS_VERSION (a later decision is on the same version; a new version is another key), so no write can make it
+    stale — but deleting the learner's decisions (the admin) removes it (`consent_forget`)."""
+    key = _member_key(user.pk)
+    if cache.get(key):
+        return True
+    if consent_current(user=user) is None:
+        return False
+    cache.set(key, True, 24 * 3600)
+    return True
+
+
+def consent_forget(sender, instance, **kwargs) -> None:
+    """post_delete of a MemberConsent: the learner may no longer be a member; ask the database next time."""
+    key = _member_key(instance.user_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 def consent_record(*, user, share_hours: bool, ip_address: str | None = None) -> MemberConsent:
