@@ -12,7 +12,18 @@ class LearningConfig(AppConfig):
         from civlearn.learning.catalogue.selectors import catalogue_changed
         from civlearn.learning.completion.consent import consent_forget
         from civlearn.learning.home.packages import packages_changed
-        from civlearn.learning.models import Course, CoursePackage, MemberConsent, Sco, ScormPackage, Unit, Zone
+        from civlearn.learning.home.points import badge_forget
+        from civlearn.learning.models import (
+            Course,
+            CoursePackage,
+            Enrolment,
+            MemberConsent,
+            MemberProfile,
+            Sco,
+            ScormPackage,
+            Unit,
+            Zone,
+        )
 
         # Cache invalidation only (the cached fragments of the catalogue and of the course and unit pages): every
         # save or delete of a course, a zone, a unit or a SCORM package, and a course's zones or allowed agencies
@@ -33,3 +44,7 @@ class LearningConfig(AppConfig):
         m2m_changed.connect(packages_changed, sender=CoursePackage.courses.through, dispatch_uid="packages-courses")
         # A learner's cached "has decided on the current terms" (member_required, on every page): a decision deleted.
         post_delete.connect(consent_forget, sender=MemberConsent, dispatch_uid="member-consent-delete")
+        # The header's badge (learning.home.points.badge_cached): a completion, an enrolment, a nickname.
+        for model in (Enrolment, MemberProfile):
+            post_save.connect(badge_forget, sender=model, dispatch_uid=f"badge-{model.__name__}-save")
+            post_delete.connect(badge_forget, sender=model, dispatch_uid=f"badge-{model.__name__}-delete")

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.cache import cache
+from django.db import transaction
+
 from civlearn.learning.models import Enrolment
 
 POINTS_PER_COMPLETION = 20
@@ -78,3 +81,30 @@ def badge_of(*, user) -> tuple[str, Standing]:
     level = level_for(total)
     next_at = LEVEL_THRESHOLDS[level] if level < len(LEVEL_THRESHOLDS) else None
     return nickname or "", Standing(points=total, level=level, next_level_at=next_at)
+
+
+# The header's badge is on every e等公務園+ page; it is kept in the shared cache for BADGE_SECONDS. A completion, an
+# enrolment added or removed and a nickname changed forget it at once (badge_forget, on their saves and deletes);
+# credited reading minutes reach the enrolments in the reading flush's bulk updates, without signals, so the points
+# they add show within BADGE_SECONDS (個人專區 itself computes the standing afresh).
+BADGE_SECONDS = 60
+
+
+def _badge_key(user_id: int) -> str:
+    return f"learning:badge:{user_id}"
+
+
+def badge_cached(*, user) -> tuple[str, Standing]:
+    key = _badge_key(user.pk)
+    badge = cache.get(key)
+    if badge is None:
+        badge = badge_of(user=user)
+        cache.set(key, badge, BADGE_SECONDS)
+    return badge
+
+
+def badge_forget(sender, instance, **kwargs) -> None:
+    """post_save / post_delete of an Enrolment or a MemberProfile: that learner's badge is computed afresh next."""
+    key = _badge_key(instance.user_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))

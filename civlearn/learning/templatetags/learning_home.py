@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from civlearn.learning.home.points import badge_of
+from civlearn.learning.home.points import badge_cached
 from civlearn.learning.provide.services import may_teach
 
 register = template.Library()
@@ -17,7 +17,7 @@ def learner_badge(context) -> dict:
     if user is None or not user.is_authenticated:
         return {"show": False, "request": request}
     # A page that has the learner's nickname and standing already (個人專區) passes them as `learner_badge`.
-    nickname, standing = context.get("learner_badge") or badge_of(user=user)
+    nickname, standing = context.get("learner_badge") or badge_cached(user=user)
     return {"show": True, "request": request, "name": nickname or user.display_name, "standing": standing}
 
 
