@@ -14,6 +14,8 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from civlearn.core.release import release_stamp
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # Tests never read .env: a developer's DATABASE_URL there would turn the SQLite run into a PostgreSQL one.
@@ -282,6 +284,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
+# Cached page fragments (`{% cache %}`) are kept per release (civlearn/core/release.py): the same store as the default
+# cache, under a prefix that changes with the code, the templates, the translations and the static files' names.
+RELEASE = env_str("CIVLEARN_RELEASE") or release_stamp(BASE_DIR, STATIC_ROOT)
+CACHES["template_fragments"] = {**CACHES["default"], "KEY_PREFIX": f"fragments-{RELEASE}"}
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
