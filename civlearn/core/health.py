@@ -80,6 +80,7 @@ def _cache_backend_name() -> str:
     return {
         "django.core.cache.backends.db.DatabaseCache": "database",
         "django.core.cache.backends.redis.RedisCache": "redis",
+        "django_redis.cache.RedisCache": "redis",
     }.get(backend, backend.rsplit(".", 1)[-1])
 
 
