@@ -11,6 +11,8 @@ first learner after a change) and again (fragments cached).
 The sign-in storm's journey is measured too, one person per round, as a browser sends it: the eCPA sign-in page
 without a session, the password sign-in (its CPU with the one Argon2id check, which is also printed alone), SSO into
 e等公務園+ (連結系統 → the catalogue it lands on, redirects followed) and the dashboard (first after the sign-in).
+And a test as the steady learner takes one: the test page, 開始測驗 and the answers (each POST with the page its
+redirect shows, as the browser follows it).
 --profile NAME prints a cProfile of that page (CPU clock).
 """
 
