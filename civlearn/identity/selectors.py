@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from civlearn.core import national_id
+from civlearn.core import clock, national_id
+from civlearn.core.generations import generation
 from civlearn.identity.models import AgencyRole, SigninRecord, User
 from civlearn.registry.models import Agency
 
@@ -17,6 +18,19 @@ PROVIDER = AgencyRole.PROVIDER
 SIGNIN_PASSWORD = SigninRecord.PASSWORD
 # The account type, for other apps' type annotations (their code reads accounts through the functions here).
 Account = User
+
+# The eCPA sign-in page's fragments shared by every visitor in a language (identity/signin.html: the announcements
+# pinned to it, the external providers' buttons, the help links) are cached under this generation stamp; every save or
+# delete of what they show (content's announcements, their attachments and agencies, help pages; sso's external
+# providers) replaces it (`services.signin_page_changed`, connected in content.apps and sso.apps), so every process
+# renders the next sign-in page afresh.
+SIGNIN_PAGE_GENERATION_KEY = "identity:signin-page:generation:v1"
+
+
+def signin_page_stamp() -> str:
+    """What the sign-in page's shared fragments are keyed by besides the language: the generation stamp and today's
+    date (an announcement's period begins and ends with a day)."""
+    return f"{generation(SIGNIN_PAGE_GENERATION_KEY)}:{clock.today().isoformat()}"
 
 
 def active_account(user_id: int, *, with_person: bool = False) -> User | None:

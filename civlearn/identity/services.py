@@ -26,12 +26,13 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from civlearn.core import clock, national_id
+from civlearn.core.generations import generation_renew
 from civlearn.core.mail import mail_send
 from civlearn.core.services import audit_record
 from civlearn.identity import devices, passwords, tasks, throttle
 from civlearn.identity.accounts import account_name_problems, phone_problems
 from civlearn.identity.models import EmailVerification, PasswordHistory, SigninRecord, User
-from civlearn.identity.selectors import find_account
+from civlearn.identity.selectors import SIGNIN_PAGE_GENERATION_KEY, find_account
 from civlearn.registry.models import Person
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,12 @@ class IdentityError(Exception):
 
 
 # ---- sign-in -------------------------------------------------------------------------------------------------
+
+
+def signin_page_changed(**kwargs) -> None:
+    """Something the sign-in page's shared fragments show changed: a new generation stamp, now and when the caller's
+    transaction commits (a signal receiver: content's and sso's apps connect it to their models' saves and deletes)."""
+    generation_renew(SIGNIN_PAGE_GENERATION_KEY)
 
 
 @dataclass(frozen=True)
