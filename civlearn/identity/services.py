@@ -165,12 +165,13 @@ def signin_attempt(
             return SigninResult(user=None, error=_msg_locked(lock), locked_until=lock)
         return SigninResult(user=None, error=_msg_signin_failed())
 
-    if nonce is not None:
-        throttle.clear("signin-device", nonce, **limits)
-    else:
-        throttle.clear("signin-account", key, **limits)
-        throttle.clear("signin-user", str(user.pk), **limits)
-    signin_record_success(user=user, method=method, ip_address=ip_address)
+    # The counters forgotten and the sign-in recorded in one transaction.
+    with transaction.atomic():
+        if nonce is not None:
+            throttle.clear([("signin-device", nonce)], **limits)
+        else:
+            throttle.clear([("signin-account", key), ("signin-user", str(user.pk))], **limits)
+        signin_record_success(user=user, method=method, ip_address=ip_address)
     return SigninResult(
         user=user,
         password_expired=passwords.password_expired(user),
@@ -180,9 +181,12 @@ def signin_attempt(
 
 def signin_record_success(*, user: User, method: str, ip_address: str | None, details: dict | None = None) -> None:
     """The one record of a successful sign-in, whatever the method: the counters, the 登入資訊 record and the audit
-    event, in one transaction (the caller's, when it has one)."""
+    event, in one transaction (the caller's, when it has one). `user` then holds the new values: `last_login` (the
+    one write of it: identity.apps disconnects Django's second one at login()), `last_signin_ip`, and `signin_count`
+    read from the row when next used."""
     now = clock.now()
-    with transaction.atomic():
+    # No savepoint inside a caller's transaction: nothing here is caught and retried, the caller's rolls back whole.
+    with transaction.atomic(savepoint=False):
         User.objects.filter(pk=user.pk).update(
             signin_count=F("signin_count") + 1, last_login=now, last_signin_ip=ip_address
         )
@@ -194,7 +198,10 @@ def signin_record_success(*, user: User, method: str, ip_address: str | None, de
             changes={"method": method, **(details or {})},
             ip_address=ip_address,
         )
-    user.refresh_from_db()
+    user.last_login, user.last_signin_ip = now, ip_address
+    # The count was raised in the row (F(), so concurrent sign-ins each count); a deleted field is loaded again from
+    # the database when next read (Django's documented deferred loading), and most sign-ins never read it.
+    del user.signin_count
 
 
 def account_for_person(*, person: Person, email: str, via: str, ip_address: str | None) -> User:

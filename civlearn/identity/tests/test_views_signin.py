@@ -153,3 +153,15 @@ def test_a_person_with_an_expired_password_can_still_sign_out(client, learner):
     response = client.post("/ecpa/signout")
     assert response["Location"] == "/ecpa/signin"
     assert "_auth_user_id" not in client.session
+
+
+def test_a_password_sign_in_takes_a_bounded_number_of_statements(client, learner, django_assert_max_num_queries):
+    client.get(SIGNIN)
+    # the account, its locks, one transaction of the bookkeeping (counters, count, record, audit event: 6 with its
+    # BEGIN and COMMIT), the new session (Django's: a key checked and inserted, 4; then saved with the sign-in, 3),
+    # and no second write of last_login nor a read of the account after the sign-in
+    with django_assert_max_num_queries(15):
+        response = client.post(SIGNIN, {"login": "A123456789", "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(learner.pk)
