@@ -114,9 +114,11 @@ def find_account(login: str) -> User | None:
     normalized = national_id.normalize(text)
     query = User.objects.select_related("person")
     if national_id.is_valid(normalized):
-        found = query.filter(person__national_id=normalized).first()
-        if found:
-            return found
+        # One account at most (a unique national ID, one account per person): get(), which builds no ORDER BY.
+        try:
+            return query.get(person__national_id=normalized)
+        except User.DoesNotExist:
+            pass
     # 自訂帳號 is unique whatever the case (a constraint on Lower(username)), so case does not matter here either.
     return query.filter(username__iexact=text).first()
 
