@@ -165,3 +165,31 @@ def test_a_password_sign_in_takes_a_bounded_number_of_statements(client, learner
 
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(learner.pk)
+
+
+def test_a_refused_sign_in_shows_its_errors_and_the_typed_name_over_the_cached_blank_form(client, learner):
+    # Given the blank form's fields cached by an earlier page
+    blank = client.get(SIGNIN).content.decode()
+    assert '<input type="text" name="login" autocomplete="username"' in blank and 'value="A123456789"' not in blank
+
+    # When a sign-in is refused, the page shows the error at the field and keeps the typed name
+    html = client.post(SIGNIN, {"login": "A123456789", "password": ""}).content.decode()
+    assert '<ul class="errorlist" id="id_password_error"><li>請輸入密碼</li></ul>' in html
+    assert 'value="A123456789"' in html
+
+    # Then the next visitor's blank page carries neither
+    html = client.get(SIGNIN).content.decode()
+    assert "id_password_error" not in html and 'value="A123456789"' not in html
+
+
+def test_the_cached_blank_forms_follow_the_language(client, db):
+    from django.utils import translation
+
+    assert '<label for="id_login">帳號</label>' in client.get(SIGNIN).content.decode()
+    with translation.override(translation.get_language()):
+        client.post("/i18n/setlang/", {"language": "en", "next": SIGNIN})
+        html = client.get(SIGNIN).content.decode()
+    assert '<label for="id_login">Account</label>' in html
+    assert '<label for="moica-pin">Enter the PIN code</label>' in html
+    assert '<label for="agency-pin">Enter the PIN code</label>' in html
+    assert "請輸入PinCode" not in html
