@@ -21,9 +21,9 @@ Account = User
 
 # The eCPA sign-in page's fragments shared by every visitor in a language (identity/signin.html: the announcements
 # pinned to it, the external providers' buttons, the help links) are cached under this generation stamp; every save or
-# delete of what they show (content's announcements, their attachments and agencies, help pages; sso's external
-# providers) replaces it (`services.signin_page_changed`, connected in content.apps and sso.apps), so every process
-# renders the next sign-in page afresh.
+# delete of what they show (content's announcements and their agencies, help pages; sso's external providers) replaces
+# it (`services.signin_page_changed`, connected in content.apps and sso.apps), so every process renders the next
+# sign-in page afresh. Its blank forms are cached per language only (nothing from the database).
 SIGNIN_PAGE_GENERATION_KEY = "identity:signin-page:generation:v1"
 
 
