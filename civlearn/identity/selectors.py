@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from civlearn.core import national_id
+from civlearn.core import clock, national_id
+from civlearn.core.generations import generation
 from civlearn.identity.models import AgencyRole, SigninRecord, User
 from civlearn.registry.models import Agency
 
@@ -17,6 +18,19 @@ PROVIDER = AgencyRole.PROVIDER
 SIGNIN_PASSWORD = SigninRecord.PASSWORD
 # The account type, for other apps' type annotations (their code reads accounts through the functions here).
 Account = User
+
+# The eCPA sign-in page's fragments shared by every visitor in a language (identity/signin.html: the announcements
+# pinned to it, the external providers' buttons, the help links) are cached under this generation stamp; every save or
+# delete of what they show (content's announcements and their agencies, help pages; sso's external providers) replaces
+# it (`services.signin_page_changed`, connected in content.apps and sso.apps), so every process renders the next
+# sign-in page afresh. Its blank forms are cached per language only (nothing from the database).
+SIGNIN_PAGE_GENERATION_KEY = "identity:signin-page:generation:v1"
+
+
+def signin_page_stamp() -> str:
+    """What the sign-in page's shared fragments are keyed by besides the language: the generation stamp and today's
+    date (an announcement's period begins and ends with a day)."""
+    return f"{generation(SIGNIN_PAGE_GENERATION_KEY)}:{clock.today().isoformat()}"
 
 
 def active_account(user_id: int, *, with_person: bool = False) -> User | None:
@@ -100,9 +114,11 @@ def find_account(login: str) -> User | None:
     normalized = national_id.normalize(text)
     query = User.objects.select_related("person")
     if national_id.is_valid(normalized):
-        found = query.filter(person__national_id=normalized).first()
-        if found:
-            return found
+        # One account at most (a unique national ID, one account per person): get(), which builds no ORDER BY.
+        try:
+            return query.get(person__national_id=normalized)
+        except User.DoesNotExist:
+            pass
     # 自訂帳號 is unique whatever the case (a constraint on Lower(username)), so case does not matter here either.
     return query.filter(username__iexact=text).first()
 

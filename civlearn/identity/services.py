@@ -26,12 +26,13 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from civlearn.core import clock, national_id
+from civlearn.core.generations import generation_renew
 from civlearn.core.mail import mail_send
 from civlearn.core.services import audit_record
 from civlearn.identity import devices, passwords, tasks, throttle
 from civlearn.identity.accounts import account_name_problems, phone_problems
 from civlearn.identity.models import EmailVerification, PasswordHistory, SigninRecord, User
-from civlearn.identity.selectors import find_account
+from civlearn.identity.selectors import SIGNIN_PAGE_GENERATION_KEY, find_account
 from civlearn.registry.models import Person
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,12 @@ class IdentityError(Exception):
 
 
 # ---- sign-in -------------------------------------------------------------------------------------------------
+
+
+def signin_page_changed(**kwargs) -> None:
+    """Something the sign-in page's shared fragments show changed: a new generation stamp, now and when the caller's
+    transaction commits (a signal receiver: content's and sso's apps connect it to their models' saves and deletes)."""
+    generation_renew(SIGNIN_PAGE_GENERATION_KEY)
 
 
 @dataclass(frozen=True)
@@ -158,12 +165,13 @@ def signin_attempt(
             return SigninResult(user=None, error=_msg_locked(lock), locked_until=lock)
         return SigninResult(user=None, error=_msg_signin_failed())
 
-    if nonce is not None:
-        throttle.clear("signin-device", nonce, **limits)
-    else:
-        throttle.clear("signin-account", key, **limits)
-        throttle.clear("signin-user", str(user.pk), **limits)
-    signin_record_success(user=user, method=method, ip_address=ip_address)
+    # The counters forgotten and the sign-in recorded in one transaction.
+    with transaction.atomic():
+        if nonce is not None:
+            throttle.clear([("signin-device", nonce)], **limits)
+        else:
+            throttle.clear([("signin-account", key), ("signin-user", str(user.pk))], **limits)
+        signin_record_success(user=user, method=method, ip_address=ip_address)
     return SigninResult(
         user=user,
         password_expired=passwords.password_expired(user),
@@ -173,9 +181,12 @@ def signin_attempt(
 
 def signin_record_success(*, user: User, method: str, ip_address: str | None, details: dict | None = None) -> None:
     """The one record of a successful sign-in, whatever the method: the counters, the 登入資訊 record and the audit
-    event, in one transaction (the caller's, when it has one)."""
+    event, in one transaction (the caller's, when it has one). `user` then holds the new values: `last_login` (the
+    one write of it: identity.apps disconnects Django's second one at login()), `last_signin_ip`, and `signin_count`
+    read from the row when next used."""
     now = clock.now()
-    with transaction.atomic():
+    # No savepoint inside a caller's transaction: nothing here is caught and retried, the caller's rolls back whole.
+    with transaction.atomic(savepoint=False):
         User.objects.filter(pk=user.pk).update(
             signin_count=F("signin_count") + 1, last_login=now, last_signin_ip=ip_address
         )
@@ -187,7 +198,10 @@ def signin_record_success(*, user: User, method: str, ip_address: str | None, de
             changes={"method": method, **(details or {})},
             ip_address=ip_address,
         )
-    user.refresh_from_db()
+    user.last_login, user.last_signin_ip = now, ip_address
+    # The count was raised in the row (F(), so concurrent sign-ins each count); a deleted field is loaded again from
+    # the database when next read (Django's documented deferred loading), and most sign-ins never read it.
+    del user.signin_count
 
 
 def account_for_person(*, person: Person, email: str, via: str, ip_address: str | None) -> User:

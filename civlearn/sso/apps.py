@@ -16,7 +16,8 @@ class SsoConfig(AppConfig):
     def ready(self):
         from oauth2_provider.models import get_application_model
 
-        from civlearn.sso.models import RelyingParty
+        from civlearn.identity.services import signin_page_changed
+        from civlearn.sso.models import ExternalProvider, RelyingParty
         from civlearn.sso.oidc import forget_cached_clients
 
         # Cache invalidation only (oidc.cached_client): every write path of a client — the admin, the services, DOT,
@@ -26,6 +27,10 @@ class SsoConfig(AppConfig):
             post_delete.connect(
                 forget_cached_clients, sender=model, dispatch_uid=f"oidc-clients-{model.__name__}-delete"
             )
+        # The eCPA sign-in page's shared fragment of external providers' buttons: every save or delete of a provider
+        # replaces the sign-in page's generation stamp.
+        post_save.connect(signin_page_changed, sender=ExternalProvider, dispatch_uid="signin-page-provider-save")
+        post_delete.connect(signin_page_changed, sender=ExternalProvider, dispatch_uid="signin-page-provider-delete")
 
 
 # django-oauth-toolkit's models have no verbose names (the admin would read "Applications", "Access tokens" in a

@@ -30,8 +30,7 @@ from oauth2_provider.views import TokenView as DotTokenView
 from civlearn.core.decorators import session_free
 from civlearn.identity.sessions import my_area_context
 from civlearn.sso import clients, oidc
-from civlearn.sso.models import RelyingParty
-from civlearn.sso.selectors import connected_systems_grouped
+from civlearn.sso.selectors import connected_system_entry_url, connected_systems_grouped
 
 
 class ConsentView(AuthorizationView):
@@ -122,10 +121,10 @@ def connected_system_enter(request, pk: int):
     """Into one connected system. A system served by this platform shares the eCPA session; another system gets
     an OIDC third-party-initiated login (its login-initiation address with `iss`), and the authorization request it
     then sends finds the person signed in."""
-    rp = RelyingParty.objects.filter(pk=pk, listed=True).first()
-    if rp is None or not rp.entry_url:
+    entry_url = connected_system_entry_url(pk)
+    if not entry_url:
         raise Http404
-    if rp.entry_url.startswith("/") and not rp.entry_url.startswith("//"):
-        return redirect(rp.entry_url)
-    separator = "&" if "?" in rp.entry_url else "?"
-    return redirect(rp.entry_url + separator + urlencode({"iss": oidc.issuer()}))
+    if entry_url.startswith("/") and not entry_url.startswith("//"):
+        return redirect(entry_url)
+    separator = "&" if "?" in entry_url else "?"
+    return redirect(entry_url + separator + urlencode({"iss": oidc.issuer()}))

@@ -180,3 +180,18 @@ def test_signin_posts_need_csrf(db, path):
 
     response = Client(enforce_csrf_checks=True).post(path, {"challenge": "x", "signature": "y"})
     assert response.status_code == 403
+
+
+def test_a_refused_certificate_sign_in_shows_its_reason_over_the_cached_blank_forms(client, db):
+    # Given the blank certificate forms cached by an earlier page
+    assert 'id="moica-errors"' not in client.get("/ecpa/signin").content.decode()
+
+    # When a certificate sign-in is refused, its section shows why
+    html = client.post("/ecpa/signin/certificate", {"challenge": "", "signature": ""}).content.decode()
+    assert 'id="moica-errors"' in html and "未取得憑證簽章" in html
+    html = client.post("/ecpa/signin/agency-certificate", {"challenge": "", "signature": ""}).content.decode()
+    assert 'id="agency-errors"' in html and "未取得憑證簽章" in html
+
+    # Then the next page's forms are blank again
+    html = client.get("/ecpa/signin").content.decode()
+    assert 'id="moica-errors"' not in html and 'id="agency-errors"' not in html and "未取得憑證簽章" not in html

@@ -144,3 +144,40 @@ def test_the_lock_covers_every_name_of_the_account(learner, counting_hasher):
     assert result.user is None
     assert result.error == fifth.error
     assert counting_hasher.calls == 0
+
+
+def test_a_sign_in_writes_last_login_once_with_its_record_and_returns_the_new_count(learner):
+    # When the learner signs in twice
+    _attempt("A123456789", PASSWORD)
+    result = _attempt("A123456789", PASSWORD)
+
+    # Then the returned account holds what the row holds: the new count, and last_login = the record's time
+    record = SigninRecord.objects.filter(user=learner).latest("id")
+    assert (result.user.signin_count, result.user.last_login, result.user.last_signin_ip) == (
+        2,
+        record.at,
+        "192.0.2.10",
+    )
+    learner.refresh_from_db()
+    assert (learner.signin_count, learner.last_login) == (2, record.at)
+
+
+def test_the_counters_are_cleared_only_with_the_sign_in_recorded(learner, monkeypatch):
+    # Given four failures
+    for _ in range(4):
+        _attempt("A123456789", "Wrong#pw1")
+
+    # When recording the sign-in fails (its audit event cannot be written)
+    def refuse(**kwargs):
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr(services, "audit_record", refuse)
+    with pytest.raises(RuntimeError):
+        _attempt("A123456789", PASSWORD)
+    monkeypatch.undo()
+
+    # Then nothing of the sign-in stayed, and the failures still count: the fifth locks
+    learner.refresh_from_db()
+    assert learner.signin_count == 0
+    assert not SigninRecord.objects.filter(user=learner, success=True).exists()
+    assert _attempt("A123456789", "Wrong#pw1").locked_until is not None

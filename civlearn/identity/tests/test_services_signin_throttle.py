@@ -193,3 +193,19 @@ def test_purge_deletes_ended_counters_and_locks(limits, learner):
     clock.advance(dt.timedelta(days=1))
     call_command("identity_purge")
     assert (ThrottleLock.objects.count(), ThrottleCounter.objects.count()) == (0, 0)
+
+
+def test_success_from_a_trusted_device_clears_that_devices_failures(limits, learner):
+    # given a trusted browser with four failures behind it
+    clock.travel_to(dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC))
+    cookie = _attempt("A123456789", PASSWORD).device_cookie
+    for n in range(4):
+        assert _attempt("A123456789", f"Wrong-{n}", cookie=cookie).locked_until is None
+
+    # when the person then signs in from it
+    assert _attempt("A123456789", PASSWORD, cookie=cookie).user == learner
+
+    # then that device's count starts again (the same cookie: a success also issues a new one): four more failures
+    # lock nothing
+    for n in range(4):
+        assert _attempt("A123456789", f"Wrong-{n}", cookie=cookie).locked_until is None

@@ -153,3 +153,43 @@ def test_a_person_with_an_expired_password_can_still_sign_out(client, learner):
     response = client.post("/ecpa/signout")
     assert response["Location"] == "/ecpa/signin"
     assert "_auth_user_id" not in client.session
+
+
+def test_a_password_sign_in_takes_a_bounded_number_of_statements(client, learner, django_assert_max_num_queries):
+    client.get(SIGNIN)
+    # the account, its locks, one transaction of the bookkeeping (counters, count, record, audit event: 6 with its
+    # BEGIN and COMMIT), the new session (Django's: a key checked and inserted, 4; then saved with the sign-in, 3),
+    # and no second write of last_login nor a read of the account after the sign-in
+    with django_assert_max_num_queries(15):
+        response = client.post(SIGNIN, {"login": "A123456789", "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(learner.pk)
+
+
+def test_a_refused_sign_in_shows_its_errors_and_the_typed_name_over_the_cached_blank_form(client, learner):
+    # Given the blank form's fields cached by an earlier page
+    blank = client.get(SIGNIN).content.decode()
+    assert '<input type="text" name="login" autocomplete="username"' in blank and 'value="A123456789"' not in blank
+
+    # When a sign-in is refused, the page shows the error at the field and keeps the typed name
+    html = client.post(SIGNIN, {"login": "A123456789", "password": ""}).content.decode()
+    assert '<ul class="errorlist" id="id_password_error"><li>請輸入密碼</li></ul>' in html
+    assert 'value="A123456789"' in html
+
+    # Then the next visitor's blank page carries neither
+    html = client.get(SIGNIN).content.decode()
+    assert "id_password_error" not in html and 'value="A123456789"' not in html
+
+
+def test_the_cached_blank_forms_follow_the_language(client, db):
+    from django.utils import translation
+
+    assert '<label for="id_login">帳號</label>' in client.get(SIGNIN).content.decode()
+    with translation.override(translation.get_language()):
+        client.post("/i18n/setlang/", {"language": "en", "next": SIGNIN})
+        html = client.get(SIGNIN).content.decode()
+    assert '<label for="id_login">Account</label>' in html
+    assert '<label for="moica-pin">Enter the PIN code</label>' in html
+    assert '<label for="agency-pin">Enter the PIN code</label>' in html
+    assert "請輸入PinCode" not in html

@@ -77,3 +77,32 @@ def test_connected_systems_need_a_signed_in_person(client, db):
     response = client.get("/ecpa/my/systems")
     assert response.status_code == 302
     assert response["Location"].startswith("/ecpa/signin")
+
+
+def test_entering_a_system_follows_every_change_to_its_entry(client, learner, django_assert_num_queries):
+    # Given a listed system entered once (its address now in the shared cache)
+    from civlearn.sso.tests.sso_support import register_rp
+
+    register_rp(name="差勤系統", redirect_uri="https://hr.example.tw/cb", listed=True, code="HR9",
+                entry_url="https://hr.example.tw/oidc/login")  # fmt: skip
+    rp = RelyingParty.objects.get(code="HR9")
+    client.force_login(learner)
+    url = f"/ecpa/my/systems/{rp.pk}/enter"
+    assert client.get(url)["Location"].startswith("https://hr.example.tw/oidc/login?iss=")
+    with django_assert_num_queries(2):  # the session and the signed-in account: no system row
+        assert client.get(url)["Location"].startswith("https://hr.example.tw/oidc/login?iss=")
+
+    # When an operator moves its entry address, the next entry goes there
+    rp.entry_url = "https://hr2.example.tw/login?x=1"
+    rp.save()
+    assert client.get(url)["Location"].startswith("https://hr2.example.tw/login?x=1&iss=")
+
+    # and when it is taken off the list, or deleted, there is nothing to enter
+    rp.listed = False
+    rp.save()
+    assert client.get(url).status_code == 404
+    rp.listed = True
+    rp.save()
+    assert client.get(url).status_code == 302
+    rp.application.delete()
+    assert client.get(url).status_code == 404
