@@ -247,7 +247,10 @@ def _external_stand_in() -> None:
         first_party=True,
         national_id_allowed=True,
     )
-    RelyingParty.objects.filter(application=application).update(listed=False)
+    # Saved, not updated: a save is what renews the cached clients and the sign-in page's fragments.
+    for party in RelyingParty.objects.filter(application=application):
+        party.listed = False
+        party.save(update_fields=["listed"])
     values = {
         "name": STAND_IN_NAME,
         "issuer": issuer,
@@ -260,7 +263,9 @@ def _external_stand_in() -> None:
     if provider is None:
         ExternalProvider.objects.create(slug=STAND_IN_SLUG, **values)
     else:
-        ExternalProvider.objects.filter(pk=provider.pk).update(**values)
+        for field, value in values.items():
+            setattr(provider, field, value)
+        provider.save(update_fields=list(values))
 
 
 def seed() -> None:
