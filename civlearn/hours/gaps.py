@@ -227,10 +227,11 @@ def rulebook_stamp() -> str:
     return rules.current()[1]
 
 
-def rulebook_current() -> tuple[rules.RuleBook, str]:
+def rulebook_current(*, agency_id: int | None = None) -> tuple[rules.RuleBook, str]:
     """The rule book and its stamp (`rulebook_stamp`) read together: a caller that needs both several times in
-    one request (the gap panel) reads the shared cache's stamp once and passes the book down (`rulebook=`)."""
-    return rules.current()
+    one request (the gap panel) reads the shared cache's stamp once and passes the book down (`rulebook=`).
+    Rebuilt first when it does not know `agency_id` (an agency created since it was built: `rules.current_for`)."""
+    return rules.current_for(agency_id)
 
 
 def agency_chain(agency_id: int | None, rulebook: rules.RuleBook | None = None) -> list[int]:

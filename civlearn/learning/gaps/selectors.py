@@ -106,7 +106,7 @@ def gap_panel(
     if person is None:
         return GapPanel(report=None)
     # The rule book (and its stamp in the shared cache) once for the whole panel, passed down.
-    rulebook = hours_gaps.rulebook_current()
+    rulebook = hours_gaps.rulebook_current(agency_id=person.agency_id)
     report = hours_gaps.person_gaps(person=person, year=year, rulebook=rulebook[0])
     consent = consent_current(user=user)
     shares = consent is None or consent.share_hours  # no decision yet: enrolment asks for it first
@@ -176,16 +176,21 @@ def open_courses_counting(
 
     Computed once per catalogue generation, rule book generation, day and year and kept in the shared cache: the
     courses open to all once per set of applicable rules (agencies without rules of their own share the national
-    set), the courses restricted to some agencies once per agency (usually none). A panel then costs a cache read
-    here instead of reading and matching the whole open catalogue. `rulebook`: `hours.gaps.rulebook_current()`
-    when the caller has read it already."""
+    set), the courses restricted to some agencies once per agency that such a course is restricted to, itself or a
+    parent (usually none: the others share the courses open to all without a key of their own). A panel then costs
+    a cache read here instead of reading and matching the whole open catalogue. `rulebook`:
+    `hours.gaps.rulebook_current()` when the caller has read it already."""
     today = clock.today()
     book, stamp = rulebook or hours_gaps.rulebook_current()
-    stamps = f"{catalogue_generation()}:{stamp}:{today.isoformat()}:{year}"
+    catalogue = catalogue_generation()
+    stamps = f"{catalogue}:{stamp}:{today.isoformat()}:{year}"
     rule_ids = ",".join(
         str(rule_id) for rule_id in hours_gaps.applicable_rule_ids(agency_id=agency_id, year=year, rulebook=book)
     )
     shared_key = f"learning:gaps:open-to-all:v1:{stamps}:{rule_ids}"
+    restricting = _restricting_agencies(f"learning:gaps:restricting-agencies:v1:{catalogue}")
+    if restricting.isdisjoint(hours_gaps.agency_chain(agency_id, rulebook=book)):
+        return _open_to_all_under(shared_key, agency_id=agency_id, year=year, today=today)
     restricted_key = f"learning:gaps:open-restricted:v1:{stamps}:{agency_id}"
     if not _restricted_under(restricted_key, agency_id=agency_id, year=year, today=today):
         return _open_to_all_under(shared_key, agency_id=agency_id, year=year, today=today)
@@ -194,25 +199,58 @@ def open_courses_counting(
 
 # Every key names all its inputs (the stamps, the day, the rules or the agency), so a value never changes under its
 # key: the recent ones are also kept in process, sparing the cache read and unpickling of hundreds of rows per panel.
-@functools.lru_cache(maxsize=16)
-def _open_to_all_under(key: str, *, agency_id: int | None, year: int, today: dt.date) -> OpenCourses:
+def _cached(key: str) -> object:
+    """The value under `key` in the shared cache; a missing one raises, so that it is not memoized (the caller
+    computes and stores it)."""
     found = cache.get(key)
     if found is None:
-        found = _grouped(_counting_rows(Q(open_to_all=True), agency_id=agency_id, year=year, today=today))
-        cache.set(key, found, OPEN_COURSES_SECONDS)
+        raise LookupError(key)
     return found
 
 
-@functools.lru_cache(maxsize=1024)
+# The lists of courses open to all (hundreds of rows) apart from the small ones per agency (restricted courses, the
+# set of agencies with some), so that many agencies do not push the large ones out.
+_open_to_all_memo = functools.lru_cache(maxsize=16)(_cached)
+_agency_memo = functools.lru_cache(maxsize=1024)(_cached)
+
+
+def _restricting_agencies(key: str) -> frozenset[int]:
+    """The agencies some course not open to all is restricted to (under the catalogue's generation stamp, which a
+    course's allowed agencies changing renews)."""
+    try:
+        return _agency_memo(key)  # type: ignore[return-value]
+    except LookupError:
+        found = frozenset(
+            Course.allowed_agencies.through.objects.filter(course__open_to_all=False)
+            .order_by()
+            .values_list("agency_id", flat=True)
+            .distinct()
+        )
+        cache.set(key, found, OPEN_COURSES_SECONDS)
+        return found
+
+
+def _open_to_all_under(key: str, *, agency_id: int | None, year: int, today: dt.date) -> OpenCourses:
+    """Keyed by the rules that apply (not the agency): every agency with the same rules shares the value, in the
+    shared cache and in process."""
+    try:
+        return _open_to_all_memo(key)  # type: ignore[return-value]
+    except LookupError:
+        found = _grouped(_counting_rows(Q(open_to_all=True), agency_id=agency_id, year=year, today=today))
+        cache.set(key, found, OPEN_COURSES_SECONDS)
+        return found
+
+
 def _restricted_under(key: str, *, agency_id: int | None, year: int, today: dt.date) -> tuple[tuple, ...]:
-    found = cache.get(key)
-    if found is None:
+    try:
+        return _agency_memo(key)  # type: ignore[return-value]
+    except LookupError:
         allowed = Course.allowed_agencies.through.objects.filter(
             agency_id__in=hours_gaps.agency_chain(agency_id)
         ).values("course_id")
         found = tuple(_counting_rows(Q(open_to_all=False, pk__in=allowed), agency_id=agency_id, year=year, today=today))
         cache.set(key, found, OPEN_COURSES_SECONDS)
-    return found
+        return found
 
 
 @functools.lru_cache(maxsize=64)
