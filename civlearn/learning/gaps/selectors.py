@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import heapq
 import itertools
 from collections.abc import Iterable, Iterator
@@ -82,6 +83,15 @@ class GapSuggestions:
     def enough(self) -> bool:
         """Whether completing every listed course closes the gap."""
         return self.listed_hours >= self.gap.missing
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of everything the panel's list of these suggestions shows (the gap's label, the suggestions,
+        whether they are enough): the key of that list's cached fragment, which is then the same for every learner
+        with the same list and changes with anything it shows. The reprs of these frozen dataclasses (strings,
+        numbers, Decimals, dates, tuples) are the same in every process."""
+        shown = (self.gap.key, self.gap.label, self.suggestions, self.enough)
+        return hashlib.sha256(repr(shown).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
