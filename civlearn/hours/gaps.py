@@ -26,6 +26,8 @@ from civlearn.hours.models import AgencyGapPolicy, StaffKind
 from civlearn.registry.models import Agency, Person
 
 ZERO = Decimal("0.0")
+# The rule book as the learning side sees it, to pass it down (`rulebook_current`).
+RuleBook = rules.RuleBook
 DEFAULT_CONTRACT_WORDS = ("約聘", "約僱", "聘用", "聘僱", "臨時", "派遣", "編制外")
 
 
@@ -57,9 +59,9 @@ class Deadline:
 Cutoffs = dict[tuple[int, str], dt.date]
 
 
-def cutoffs_of_year(*, year: int, agency_ids: Iterable[int]) -> Cutoffs:
+def cutoffs_of_year(*, year: int, agency_ids: Iterable[int], rulebook: rules.RuleBook | None = None) -> Cutoffs:
     """(agency id, staff kind) → cutoff for these agencies and their parents (from the rule book: no query)."""
-    book = rules.book()
+    book = rulebook or rules.book()
     found: Cutoffs = {}
     for chain_id in {found_id for agency_id in agency_ids for found_id in book.agency_chain(agency_id)}:
         for kind in StaffKind.values:
@@ -88,13 +90,13 @@ def deadline_from(
     return Deadline(dt.date(year, 12, 31), kind)
 
 
-def deadline_of(*, person: Person, year: int) -> Deadline:
-    book = rules.book()
+def deadline_of(*, person: Person, year: int, rulebook: rules.RuleBook | None = None) -> Deadline:
+    book = rulebook or rules.book()
     return deadline_from(
         year=year,
         agency_id=person.agency_id,
         personnel_category=person.personnel_category,
-        cutoffs=cutoffs_of_year(year=year, agency_ids=[person.agency_id]),
+        cutoffs=cutoffs_of_year(year=year, agency_ids=[person.agency_id], rulebook=book),
         names=book.cutoff_agency_names,
         rulebook=book,
     )
@@ -159,9 +161,10 @@ def least_hours_needed(rows: Sequence[tuple[int, Decimal | int]]) -> Decimal | i
     return max((need for _, need in stack), default=ZERO)
 
 
-def person_gaps(*, person: Person, year: int | None = None) -> GapReport:
+def person_gaps(*, person: Person, year: int | None = None, rulebook: rules.RuleBook | None = None) -> GapReport:
     """Every requirement that applies to `person` in `year` (this year by default): national rules and their
-    agency's (with parents'), with the deadline that applies to them. Two indexed queries plus the rule book."""
+    agency's (with parents'), with the deadline that applies to them. Two indexed queries plus the rule book
+    (`rulebook`, when the caller has read it already: `rulebook_current`)."""
     today = clock.today()
     year = year or today.year
     summary = selectors.year_summary(person=person, year=year)
@@ -178,17 +181,22 @@ def person_gaps(*, person: Person, year: int | None = None) -> GapReport:
         )
         for row in summary.requirements
     )
-    return GapReport(person.pk, year, today, deadline_of(person=person, year=year), requirements)
+    return GapReport(person.pk, year, today, deadline_of(person=person, year=year, rulebook=rulebook), requirements)
 
 
 def rules_counting_courses(
-    *, agency_id: int | None, year: int, courses: Iterable[tuple[object, str, int]], day: dt.date | None = None
+    *,
+    agency_id: int | None,
+    year: int,
+    courses: Iterable[tuple[object, str, int]],
+    day: dt.date | None = None,
+    rulebook: rules.RuleBook | None = None,
 ) -> dict[object, frozenset[int]]:
     """For (key, category code, 學習性質) of courses completed on `day` (today by default): the ids of the rules
     applying in `year` to staff of `agency_id` that their hours would count toward (`rules.counts_in`, with the code
     table in force on that day, whose subtrees the rule book already expanded). A code absent from the table counts
     nowhere."""
-    book = rules.book()
+    book = rulebook or rules.book()
     table = book.table_for(day or clock.today())
     if table is None:
         return {}
@@ -207,10 +215,10 @@ def rules_counting_courses(
     return found
 
 
-def applicable_rule_ids(*, agency_id: int | None, year: int) -> tuple[int, ...]:
+def applicable_rule_ids(*, agency_id: int | None, year: int, rulebook: rules.RuleBook | None = None) -> tuple[int, ...]:
     """The ids of the rules applying in `year` to staff of `agency_id` (national ones and their agencies'): what
     decides where a course's hours count for them."""
-    return tuple(rule.id for rule in rules.book().rules_for(year=year, agency_id=agency_id))
+    return tuple(rule.id for rule in (rulebook or rules.book()).rules_for(year=year, agency_id=agency_id))
 
 
 def rulebook_stamp() -> str:
@@ -219,9 +227,16 @@ def rulebook_stamp() -> str:
     return rules.current()[1]
 
 
-def agency_chain(agency_id: int | None) -> list[int]:
+def rulebook_current(*, agency_id: int | None = None) -> tuple[rules.RuleBook, str]:
+    """The rule book and its stamp (`rulebook_stamp`) read together: a caller that needs both several times in
+    one request (the gap panel) reads the shared cache's stamp once and passes the book down (`rulebook=`).
+    Rebuilt first when it does not know `agency_id` (an agency created since it was built: `rules.current_for`)."""
+    return rules.current_for(agency_id)
+
+
+def agency_chain(agency_id: int | None, rulebook: rules.RuleBook | None = None) -> list[int]:
     """The agency and its parents, nearest first (for eligibility by agency)."""
-    return rules.book().agency_chain(agency_id)
+    return (rulebook or rules.book()).agency_chain(agency_id)
 
 
 def reminder_days_of(*, agency_id: int) -> int:
@@ -376,7 +391,14 @@ class ClassOption:
 MAX_OPEN_CLASSES = 500
 
 
-def classes_toward(*, person: Person, year: int, rule_ids: Iterable[int], deadline: dt.date) -> list[ClassOption]:
+def classes_toward(
+    *,
+    person: Person,
+    year: int,
+    rule_ids: Iterable[int],
+    deadline: dt.date,
+    rulebook: rules.RuleBook | None = None,
+) -> list[ClassOption]:
     """Published classes open for registration now, ending by `deadline` (their hours are credited when they end),
     with seats or a waiting list, that `person` may register for (classes.registration.eligibility_problem) and is
     not already registered for, whose portions count toward any of `rule_ids`. A handful of queries."""
@@ -388,7 +410,7 @@ def classes_toward(*, person: Person, year: int, rule_ids: Iterable[int], deadli
     wanted = set(rule_ids)
     if not wanted:
         return []
-    book = rules.book()
+    book = rulebook or rules.book()
     applicable = [rule for rule in book.rules_for(year=year, agency_id=person.agency_id) if rule.id in wanted]
     now = clock.now()
     # Which portions count is matched here with rules.counts_in, not in SQL: an IN list of every code of the wanted

@@ -329,6 +329,16 @@ def current() -> tuple[RuleBook, str]:
         return _state["book"], str(generation)  # type: ignore[return-value]
 
 
+def current_for(agency_id: int | None) -> tuple[RuleBook, str]:
+    """`current()`, rebuilt first when the book does not know `agency_id`: an agency created since it was built,
+    whose parents (and so their rules and cutoffs) it would miss."""
+    found = current()
+    if agency_id is not None and agency_id not in found[0].agency_parent:
+        invalidate()
+        found = current()
+    return found
+
+
 def invalidate() -> None:
     """Call after changing tables, reporting rows, rules, cutoffs or agencies."""
     cache.delete(_GENERATION_KEY)
@@ -369,8 +379,7 @@ def summarize(
     rb = rulebook or book()
     if agency_id is not None and agency_id not in rb.agency_parent:
         # An agency created since the book was built: its parents are unknown to it.
-        invalidate()
-        rb = book()
+        rb = current_for(agency_id)[0]
     rules = rb.rules_for(year=year, agency_id=agency_id)
     reporting_hours = {item.key: ZERO for item in rb.reporting}
     rule_hours = {rule.id: ZERO for rule in rules}

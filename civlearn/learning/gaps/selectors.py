@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import heapq
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
@@ -83,6 +84,15 @@ class GapSuggestions:
         """Whether completing every listed course closes the gap."""
         return self.listed_hours >= self.gap.missing
 
+    @property
+    def fingerprint(self) -> str:
+        """A digest of everything the panel's list of these suggestions shows (the gap's label, the suggestions,
+        whether they are enough): the key of that list's cached fragment, which is then the same for every learner
+        with the same list and changes with anything it shows. The reprs of these frozen dataclasses (strings,
+        numbers, Decimals, dates, tuples) are the same in every process."""
+        shown = (self.gap.key, self.gap.label, self.suggestions, self.enough)
+        return hashlib.sha256(repr(shown).encode()).hexdigest()
+
 
 @dataclass(frozen=True)
 class GapPanel:
@@ -96,20 +106,34 @@ class GapPanel:
         return self.report is not None
 
 
-def gap_panel(*, user, per_gap: int = 3, year: int | None = None) -> GapPanel:
+def gap_panel(
+    *, user, per_gap: int = 3, year: int | None = None, enrolments: Iterable[Enrolment] | None = None
+) -> GapPanel:
     """The learner's gaps of `year` (this year by default) with suggested courses under each. An account with no
-    registry person (人事資料) has no requirements to show: `report` is None."""
+    registry person (人事資料) has no requirements to show: `report` is None. `enrolments`: all the learner's
+    enrolments, when the caller has read them already (個人專區), else read here."""
     person = getattr(user, "person", None)
     if person is None:
         return GapPanel(report=None)
-    report = hours_gaps.person_gaps(person=person, year=year)
+    # The rule book (and its stamp in the shared cache) once for the whole panel, passed down.
+    rulebook = hours_gaps.rulebook_current(agency_id=person.agency_id)
+    report = hours_gaps.person_gaps(person=person, year=year, rulebook=rulebook[0])
     consent = consent_current(user=user)
     shares = consent is None or consent.share_hours  # no decision yet: enrolment asks for it first
     open_gaps = report.gaps
     if not open_gaps:
         return GapPanel(report=report, shares_hours=shares)
-    candidates = _candidates(user=user, person=person, year=report.year, gaps=open_gaps)
-    candidates += _classes(person=person, report=report, gaps=open_gaps)
+    mine: Iterable[tuple[int, int, dt.datetime | None, int]]
+    if enrolments is None:
+        mine = (
+            Enrolment.objects.filter(user=user)
+            .order_by()
+            .values_list("course_id", "year", "completed_at", "reading_ms")
+        )
+    else:
+        mine = [(e.course_id, e.year, e.completed_at, e.reading_ms) for e in enrolments]
+    candidates = _candidates(person=person, year=report.year, gaps=open_gaps, enrolments=mine, rulebook=rulebook)
+    candidates += _classes(person=person, report=report, gaps=open_gaps, rulebook=rulebook[0])
     items = []
     for gap in open_gaps:
         under = sorted((s for s in candidates if gap.key in s.counts_toward), key=partial(_rank, gap=gap))
@@ -154,18 +178,29 @@ class OpenCourses:
     by_id: dict[int, tuple[int, tuple]]  # course id → (group index, course)
 
 
-def open_courses_counting(*, agency_id: int | None, year: int) -> OpenCourses:
+def open_courses_counting(
+    *, agency_id: int | None, year: int, rulebook: tuple[hours_gaps.RuleBook, str] | None = None
+) -> OpenCourses:
     """Every course open for enrolment today to staff of `agency_id` (open to all, or to the agency or a parent)
     whose hours would count toward some rule applying to them in `year`.
 
     Computed once per catalogue generation, rule book generation, day and year and kept in the shared cache: the
     courses open to all once per set of applicable rules (agencies without rules of their own share the national
-    set), the courses restricted to some agencies once per agency (usually none). A panel then costs a cache read
-    here instead of reading and matching the whole open catalogue."""
+    set), the courses restricted to some agencies once per agency that such a course is restricted to, itself or a
+    parent (usually none: the others share the courses open to all without a key of their own). A panel then costs
+    a cache read here instead of reading and matching the whole open catalogue. `rulebook`:
+    `hours.gaps.rulebook_current()` when the caller has read it already."""
     today = clock.today()
-    stamps = f"{catalogue_generation()}:{hours_gaps.rulebook_stamp()}:{today.isoformat()}:{year}"
-    rule_ids = ",".join(str(rule_id) for rule_id in hours_gaps.applicable_rule_ids(agency_id=agency_id, year=year))
+    book, stamp = rulebook or hours_gaps.rulebook_current()
+    catalogue = catalogue_generation()
+    stamps = f"{catalogue}:{stamp}:{today.isoformat()}:{year}"
+    rule_ids = ",".join(
+        str(rule_id) for rule_id in hours_gaps.applicable_rule_ids(agency_id=agency_id, year=year, rulebook=book)
+    )
     shared_key = f"learning:gaps:open-to-all:v1:{stamps}:{rule_ids}"
+    restricting = _restricting_agencies(f"learning:gaps:restricting-agencies:v1:{catalogue}")
+    if restricting.isdisjoint(hours_gaps.agency_chain(agency_id, rulebook=book)):
+        return _open_to_all_under(shared_key, agency_id=agency_id, year=year, today=today)
     restricted_key = f"learning:gaps:open-restricted:v1:{stamps}:{agency_id}"
     if not _restricted_under(restricted_key, agency_id=agency_id, year=year, today=today):
         return _open_to_all_under(shared_key, agency_id=agency_id, year=year, today=today)
@@ -174,25 +209,58 @@ def open_courses_counting(*, agency_id: int | None, year: int) -> OpenCourses:
 
 # Every key names all its inputs (the stamps, the day, the rules or the agency), so a value never changes under its
 # key: the recent ones are also kept in process, sparing the cache read and unpickling of hundreds of rows per panel.
-@functools.lru_cache(maxsize=16)
-def _open_to_all_under(key: str, *, agency_id: int | None, year: int, today: dt.date) -> OpenCourses:
+def _cached(key: str) -> object:
+    """The value under `key` in the shared cache; a missing one raises, so that it is not memoized (the caller
+    computes and stores it)."""
     found = cache.get(key)
     if found is None:
-        found = _grouped(_counting_rows(Q(open_to_all=True), agency_id=agency_id, year=year, today=today))
-        cache.set(key, found, OPEN_COURSES_SECONDS)
+        raise LookupError(key)
     return found
 
 
-@functools.lru_cache(maxsize=1024)
+# The lists of courses open to all (hundreds of rows) apart from the small ones per agency (restricted courses, the
+# set of agencies with some), so that many agencies do not push the large ones out.
+_open_to_all_memo = functools.lru_cache(maxsize=16)(_cached)
+_agency_memo = functools.lru_cache(maxsize=1024)(_cached)
+
+
+def _restricting_agencies(key: str) -> frozenset[int]:
+    """The agencies some course not open to all is restricted to (under the catalogue's generation stamp, which a
+    course's allowed agencies changing renews)."""
+    try:
+        return _agency_memo(key)  # type: ignore[return-value]
+    except LookupError:
+        found = frozenset(
+            Course.allowed_agencies.through.objects.filter(course__open_to_all=False)
+            .order_by()
+            .values_list("agency_id", flat=True)
+            .distinct()
+        )
+        cache.set(key, found, OPEN_COURSES_SECONDS)
+        return found
+
+
+def _open_to_all_under(key: str, *, agency_id: int | None, year: int, today: dt.date) -> OpenCourses:
+    """Keyed by the rules that apply (not the agency): every agency with the same rules shares the value, in the
+    shared cache and in process."""
+    try:
+        return _open_to_all_memo(key)  # type: ignore[return-value]
+    except LookupError:
+        found = _grouped(_counting_rows(Q(open_to_all=True), agency_id=agency_id, year=year, today=today))
+        cache.set(key, found, OPEN_COURSES_SECONDS)
+        return found
+
+
 def _restricted_under(key: str, *, agency_id: int | None, year: int, today: dt.date) -> tuple[tuple, ...]:
-    found = cache.get(key)
-    if found is None:
+    try:
+        return _agency_memo(key)  # type: ignore[return-value]
+    except LookupError:
         allowed = Course.allowed_agencies.through.objects.filter(
             agency_id__in=hours_gaps.agency_chain(agency_id)
         ).values("course_id")
         found = tuple(_counting_rows(Q(open_to_all=False, pk__in=allowed), agency_id=agency_id, year=year, today=today))
         cache.set(key, found, OPEN_COURSES_SECONDS)
-    return found
+        return found
 
 
 @functools.lru_cache(maxsize=64)
@@ -242,17 +310,23 @@ def _grouped(rows: list[tuple]) -> OpenCourses:
     )
 
 
-def _candidates(*, user, person, year: int, gaps: tuple[hours_gaps.Gap, ...]) -> list[Suggestion]:
+def _candidates(
+    *,
+    person,
+    year: int,
+    gaps: tuple[hours_gaps.Gap, ...],
+    enrolments: Iterable[tuple[int, int, dt.datetime | None, int]],
+    rulebook: tuple[hours_gaps.RuleBook, str],
+) -> list[Suggestion]:
     """Courses that count toward any of `gaps`, at most MAX_LISTED per gap in rank order (no gap lists more): the
-    agency's open counting courses (`open_courses_counting`, shared) filtered by the learner's own enrolments."""
-    catalogue = open_courses_counting(agency_id=person.agency_id, year=year)
+    agency's open counting courses (`open_courses_counting`, shared) filtered by the learner's own enrolments
+    ((course id, year, completed at, reading ms) of all of them: a few dozen, by the user index, rather than an IN
+    list of every candidate)."""
+    catalogue = open_courses_counting(agency_id=person.agency_id, year=year, rulebook=rulebook)
     if not catalogue.groups:
         return []
     mine: dict[int, list[tuple[int, bool, int]]] = {}
-    # All the learner's enrolments (a few dozen, by the user index) rather than an IN list of every candidate.
-    for course_id, enrol_year, completed_at, reading_ms in (
-        Enrolment.objects.filter(user=user).order_by().values_list("course_id", "year", "completed_at", "reading_ms")
-    ):
+    for course_id, enrol_year, completed_at, reading_ms in enrolments:
         mine.setdefault(course_id, []).append((enrol_year, completed_at is not None, reading_ms))
     # What a group's courses count toward and close among this learner's gaps: once per group.
     fits: list[tuple[tuple[str, ...], tuple[str, ...]] | None] = []
@@ -266,12 +340,12 @@ def _candidates(*, user, person, year: int, gaps: tuple[hours_gaps.Gap, ...]) ->
     # The learner's own courses, one by one (reading already done, or not suggested again).
     this_year = clock.today().year
     own: list[tuple[int, tuple, int, bool]] = []  # (group index, course, reading left, in progress)
-    for course_id, enrolments in mine.items():
+    for course_id, course_enrolments in mine.items():
         found = catalogue.by_id.get(course_id)
         if found is None or fits[found[0]] is None:
             continue
         index, course = found
-        state = _state(enrolments, this_year=this_year, recertifiable=course[7])
+        state = _state(course_enrolments, this_year=this_year, recertifiable=course[7])
         if state is not None:
             own.append((index, course, max(0, course[6] - state[1] // 60_000), state[0]))
     kept: dict[int, Suggestion] = {}
@@ -309,13 +383,15 @@ def _ranked(courses: tuple[tuple, ...], *, head: tuple, index: int, skip: dict) 
             yield (*head, course[6], course[5], "course", course[1], course[0], course[6], False, index)
 
 
-def _classes(*, person, report: hours_gaps.GapReport, gaps: tuple[hours_gaps.Gap, ...]) -> list[Suggestion]:
+def _classes(
+    *, person, report: hours_gaps.GapReport, gaps: tuple[hours_gaps.Gap, ...], rulebook: hours_gaps.RuleBook
+) -> list[Suggestion]:
     """Physical classes of 學習資訊中心 (hours.gaps.classes_toward) ending by the person's deadline. Their sitting
     time (total hours) stands in for reading time in the ranking."""
     by_rule = {gap.rule_id: gap for gap in gaps}
     found = []
     for option in hours_gaps.classes_toward(
-        person=person, year=report.year, rule_ids=by_rule, deadline=report.deadline.day
+        person=person, year=report.year, rule_ids=by_rule, deadline=report.deadline.day, rulebook=rulebook
     ):
         toward = [(by_rule[rule_id], hours) for rule_id, hours in option.toward.items() if rule_id in by_rule]
         toward.sort(key=lambda pair: gaps.index(pair[0]))

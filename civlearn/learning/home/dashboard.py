@@ -35,6 +35,11 @@ class Dashboard:
     packages: list[PackageProgress]
 
     @property
+    def enrolments(self) -> list[Enrolment]:
+        """All the learner's enrolments (for the gap panel, which would otherwise read them again)."""
+        return [card.enrolment for card in self.unfinished + self.finished]
+
+    @property
     def all(self) -> list[CourseCard]:
         return self.unfinished + self.finished
 
@@ -64,22 +69,25 @@ def course_cards(*, user) -> list[CourseCard]:
     ids = [e.pk for e in enrolments]
     course_ids = {e.course_id for e in enrolments}
     units: dict[int, dict[str, set[int]]] = {}
-    for course_id, unit_id, kind in Unit.objects.filter(course_id__in=course_ids).values_list(
-        "course_id", "pk", "kind"
+    # No ORDER BY on these reads (the models' default orderings join the course or the enrolment for nothing).
+    for course_id, unit_id, kind in (
+        Unit.objects.filter(course_id__in=course_ids).order_by().values_list("course_id", "pk", "kind")
     ):
         units.setdefault(course_id, {}).setdefault(kind, set()).add(unit_id)
     scores: dict[int, int] = {}
     passed: dict[int, set[int]] = {}
-    for enrolment_id, unit_id, score, ok in TestAttempt.objects.filter(
-        enrolment_id__in=ids, submitted_at__isnull=False
-    ).values_list("enrolment_id", "unit_id", "score", "passed"):
+    for enrolment_id, unit_id, score, ok in (
+        TestAttempt.objects.filter(enrolment_id__in=ids, submitted_at__isnull=False)
+        .order_by()
+        .values_list("enrolment_id", "unit_id", "score", "passed")
+    ):
         if score is not None:
             scores[enrolment_id] = max(score, scores.get(enrolment_id, 0))
         if ok:
             passed.setdefault(enrolment_id, set()).add(unit_id)
     answered: dict[int, set[int]] = {}
-    for enrolment_id, unit_id in QuestionnaireResponse.objects.filter(enrolment_id__in=ids).values_list(
-        "enrolment_id", "unit_id"
+    for enrolment_id, unit_id in (
+        QuestionnaireResponse.objects.filter(enrolment_id__in=ids).order_by().values_list("enrolment_id", "unit_id")
     ):
         answered.setdefault(enrolment_id, set()).add(unit_id)
     cards = []

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from civlearn.core.generations import generation, generation_renew
 from civlearn.core.services import audit_record
+from civlearn.hours import gaps as hours_gaps
 from civlearn.identity import selectors as identity_selectors
 from civlearn.learning.categories import category_subtree
 from civlearn.learning.models import Course, CoursePackage, Enrolment
@@ -42,8 +43,10 @@ class PackageProgress:
 
 # The packages a learner sees are the same for everyone of their agency and 身份別: cached per both under this
 # generation stamp, which a package's or a course's save or delete and a package's courses changing renew
-# (receivers in learning.apps). A registry import moving an agency under another reaches the cache when the entry
-# expires (PACKAGES_CACHE_SECONDS).
+# (receivers in learning.apps). Agencies whose chain holds no agency with packages of its own (most) share one entry
+# per 身份別, so a learner of an agency not seen yet costs cache reads, not queries. A registry import moving an
+# agency under another reaches the cache when the entries (and the rule book's agency tree) expire
+# (PACKAGES_CACHE_SECONDS).
 PACKAGES_GENERATION_KEY = "learning:packages:generation:v1"
 PACKAGES_CACHE_SECONDS = 600
 
@@ -56,29 +59,30 @@ def packages_for(*, user) -> list[CoursePackage]:
     """Packages for everyone, plus those of the learner's agency or any agency above it, for their 身份別."""
     person = getattr(user, "person", None)
     identity_type = person.identity_type if person is not None else ""
-    key = ":".join(
-        (
-            "learning:packages",
-            generation(PACKAGES_GENERATION_KEY),
-            str(person.agency_id if person else ""),
-            identity_type,
-        )
-    )
+    agency_id = person.agency_id if person is not None else None
+    stamp = generation(PACKAGES_GENERATION_KEY)
+    key = f"learning:packages:v2:{stamp}:{agency_id or ''}:{identity_type}"
     packages = cache.get(key)
     if packages is None:
-        condition = Q(agency__isnull=True)
-        if person is not None:
-            agency_ids = []
-            agency = person.agency
-            while agency is not None and agency.pk not in agency_ids:
-                agency_ids.append(agency.pk)
-                agency = agency.parent
-            condition |= Q(agency_id__in=agency_ids)
-        packages = [
-            p
-            for p in CoursePackage.objects.filter(condition).prefetch_related("courses")
-            if not p.identity_type or p.identity_type == identity_type
-        ]
+        owners = cache.get(f"learning:packages:v2:{stamp}:owners")
+        if owners is None:
+            owners = frozenset(
+                CoursePackage.objects.filter(agency__isnull=False).order_by().values_list("agency_id", flat=True)
+            )
+            cache.set(f"learning:packages:v2:{stamp}:owners", owners, PACKAGES_CACHE_SECONDS)
+        chain = set(hours_gaps.agency_chain(agency_id, rulebook=hours_gaps.rulebook_current(agency_id=agency_id)[0]))
+        mine = sorted(owners & chain) if agency_id is not None else []
+        shared_key = f"learning:packages:v2:{stamp}:of:{','.join(map(str, mine))}:{identity_type}"
+        packages = cache.get(shared_key)
+        if packages is None:
+            packages = [
+                p
+                for p in CoursePackage.objects.filter(Q(agency__isnull=True) | Q(agency_id__in=mine)).prefetch_related(
+                    "courses"
+                )
+                if not p.identity_type or p.identity_type == identity_type
+            ]
+            cache.set(shared_key, packages, PACKAGES_CACHE_SECONDS)
         cache.set(key, packages, PACKAGES_CACHE_SECONDS)
     return packages
 

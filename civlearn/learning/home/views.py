@@ -95,7 +95,7 @@ def home_view(request):
         {
             "board": board,
             "profile": profile,
-            "gap_panel": gap_panel(user=request.user),
+            "gap_panel": gap_panel(user=request.user, enrolments=board.enrolments),
             "learner_badge": (profile.nickname or "", board.standing),
         },
     )

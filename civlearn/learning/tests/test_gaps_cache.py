@@ -58,6 +58,43 @@ def test_restricting_a_course_to_other_agencies_shows_on_the_next_panel(agency, 
     assert listed(gap_panel(user=short_learner)) == {"environment": []}
 
 
+def test_a_course_restricted_to_the_learners_agency_shows_on_the_next_panel(agency, other_agency, short_learner):
+    # Given a panel computed while no course is restricted to the learner's agency (it then shares the courses
+    # open to all, with no list of its own)
+    course = make_course(agency, code="ENV-339", category_code="339", open_to_all=False)
+    course.allowed_agencies.add(other_agency)
+    assert listed(gap_panel(user=short_learner)) == {"environment": []}
+
+    # When the course is opened to the learner's agency too (the m2m alone: no save of the course)
+    course.allowed_agencies.add(agency)
+
+    # Then the next panel suggests it
+    assert listed(gap_panel(user=short_learner)) == {"environment": ["ENV-339"]}
+
+
+def test_a_course_restricted_to_a_parent_agency_shows_on_the_next_panel_of_its_sub_agencies(agency, sub_agency):
+    learner = make_account(make_person(sub_agency, "A100000002", "李分部"))
+    course = make_course(agency, code="ENV-339", category_code="339", open_to_all=False)
+    assert listed(gap_panel(user=learner))["environment"] == []
+
+    course.allowed_agencies.add(agency)
+
+    assert listed(gap_panel(user=learner))["environment"] == ["ENV-339"]
+
+
+def test_a_learner_of_an_agency_created_since_the_rule_book_was_built_sees_the_parents_courses(agency, short_learner):
+    from civlearn.registry.models import Agency
+
+    course = make_course(agency, code="ENV-339", category_code="339", open_to_all=False)
+    course.allowed_agencies.add(agency)
+    assert listed(gap_panel(user=short_learner)) == {"environment": ["ENV-339"]}  # the rule book is built
+
+    branch = Agency.objects.create(code="A09600002Q", name="國立臺中科技大學新分部", parent=agency)
+    newcomer = make_account(make_person(branch, "A100000003", "陳新進"))
+
+    assert listed(gap_panel(user=newcomer))["environment"] == ["ENV-339"]
+
+
 def test_a_course_whose_enrolment_closes_today_is_gone_tomorrow(agency, short_learner):
     make_course(agency, code="ENV-339", category_code="339", enrol_end=dt.date(2026, 10, 1))
     assert listed(gap_panel(user=short_learner)) == {"environment": ["ENV-339"]}

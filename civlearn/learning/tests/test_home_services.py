@@ -202,6 +202,27 @@ def test_an_agency_package_shows_to_its_staff_and_sub_agencies_for_the_identity_
     assert staff.courses.get() == teachers.courses.get() == course
 
 
+def test_a_package_an_hr_office_defines_shows_to_its_sub_agencies_staff_on_the_next_read_and_to_no_one_else(
+    learner, agency, other_agency, sub_agency, hr_officer, operator
+):
+    from conftest import make_account, make_person
+
+    make_course(agency, code="K-1")
+    staff = make_account(make_person(sub_agency, "B123456780", "林專員"))
+    elsewhere = make_account(make_person(other_agency, "C123456781", "張專員"))
+    # Given every agency's staff read (and cached) their packages while only operators had defined some
+    packages.package_save(actor=operator, agency=None, title="全體套裝", course_codes=["K-1"])
+    assert [p.title for p in packages.packages_for(user=staff)] == ["全體套裝"]
+    assert [p.title for p in packages.packages_for(user=elsewhere)] == ["全體套裝"]
+
+    # When the parent agency's HR office defines one
+    packages.package_save(actor=hr_officer, agency=agency, title="行政人員套裝課程", course_codes=["K-1"])
+
+    # Then its sub-agency's staff see it at once, other agencies' staff do not
+    assert [p.title for p in packages.packages_for(user=staff)] == ["全體套裝", "行政人員套裝課程"]
+    assert [p.title for p in packages.packages_for(user=elsewhere)] == ["全體套裝"]
+
+
 def test_an_hr_officer_cannot_define_a_package_for_another_agency_and_nothing_is_saved(
     agency, other_agency, other_hr_officer, learner
 ):
