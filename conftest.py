@@ -331,3 +331,15 @@ def page(request, browser, live_server):
         # What the browser showed when the test failed (with TEST_ARTIFACTS set, as ./test does).
         shoot(tab, f"failed-{request.node.nodeid}")
     context.close()
+
+
+@pytest.fixture
+def english_visitor():
+    """A second visitor who chose English (their request activates it; override() restores the test's language)."""
+    from django.test import Client
+    from django.utils import translation
+
+    with translation.override(translation.get_language()):
+        visitor = Client()
+        visitor.post("/i18n/setlang/", {"language": "en", "next": "/ecpa/signin"})
+        yield visitor

@@ -4,31 +4,16 @@ shared."""
 
 from __future__ import annotations
 
-import pytest
 from django.test import Client
-from django.utils import translation
 
 from civlearn.sso.models import ExternalProvider
+from civlearn.testing.signin_page import signin_page
 
 
-def signin_page(client, query: str = "") -> str:
-    response = client.get("/ecpa/signin" + query)
-    assert response.status_code == 200
-    return response.content.decode()
-
-
-@pytest.fixture
-def english():
-    with translation.override(translation.get_language()):
-        visitor = Client()
-        visitor.post("/i18n/setlang/", {"language": "en", "next": "/ecpa/signin"})
-        yield visitor
-
-
-def test_the_buttons_follow_every_change_to_the_providers(client, english, db):
+def test_the_buttons_follow_every_change_to_the_providers(client, english_visitor, db):
     # Given both languages' sign-in pages cached without providers
     assert 'id="m-external"' not in signin_page(client)
-    assert 'id="m-external"' not in signin_page(english)
+    assert 'id="m-external"' not in signin_page(english_visitor)
 
     # When an operator adds one, the next pages show its button
     provider = ExternalProvider.objects.create(
@@ -36,23 +21,23 @@ def test_the_buttons_follow_every_change_to_the_providers(client, english, db):
     )
     assert '<a class="button secondary" href="/ecpa/external/myegov/start">以我的E政府登入</a>' in signin_page(client)
     assert '<a class="button secondary" href="/ecpa/external/myegov/start">Sign in with 我的E政府</a>' in signin_page(
-        english
+        english_visitor
     )
 
     provider.name = "我的E政府公務帳號"
     provider.save()
     assert ">以我的E政府公務帳號登入</a>" in signin_page(client)
-    assert ">Sign in with 我的E政府公務帳號</a>" in signin_page(english)
+    assert ">Sign in with 我的E政府公務帳號</a>" in signin_page(english_visitor)
 
     provider.is_active = False
     provider.save()
-    assert 'id="m-external"' not in signin_page(client) and 'id="m-external"' not in signin_page(english)
+    assert 'id="m-external"' not in signin_page(client) and 'id="m-external"' not in signin_page(english_visitor)
 
     provider.is_active = True
     provider.save()
     assert ">以我的E政府公務帳號登入</a>" in signin_page(client)
     provider.delete()
-    assert 'id="m-external"' not in signin_page(client) and 'id="m-external"' not in signin_page(english)
+    assert 'id="m-external"' not in signin_page(client) and 'id="m-external"' not in signin_page(english_visitor)
 
 
 def test_a_next_address_reaches_only_the_page_that_asked_for_it(client, db):
