@@ -34,6 +34,9 @@ PLAN = json.loads(open(os.environ["LOAD_PLAN"], encoding="utf-8").read())  # noq
 SPEEDUP = float(os.environ.get("LOAD_SPEEDUP", "1"))
 # Sign-in storm: the share of arrivals that then enter a connected system with OIDC (authorize, code exchange).
 OIDC_SHARE = float(os.environ.get("LOAD_OIDC_SHARE", "0"))
+# The heartbeat's own app server, when run.py started one (--heartbeat-workers): beats go there, as nginx routes them
+# (deploy/nginx: location = /elearn/heartbeat); otherwise to the page servers with everything else.
+HEARTBEAT_URL = os.environ.get("LOAD_HEARTBEAT_URL", "") + "/elearn/heartbeat"
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 READING_TOKEN = re.compile(r'data-reading-token="([^"]+)"')
 SUBMIT = re.compile(r'<form method="post" action="([^"]+/submit)"')
@@ -259,7 +262,7 @@ class SteadyLearner(Person):
             return
         if self.token is not None:
             with self.client.post(
-                "/elearn/heartbeat", name="heartbeat", data={"token": self.token}, headers=self.headers,
+                HEARTBEAT_URL, name="heartbeat", data={"token": self.token}, headers=self.headers,
                 catch_response=True,
             ) as beat:  # fmt: skip
                 if beat.status_code == 200:

@@ -1,7 +1,7 @@
 """The year-end load test (issue #21), one command per scenario:
 
     .venv/bin/python bench/load/run.py storm  [--scale full|quick] [--users 24] [--duration 120] [--oidc-share 0]
-    .venv/bin/python bench/load/run.py steady [--scale full|quick] [--users 1500] [--speedup 20] [--duration 240]
+    .venv/bin/python bench/load/run.py steady [--scale full|quick] [--users 1500] [--speedup 20] [--duration 240] [--heartbeat-workers 1]
     .venv/bin/python bench/load/run.py pages  [--scale full|quick] [--rounds 30] [--profile 'page: unit']
     .venv/bin/python bench/load/run.py database [--scale full]   # its PostgreSQL alone, for bench/hours_measure.py
 
@@ -88,7 +88,7 @@ def tree_cpu(root_pid: int) -> float:
 
 
 class Stack:
-    def __init__(self, data_dir: Path, scale: str, workers: int, threads: int):
+    def __init__(self, data_dir: Path, scale: str, workers: int, threads: int, heartbeat_workers: int = 0):
         self.dir = data_dir / scale
         self.pg_dir = self.dir / "pg"
         self.scale = scale
@@ -96,6 +96,10 @@ class Stack:
         self.threads = threads
         self.pg_port, self.redis_port, self.app_port = free_port(), free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.app_port}"
+        # The heartbeat's own app server (deploy/nginx: upstream civlearn_heartbeat), when asked for: the learners
+        # send their beats to it as nginx would route them.
+        self.heartbeat_workers = heartbeat_workers
+        self.heartbeat_port = free_port() if heartbeat_workers else None
         self.run_dir = self.dir / "run"
         self.processes: dict[str, subprocess.Popen] = {}
         self.env = {
@@ -185,17 +189,24 @@ class Stack:
     def start_app(self) -> None:
         manage = [str(BIN / "python"), "manage.py"]
         static = self.dir / "var" / "static"
-        self.spawn("app", [str(BIN / "granian"), "--interface", "wsgi", "civlearn.wsgi:application",
-                           "--host", "127.0.0.1", "--port", str(self.app_port), "--workers", str(self.workers),
-                           "--blocking-threads", str(self.threads), "--respawn-failed-workers", "--no-ws", "--log-level", "warning",
-                           "--static-path-route", "/static", "--static-path-mount", str(static),
-                           "--static-path-expires", "365d"])  # fmt: skip
+        servers = [("app", self.app_port, self.workers)]
+        if self.heartbeat_port:
+            servers.append(("heartbeat app", self.heartbeat_port, self.heartbeat_workers))
+        for name, port, workers in servers:
+            self.spawn(name, [str(BIN / "granian"), "--interface", "wsgi", "civlearn.wsgi:application",
+                              "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+                              "--blocking-threads", str(self.threads), "--respawn-failed-workers", "--no-ws", "--log-level", "warning",
+                              "--static-path-route", "/static", "--static-path-mount", str(static),
+                              "--static-path-expires", "365d"])  # fmt: skip
         self.spawn("worker", [str(BIN / "celery"), "-A", "civlearn", "worker", "--concurrency", "1",
                               "--loglevel", "warning"])  # fmt: skip
         self.spawn("flusher", [*manage, "learning_reading_flush", "--every", "5"])
         import requests
 
         wait_for(lambda: requests.get(self.url + "/readyz", timeout=2).ok, 60, "the app server")
+        if self.heartbeat_port:
+            beat_url = f"http://127.0.0.1:{self.heartbeat_port}/readyz"
+            wait_for(lambda: requests.get(beat_url, timeout=2).ok, 60, "the heartbeat's app server")
 
     def pg_counters(self) -> dict[str, float]:
         """The database's commits and row writes so far, the server's WAL position (bytes) and connections now."""
@@ -214,7 +225,7 @@ class Stack:
 
     def cpu(self) -> dict[str, float]:
         return {
-            "app": group_cpu_seconds(self.processes["app"].pid),
+            "app": sum(group_cpu_seconds(process.pid) for name, process in self.processes.items() if "app" in name),
             "PostgreSQL": tree_cpu(self.postmaster),
             "Redis": group_cpu_seconds(self.processes["redis"].pid),
             "worker": group_cpu_seconds(self.processes["worker"].pid),
@@ -286,6 +297,12 @@ def main() -> int:
     parser.add_argument("--speedup", type=float, default=20, help="steady: think times divided by this")
     parser.add_argument("--workers", type=int, default=2, help="granian workers")
     parser.add_argument("--threads", type=int, default=1, help="granian blocking threads per worker (WSGI)")
+    parser.add_argument(
+        "--heartbeat-workers",
+        type=int,
+        default=0,
+        help="steady: an app server of its own for the heartbeat with this many workers (0: none)",
+    )
     parser.add_argument("--hash-seconds", type=float, default=15)
     parser.add_argument("--oidc-share", type=float, default=0.0, help="storm: arrivals that also sign in over OIDC")
     parser.add_argument("--rounds", type=int, default=30, help="pages: requests per page")
@@ -298,7 +315,7 @@ def main() -> int:
     if args.settle is None:
         args.settle = 5.0 if storm else 45.0
 
-    stack = Stack(args.data_dir, args.scale, args.workers, args.threads)
+    stack = Stack(args.data_dir, args.scale, args.workers, args.threads, args.heartbeat_workers)
     try:
         ready = stack.start_postgres()
         stack.start_redis()
@@ -323,7 +340,7 @@ def main() -> int:
             f"one Celery worker, the flusher; data set {args.scale}")  # fmt: skip
 
         results: dict = {"scenario": args.scenario, "scale": args.scale, "users": users, "speedup": speedup,
-                         "workers": args.workers, "threads": args.threads,
+                         "workers": args.workers, "threads": args.threads, "heartbeat_workers": args.heartbeat_workers,
                          "load_average_before": os.getloadavg()}  # fmt: skip
         if storm:
             log(f"hash-only rate: {multiprocessing.cpu_count()} processes × {args.hash_seconds:g} s")
@@ -343,7 +360,8 @@ def main() -> int:
             cwd=ROOT, start_new_session=True, stdout=open(stack.run_dir / f"locust-{args.scenario}.log", "w"),  # noqa: SIM115
             stderr=subprocess.STDOUT,
             env={**os.environ, "LOAD_PLAN": str(stack.plan), "LOAD_SPEEDUP": str(speedup),
-                 "LOAD_SETTLE": str(args.settle), "LOAD_OIDC_SHARE": str(args.oidc_share), "LOAD_DURATION": str(args.duration),
+                 "LOAD_SETTLE": str(args.settle), "LOAD_OIDC_SHARE": str(args.oidc_share),
+                 "LOAD_HEARTBEAT_URL": f"http://127.0.0.1:{stack.heartbeat_port}" if stack.heartbeat_port else "", "LOAD_DURATION": str(args.duration),
                  "LOAD_RESULT": str(result_file), "PYTHONPATH": str(ROOT / "bench")},
         )  # fmt: skip
         log(f"Locust: {users} users ({' '.join(classes)}), {spawn_rate:g}/s, then {args.settle:g} s to settle and "
@@ -361,7 +379,8 @@ def main() -> int:
         used = {part: cpu_after[part] - cpu_before[part] for part in cpu_before}
         server = sum(used.values())
 
-        print(f"\n{args.scenario}, {args.scale} data set, {users} Locust users, granian {args.workers} workers × {args.threads} threads, window {window:.0f} s; load average "
+        beat = f" + the heartbeat's own with {args.heartbeat_workers}" if args.heartbeat_workers else ""
+        print(f"\n{args.scenario}, {args.scale} data set, {users} Locust users, granian {args.workers} workers × {args.threads} threads{beat}, window {window:.0f} s; load average "
               f"before {results['load_average_before'][0]:.2f}, after {load_after[0]:.2f} ({load_after[1]:.2f} 5-min)")  # fmt: skip
         report(rows, window)
         print("\nserver CPU in the window: " + ", ".join(f"{k} {v:.1f} s" for k, v in used.items())
