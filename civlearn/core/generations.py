@@ -4,6 +4,7 @@ cache entries name the stamp in their key; the old entries are never read again 
 
 `generation(key)` reads the stamp (creating it once); `generation_renew(key)` replaces it now and again when the
 caller's transaction commits (a reader in between would otherwise cache the old rows under the new stamp).
+`cache_forget(key)` does the same for one cached value kept under a key of its own.
 """
 
 from __future__ import annotations
@@ -25,3 +26,10 @@ def generation(key: str) -> str:
 def generation_renew(key: str) -> None:
     cache.set(key, uuid.uuid4().hex, None)
     transaction.on_commit(lambda: cache.set(key, uuid.uuid4().hex, None))
+
+
+def cache_forget(key: str) -> None:
+    """Delete one cached value now and again when the caller's transaction commits (a reader in between would
+    otherwise cache the old rows again)."""
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))

@@ -31,6 +31,7 @@ from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors, utils
 
 from civlearn.core import clock, national_id
+from civlearn.core.generations import generation_renew
 from civlearn.core.services import audit_record
 from civlearn.identity import selectors as identity_selectors
 from civlearn.registry.models import Person
@@ -331,8 +332,7 @@ def _client_key(client_id: str) -> str:
 
 def forget_cached_clients(**kwargs) -> None:
     """A new generation stamp, now and again when the caller's transaction commits (a receiver of save/delete)."""
-    cache.set(CLIENT_GENERATION_KEY, uuid.uuid4().hex, None)
-    transaction.on_commit(lambda: cache.set(CLIENT_GENERATION_KEY, uuid.uuid4().hex, None))
+    generation_renew(CLIENT_GENERATION_KEY)
 
 
 def cached_client(client_id: str):

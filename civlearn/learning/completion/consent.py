@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from civlearn.core.generations import cache_forget
 from civlearn.core.services import audit_record
 from civlearn.learning.models import MemberConsent
 
@@ -66,9 +67,7 @@ def is_member(*, user) -> bool:
 
 def consent_forget(sender, instance, **kwargs) -> None:
     """post_delete of a MemberConsent: the learner may no longer be a member; ask the database next time."""
-    key = _member_key(instance.user_id)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    cache_forget(_member_key(instance.user_id))
 
 
 def consent_record(*, user, share_hours: bool, ip_address: str | None = None) -> MemberConsent:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db import transaction
 
+from civlearn.core.generations import cache_forget
 from civlearn.learning.models import Enrolment
 
 POINTS_PER_COMPLETION = 20
@@ -105,6 +105,4 @@ def badge_cached(*, user) -> tuple[str, Standing]:
 
 def badge_forget(sender, instance, **kwargs) -> None:
     """post_save / post_delete of an Enrolment or a MemberProfile: that learner's badge is computed afresh next."""
-    key = _badge_key(instance.user_id)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    cache_forget(_badge_key(instance.user_id))
